@@ -1,0 +1,41 @@
+import Type from 'typebox';
+import { defineEvent } from './envelope.ts';
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+export const PollStatus = Type.Union([
+  Type.Literal('draft'),
+  Type.Literal('scheduled'),
+  Type.Literal('open'),
+  Type.Literal('closed'),
+]);
+export const PollType = Type.Union([
+  Type.Literal('single_choice'),
+  Type.Literal('multiple_choice'),
+  Type.Literal('rating'),
+  Type.Literal('nps'),
+  Type.Literal('ranking'),
+  Type.Literal('open_text'),
+]);
+
+export const PollCreatedV1 = defineEvent(
+  'polls.poll.created.v1',
+  Type.Object({
+    pollId: Id,
+    workspaceId: Type.Union([Id, Type.Null()]),
+    question: Type.String({ minLength: 1 }),
+    type: PollType,
+    status: PollStatus,
+    options: Type.Array(Type.Object({ id: Id, label: Type.String() })),
+    createdAt: Type.String({ format: 'date-time' }),
+  }),
+);
+
+export const VoteCastV1 = defineEvent(
+  'polls.vote.cast.v1',
+  Type.Object({
+    pollId: Id,
+    voteId: Id,
+    optionIds: Type.Array(Id, { minItems: 1 }),
+    castAt: Type.String({ format: 'date-time' }),
+  }),
+);

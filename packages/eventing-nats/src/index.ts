@@ -1,0 +1,1 @@
+export { createNatsBus, type NatsBusOptions, streamNameFor, subjectFor } from './nats-bus.ts';

@@ -1,0 +1,35 @@
+// The EventBus port. Adapters: in-process (embedded tier) and NATS JetStream (cluster tier).
+import type { CloudEvent } from '@canvass/contracts';
+
+/** One delivery of one message; `payload` is unvalidated (a consumer checks it against its contract). */
+export interface Delivery {
+  readonly payload: unknown;
+  /** 1 on first delivery, then counts redeliveries. */
+  readonly attempt: number;
+}
+
+export interface SubscribeOptions {
+  /** Durable name: deliveries resume where this name left off. */
+  name: string;
+  /** CloudEvents types to receive. */
+  types: readonly string[];
+  /**
+   * Handles a batch. Resolving acknowledges every delivery in it; rejecting has all of them
+   * delivered again later, so the handler must be idempotent (see `createConsumer`).
+   */
+  handle(batch: readonly Delivery[]): Promise<void>;
+  maxBatch?: number;
+}
+
+export interface Subscription {
+  /** Stops taking new deliveries and waits for the batch in hand. */
+  stop(): Promise<void>;
+}
+
+export interface EventBus {
+  /** Resolves once the bus has taken responsibility for every event (persisted or delivered). */
+  publish(events: readonly CloudEvent[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  isConnected(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+// Building and checking CloudEvents against the contracts in @canvass/contracts.
+import { randomUUID } from 'node:crypto';
+import { type CloudEvent, CloudEventEnvelope, type EventContract, eventContracts } from '@canvass/contracts';
+import type { Static, TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import { EventValidationError } from './errors.ts';
+
+export interface NewEvent<S extends TSchema> {
+  source: string;
+  data: Static<S>;
+  subject?: string;
+  partitionkey?: string;
+  workspace?: string;
+  traceparent?: string;
+}
+
+export function createEvent<S extends TSchema>(
+  contract: EventContract<string, S>,
+  init: NewEvent<S>,
+): CloudEvent<Static<S>> {
+  const event: CloudEvent<Static<S>> = {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: init.source,
+    type: contract.type,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data: init.data,
+  };
+  if (init.subject !== undefined) event.subject = init.subject;
+  if (init.partitionkey !== undefined) event.partitionkey = init.partitionkey;
+  if (init.workspace !== undefined) event.workspace = init.workspace;
+  if (init.traceparent !== undefined) event.traceparent = init.traceparent;
+  return event;
+}
+
+const envelopeValidator = Compile(CloudEventEnvelope);
+const dataValidators = new Map<string, Validator>();
+
+function dataValidator(type: string): Validator {
+  let validator = dataValidators.get(type);
+  if (validator === undefined) {
+    const contract = eventContracts.get(type);
+    if (contract === undefined) throw new EventValidationError(`unknown event type "${type}"`);
+    validator = Compile(contract.data);
+    dataValidators.set(type, validator);
+  }
+  return validator;
+}
+
+function describe(validator: Validator, value: unknown, prefix: string): string[] {
+  return validator.Errors(value).map((error) => `${prefix}${error.instancePath || '/'} ${error.message}`);
+}
+
+/** Checks an event's envelope and its data against the contract of its type; returns it typed. */
+export function validateEvent(value: unknown): CloudEvent {
+  if (!envelopeValidator.Check(value)) {
+    throw new EventValidationError(
+      'event envelope is not a valid CloudEvent',
+      describe(envelopeValidator, value, ''),
+    );
+  }
+  const validator = dataValidator(value.type);
+  if (!validator.Check(value.data)) {
+    throw new EventValidationError(
+      `event ${value.id} (${value.type}) has invalid data`,
+      describe(validator, value.data, 'data'),
+    );
+  }
+  return value as CloudEvent;
+}

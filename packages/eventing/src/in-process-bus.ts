@@ -1,0 +1,73 @@
+// Embedded tier bus. The outbox is the durable log here: `publish` resolves only once every
+// subscriber has handled the events, so the relay marks a row sent only after it was consumed.
+// A failing subscriber fails the publish and the relay retries the rows later (inbox makes that safe).
+import type { CloudEvent } from '@canvass/contracts';
+import type { Delivery, EventBus, SubscribeOptions, Subscription } from './bus.ts';
+
+interface Subscriber {
+  options: SubscribeOptions;
+  types: Set<string>;
+  attempts: Map<string, number>;
+  inFlight: Set<Promise<void>>;
+  stopped: boolean;
+}
+
+export function createInProcessBus(): EventBus {
+  const subscribers = new Set<Subscriber>();
+  let closed = false;
+
+  async function deliver(subscriber: Subscriber, events: readonly CloudEvent[]): Promise<void> {
+    const matching = events.filter((event) => subscriber.types.has(event.type));
+    const maxBatch = subscriber.options.maxBatch ?? 500;
+    for (let start = 0; start < matching.length; start += maxBatch) {
+      const chunk = matching.slice(start, start + maxBatch);
+      const batch: Delivery[] = chunk.map((event) => {
+        const attempt = (subscriber.attempts.get(event.id) ?? 0) + 1;
+        subscriber.attempts.set(event.id, attempt);
+        // A structured clone keeps subscribers from sharing (and mutating) the publisher's objects.
+        return { payload: structuredClone(event), attempt };
+      });
+      await subscriber.options.handle(batch);
+      for (const event of chunk) subscriber.attempts.delete(event.id);
+    }
+  }
+
+  return {
+    async publish(events) {
+      if (closed) throw new Error('event bus is closed');
+      const work: Promise<void>[] = [];
+      for (const subscriber of subscribers) {
+        if (subscriber.stopped) continue;
+        const delivery = deliver(subscriber, events);
+        subscriber.inFlight.add(delivery);
+        delivery.then(
+          () => subscriber.inFlight.delete(delivery),
+          () => subscriber.inFlight.delete(delivery),
+        );
+        work.push(delivery);
+      }
+      await Promise.all(work);
+    },
+    async subscribe(options): Promise<Subscription> {
+      const subscriber: Subscriber = {
+        options,
+        types: new Set(options.types),
+        attempts: new Map(),
+        inFlight: new Set(),
+        stopped: false,
+      };
+      subscribers.add(subscriber);
+      return {
+        async stop() {
+          subscriber.stopped = true;
+          subscribers.delete(subscriber);
+          await Promise.allSettled([...subscriber.inFlight]);
+        },
+      };
+    },
+    isConnected: () => !closed,
+    async close() {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { Migration } from '@canvass/database';
+
+/** Tables every service that publishes or consumes events adds to its own schema. */
+export const eventingMigrations: readonly Migration[] = [
+  {
+    name: '000_eventing',
+    sql: `
+      create table outbox (
+        seq bigserial primary key,
+        id text not null unique,
+        type text not null,
+        event jsonb not null,
+        state text not null default 'pending' check (state in ('pending', 'sent')),
+        attempts int not null default 0,
+        last_error text,
+        lease_until timestamptz,
+        created_at timestamptz not null default now(),
+        sent_at timestamptz
+      );
+      create index outbox_pending on outbox (seq) where state = 'pending';
+      create table inbox (
+        consumer text not null,
+        event_id text not null,
+        processed_at timestamptz not null default now(),
+        primary key (consumer, event_id)
+      );
+      create table dead_letters (
+        id bigserial primary key,
+        consumer text not null,
+        event_id text,
+        type text,
+        payload text not null,
+        error text not null,
+        attempts int not null,
+        first_failed_at timestamptz not null default now(),
+        last_failed_at timestamptz not null default now()
+      );
+    `,
+  },
+];

@@ -1,0 +1,131 @@
+// Transactional outbox. `append` writes events in the caller's transaction, so a state change and
+// its events commit or roll back together. The relay publishes pending rows in order, in batches,
+// woken after a commit and swept periodically so nothing is stranded after a crash. Rows are leased
+// while being published so that replicas relaying the same outbox do not publish the same batch at
+// once; the bus de-duplicates by event id if a lease runs out mid-publish.
+import type { CloudEvent } from '@canvass/contracts';
+import type { AnyTables, Database } from '@canvass/database';
+import { type Kysely, sql } from 'kysely';
+import type { EventBus } from './bus.ts';
+import { validateEvent } from './events.ts';
+
+export interface RelayLogger {
+  warn(object: object, message: string): void;
+}
+
+export interface OutboxOptions {
+  db: Database;
+  bus: EventBus;
+  logger: RelayLogger;
+  batchSize?: number;
+  sweepIntervalMs?: number;
+  leaseMs?: number;
+}
+
+export interface Outbox {
+  /** Validates the events against their contracts and writes them in the caller's transaction. */
+  append(trx: Kysely<AnyTables>, events: readonly CloudEvent[]): Promise<void>;
+  /** Asks the relay to publish soon; call after the transaction commits. */
+  wake(): void;
+  start(): void;
+  /** Publishes everything pending now; resolves when the outbox is empty or the bus refuses. */
+  flush(): Promise<void>;
+  /** Stops the sweep, then flushes what is pending. */
+  stop(): Promise<void>;
+}
+
+interface ClaimedRow {
+  seq: number;
+  event: CloudEvent;
+}
+
+export function createOutbox(options: OutboxOptions): Outbox {
+  const { db, bus, logger } = options;
+  const batchSize = options.batchSize ?? 500;
+  const leaseMs = options.leaseMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  async function claim(): Promise<ClaimedRow[]> {
+    const result = await sql<ClaimedRow>`
+      update outbox set lease_until = now() + ${`${leaseMs} milliseconds`}::interval
+      where seq in (
+        select seq from outbox
+        where state = 'pending' and (lease_until is null or lease_until < now())
+        order by seq limit ${batchSize}
+        for update skip locked)
+      returning seq, event`.execute(db.kysely);
+    return result.rows.sort((a, b) => a.seq - b.seq);
+  }
+
+  async function publishBatch(): Promise<boolean> {
+    const rows = await claim();
+    if (rows.length === 0) return false;
+    const seqs = rows.map((row) => row.seq);
+    try {
+      await bus.publish(rows.map((row) => row.event));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // Back off: the rows stay leased for a while, then the sweep tries again.
+      await sql`update outbox set attempts = attempts + 1, last_error = ${message},
+        lease_until = now() + ${`${Math.min(leaseMs, 1_000)} milliseconds`}::interval
+        where seq = any(${seqs})`.execute(db.kysely);
+      logger.warn({ err: error, rows: rows.length }, 'outbox publish failed; will retry');
+      return false;
+    }
+    await sql`update outbox set state = 'sent', sent_at = now(), lease_until = null,
+      attempts = attempts + 1, last_error = null where seq = any(${seqs})`.execute(db.kysely);
+    return rows.length === batchSize;
+  }
+
+  async function drain(): Promise<void> {
+    do {
+      again = false;
+      try {
+        while (await publishBatch()) {}
+      } catch (error) {
+        logger.warn({ err: error }, 'outbox relay could not read the outbox; will retry');
+        return;
+      }
+    } while (again);
+  }
+
+  function run(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = drain().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  return {
+    async append(trx, events) {
+      if (events.length === 0) return;
+      const rows = events.map((event) => ({
+        id: event.id,
+        type: event.type,
+        event: JSON.stringify(validateEvent(event)),
+      }));
+      await trx.insertInto('outbox').values(rows).execute();
+    },
+    wake() {
+      void run();
+    },
+    start() {
+      timer ??= setInterval(() => void run(), options.sweepIntervalMs ?? 1_000);
+      timer.unref();
+      void run();
+    },
+    flush: run,
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await run();
+      if (running) await running;
+    },
+  };
+}

@@ -1,0 +1,22 @@
+export { buildServiceApp, type ServiceAppOptions } from './app.ts';
+export { LogLevel, ServiceConfig } from './config.ts';
+export type { ReadinessCheck } from './health.ts';
+export { createLogger, type Logger } from './logger.ts';
+export {
+  conflict,
+  type FieldError,
+  HttpProblem,
+  notFound,
+  PROBLEM_CONTENT_TYPE,
+  RequestValidationError,
+  sendProblem,
+} from './problem.ts';
+export {
+  createServiceRuntime,
+  type RuntimeOptions,
+  type ServiceContext,
+  type ServiceModule,
+  type ServiceRuntime,
+} from './runtime.ts';
+export { onShutdown } from './shutdown.ts';
+export { startService } from './start-service.ts';

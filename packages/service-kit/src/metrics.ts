@@ -1,0 +1,48 @@
+// Prometheus metrics: RED per route, with a `service` label so that one registry can serve the
+// whole embedded process as well as one service of the cluster tier.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+function metric<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+export function installHttpMetrics(app: FastifyInstance, registry: Registry, service: string): void {
+  const labelNames = ['service', 'method', 'route', 'status_code'] as const;
+  const requests = metric(
+    registry,
+    'http_requests_total',
+    () =>
+      new Counter({
+        name: 'http_requests_total',
+        help: 'HTTP requests handled',
+        labelNames,
+        registers: [registry],
+      }),
+  );
+  const duration = metric(
+    registry,
+    'http_request_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'http_request_duration_seconds',
+        help: 'HTTP request latency',
+        labelNames,
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        registers: [registry],
+      }),
+  );
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      service,
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status_code: String(reply.statusCode),
+    };
+    requests.inc(labels);
+    duration.observe(labels, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+}

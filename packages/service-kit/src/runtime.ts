@@ -1,0 +1,125 @@
+// A service's life around its module: migrate, consume, relay its outbox, serve HTTP, and stop in
+// an order that loses nothing. The same runtime runs alone (cluster tier, see start-service.ts)
+// or beside the others in one process (embedded tier).
+import { fileURLToPath } from 'node:url';
+import type { Database, Migration } from '@canvass/database';
+import { loadMigrations, migrate } from '@canvass/database';
+import {
+  type ConsumerSpec,
+  createOutbox,
+  type EventBus,
+  eventingMigrations,
+  type Outbox,
+  type Subscription,
+  startConsumer,
+} from '@canvass/eventing';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { buildServiceApp } from './app.ts';
+import type { Logger } from './logger.ts';
+
+export interface ServiceContext {
+  db: Database;
+  outbox: Outbox;
+  logger: Logger;
+}
+
+/** What a service's factory (`createPollsService(deps)`) returns. */
+export interface ServiceModule {
+  name: string;
+  /** Folder of the service's `*.sql` migrations. */
+  migrationsDir: URL;
+  routes(app: FastifyInstance): void | Promise<void>;
+  consumers?: readonly ConsumerSpec[];
+}
+
+export interface RuntimeOptions {
+  name: string;
+  db: Database;
+  bus: EventBus;
+  logger: Logger;
+  metrics?: Registry;
+  create(context: ServiceContext): ServiceModule;
+}
+
+export interface ServiceRuntime {
+  readonly name: string;
+  readonly app: FastifyInstance;
+  readonly outbox: Outbox;
+  /** Applies migrations (retrying while the database is unreachable) and starts the consumers. */
+  prepare(options?: { retry?: boolean }): Promise<void>;
+  /** Starts publishing the outbox; call once every consumer in the process is subscribed. */
+  startRelay(): void;
+  stopHttp(): Promise<void>;
+  /** Publishes what is pending and stops the relay. */
+  flushOutbox(): Promise<void>;
+  stopConsumers(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function createServiceRuntime(options: RuntimeOptions): Promise<ServiceRuntime> {
+  const { db, bus, logger } = options;
+  const outbox = createOutbox({ db, bus, logger });
+  const module = options.create({ db, outbox, logger });
+  let migrated = false;
+  const subscriptions: Subscription[] = [];
+  const app = buildServiceApp({
+    name: options.name,
+    logger,
+    metrics: options.metrics,
+    readiness: [
+      { name: 'database', check: () => db.ping() },
+      {
+        name: 'migrations',
+        check: () => {
+          if (!migrated) throw new Error('not applied yet');
+        },
+      },
+      {
+        name: 'broker',
+        check: () => {
+          if (!bus.isConnected()) throw new Error('not connected');
+        },
+      },
+    ],
+  });
+  await app.register(async (scope) => module.routes(scope));
+
+  async function applyMigrations(retry: boolean): Promise<void> {
+    const migrations: Migration[] = [
+      ...eventingMigrations,
+      ...(await loadMigrations(fileURLToPath(module.migrationsDir))),
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const applied = await migrate(db, migrations);
+        if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+        migrated = true;
+        return;
+      } catch (error) {
+        if (!retry) throw error;
+        const delay = Math.min(5_000, 250 * 2 ** attempt);
+        logger.warn({ err: error, attempt, retryInMs: delay }, 'cannot migrate yet; retrying');
+        await sleep(delay);
+      }
+    }
+  }
+
+  return {
+    name: options.name,
+    app,
+    outbox,
+    async prepare(prepareOptions) {
+      await applyMigrations(prepareOptions?.retry ?? false);
+      for (const spec of module.consumers ?? [])
+        subscriptions.push(await startConsumer(spec, { db, bus, logger }));
+    },
+    startRelay: () => outbox.start(),
+    stopHttp: () => app.close(),
+    flushOutbox: () => outbox.stop(),
+    async stopConsumers() {
+      await Promise.all(subscriptions.splice(0).map((subscription) => subscription.stop()));
+    },
+  };
+}

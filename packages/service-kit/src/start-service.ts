@@ -1,0 +1,34 @@
+// The bootstrap every cluster-tier service's main.ts calls: config, adapters, listen, shut down.
+import { loadConfig } from '@canvass/config';
+import { createPostgresDatabase } from '@canvass/database';
+import { createNatsBus } from '@canvass/eventing-nats';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { ServiceConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { createServiceRuntime, type RuntimeOptions } from './runtime.ts';
+import { onShutdown } from './shutdown.ts';
+
+export async function startService(options: Pick<RuntimeOptions, 'name' | 'create'>): Promise<void> {
+  const config = loadConfig(ServiceConfig);
+  const logger = createLogger(options.name, config.LOG_LEVEL);
+  const db = createPostgresDatabase({
+    url: config.DATABASE_URL,
+    schema: options.name,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
+  const bus = await createNatsBus({ url: config.NATS_URL, name: options.name, logger });
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const runtime = await createServiceRuntime({ ...options, db, bus, logger, metrics });
+  await runtime.app.listen({ port: config.PORT, host: config.HOST });
+  onShutdown(logger, async () => {
+    await runtime.stopHttp();
+    await runtime.flushOutbox();
+    await runtime.stopConsumers();
+    await bus.close();
+    await db.close();
+  });
+  await runtime.prepare({ retry: true });
+  runtime.startRelay();
+  logger.info({ port: config.PORT }, 'ready');
+}

@@ -1,0 +1,10 @@
+import { LogLevel } from '@canvass/service-kit';
+import Type from 'typebox';
+
+export const GatewayConfig = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  POLLS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081' }),
+  ANALYTICS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8082' }),
+  LOG_LEVEL: LogLevel,
+});

@@ -1,0 +1,22 @@
+import { loadConfig } from '@canvass/config';
+import { createLogger, onShutdown } from '@canvass/service-kit';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { GatewayConfig } from './config.ts';
+import { createGateway } from './gateway.ts';
+import { httpUpstream } from './upstream.ts';
+
+const config = loadConfig(GatewayConfig);
+const logger = createLogger('gateway', config.LOG_LEVEL);
+const metrics = new Registry();
+collectDefaultMetrics({ register: metrics });
+const app = createGateway({
+  logger,
+  tier: 'cluster',
+  metrics,
+  upstreams: {
+    polls: httpUpstream('polls', config.POLLS_URL),
+    analytics: httpUpstream('analytics', config.ANALYTICS_URL),
+  },
+});
+await app.listen({ port: config.PORT, host: config.HOST });
+onShutdown(logger, () => app.close());

@@ -1,0 +1,16 @@
+// Which service answers which public route. Fastify's router prefers the more specific route,
+// so results go to analytics while everything else under /api/v1/polls goes to polls.
+export interface RouteRule {
+  url: string;
+  methods: string[];
+  service: string;
+}
+
+const ALL = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
+
+export const publicRoutes: readonly RouteRule[] = [
+  { url: '/api/v1/polls/:pollId/results', methods: ['GET', 'HEAD'], service: 'analytics' },
+  { url: '/api/v1/polls', methods: ALL, service: 'polls' },
+  { url: '/api/v1/polls/*', methods: ALL, service: 'polls' },
+  { url: '/api/v1/receipts/*', methods: ALL, service: 'polls' },
+];

@@ -1,0 +1,60 @@
+// How the gateway reaches a service: over HTTP with keep-alive pools (cluster tier), or by
+// injecting the request into the service's fastify app in the same process (embedded tier).
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { Agent, request } from 'undici';
+
+export interface ForwardRequest {
+  method: string;
+  /** Path and query string. */
+  url: string;
+  headers: Record<string, string | string[]>;
+  body?: Buffer;
+}
+
+export interface ForwardResponse {
+  status: number;
+  headers: Record<string, string | number | string[] | undefined>;
+  body: Buffer | Readable;
+}
+
+export interface Upstream {
+  readonly name: string;
+  forward(request: ForwardRequest): Promise<ForwardResponse>;
+}
+
+export function injectUpstream(name: string, app: FastifyInstance): Upstream {
+  return {
+    name,
+    async forward(forwarded) {
+      const response = await app.inject({
+        method: forwarded.method as 'GET',
+        url: forwarded.url,
+        headers: forwarded.headers,
+        ...(forwarded.body ? { payload: forwarded.body } : {}),
+      });
+      return { status: response.statusCode, headers: response.headers, body: response.rawPayload };
+    },
+  };
+}
+
+export function httpUpstream(
+  name: string,
+  baseUrl: string,
+  agent = new Agent({ connections: 128 }),
+): Upstream {
+  return {
+    name,
+    async forward(forwarded) {
+      const response = await request(new URL(forwarded.url, baseUrl), {
+        method: forwarded.method as 'GET',
+        headers: forwarded.headers,
+        body: forwarded.body ?? null,
+        dispatcher: agent,
+        headersTimeout: 10_000,
+        bodyTimeout: 30_000,
+      });
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    },
+  };
+}

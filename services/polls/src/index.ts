@@ -1,0 +1,1 @@
+export { createPollsService } from './service.ts';

@@ -1,0 +1,17 @@
+// The polls service's own tables, as Kysely sees them.
+import type { Generated } from 'kysely';
+
+export interface PollsTables {
+  polls: {
+    id: string;
+    workspace_id: string | null;
+    question: string;
+    type: string;
+    status: string;
+    manage_token_hash: string | null;
+    created_at: Generated<Date>;
+    updated_at: Generated<Date>;
+  };
+  poll_options: { poll_id: string; id: string; position: number; label: string };
+  votes: { id: string; poll_id: string; voter_hash: string; option_ids: string[]; cast_at: Generated<Date> };
+}

@@ -1,0 +1,85 @@
+// `npm run start:cluster`: one process per service plus the gateway, against PostgreSQL, NATS
+// JetStream and Redis from the environment.
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@canvass/config';
+import { LogLevel } from '@canvass/service-kit';
+import Type from 'typebox';
+import { provisionDatabases } from './provision.ts';
+import { dataServices } from './services.ts';
+import { type ProcessSpec, supervise } from './supervisor.ts';
+
+const ClusterConfig = Type.Object({
+  PORT: Type.Integer({ minimum: 1, maximum: 65_000, default: 8080 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  POSTGRES_URL: Type.String({
+    pattern: '^postgres(ql)?://',
+    default: 'postgres://postgres@127.0.0.1:5432/postgres',
+  }),
+  CANVASS_DB_PREFIX: Type.String({ pattern: '^[a-z][a-z0-9_]*$', default: 'canvass_' }),
+  NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
+  LOG_LEVEL: LogLevel,
+});
+
+const config = loadConfig(ClusterConfig);
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const databaseUrls = await provisionDatabases({
+  adminUrl: config.POSTGRES_URL,
+  prefix: config.CANVASS_DB_PREFIX,
+  services: dataServices.map((service) => service.name),
+});
+
+const serviceUrl = (offset: number) => `http://127.0.0.1:${config.PORT + offset}`;
+const specs: ProcessSpec[] = dataServices.map((service) => ({
+  name: service.name,
+  script: service.main,
+  env: {
+    PORT: String(config.PORT + service.portOffset),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrls[service.name]!,
+    NATS_URL: config.NATS_URL,
+    LOG_LEVEL: config.LOG_LEVEL,
+  },
+}));
+specs.push({
+  name: 'gateway',
+  script: 'services/gateway/src/main.ts',
+  env: {
+    PORT: String(config.PORT),
+    HOST: config.HOST,
+    LOG_LEVEL: config.LOG_LEVEL,
+    ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
+  },
+});
+
+const supervisor = supervise(specs, root);
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('launcher | stopping every process\n');
+    void supervisor.stop().then(() => process.exit(0));
+  });
+}
+
+// Say where to go once every process answers ready.
+const urls = [`http://127.0.0.1:${config.PORT}`, ...dataServices.map((s) => serviceUrl(s.portOffset))];
+const started = Date.now();
+while (!stopping) {
+  const ready = await Promise.all(
+    urls.map((url) =>
+      fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    ),
+  );
+  if (ready.every(Boolean)) {
+    const host = config.HOST === '0.0.0.0' || config.HOST === '127.0.0.1' ? 'localhost' : config.HOST;
+    process.stdout.write(
+      `launcher | Canvass cluster tier is ready in ${((Date.now() - started) / 1000).toFixed(1)} s: open http://${host}:${config.PORT}/ (Ctrl-C stops everything)\n`,
+    );
+    break;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 250));
+}

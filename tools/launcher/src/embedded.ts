@@ -1,0 +1,33 @@
+// `npm start`: the whole platform in one process, no external servers.
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '@canvass/config';
+import { LogLevel, onShutdown } from '@canvass/service-kit';
+import Type from 'typebox';
+import { startEmbeddedPlatform } from './embedded-platform.ts';
+
+const EmbeddedConfig = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  CANVASS_DATA_DIR: Type.String({ default: '.canvass/data' }),
+  LOG_LEVEL: { ...LogLevel, default: 'warn' },
+});
+
+const config = loadConfig(EmbeddedConfig);
+const dataDir = config.CANVASS_DATA_DIR.startsWith('memory://')
+  ? config.CANVASS_DATA_DIR
+  : resolve(config.CANVASS_DATA_DIR);
+const platform = await startEmbeddedPlatform({ dataDir, logLevel: config.LOG_LEVEL });
+await platform.gateway.listen({ port: config.PORT, host: config.HOST });
+onShutdown(platform.logger, platform.stop);
+
+const address = platform.gateway.server.address();
+const port = typeof address === 'object' && address ? address.port : config.PORT;
+const shownHost = config.HOST === '0.0.0.0' || config.HOST === '127.0.0.1' ? 'localhost' : config.HOST;
+const seconds = (performance.now() / 1000).toFixed(1);
+process.stdout.write(
+  `\n  Canvass is running (embedded tier, ready in ${seconds} s)\n\n` +
+    `  Open   http://${shownHost}:${port}/\n` +
+    `  Data   ${dataDir}  (stop, then delete this folder to start afresh)\n` +
+    `  Stop   Ctrl-C\n\n`,
+);
