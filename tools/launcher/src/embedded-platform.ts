@@ -2,7 +2,7 @@
 // in-process event bus; the gateway reaches them by injection instead of HTTP.
 import { mkdir } from 'node:fs/promises';
 import { PgliteHost } from '@canvass/database';
-import { createInProcessBus } from '@canvass/eventing';
+import { createInProcessBus, type EventBus } from '@canvass/eventing';
 import { createGateway, injectUpstream, type Upstream } from '@canvass/gateway';
 import { createLogger, createServiceRuntime, type Logger, type ServiceRuntime } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -13,6 +13,7 @@ export interface EmbeddedPlatform {
   gateway: FastifyInstance;
   runtimes: readonly ServiceRuntime[];
   host: PgliteHost;
+  bus: EventBus;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -69,6 +70,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     gateway,
     runtimes,
     host,
+    bus,
     logger,
     async stop() {
       await gateway.close();

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import Type from 'typebox';
+import { buildServiceApp } from './app.ts';
+import { createLogger } from './logger.ts';
+import { HttpProblem } from './problem.ts';
+
+function app(readiness: { name: string; check: () => void }[] = []) {
+  const built = buildServiceApp({ name: 'sample', logger: createLogger('sample', 'silent'), readiness });
+  built.post(
+    '/things',
+    { schema: { body: Type.Object({ name: Type.String({ minLength: 2 }), size: Type.Integer() }) } },
+    async () => ({ ok: true }),
+  );
+  built.get('/boom', async () => {
+    throw new Error('secret internal detail');
+  });
+  built.get('/teapot', async () => {
+    throw new HttpProblem(418, 'teapot', 'I am a teapot', 'Short and stout.', { spout: 1 });
+  });
+  return built;
+}
+
+test('readiness follows its checks and names what is not ready', async () => {
+  let databaseUp = true;
+  const service = app([
+    {
+      name: 'database',
+      check: () => {
+        if (!databaseUp) throw new Error('connection refused');
+      },
+    },
+  ]);
+  assert.equal((await service.inject('/readyz')).statusCode, 200);
+  databaseUp = false;
+  const down = await service.inject('/readyz');
+  assert.equal(down.statusCode, 503);
+  assert.match(down.headers['content-type'] as string, /application\/problem\+json/);
+  assert.deepEqual(down.json().checks, { database: 'connection refused' });
+  databaseUp = true;
+  assert.equal((await service.inject('/readyz')).statusCode, 200);
+  assert.equal((await service.inject('/healthz')).statusCode, 200);
+});
+
+test('validation errors list every bad field', async () => {
+  const response = await app().inject({
+    method: 'POST',
+    url: '/things',
+    payload: { name: 'x', size: 'big' },
+  });
+  assert.equal(response.statusCode, 400);
+  const fields = response.json().errors.map((error: { field: string }) => error.field);
+  assert.deepEqual(fields.sort(), ['/name', '/size']);
+});
+
+test('an unexpected error is a 500 problem without internals', async () => {
+  const response = await app().inject('/boom');
+  assert.equal(response.statusCode, 500);
+  assert.doesNotMatch(response.body, /secret internal detail|\.ts:/);
+  assert.match(response.json().detail, new RegExp(response.headers['x-request-id'] as string));
+});
+
+test('an HttpProblem keeps its status, type and extensions', async () => {
+  const response = await app().inject('/teapot');
+  assert.equal(response.statusCode, 418);
+  assert.deepEqual(
+    { ...(response.json() as object), requestId: undefined },
+    {
+      status: 418,
+      type: '/problems/teapot',
+      title: 'I am a teapot',
+      detail: 'Short and stout.',
+      spout: 1,
+      instance: '/teapot',
+      requestId: undefined,
+    },
+  );
+});
+
+test('metrics count requests per route', async () => {
+  const service = app();
+  await service.inject('/teapot');
+  await service.inject('/teapot');
+  const metrics = (await service.inject('/metrics')).body;
+  assert.match(
+    metrics,
+    /http_requests_total\{service="sample",method="GET",route="\/teapot",status_code="418"\} 2/,
+  );
+  assert.match(metrics, /http_request_duration_seconds_bucket\{.*route="\/teapot"/);
+});

@@ -1,0 +1,83 @@
+// A state change and its outbox row commit or roll back together: a failure injected at the
+// outbox write must leave no trace of the poll either.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Database } from '@canvass/database';
+import { createInProcessBus } from '@canvass/eventing';
+import { createPollsService } from '@canvass/polls';
+import { createLogger, createServiceRuntime } from '@canvass/service-kit';
+import {
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  sql,
+} from 'kysely';
+
+class FailOnInsertInto implements KyselyPlugin {
+  readonly table: string;
+  constructor(table: string) {
+    this.table = table;
+  }
+  transformQuery(args: PluginTransformQueryArgs) {
+    const node = args.node;
+    if (node.kind === 'InsertQueryNode' && node.into?.table.identifier.name === this.table) {
+      throw new Error(`injected failure writing ${this.table}`);
+    }
+    return node;
+  }
+  async transformResult(args: PluginTransformResultArgs) {
+    return args.result;
+  }
+}
+
+async function count(db: Database, table: string, where: string, value: string): Promise<number> {
+  const result = await sql<{
+    n: number;
+  }>`select count(*)::int as n from ${sql.table(table)} where ${sql.ref(where)} = ${value}`.execute(
+    db.kysely,
+  );
+  return result.rows[0]?.n ?? -1;
+}
+
+export function atomicityTests(database: () => Database): void {
+  test('a poll and its outbox event commit or roll back together', async () => {
+    const db = database();
+    const failing: Database = { ...db, kysely: db.kysely.withPlugin(new FailOnInsertInto('outbox')) };
+    const logger = createLogger('polls', 'silent');
+    const bus = createInProcessBus();
+    const broken = await createServiceRuntime({
+      name: 'polls',
+      db: failing,
+      bus,
+      logger,
+      create: createPollsService,
+    });
+    await broken.prepare();
+    const question = `Atomic ${crypto.randomUUID()}?`;
+    const body = { question, options: [{ label: 'Yes' }, { label: 'No' }] };
+
+    const failed = await broken.app.inject({ method: 'POST', url: '/api/v1/polls', payload: body });
+    assert.equal(failed.statusCode, 500);
+    assert.match(failed.headers['content-type'] as string, /problem\+json/);
+    assert.doesNotMatch(failed.body, /injected failure|at .*\.ts/, 'no internals reach the client');
+    assert.equal(await count(db, 'polls', 'question', question), 0, 'the poll rolled back with its event');
+
+    const healthy = await createServiceRuntime({
+      name: 'polls',
+      db,
+      bus,
+      logger,
+      create: createPollsService,
+    });
+    const created = await healthy.app.inject({ method: 'POST', url: '/api/v1/polls', payload: body });
+    assert.equal(created.statusCode, 201);
+    const pollId = created.json().id;
+    assert.equal(await count(db, 'polls', 'id', pollId), 1);
+    const events = await sql<{
+      n: number;
+    }>`select count(*)::int as n from outbox where event->'data'->>'pollId' = ${pollId}`.execute(db.kysely);
+    assert.equal(events.rows[0]?.n, 1, 'the committed poll has exactly one outbox event');
+    await broken.stopHttp();
+    await healthy.stopHttp();
+  });
+}
