@@ -20,8 +20,10 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     options: `-c search_path=${schema}`,
     connectionTimeoutMillis: 5_000,
   });
-  // An idle client losing its server (restart, network) must not crash the process.
+  // A client losing its server (restart, network cut) must not crash the process: an idle one
+  // reports on the pool, a busy one on itself, and its query rejects anyway.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<AnyTables>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,

@@ -124,7 +124,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       filter_subject: filter,
-      ack_wait: nanos(30_000),
+      // Short, so that messages handed to a process that died come back soon (the inbox makes
+      // a redelivery of a slow but live batch harmless).
+      ack_wait: nanos(10_000),
       max_ack_pending: 10_000,
     };
     try {
@@ -135,7 +137,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     }
     const consumer = await js.consumers.get(stream, subscribe.name);
     const maxBatch = subscribe.maxBatch ?? 500;
-    const messages = await consumer.consume({ max_messages: maxBatch * 2 });
+    const messages = await consumer.consume({ max_messages: maxBatch * 2, expires: 5_000 });
     const queue: JsMsg[] = [];
     let working: Promise<void> | undefined;
 

@@ -31,6 +31,7 @@ export function supervise(specs: readonly ProcessSpec[], cwd: string): Superviso
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(spec.name, child);
+    log(`started ${spec.name} (pid ${child.pid})`);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => write(spec.name, width, line));
     }

@@ -1,0 +1,120 @@
+// The eventing path against real PostgreSQL and NATS JetStream: outbox → JetStream → inbox.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { VoteCastV1 } from '@canvass/contracts';
+import { createPostgresDatabase, type Database, migrate } from '@canvass/database';
+import {
+  createEvent,
+  createOutbox,
+  type EventBus,
+  eventingMigrations,
+  type Subscription,
+  startConsumer,
+} from '@canvass/eventing';
+import { createNatsBus } from '@canvass/eventing-nats';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { sql } from 'kysely';
+import { eventually } from '../support/api.ts';
+import { NATS_URL, testDatabases } from '../support/cluster.ts';
+
+const logger = { warn() {}, info() {} };
+const consumerName = `eventing-test-${randomUUID().slice(0, 8)}`;
+let db: Database;
+let bus: EventBus;
+let subscription: Subscription;
+let nc: NatsConnection;
+
+before(async () => {
+  const urls = await testDatabases(['eventing']);
+  db = createPostgresDatabase({ url: urls.eventing!, schema: 'eventing' });
+  await migrate(db, [
+    ...eventingMigrations,
+    { name: '001_seen', sql: 'create table seen (event_id text not null, poll_id text not null);' },
+  ]);
+  bus = await createNatsBus({ url: NATS_URL, name: 'eventing-test', logger });
+  nc = await connect({ servers: NATS_URL });
+  subscription = await startConsumer(
+    {
+      name: consumerName,
+      types: [VoteCastV1.type],
+      async handle(trx, events) {
+        await trx
+          .insertInto('seen')
+          .values(
+            events.map((event) => ({
+              event_id: event.id,
+              poll_id: (event.data as { pollId: string }).pollId,
+            })),
+          )
+          .execute();
+      },
+    },
+    { db, bus, logger },
+  );
+});
+
+after(async () => {
+  await subscription.stop();
+  await bus.close();
+  await (await jetstreamManager(nc)).consumers.delete('POLLS', consumerName).catch(() => {});
+  await nc.close();
+  await db.close();
+});
+
+const seenFor = async (pollId: string) =>
+  (await sql<{ n: number }>`select count(*)::int as n from seen where poll_id = ${pollId}`.execute(db.kysely))
+    .rows[0]?.n;
+
+function vote(pollId: string) {
+  return createEvent(VoteCastV1, {
+    source: '/test',
+    partitionkey: pollId,
+    data: { pollId, voteId: randomUUID(), optionIds: ['a'], castAt: new Date().toISOString() },
+  });
+}
+
+test('outbox rows reach the consumer through JetStream once each', async () => {
+  const pollId = randomUUID();
+  const outbox = createOutbox({ db, bus, logger });
+  const events = Array.from({ length: 50 }, () => vote(pollId));
+  await db.kysely.transaction().execute((trx) => outbox.append(trx, events));
+  await outbox.flush();
+  // Publishing the same rows again (a relay that crashed before marking them sent) changes nothing.
+  await bus.publish(events);
+  await eventually(async () => assert.equal(await seenFor(pollId), 50));
+  const pending = await sql<{
+    n: number;
+  }>`select count(*)::int as n from outbox where state = 'pending'`.execute(db.kysely);
+  assert.equal(pending.rows[0]?.n, 0);
+});
+
+test('a redelivered event (same id, new broker message) is handled once', async () => {
+  const pollId = randomUUID();
+  const event = vote(pollId);
+  const js = jetstream(nc);
+  // No Nats-Msg-Id: JetStream stores both copies, as after a duplicate-window miss.
+  await js.publish(VoteCastV1.type, JSON.stringify(event));
+  await js.publish(VoteCastV1.type, JSON.stringify(event));
+  await eventually(async () => assert.equal(await seenFor(pollId), 1));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(await seenFor(pollId), 1);
+});
+
+test('a malformed message is dead-lettered and the consumer keeps going', async () => {
+  const pollId = randomUUID();
+  const js = jetstream(nc);
+  const marker = `not json ${randomUUID()}`;
+  await js.publish(VoteCastV1.type, marker);
+  await js.publish(VoteCastV1.type, JSON.stringify(vote(pollId)));
+  await eventually(async () => assert.equal(await seenFor(pollId), 1));
+  const letters = await db.kysely
+    .selectFrom('dead_letters')
+    .selectAll()
+    .where('payload', '=', marker)
+    .execute();
+  assert.equal(letters.length, 1);
+  assert.equal(letters[0]?.consumer, consumerName);
+  assert.match(String(letters[0]?.error), /not a valid CloudEvent/);
+});

@@ -1,0 +1,97 @@
+// The slice through the real cluster tier: `npm run start:cluster`'s launcher, one process per
+// service, against PostgreSQL and NATS JetStream.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { type Api, eventually, httpApi } from '../support/api.ts';
+import { freePort, TEST_DB_PREFIX } from '../support/cluster.ts';
+import { sliceTests } from '../support/slice.ts';
+
+let launcher: ChildProcess;
+let api: Api;
+let output = '';
+
+function waitForOutput(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no ${pattern} in launcher output:\n${output}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      const match = output.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        launcher.stdout?.off('data', check);
+        resolve(match);
+      }
+    };
+    launcher.stdout?.on('data', check);
+    check();
+  });
+}
+
+before(async () => {
+  // Three consecutive free ports: the gateway's and one per service.
+  let port = await freePort();
+  while (port > 60_000) port = await freePort();
+  launcher = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
+    env: { ...process.env, PORT: String(port), CANVASS_DB_PREFIX: TEST_DB_PREFIX, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  launcher.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  launcher.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  await waitForOutput(/cluster tier is ready/);
+  api = httpApi(`http://127.0.0.1:${port}`);
+});
+
+after(async () => {
+  if (launcher.exitCode === null) {
+    launcher.kill('SIGINT');
+    await new Promise((resolve) => launcher.once('exit', resolve));
+  }
+});
+
+sliceTests(() => api);
+
+test('a service process that dies is restarted, and no acknowledged vote is lost', async () => {
+  const poll = (
+    await api('POST', '/api/v1/polls', {
+      body: { question: 'Survive?', options: [{ label: 'Yes' }, { label: 'No' }] },
+    })
+  ).body;
+  const vote = (token: string) =>
+    api('POST', `/api/v1/polls/${poll.id}/votes`, {
+      body: { optionIds: [poll.options[0].id] },
+      headers: { 'voter-token': token },
+    });
+  assert.equal((await vote(`before-${randomUUID()}`)).status, 201);
+
+  const pid = Number((await waitForOutput(/started analytics \(pid (\d+)\)/))[1]);
+  process.kill(pid, 'SIGKILL');
+  await waitForOutput(/analytics exited \(SIGKILL\); restarting/);
+  assert.equal(
+    (await vote(`during-${randomUUID()}`)).status,
+    201,
+    'polls keeps taking votes while analytics is down',
+  );
+
+  const results = await eventually(async () => {
+    const response = await api('GET', `/api/v1/polls/${poll.id}/results`);
+    assert.equal(response.status, 200);
+    assert.equal(response.body.totalVotes, 2);
+    return response.body;
+  }, 30_000);
+  assert.equal(results.options[0].votes, 2);
+});
+
+test('Ctrl-C stops every process cleanly', async () => {
+  launcher.kill('SIGINT');
+  const code = await new Promise((resolve) => launcher.once('exit', resolve));
+  assert.equal(code, 0);
+  assert.match(output, /stopping every process/);
+});
