@@ -14,6 +14,12 @@ export class ConfigError extends Error {
   }
 }
 
+function allowedValues(property: unknown): string | undefined {
+  const anyOf = (property as { anyOf?: { const?: unknown }[] } | undefined)?.anyOf;
+  if (!anyOf?.every((variant) => variant.const !== undefined)) return undefined;
+  return `must be one of ${anyOf.map((variant) => String(variant.const)).join(', ')}`;
+}
+
 /** Reads the variables a schema names from the environment (or `source`), applies defaults, converts types. */
 export function loadConfig<T extends TObject>(
   schema: T,
@@ -33,7 +39,18 @@ export function loadConfig<T extends TObject>(
       return `${missing.join(', ')}: missing (required)`;
     }
     const key = error.instancePath.replace(/^\//, '');
-    return `${key}: ${error.message} (got ${JSON.stringify(picked[key])})`;
+    return `${key}: ${allowedValues(schema.properties[key]) ?? error.message} (got ${JSON.stringify(picked[key])})`;
   });
   throw new ConfigError([...new Set(problems)]);
+}
+
+/** For a process's entry point: a bad configuration is reported plainly (no stack) and exits 1. */
+export function loadConfigOrExit<T extends TObject>(schema: T, processName: string): Static<T> {
+  try {
+    return loadConfig(schema);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${processName} cannot start. ${error.message}\n`);
+    process.exit(1);
+  }
 }

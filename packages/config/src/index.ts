@@ -1,1 +1,1 @@
-export { ConfigError, loadConfig } from './config.ts';
+export { ConfigError, loadConfig, loadConfigOrExit } from './config.ts';

@@ -1,5 +1,5 @@
 // The bootstrap every cluster-tier service's main.ts calls: config, adapters, listen, shut down.
-import { loadConfig } from '@canvass/config';
+import { loadConfigOrExit } from '@canvass/config';
 import { createPostgresDatabase } from '@canvass/database';
 import { createNatsBus } from '@canvass/eventing-nats';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -9,7 +9,7 @@ import { createServiceRuntime, type RuntimeOptions } from './runtime.ts';
 import { onShutdown } from './shutdown.ts';
 
 export async function startService(options: Pick<RuntimeOptions, 'name' | 'create'>): Promise<void> {
-  const config = loadConfig(ServiceConfig);
+  const config = loadConfigOrExit(ServiceConfig, options.name);
   const logger = createLogger(options.name, config.LOG_LEVEL);
   const db = createPostgresDatabase({
     url: config.DATABASE_URL,

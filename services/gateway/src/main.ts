@@ -1,11 +1,11 @@
-import { loadConfig } from '@canvass/config';
+import { loadConfigOrExit } from '@canvass/config';
 import { createLogger, onShutdown } from '@canvass/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { GatewayConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { httpUpstream } from './upstream.ts';
 
-const config = loadConfig(GatewayConfig);
+const config = loadConfigOrExit(GatewayConfig, 'gateway');
 const logger = createLogger('gateway', config.LOG_LEVEL);
 const metrics = new Registry();
 collectDefaultMetrics({ register: metrics });

@@ -1,7 +1,7 @@
 // `npm run start:cluster`: one process per service plus the gateway, against PostgreSQL, NATS
 // JetStream and Redis from the environment.
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '@canvass/config';
+import { loadConfigOrExit } from '@canvass/config';
 import { LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
 import { provisionDatabases } from './provision.ts';
@@ -20,7 +20,7 @@ const ClusterConfig = Type.Object({
   LOG_LEVEL: LogLevel,
 });
 
-const config = loadConfig(ClusterConfig);
+const config = loadConfigOrExit(ClusterConfig, 'Canvass (cluster tier)');
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const databaseUrls = await provisionDatabases({
   adminUrl: config.POSTGRES_URL,

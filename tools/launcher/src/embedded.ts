@@ -1,7 +1,7 @@
 // `npm start`: the whole platform in one process, no external servers.
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '@canvass/config';
+import { loadConfigOrExit } from '@canvass/config';
 import { LogLevel, onShutdown } from '@canvass/service-kit';
 import Type from 'typebox';
 import { startEmbeddedPlatform } from './embedded-platform.ts';
@@ -13,7 +13,7 @@ const EmbeddedConfig = Type.Object({
   LOG_LEVEL: { ...LogLevel, default: 'warn' },
 });
 
-const config = loadConfig(EmbeddedConfig);
+const config = loadConfigOrExit(EmbeddedConfig, 'Canvass');
 const dataDir = config.CANVASS_DATA_DIR.startsWith('memory://')
   ? config.CANVASS_DATA_DIR
   : resolve(config.CANVASS_DATA_DIR);
