@@ -11,8 +11,9 @@ import {
   eventingMigrations,
   type Subscription,
   startConsumer,
+  subjectFor,
 } from '@canvass/eventing';
-import { createNatsBus } from '@canvass/eventing-nats';
+import { createNatsBus, durableNameFor } from '@canvass/eventing-nats';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sql } from 'kysely';
@@ -58,7 +59,10 @@ before(async () => {
 after(async () => {
   await subscription.stop();
   await bus.close();
-  await (await jetstreamManager(nc)).consumers.delete('POLLS', consumerName).catch(() => {});
+  const jsm = await jetstreamManager(nc);
+  for (let p = 0; p < 8; p++) {
+    await jsm.consumers.delete('POLLS', durableNameFor(consumerName, `polls.vote.cast.${p}`)).catch(() => {});
+  }
   await nc.close();
   await db.close();
 });
@@ -95,8 +99,8 @@ test('a redelivered event (same id, new broker message) is handled once', async 
   const event = vote(pollId);
   const js = jetstream(nc);
   // No Nats-Msg-Id: JetStream stores both copies, as after a duplicate-window miss.
-  await js.publish(VoteCastV1.type, JSON.stringify(event));
-  await js.publish(VoteCastV1.type, JSON.stringify(event));
+  await js.publish(subjectFor(event), JSON.stringify(event));
+  await js.publish(subjectFor(event), JSON.stringify(event));
   await eventually(async () => assert.equal(await seenFor(pollId), 1));
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(await seenFor(pollId), 1);
@@ -106,8 +110,10 @@ test('a malformed message is dead-lettered and the consumer keeps going', async 
   const pollId = randomUUID();
   const js = jetstream(nc);
   const marker = `not json ${randomUUID()}`;
-  await js.publish(VoteCastV1.type, marker);
-  await js.publish(VoteCastV1.type, JSON.stringify(vote(pollId)));
+  const next = vote(pollId);
+  // Same partition as the good event after it, so the consumer must get past the bad one.
+  await js.publish(subjectFor(next), marker);
+  await js.publish(subjectFor(next), JSON.stringify(next));
   await eventually(async () => assert.equal(await seenFor(pollId), 1));
   const letters = await db.kysely
     .selectFrom('dead_letters')

@@ -10,9 +10,20 @@ export interface Database<Tables = AnyTables> {
   readonly kysely: Kysely<Tables>;
   /** The PostgreSQL schema this service owns. */
   readonly schema: string;
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel` (delivered after the notifying transaction
+   * commits). Resolves to a function that stops listening. Best effort: a lost notification is
+   * made up by callers sweeping periodically.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export function assertChannelName(channel: string): string {
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`invalid channel name: ${channel}`);
+  return channel;
 }
 
 export function assertSchemaName(schema: string): string {

@@ -39,3 +39,24 @@ test('a failed transaction rolls back and releases the shared session', async ()
   await host.close();
   await assert.rejects(db.ping(), /closed/);
 });
+
+test('a NOTIFY reaches listeners once its transaction commits, and not if it rolls back', async () => {
+  const host = new PgliteHost('memory://');
+  const db = host.database('delta');
+  const heard: string[] = [];
+  const stop = await db.listen('delta_events', (payload) => heard.push(payload));
+  await db.kysely.transaction().execute(async (trx) => {
+    await sql`select pg_notify('delta_events', 'committed')`.execute(trx);
+  });
+  await assert.rejects(
+    db.kysely.transaction().execute(async (trx) => {
+      await sql`select pg_notify('delta_events', 'rolled back')`.execute(trx);
+      throw new Error('abort');
+    }),
+  );
+  await sql`select 1`.execute(db.kysely);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(heard, ['committed']);
+  await stop();
+  await host.close();
+});

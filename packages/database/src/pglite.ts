@@ -12,7 +12,7 @@ import {
   PostgresQueryCompiler,
   type QueryResult,
 } from 'kysely';
-import { type AnyTables, assertSchemaName, type Database } from './database.ts';
+import { type AnyTables, assertChannelName, assertSchemaName, type Database } from './database.ts';
 
 export class PgliteHost {
   readonly pg: PGlite;
@@ -36,6 +36,15 @@ export class PgliteHost {
     return release;
   }
 
+  async exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const release = await this.lock();
+    try {
+      return await run();
+    } finally {
+      release();
+    }
+  }
+
   async useSchema(schema: string): Promise<void> {
     if (this.#currentSchema === schema) return;
     await this.pg.query(`set search_path to ${schema}`);
@@ -56,6 +65,13 @@ export class PgliteHost {
     return {
       kysely,
       schema,
+      // LISTEN must not land inside another service's open transaction: take the session lock.
+      async listen(channel, onNotify) {
+        const unsubscribe = await host.exclusive(() => host.pg.listen(assertChannelName(channel), onNotify));
+        return async () => {
+          if (!host.pg.closed) await host.exclusive(() => unsubscribe());
+        };
+      },
       async ping() {
         if (host.pg.closed) throw new Error('the embedded database is closed');
         await kysely.executeQuery(CompiledQuery.raw('select 1'));

@@ -1,7 +1,7 @@
 // Cluster tier: Kysely over a `pg` pool, with the service's schema as the search_path.
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { type AnyTables, assertSchemaName, type Database } from './database.ts';
+import { type AnyTables, assertChannelName, assertSchemaName, type Database } from './database.ts';
 
 // Return bigint columns (count(*), bigserial) as numbers; Canvass counts stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -28,11 +28,49 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
   return {
     kysely,
     schema,
+    listen: (channel, onNotify) => listenWithReconnect(options.url, assertChannelName(channel), onNotify),
     async ping() {
       await sql`select 1`.execute(kysely);
     },
     async close() {
       await kysely.destroy();
     },
+  };
+}
+
+/** A dedicated connection for LISTEN that reconnects after losing its server. */
+async function listenWithReconnect(
+  url: string,
+  channel: string,
+  onNotify: (payload: string) => void,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    next.on('notification', (message) => {
+      if (message.channel === channel) onNotify(message.payload ?? '');
+    });
+    next.on('error', () => {
+      next.end().catch(() => {});
+      if (!stopped) retry = setTimeout(() => connect().catch(() => {}), 1_000);
+    });
+    try {
+      await next.connect();
+      await next.query(`listen ${channel}`);
+      client = next;
+      // Whatever was notified while we were away is picked up by the caller's sweep.
+    } catch (error) {
+      await next.end().catch(() => {});
+      if (!stopped) retry = setTimeout(() => connect().catch(() => {}), 1_000);
+      throw error;
+    }
+  };
+  await connect().catch(() => {});
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
   };
 }

@@ -1,1 +1,7 @@
-export { createNatsBus, type NatsBusOptions, streamNameFor, subjectFor } from './nats-bus.ts';
+export {
+  createNatsBus,
+  durableNameFor,
+  type NatsBusOptions,
+  STREAM_MAX_AGE_MS,
+  streamNameFor,
+} from './nats-bus.ts';

@@ -1,10 +1,20 @@
 // Cluster tier bus over NATS JetStream. One stream per bounded context (the first segment of the
-// event type: `polls.>` goes to stream POLLS), created or updated at first use. Publishing waits
-// for JetStream's ack and passes the event id as Nats-Msg-Id, so a relay that publishes a row
-// twice (a crash between publish and marking it sent) stores it once. Each subscription is a
-// durable pull consumer per stream; messages are handled in batches of whatever has arrived.
-import type { CloudEvent } from '@canvass/contracts';
-import type { Delivery, EventBus, SubscribeOptions, Subscription } from '@canvass/eventing';
+// event type: stream POLLS holds `polls.>`), created or updated at first use. Subjects drop the
+// version and partition where configured (`polls.vote.cast.3`, see @canvass/eventing subjects).
+// Publishing waits for JetStream's ack and passes the event id as Nats-Msg-Id, so a relay that
+// publishes a row twice (a crash between publish and marking it sent) stores it once. A
+// subscription is one durable pull consumer per subject (servers before 2.10 take one filter
+// subject each), so each partition is consumed in order and partitions are consumed in parallel.
+import {
+  type Delivery,
+  defaultPartitions,
+  type EventBus,
+  type PartitionMap,
+  type SubscribeOptions,
+  type Subscription,
+  subjectFor,
+  subjectsFor,
+} from '@canvass/eventing';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -23,26 +33,31 @@ export interface NatsBusOptions {
   logger: { warn(object: object, message: string): void; info(object: object, message: string): void };
   /** How long a stream keeps events (default 7 days). */
   maxAgeMs?: number;
+  partitions?: PartitionMap;
 }
 
 const nanos = (ms: number) => ms * 1_000_000;
+export const STREAM_MAX_AGE_MS = 7 * 24 * 3600_000;
 
-export function streamNameFor(type: string): string {
-  const context = type.split('.')[0];
-  if (!context) throw new Error(`event type "${type}" has no context`);
+export function streamNameFor(subject: string): string {
+  const context = subject.split('.')[0];
+  if (!context) throw new Error(`subject "${subject}" has no context`);
   return context.toUpperCase();
 }
 
-export function subjectFor(event: Pick<CloudEvent, 'type'>): string {
-  return event.type;
+/** A durable name per subscription and subject: `analytics-tallies` + `polls.vote.cast.3`. */
+export function durableNameFor(subscription: string, subject: string): string {
+  return `${subscription}__${subject.replaceAll('.', '_')}`;
 }
 
 export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
+  const partitions = options.partitions ?? defaultPartitions;
   const nc = await connect({
     servers: options.url,
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    waitOnFirstConnect: true,
   });
   let connected = true;
   void (async () => {
@@ -59,12 +74,13 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   const streams = new Map<string, Promise<string>>();
+  const durables = new Map<string, { stream: string; durable: string }[]>();
 
-  function ensureStream(type: string): Promise<string> {
-    const name = streamNameFor(type);
+  function ensureStream(subject: string): Promise<string> {
+    const name = streamNameFor(subject);
     let ready = streams.get(name);
     if (!ready) {
-      ready = ensureStreamExists(jsm, name, options.maxAgeMs ?? 7 * 24 * 3600_000);
+      ready = ensureStreamExists(jsm, name, options.maxAgeMs ?? STREAM_MAX_AGE_MS);
       ready.catch(() => streams.delete(name));
       streams.set(name, ready);
     }
@@ -75,22 +91,24 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
   return {
     async publish(events) {
-      await Promise.all([...new Set(events.map((event) => event.type))].map(ensureStream));
+      const subjects = events.map((event) => subjectFor(event, partitions));
+      await Promise.all([...new Set(subjects)].map(ensureStream));
       await Promise.all(
-        events.map((event) =>
-          js.publish(subjectFor(event), JSON.stringify(event), { msgID: event.id, timeout: 5_000 }),
+        events.map((event, i) =>
+          js.publish(subjects[i]!, JSON.stringify(event), { msgID: event.id, timeout: 5_000 }),
         ),
       );
     },
 
     async subscribe(subscribe) {
-      const byStream = new Map<string, string[]>();
-      for (const type of subscribe.types) {
-        const stream = await ensureStream(type);
-        byStream.set(stream, [...(byStream.get(stream) ?? []), subjectFor({ type })]);
-      }
       const parts = await Promise.all(
-        [...byStream].map(([stream, subjects]) => consumeStream(stream, subjects, subscribe)),
+        subjectsFor(subscribe.types, partitions).map(async (subject) =>
+          consumeSubject(await ensureStream(subject), subject, subscribe),
+        ),
+      );
+      durables.set(
+        subscribe.name,
+        parts.map((part) => part.id),
       );
       const subscription: Subscription = {
         async stop() {
@@ -102,6 +120,15 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       return subscription;
     },
 
+    async lag(name) {
+      let total = 0;
+      for (const { stream, durable } of durables.get(name) ?? []) {
+        const info = await jsm.consumers.info(stream, durable);
+        total += info.num_pending + info.num_ack_pending;
+      }
+      return total;
+    },
+
     isConnected: () => connected && !nc.isClosed(),
 
     async close() {
@@ -110,20 +137,13 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     },
   };
 
-  async function consumeStream(
-    stream: string,
-    subjects: string[],
-    subscribe: SubscribeOptions,
-  ): Promise<Subscription> {
-    // Servers before 2.10 take one filter subject per consumer. Several types of one stream are
-    // read through the stream's wildcard (keeping their relative order) and filtered here.
-    const filter = subjects.length === 1 ? subjects[0]! : `${stream.toLowerCase()}.>`;
-    const wanted = new Set(subjects);
+  async function consumeSubject(stream: string, subject: string, subscribe: SubscribeOptions) {
+    const durable = durableNameFor(subscribe.name, subject);
     const config = {
-      durable_name: subscribe.name,
+      durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subject: filter,
+      filter_subject: subject,
       // Short, so that messages handed to a process that died come back soon (the inbox makes
       // a redelivery of a slow but live batch harmless).
       ack_wait: nanos(10_000),
@@ -132,10 +152,10 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     try {
       await jsm.consumers.add(stream, config);
     } catch {
-      // It exists already (another replica, an earlier run): bring its filter up to date.
-      await jsm.consumers.update(stream, subscribe.name, { filter_subject: filter });
+      // It exists already (another replica, an earlier run): keep its position.
+      await jsm.consumers.info(stream, durable);
     }
-    const consumer = await js.consumers.get(stream, subscribe.name);
+    const consumer = await js.consumers.get(stream, durable);
     const maxBatch = subscribe.maxBatch ?? 500;
     const messages = await consumer.consume({ max_messages: maxBatch * 2, expires: 5_000 });
     const queue: JsMsg[] = [];
@@ -154,10 +174,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         } catch (error) {
           const attempt = Math.max(...deliveries.map((delivery) => delivery.attempt));
           const delay = Math.min(30_000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
-          options.logger.warn(
-            { err: error, consumer: subscribe.name, attempt },
-            'batch failed; redelivering',
-          );
+          options.logger.warn({ err: error, consumer: durable, attempt }, 'batch failed; redelivering');
           for (const message of batch) message.nak(Math.round(delay));
         }
       }
@@ -173,16 +190,13 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
     const loop = (async () => {
       for await (const message of messages) {
-        if (!wanted.has(message.subject)) {
-          message.ack();
-          continue;
-        }
         queue.push(message);
         kick();
       }
     })();
 
     return {
+      id: { stream, durable },
       async stop() {
         messages.stop();
         await loop.catch(() => {});

@@ -30,6 +30,8 @@ export interface EventBus {
   /** Resolves once the bus has taken responsibility for every event (persisted or delivered). */
   publish(events: readonly CloudEvent[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Events published but not yet acknowledged by the named subscription (its consumer lag). */
+  lag(name: string): Promise<number>;
   isConnected(): boolean;
   close(): Promise<void>;
 }

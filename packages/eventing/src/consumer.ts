@@ -1,9 +1,13 @@
-// An idempotent consumer: each batch is handled in one transaction that also records the event ids
-// in the inbox, so an event delivered again changes nothing. An event that breaks its contract goes
-// to the dead-letter store at once (retrying cannot fix it) and the batch goes on without it.
+// An idempotent consumer. Each batch is handled in one transaction that also records the event
+// ids in the inbox, so an event delivered again changes nothing. A failing batch is retried with
+// exponential backoff and jitter; if it still fails, its events are tried one at a time and an
+// event that keeps failing goes to the dead-letter store with its error, attempt count and
+// failure times, so one bad event never holds up the rest. An event that breaks its contract goes
+// there at once (retrying cannot fix it). Older versions a consumer lists are upcast first.
 import type { CloudEvent } from '@canvass/contracts';
 import type { AnyTables, Database } from '@canvass/database';
-import type { Kysely } from 'kysely';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { type Kysely, sql } from 'kysely';
 import type { Delivery, EventBus, Subscription } from './bus.ts';
 import { validateEvent } from './events.ts';
 
@@ -14,16 +18,36 @@ export interface ConsumerLogger {
 export interface ConsumerSpec {
   /** Durable name, unique per service (the inbox and the broker track progress by it). */
   name: string;
+  /** Every event type (and version) this consumer accepts. */
   types: readonly string[];
+  /** Upcasters from an older type to the one `handle` expects, keyed by the older type. */
+  upcast?: Readonly<Record<string, (event: CloudEvent) => CloudEvent>>;
   /** Applies new (never seen) events inside the inbox transaction. */
   handle(trx: Kysely<AnyTables>, events: readonly CloudEvent[]): Promise<void>;
   maxBatch?: number;
+  /** Attempts before an event is dead-lettered (default 5), and the first backoff delay. */
+  retry?: { attempts?: number; initialDelayMs?: number; maxDelayMs?: number };
 }
 
 export interface ConsumerDeps {
   db: Database;
-  bus: EventBus;
   logger: ConsumerLogger;
+}
+
+export interface Consumer {
+  readonly name: string;
+  readonly types: readonly string[];
+  handleBatch(batch: readonly Delivery[]): Promise<void>;
+  /** Runs a raw payload through validation, upcasting and the handler; for dead-letter replay. */
+  applyPayload(trx: Kysely<AnyTables>, payload: unknown): Promise<void>;
+  subscribe(bus: EventBus): Promise<Subscription>;
+}
+
+interface Failure {
+  payload: unknown;
+  error: Error;
+  attempts: number;
+  firstFailedAt: Date;
 }
 
 function describePayload(payload: unknown): { id: string | null; type: string | null; text: string } {
@@ -35,54 +59,158 @@ function describePayload(payload: unknown): { id: string | null; type: string | 
   };
 }
 
-export async function startConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Promise<Subscription> {
-  const { db, bus, logger } = deps;
+const isRetryable = (error: unknown) => !(error as { nonRetryable?: boolean } | undefined)?.nonRetryable;
 
-  async function handleBatch(batch: readonly Delivery[]): Promise<void> {
-    const valid: CloudEvent[] = [];
-    const invalid: { delivery: Delivery; error: Error }[] = [];
-    for (const delivery of batch) {
-      try {
-        valid.push(validateEvent(delivery.payload));
-      } catch (error) {
-        invalid.push({ delivery, error: error as Error });
-      }
+export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer {
+  const { db, logger } = deps;
+  const accepted = new Set(spec.types);
+  const attempts = spec.retry?.attempts ?? 5;
+  const policy = retry(handleWhen(isRetryable), {
+    maxAttempts: attempts - 1,
+    backoff: new ExponentialBackoff({
+      initialDelay: spec.retry?.initialDelayMs ?? 100,
+      maxDelay: spec.retry?.maxDelayMs ?? 5_000,
+    }),
+  });
+
+  function toEvent(payload: unknown): CloudEvent {
+    let event = validateEvent(payload);
+    if (!accepted.has(event.type)) {
+      throw Object.assign(new Error(`consumer ${spec.name} does not accept ${event.type}`), {
+        nonRetryable: true,
+      });
     }
-    await db.kysely.transaction().execute(async (trx) => {
-      for (const { delivery, error } of invalid) {
-        const described = describePayload(delivery.payload);
-        await trx
-          .insertInto('dead_letters')
-          .values({
+    const upcaster = spec.upcast?.[event.type];
+    if (upcaster) event = validateEvent(upcaster(event));
+    return event;
+  }
+
+  async function applyEvents(trx: Kysely<AnyTables>, events: readonly CloudEvent[]): Promise<void> {
+    // De-duplicate within the batch too: a broker may hand over the same event twice at once.
+    const unique = [...new Map(events.map((event) => [event.id, event])).values()];
+    if (unique.length === 0) return;
+    const fresh = await trx
+      .insertInto('inbox')
+      .values(unique.map((event) => ({ consumer: spec.name, event_id: event.id })))
+      .onConflict((conflict) => conflict.columns(['consumer', 'event_id']).doNothing())
+      .returning('event_id')
+      .execute();
+    const freshIds = new Set(fresh.map((row) => row.event_id as string));
+    const freshEvents = unique.filter((event) => freshIds.has(event.id));
+    if (freshEvents.length > 0) await spec.handle(trx, freshEvents);
+  }
+
+  async function deadLetter(failures: readonly Failure[]): Promise<void> {
+    if (failures.length === 0) return;
+    await db.kysely
+      .insertInto('dead_letters')
+      .values(
+        failures.map((failure) => {
+          const described = describePayload(failure.payload);
+          return {
             consumer: spec.name,
             event_id: described.id,
             type: described.type,
             payload: described.text,
-            error: error.message,
-            attempts: delivery.attempt,
-          })
-          .execute();
-        logger.warn({ consumer: spec.name, eventId: described.id, err: error }, 'event dead-lettered');
-      }
-      // De-duplicate within the batch too: a broker may hand over the same event twice at once.
-      const unique = [...new Map(valid.map((event) => [event.id, event])).values()];
-      if (unique.length === 0) return;
-      const fresh = await trx
-        .insertInto('inbox')
-        .values(unique.map((event) => ({ consumer: spec.name, event_id: event.id })))
-        .onConflict((conflict) => conflict.columns(['consumer', 'event_id']).doNothing())
-        .returning('event_id')
-        .execute();
-      const freshIds = new Set(fresh.map((row) => row.event_id as string));
-      const events = unique.filter((event) => freshIds.has(event.id));
-      if (events.length > 0) await spec.handle(trx, events);
-    });
+            error: failure.error.message,
+            attempts: failure.attempts,
+            first_failed_at: failure.firstFailedAt,
+            last_failed_at: new Date(),
+          };
+        }),
+      )
+      .execute();
+    for (const failure of failures) {
+      logger.warn(
+        {
+          consumer: spec.name,
+          eventId: describePayload(failure.payload).id,
+          attempts: failure.attempts,
+          err: failure.error,
+        },
+        'event dead-lettered',
+      );
+    }
   }
 
-  return bus.subscribe({
+  /** Applies events with retries; resolves with the failure if every attempt failed. */
+  async function applyWithRetry(events: readonly CloudEvent[]): Promise<Failure | undefined> {
+    let tries = 0;
+    let firstFailedAt: Date | undefined;
+    try {
+      await policy.execute(async () => {
+        tries++;
+        try {
+          await db.kysely.transaction().execute((trx) => applyEvents(trx, events));
+        } catch (error) {
+          firstFailedAt ??= new Date();
+          throw error;
+        }
+      });
+      return undefined;
+    } catch (error) {
+      return {
+        payload: events[0],
+        error: error as Error,
+        attempts: tries,
+        firstFailedAt: firstFailedAt ?? new Date(),
+      };
+    }
+  }
+
+  async function handleBatch(batch: readonly Delivery[]): Promise<void> {
+    const events: CloudEvent[] = [];
+    const invalid: Failure[] = [];
+    for (const delivery of batch) {
+      try {
+        events.push(toEvent(delivery.payload));
+      } catch (error) {
+        invalid.push({
+          payload: delivery.payload,
+          error: error as Error,
+          attempts: 1,
+          firstFailedAt: new Date(),
+        });
+      }
+    }
+    await deadLetter(invalid);
+    const failure = await applyWithRetry(events);
+    if (!failure) return;
+    if (events.length === 1) return deadLetter([{ ...failure, payload: events[0] }]);
+    // Find the event(s) at fault: one at a time, each with its own retries.
+    logger.warn(
+      { consumer: spec.name, err: failure.error, events: events.length },
+      'batch failed; trying one by one',
+    );
+    for (const event of events) {
+      const single = await applyWithRetry([event]);
+      if (single) await deadLetter([{ ...single, payload: event }]);
+    }
+  }
+
+  return {
     name: spec.name,
     types: spec.types,
-    maxBatch: spec.maxBatch,
-    handle: handleBatch,
-  });
+    handleBatch,
+    applyPayload: (trx, payload) => applyEvents(trx, [toEvent(payload)]),
+    subscribe: (bus) =>
+      bus.subscribe({ name: spec.name, types: spec.types, maxBatch: spec.maxBatch, handle: handleBatch }),
+  };
+}
+
+/** Creates a consumer and subscribes it: the common case. */
+export async function startConsumer(
+  spec: ConsumerSpec,
+  deps: ConsumerDeps & { bus: EventBus },
+): Promise<Subscription> {
+  return createConsumer(spec, deps).subscribe(deps.bus);
+}
+
+/** How many events are dead-lettered and not yet replayed or discarded, per consumer. */
+export async function pendingDeadLetters(db: Database): Promise<Record<string, number>> {
+  const rows = await sql<{ consumer: string; n: number }>`
+    select consumer, count(*)::int as n from dead_letters where state = 'pending' group by consumer`.execute(
+    db.kysely,
+  );
+  return Object.fromEntries(rows.rows.map((row) => [row.consumer, row.n]));
 }

@@ -12,8 +12,14 @@ interface Subscriber {
   stopped: boolean;
 }
 
-export function createInProcessBus(): EventBus {
+export interface InProcessBus extends EventBus {
+  /** Sees every published event (for `canvass events tail`); returns a function that stops it. */
+  tap(listener: (event: CloudEvent) => void): () => void;
+}
+
+export function createInProcessBus(): InProcessBus {
   const subscribers = new Set<Subscriber>();
+  const taps = new Set<(event: CloudEvent) => void>();
   let closed = false;
 
   async function deliver(subscriber: Subscriber, events: readonly CloudEvent[]): Promise<void> {
@@ -35,6 +41,7 @@ export function createInProcessBus(): EventBus {
   return {
     async publish(events) {
       if (closed) throw new Error('event bus is closed');
+      for (const listener of taps) for (const event of events) listener(event);
       const work: Promise<void>[] = [];
       for (const subscriber of subscribers) {
         if (subscriber.stopped) continue;
@@ -64,6 +71,12 @@ export function createInProcessBus(): EventBus {
           await Promise.allSettled([...subscriber.inFlight]);
         },
       };
+    },
+    // Delivery is synchronous: what is published and not yet consumed is the publisher's outbox.
+    lag: async () => 0,
+    tap(listener) {
+      taps.add(listener);
+      return () => taps.delete(listener);
     },
     isConnected: () => !closed,
     async close() {

@@ -37,4 +37,13 @@ export const eventingMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    name: '000_eventing_dead_letter_state',
+    sql: `
+      alter table dead_letters
+        add column state text not null default 'pending' check (state in ('pending', 'replayed', 'discarded')),
+        add column resolved_at timestamptz;
+      create index dead_letters_pending on dead_letters (id) where state = 'pending';
+    `,
+  },
 ];

@@ -1,6 +1,7 @@
 // Transactional outbox. `append` writes events in the caller's transaction, so a state change and
 // its events commit or roll back together. The relay publishes pending rows in order, in batches,
-// woken after a commit and swept periodically so nothing is stranded after a crash. Rows are leased
+// woken by the NOTIFY that `append` raises (delivered at commit) and swept periodically so nothing
+// is stranded after a crash or a lost notification. Rows are leased
 // while being published so that replicas relaying the same outbox do not publish the same batch at
 // once; the bus de-duplicates by event id if a lease runs out mid-publish.
 import type { CloudEvent } from '@canvass/contracts';
@@ -20,6 +21,18 @@ export interface OutboxOptions {
   batchSize?: number;
   sweepIntervalMs?: number;
   leaseMs?: number;
+  /** Sent rows are deleted after this long (default one day); the poll streams keep history. */
+  retainSentMs?: number;
+  /** Fault injection for chaos tests: runs after a batch is published, before it is marked sent. */
+  afterPublish?: () => void;
+}
+
+export interface OutboxStatus {
+  pending: number;
+  oldestPendingAgeSeconds: number;
+  failing: number;
+  lastError: string | null;
+  sent: number;
 }
 
 export interface Outbox {
@@ -32,6 +45,7 @@ export interface Outbox {
   flush(): Promise<void>;
   /** Stops the sweep, then flushes what is pending. */
   stop(): Promise<void>;
+  status(): Promise<OutboxStatus>;
 }
 
 interface ClaimedRow {
@@ -43,7 +57,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const { db, bus, logger } = options;
   const batchSize = options.batchSize ?? 500;
   const leaseMs = options.leaseMs ?? 30_000;
+  const channel = `canvass_outbox_${db.schema}`;
   let timer: NodeJS.Timeout | undefined;
+  let unlisten: (() => Promise<void>) | undefined;
+  let lastPrune = 0;
   let running: Promise<void> | undefined;
   let again = false;
 
@@ -74,9 +91,19 @@ export function createOutbox(options: OutboxOptions): Outbox {
       logger.warn({ err: error, rows: rows.length }, 'outbox publish failed; will retry');
       return false;
     }
+    options.afterPublish?.();
     await sql`update outbox set state = 'sent', sent_at = now(), lease_until = null,
       attempts = attempts + 1, last_error = null where seq = any(${seqs})`.execute(db.kysely);
     return rows.length === batchSize;
+  }
+
+  async function prune(): Promise<void> {
+    if (Date.now() - lastPrune < 60_000) return;
+    lastPrune = Date.now();
+    const retain = `${options.retainSentMs ?? 86_400_000} milliseconds`;
+    await sql`delete from outbox where state = 'sent' and sent_at < now() - ${retain}::interval`.execute(
+      db.kysely,
+    );
   }
 
   async function drain(): Promise<void> {
@@ -84,6 +111,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       again = false;
       try {
         while (await publishBatch()) {}
+        await prune();
       } catch (error) {
         logger.warn({ err: error }, 'outbox relay could not read the outbox; will retry');
         return;
@@ -111,6 +139,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         event: JSON.stringify(validateEvent(event)),
       }));
       await trx.insertInto('outbox').values(rows).execute();
+      await sql`select pg_notify(${channel}, '')`.execute(trx);
     },
     wake() {
       void run();
@@ -118,12 +147,33 @@ export function createOutbox(options: OutboxOptions): Outbox {
     start() {
       timer ??= setInterval(() => void run(), options.sweepIntervalMs ?? 1_000);
       timer.unref();
+      db.listen(channel, () => void run()).then(
+        (stop) => {
+          unlisten = stop;
+        },
+        (error: unknown) =>
+          logger.warn({ err: error }, 'cannot listen for outbox notifications; sweeping only'),
+      );
       void run();
     },
     flush: run,
+    async status() {
+      const result = await sql<OutboxStatus>`
+        select count(*) filter (where state = 'pending')::int as pending,
+          coalesce(extract(epoch from now() - min(created_at) filter (where state = 'pending')), 0)::float8
+            as "oldestPendingAgeSeconds",
+          count(*) filter (where state = 'pending' and last_error is not null)::int as failing,
+          (select last_error from outbox where state = 'pending' and last_error is not null order by seq limit 1)
+            as "lastError",
+          count(*) filter (where state = 'sent')::int as sent
+        from outbox`.execute(db.kysely);
+      return result.rows[0]!;
+    },
     async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
+      await unlisten?.();
+      unlisten = undefined;
       await run();
       if (running) await running;
     },

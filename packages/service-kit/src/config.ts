@@ -15,6 +15,9 @@ export const ServiceConfig = Type.Object({
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   NATS_URL: Type.String({ pattern: '^(nats|tls)://', default: 'nats://127.0.0.1:4222' }),
   LOG_LEVEL: LogLevel,
+  CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** Comma-separated fault switches for chaos tests, e.g. outbox-crash-after-publish. */
+  CANVASS_CHAOS: Type.String({ default: '' }),
 });
 
 export { LogLevel };

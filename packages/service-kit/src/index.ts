@@ -1,3 +1,4 @@
+export { requireAdminToken } from './admin.ts';
 export { buildServiceApp, type ServiceAppOptions } from './app.ts';
 export { LogLevel, ServiceConfig } from './config.ts';
 export type { ReadinessCheck } from './health.ts';

@@ -5,17 +5,20 @@ import { fileURLToPath } from 'node:url';
 import type { Database, Migration } from '@canvass/database';
 import { loadMigrations, migrate } from '@canvass/database';
 import {
+  type Consumer,
   type ConsumerSpec,
+  createConsumer,
   createOutbox,
   type EventBus,
   eventingMigrations,
   type Outbox,
   type Subscription,
-  startConsumer,
 } from '@canvass/eventing';
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { adminRoutes } from './admin.ts';
 import { buildServiceApp } from './app.ts';
+import { registerEventingMetrics } from './eventing-metrics.ts';
 import type { Logger } from './logger.ts';
 
 export interface ServiceContext {
@@ -30,6 +33,8 @@ export interface ServiceModule {
   /** Folder of the service's `*.sql` migrations. */
   migrationsDir: URL;
   routes(app: FastifyInstance): void | Promise<void>;
+  /** Service-specific operator routes under /admin/v1, behind the operator token. */
+  adminRoutes?(app: FastifyInstance, consumers: ReadonlyMap<string, Consumer>): void | Promise<void>;
   consumers?: readonly ConsumerSpec[];
 }
 
@@ -39,6 +44,10 @@ export interface RuntimeOptions {
   bus: EventBus;
   logger: Logger;
   metrics?: Registry;
+  /** Operator token for /admin/v1; without one the operator API answers 403. */
+  adminToken?: string | undefined;
+  /** Chaos switches, for fault tests only (see docs/operations.md). */
+  chaos?: readonly string[];
   create(context: ServiceContext): ServiceModule;
 }
 
@@ -46,6 +55,7 @@ export interface ServiceRuntime {
   readonly name: string;
   readonly app: FastifyInstance;
   readonly outbox: Outbox;
+  readonly consumers: ReadonlyMap<string, Consumer>;
   /** Applies migrations (retrying while the database is unreachable) and starts the consumers. */
   prepare(options?: { retry?: boolean }): Promise<void>;
   /** Starts publishing the outbox; call once every consumer in the process is subscribed. */
@@ -60,14 +70,32 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function createServiceRuntime(options: RuntimeOptions): Promise<ServiceRuntime> {
   const { db, bus, logger } = options;
-  const outbox = createOutbox({ db, bus, logger });
+  const chaos = new Set(options.chaos ?? []);
+  const outbox = createOutbox({
+    db,
+    bus,
+    logger,
+    ...(chaos.has('outbox-crash-after-publish')
+      ? { afterPublish: () => process.kill(process.pid, 'SIGKILL') }
+      : {}),
+  });
   const module = options.create({ db, outbox, logger });
+  const consumers = new Map<string, Consumer>();
+  for (const spec of module.consumers ?? []) consumers.set(spec.name, createConsumer(spec, { db, logger }));
   let migrated = false;
   const subscriptions: Subscription[] = [];
+  const metrics = options.metrics ?? new Registry();
+  registerEventingMetrics(metrics, {
+    service: options.name,
+    db,
+    outbox,
+    bus,
+    consumers: [...consumers.keys()],
+  });
   const app = buildServiceApp({
     name: options.name,
     logger,
-    metrics: options.metrics,
+    metrics,
     readiness: [
       { name: 'database', check: () => db.ping() },
       {
@@ -85,6 +113,10 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
     ],
   });
   await app.register(async (scope) => module.routes(scope));
+  await app.register(async (scope) => {
+    adminRoutes(scope, { service: options.name, db, outbox, bus, consumers, token: options.adminToken });
+    await module.adminRoutes?.(scope, consumers);
+  });
 
   async function applyMigrations(retry: boolean): Promise<void> {
     const migrations: Migration[] = [
@@ -110,10 +142,10 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
     name: options.name,
     app,
     outbox,
+    consumers,
     async prepare(prepareOptions) {
       await applyMigrations(prepareOptions?.retry ?? false);
-      for (const spec of module.consumers ?? [])
-        subscriptions.push(await startConsumer(spec, { db, bus, logger }));
+      for (const consumer of consumers.values()) subscriptions.push(await consumer.subscribe(bus));
     },
     startRelay: () => outbox.start(),
     stopHttp: () => app.close(),

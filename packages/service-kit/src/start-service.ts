@@ -19,7 +19,17 @@ export async function startService(options: Pick<RuntimeOptions, 'name' | 'creat
   const bus = await createNatsBus({ url: config.NATS_URL, name: options.name, logger });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
-  const runtime = await createServiceRuntime({ ...options, db, bus, logger, metrics });
+  const chaos = config.CANVASS_CHAOS.split(',').filter(Boolean);
+  if (chaos.length > 0) logger.warn({ chaos }, 'chaos switches are on');
+  const runtime = await createServiceRuntime({
+    ...options,
+    db,
+    bus,
+    logger,
+    metrics,
+    adminToken: config.CANVASS_ADMIN_TOKEN,
+    chaos,
+  });
   await runtime.app.listen({ port: config.PORT, host: config.HOST });
   onShutdown(logger, async () => {
     await runtime.stopHttp();

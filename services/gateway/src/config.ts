@@ -7,4 +7,5 @@ export const GatewayConfig = Type.Object({
   POLLS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081' }),
   ANALYTICS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8082' }),
   LOG_LEVEL: LogLevel,
+  CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
 });

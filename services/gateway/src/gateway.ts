@@ -1,6 +1,12 @@
 // The one front door: routes public API calls to the service that owns them. Request bodies are
 // passed through untouched (each service validates its own input).
-import { buildServiceApp, type Logger, type ReadinessCheck } from '@canvass/service-kit';
+import {
+  buildServiceApp,
+  HttpProblem,
+  type Logger,
+  type ReadinessCheck,
+  requireAdminToken,
+} from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { landingPage } from './landing-page.ts';
@@ -14,6 +20,10 @@ export interface GatewayOptions {
   upstreams: Readonly<Record<string, Upstream>>;
   metrics?: Registry;
   readiness?: readonly ReadinessCheck[];
+  /** Operator token: /admin/v1/<service>/… is passed to that service's /admin/v1/… with it. */
+  adminToken?: string | undefined;
+  /** Extra operator routes on the gateway itself (the embedded tier's event tail). */
+  adminRoutes?: (app: FastifyInstance) => void;
 }
 
 export function createGateway(options: GatewayOptions): FastifyInstance {
@@ -35,6 +45,24 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
       handler: (request, reply) => forward(upstream, request, reply),
     });
   }
+
+  app.register(async (admin) => {
+    admin.addHook('preHandler', requireAdminToken(options.adminToken));
+    admin.all<{ Params: { service: string; '*': string } }>('/admin/v1/:service/*', (request, reply) => {
+      const upstream = options.upstreams[request.params.service];
+      if (!upstream) {
+        throw new HttpProblem(
+          404,
+          'service-not-found',
+          'No such service',
+          `Services: ${Object.keys(options.upstreams).join(', ')}.`,
+        );
+      }
+      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+      return forward(upstream, request, reply, `/admin/v1/${request.params['*']}${query}`);
+    });
+    options.adminRoutes?.(admin);
+  });
 
   const page = landingPage(options.tier, Object.keys(options.upstreams));
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));

@@ -13,6 +13,7 @@ const app = createGateway({
   logger,
   tier: 'cluster',
   metrics,
+  adminToken: config.CANVASS_ADMIN_TOKEN,
   upstreams: {
     polls: httpUpstream('polls', config.POLLS_URL),
     analytics: httpUpstream('analytics', config.ANALYTICS_URL),

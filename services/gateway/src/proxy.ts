@@ -30,6 +30,7 @@ export async function forward(
   upstream: Upstream,
   request: FastifyRequest,
   reply: FastifyReply,
+  url = request.url,
 ): Promise<FastifyReply> {
   const headers = forwardableHeaders(request.headers);
   headers['x-request-id'] = request.id;
@@ -38,7 +39,7 @@ export async function forward(
   const body = Buffer.isBuffer(request.body) ? request.body : undefined;
   const response = await upstream.forward({
     method: request.method,
-    url: request.url,
+    url,
     headers,
     ...(body ? { body } : {}),
   });

@@ -1,9 +1,11 @@
 // `npm run start:cluster`: one process per service plus the gateway, against PostgreSQL, NATS
 // JetStream and Redis from the environment.
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit } from '@canvass/config';
 import { LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
+import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
 import { provisionDatabases } from './provision.ts';
 import { dataServices } from './services.ts';
 import { type ProcessSpec, supervise } from './supervisor.ts';
@@ -18,6 +20,7 @@ const ClusterConfig = Type.Object({
   CANVASS_DB_PREFIX: Type.String({ pattern: '^[a-z][a-z0-9_]*$', default: 'canvass_' }),
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
   LOG_LEVEL: LogLevel,
+  CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
 });
 
 const config = loadConfigOrExit(ClusterConfig, 'Canvass (cluster tier)');
@@ -28,6 +31,7 @@ const databaseUrls = await provisionDatabases({
   services: dataServices.map((service) => service.name),
 });
 
+const adminToken = await ensureAdminToken(config.CANVASS_ADMIN_TOKEN, join(root, DEFAULT_ADMIN_TOKEN_FILE));
 const serviceUrl = (offset: number) => `http://127.0.0.1:${config.PORT + offset}`;
 const specs: ProcessSpec[] = dataServices.map((service) => ({
   name: service.name,
@@ -38,6 +42,7 @@ const specs: ProcessSpec[] = dataServices.map((service) => ({
     DATABASE_URL: databaseUrls[service.name]!,
     NATS_URL: config.NATS_URL,
     LOG_LEVEL: config.LOG_LEVEL,
+    CANVASS_ADMIN_TOKEN: adminToken,
   },
 }));
 specs.push({
@@ -47,6 +52,7 @@ specs.push({
     PORT: String(config.PORT),
     HOST: config.HOST,
     LOG_LEVEL: config.LOG_LEVEL,
+    CANVASS_ADMIN_TOKEN: adminToken,
     ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
   },
 });

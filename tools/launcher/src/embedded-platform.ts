@@ -2,7 +2,7 @@
 // in-process event bus; the gateway reaches them by injection instead of HTTP.
 import { mkdir } from 'node:fs/promises';
 import { PgliteHost } from '@canvass/database';
-import { createInProcessBus, type EventBus } from '@canvass/eventing';
+import { createInProcessBus, type InProcessBus, subjectFor, subjectMatches } from '@canvass/eventing';
 import { createGateway, injectUpstream, type Upstream } from '@canvass/gateway';
 import { createLogger, createServiceRuntime, type Logger, type ServiceRuntime } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -13,7 +13,7 @@ export interface EmbeddedPlatform {
   gateway: FastifyInstance;
   runtimes: readonly ServiceRuntime[];
   host: PgliteHost;
-  bus: EventBus;
+  bus: InProcessBus;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -22,6 +22,8 @@ export interface EmbeddedOptions {
   /** A folder to keep data in, or `memory://` for nothing kept. */
   dataDir: string;
   logLevel?: string;
+  /** Operator token for /admin/v1 (the CLI's); without one the operator API answers 403. */
+  adminToken?: string;
 }
 
 export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<EmbeddedPlatform> {
@@ -42,6 +44,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
         bus,
         logger: logger.child({ service: service.name }),
         metrics,
+        adminToken: options.adminToken,
       }),
     );
   }
@@ -56,6 +59,8 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     tier: 'embedded',
     upstreams,
     metrics,
+    adminToken: options.adminToken,
+    adminRoutes: (admin) => tailRoute(admin, bus),
     readiness: runtimes.map((runtime) => ({
       name: runtime.name,
       async check() {
@@ -82,4 +87,20 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
       await host.close();
     },
   };
+}
+
+/** `canvass events tail` in the embedded tier: every published event matching a subject pattern, as SSE. */
+function tailRoute(admin: FastifyInstance, bus: InProcessBus): void {
+  admin.get<{ Querystring: { subject?: string } }>('/admin/v1/events/tail', (request, reply) => {
+    const pattern = request.query.subject || '>';
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    reply.raw.write(': tailing\n\n');
+    const stop = bus.tap((event) => {
+      const subject = subjectFor(event);
+      if (subjectMatches(pattern, subject))
+        reply.raw.write(`data: ${JSON.stringify({ subject, event })}\n\n`);
+    });
+    request.raw.on('close', stop);
+  });
 }

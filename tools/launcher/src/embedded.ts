@@ -1,9 +1,10 @@
 // `npm start`: the whole platform in one process, no external servers.
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfigOrExit } from '@canvass/config';
 import { LogLevel, onShutdown } from '@canvass/service-kit';
 import Type from 'typebox';
+import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
 import { startEmbeddedPlatform } from './embedded-platform.ts';
 
 const EmbeddedConfig = Type.Object({
@@ -11,13 +12,18 @@ const EmbeddedConfig = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   CANVASS_DATA_DIR: Type.String({ default: '.canvass/data' }),
   LOG_LEVEL: { ...LogLevel, default: 'warn' },
+  CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
 });
 
 const config = loadConfigOrExit(EmbeddedConfig, 'Canvass');
 const dataDir = config.CANVASS_DATA_DIR.startsWith('memory://')
   ? config.CANVASS_DATA_DIR
   : resolve(config.CANVASS_DATA_DIR);
-const platform = await startEmbeddedPlatform({ dataDir, logLevel: config.LOG_LEVEL });
+const tokenFile = dataDir.startsWith('memory://')
+  ? DEFAULT_ADMIN_TOKEN_FILE
+  : join(dirname(dataDir), 'admin-token');
+const adminToken = await ensureAdminToken(config.CANVASS_ADMIN_TOKEN, tokenFile);
+const platform = await startEmbeddedPlatform({ dataDir, logLevel: config.LOG_LEVEL, adminToken });
 await platform.gateway.listen({ port: config.PORT, host: config.HOST });
 onShutdown(platform.logger, platform.stop);
 
@@ -29,5 +35,6 @@ process.stdout.write(
   `\n  Canvass is running (embedded tier, ready in ${seconds} s)\n\n` +
     `  Open   http://${shownHost}:${port}/\n` +
     `  Data   ${dataDir}  (stop, then delete this folder to start afresh)\n` +
+    `  Ops    npx canvass events outbox status   (operator token in ${tokenFile})\n` +
     `  Stop   Ctrl-C\n\n`,
 );

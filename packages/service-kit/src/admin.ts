@@ -1,0 +1,140 @@
+// The operator API every service with events serves under /admin/v1 (reached through the
+// gateway at /admin/v1/<service>/…): outbox status, consumers, dead letters. Guarded by the
+// operator token (CANVASS_ADMIN_TOKEN), compared in constant time.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Database } from '@canvass/database';
+import {
+  type Consumer,
+  DeadLetterError,
+  discardDeadLetter,
+  type EventBus,
+  getDeadLetter,
+  listDeadLetters,
+  type Outbox,
+  pendingDeadLetters,
+  replayDeadLetter,
+} from '@canvass/eventing';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { HttpProblem } from './problem.ts';
+
+export interface AdminContext {
+  service: string;
+  db: Database;
+  outbox: Outbox;
+  bus: EventBus;
+  consumers: ReadonlyMap<string, Consumer>;
+  token: string | undefined;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** A preHandler that lets only requests bearing the operator token through. */
+export function requireAdminToken(token: string | undefined) {
+  const expected = token ? digest(token) : undefined;
+  return async (request: FastifyRequest) => {
+    if (!expected) {
+      throw new HttpProblem(
+        403,
+        'admin-disabled',
+        'The operator API is disabled',
+        'Set CANVASS_ADMIN_TOKEN to enable it.',
+      );
+    }
+    const header = request.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!timingSafeEqual(digest(given), expected)) {
+      throw new HttpProblem(
+        401,
+        'unauthorized',
+        'Operator token required',
+        'Send Authorization: Bearer <operator token>.',
+      );
+    }
+  };
+}
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const ListQuery = Type.Object({
+  state: Type.Union(
+    ['pending', 'replayed', 'discarded', 'all'].map((s) => Type.Literal(s)),
+    { default: 'pending' },
+  ),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
+
+function toProblem(error: unknown): never {
+  if (error instanceof DeadLetterError) {
+    const status = {
+      DEAD_LETTER_NOT_FOUND: 404,
+      DEAD_LETTER_RESOLVED: 409,
+      DEAD_LETTER_CONSUMER_UNKNOWN: 409,
+      REPLAY_FAILED: 422,
+    }[error.code];
+    throw new HttpProblem(
+      status,
+      error.code.toLowerCase().replaceAll('_', '-'),
+      'Dead letter not handled',
+      error.message,
+    );
+  }
+  throw error;
+}
+
+export function adminRoutes(app: FastifyInstance, context: AdminContext): void {
+  const { db, outbox, bus, consumers, service } = context;
+  app.addHook('preHandler', requireAdminToken(context.token));
+
+  app.get('/admin/v1/outbox', async () => ({ service, ...(await outbox.status()) }));
+
+  app.get('/admin/v1/consumers', async () => {
+    const dead = await pendingDeadLetters(db);
+    return Promise.all(
+      [...consumers.values()].map(async (consumer) => ({
+        service,
+        name: consumer.name,
+        types: consumer.types,
+        lag: await bus.lag(consumer.name),
+        deadLetters: dead[consumer.name] ?? 0,
+      })),
+    );
+  });
+
+  app.get<{ Querystring: { state: string; limit: number } }>(
+    '/admin/v1/dead-letters',
+    { schema: { querystring: ListQuery } },
+    async (request) =>
+      (await listDeadLetters(db, request.query)).map((letter) => ({
+        ...letter,
+        service,
+        payload: undefined,
+      })),
+  );
+
+  app.get<{ Params: { id: number } }>(
+    '/admin/v1/dead-letters/:id',
+    { schema: { params: IdParams } },
+    async (request) => ({
+      service,
+      ...(await getDeadLetter(db, request.params.id).catch(toProblem)),
+    }),
+  );
+
+  app.post<{ Params: { id: number } }>(
+    '/admin/v1/dead-letters/:id/replay',
+    { schema: { params: IdParams } },
+    async (request) => {
+      await replayDeadLetter(db, consumers, request.params.id).catch(toProblem);
+      return { service, id: request.params.id, state: 'replayed' };
+    },
+  );
+
+  app.post<{ Params: { id: number } }>(
+    '/admin/v1/dead-letters/:id/discard',
+    { schema: { params: IdParams } },
+    async (request) => {
+      await discardDeadLetter(db, request.params.id).catch(toProblem);
+      return { service, id: request.params.id, state: 'discarded' };
+    },
+  );
+}
