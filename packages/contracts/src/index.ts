@@ -1,3 +1,3 @@
 export { type CloudEvent, CloudEventEnvelope, defineEvent, type EventContract } from './envelope.ts';
-export { PollCreatedV1, PollStatus, PollType, VoteCastV1 } from './polls-events.ts';
+export { PollCreatedV1, PollStatus, PollType, VoteCastV1, VoteCastV2 } from './polls-events.ts';
 export { eventContracts } from './registry.ts';

@@ -39,3 +39,15 @@ export const VoteCastV1 = defineEvent(
     castAt: Type.String({ format: 'date-time' }),
   }),
 );
+
+/** v2 adds the segment label given at vote time (for example the embed source), or null. */
+export const VoteCastV2 = defineEvent(
+  'polls.vote.cast.v2',
+  Type.Object({
+    pollId: Id,
+    voteId: Id,
+    optionIds: Type.Array(Id, { minItems: 1 }),
+    segment: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]),
+    castAt: Type.String({ format: 'date-time' }),
+  }),
+);

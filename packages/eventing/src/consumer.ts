@@ -38,9 +38,14 @@ export interface Consumer {
   readonly name: string;
   readonly types: readonly string[];
   handleBatch(batch: readonly Delivery[]): Promise<void>;
-  /** Runs a raw payload through validation, upcasting and the handler; for dead-letter replay. */
-  applyPayload(trx: Kysely<AnyTables>, payload: unknown): Promise<void>;
+  /** Whether this consumer takes events of a type (any version it lists). */
+  accepts(type: string): boolean;
+  /** Runs raw payloads through validation, upcasting, the inbox and the handler (dead-letter replay, rebuilds). */
+  applyPayloads(trx: Kysely<AnyTables>, payloads: readonly unknown[]): Promise<void>;
   subscribe(bus: EventBus): Promise<Subscription>;
+  /** Stops taking deliveries; the broker keeps them for `resume` (a rebuild, a shutdown). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 interface Failure {
@@ -188,13 +193,34 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
     }
   }
 
+  let bus: EventBus | undefined;
+  let subscription: Subscription | undefined;
+  const subscribe = async (to: EventBus) => {
+    bus = to;
+    subscription = await to.subscribe({
+      name: spec.name,
+      types: spec.types,
+      maxBatch: spec.maxBatch,
+      handle: handleBatch,
+    });
+    return subscription;
+  };
+
   return {
     name: spec.name,
     types: spec.types,
     handleBatch,
-    applyPayload: (trx, payload) => applyEvents(trx, [toEvent(payload)]),
-    subscribe: (bus) =>
-      bus.subscribe({ name: spec.name, types: spec.types, maxBatch: spec.maxBatch, handle: handleBatch }),
+    accepts: (type) => accepted.has(type),
+    applyPayloads: (trx, payloads) => applyEvents(trx, payloads.map(toEvent)),
+    subscribe,
+    async pause() {
+      await subscription?.stop();
+      subscription = undefined;
+    },
+    async resume() {
+      if (!bus) throw new Error(`consumer ${spec.name} was never subscribed`);
+      if (!subscription) await subscribe(bus);
+    },
   };
 }
 

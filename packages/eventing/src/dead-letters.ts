@@ -79,7 +79,7 @@ export async function replayDeadLetter(
   }
   try {
     await db.kysely.transaction().execute(async (trx) => {
-      await consumer.applyPayload(trx, parsePayload(letter.payload));
+      await consumer.applyPayloads(trx, [parsePayload(letter.payload)]);
       await sql`update dead_letters set state = 'replayed', resolved_at = now()
         where id = ${id} and state = 'pending'`.execute(trx);
     });

@@ -1,6 +1,7 @@
 // Embedded tier bus. The outbox is the durable log here: `publish` resolves only once every
 // subscriber has handled the events, so the relay marks a row sent only after it was consumed.
 // A failing subscriber fails the publish and the relay retries the rows later (inbox makes that safe).
+// So does a paused one (a subscription name that stopped): events wait in the outbox until it is back.
 import type { CloudEvent } from '@canvass/contracts';
 import type { Delivery, EventBus, SubscribeOptions, Subscription } from './bus.ts';
 
@@ -20,6 +21,7 @@ export interface InProcessBus extends EventBus {
 export function createInProcessBus(): InProcessBus {
   const subscribers = new Set<Subscriber>();
   const taps = new Set<(event: CloudEvent) => void>();
+  const paused = new Map<string, Set<string>>();
   let closed = false;
 
   async function deliver(subscriber: Subscriber, events: readonly CloudEvent[]): Promise<void> {
@@ -41,6 +43,9 @@ export function createInProcessBus(): InProcessBus {
   return {
     async publish(events) {
       if (closed) throw new Error('event bus is closed');
+      for (const [name, types] of paused) {
+        if (events.some((event) => types.has(event.type))) throw new Error(`subscriber ${name} is paused`);
+      }
       for (const listener of taps) for (const event of events) listener(event);
       const work: Promise<void>[] = [];
       for (const subscriber of subscribers) {
@@ -64,10 +69,12 @@ export function createInProcessBus(): InProcessBus {
         stopped: false,
       };
       subscribers.add(subscriber);
+      paused.delete(options.name);
       return {
         async stop() {
           subscriber.stopped = true;
           subscribers.delete(subscriber);
+          if (!closed) paused.set(options.name, subscriber.types);
           await Promise.allSettled([...subscriber.inFlight]);
         },
       };
@@ -81,6 +88,7 @@ export function createInProcessBus(): InProcessBus {
     isConnected: () => !closed,
     async close() {
       closed = true;
+      paused.clear();
     },
   };
 }

@@ -12,7 +12,6 @@ import {
   type EventBus,
   eventingMigrations,
   type Outbox,
-  type Subscription,
 } from '@canvass/eventing';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
@@ -83,7 +82,6 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
   const consumers = new Map<string, Consumer>();
   for (const spec of module.consumers ?? []) consumers.set(spec.name, createConsumer(spec, { db, logger }));
   let migrated = false;
-  const subscriptions: Subscription[] = [];
   const metrics = options.metrics ?? new Registry();
   registerEventingMetrics(metrics, {
     service: options.name,
@@ -145,13 +143,13 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
     consumers,
     async prepare(prepareOptions) {
       await applyMigrations(prepareOptions?.retry ?? false);
-      for (const consumer of consumers.values()) subscriptions.push(await consumer.subscribe(bus));
+      for (const consumer of consumers.values()) await consumer.subscribe(bus);
     },
     startRelay: () => outbox.start(),
     stopHttp: () => app.close(),
     flushOutbox: () => outbox.stop(),
     async stopConsumers() {
-      await Promise.all(subscriptions.splice(0).map((subscription) => subscription.stop()));
+      await Promise.all([...consumers.values()].map((consumer) => consumer.pause()));
     },
   };
 }

@@ -1,7 +1,8 @@
-// The polls service: polls, their options and votes, one vote per voter. Publishes
-// polls.poll.created.v1 and polls.vote.cast.v1 through its outbox.
+// The polls service: polls, their options and votes, one vote per voter. Every change is an event
+// in the poll's hash-chained stream and in the outbox (polls.poll.created.v1, polls.vote.cast.v2).
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import { pollRoutes } from './polls/routes.ts';
+import { streamAdminRoutes } from './streams/admin-routes.ts';
 import { voteRoutes } from './votes/routes.ts';
 
 export function createPollsService(context: ServiceContext): ServiceModule {
@@ -12,5 +13,6 @@ export function createPollsService(context: ServiceContext): ServiceModule {
       pollRoutes(app, context);
       voteRoutes(app, context);
     },
+    adminRoutes: (app) => streamAdminRoutes(app, context),
   };
 }

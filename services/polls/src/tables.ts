@@ -13,5 +13,23 @@ export interface PollsTables {
     updated_at: Generated<Date>;
   };
   poll_options: { poll_id: string; id: string; position: number; label: string };
-  votes: { id: string; poll_id: string; voter_hash: string; option_ids: string[]; cast_at: Generated<Date> };
+  votes: {
+    id: string;
+    poll_id: string;
+    voter_hash: string;
+    option_ids: string[];
+    segment: string | null;
+    cast_at: Generated<Date>;
+  };
+  poll_streams: { poll_id: string; version: number; head_hash: string };
+  poll_events: {
+    position: Generated<number>;
+    poll_id: string;
+    version: number;
+    event_id: string;
+    type: string;
+    event: unknown;
+    prev_hash: string;
+    hash: string;
+  };
 }

@@ -1,12 +1,12 @@
 // Applies a batch of polls events to the tallies: one upsert per poll and per option touched,
 // however many votes the batch holds.
-import { type CloudEvent, PollCreatedV1, VoteCastV1 } from '@canvass/contracts';
+import { type CloudEvent, PollCreatedV1, VoteCastV2 } from '@canvass/contracts';
 import { type Kysely, sql } from 'kysely';
 import type { Static } from 'typebox';
 import type { AnalyticsTables } from '../tables.ts';
 
 type PollCreated = Static<typeof PollCreatedV1.data>;
-type VoteCast = Static<typeof VoteCastV1.data>;
+type VoteCast = Static<typeof VoteCastV2.data>;
 
 /** Votes per option and ballots per poll in a batch of events. */
 export function tallyByOption(votes: readonly VoteCast[]) {
@@ -28,7 +28,7 @@ export async function applyPollsEvents(
   const votes: VoteCast[] = [];
   for (const event of events) {
     if (event.type === PollCreatedV1.type) await projectPollCreated(trx, event.data as PollCreated);
-    else if (event.type === VoteCastV1.type) votes.push(event.data as VoteCast);
+    else if (event.type === VoteCastV2.type) votes.push(event.data as VoteCast);
   }
   const { ballots, options } = tallyByOption(votes);
   for (const [pollId, count] of ballots) {

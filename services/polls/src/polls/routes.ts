@@ -4,6 +4,7 @@ import { notFound, type ServiceContext } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { newId, newSecret, sha256 } from '../ids.ts';
+import { recordNewPoll } from '../streams/record.ts';
 import type { PollsTables } from '../tables.ts';
 import { findPoll, insertPoll, type StoredPoll, toPollView } from './poll-store.ts';
 import { CreatePollBody, PollIdParams } from './schemas.ts';
@@ -42,9 +43,8 @@ export function pollRoutes(app: FastifyInstance, { db, outbox }: ServiceContext)
       });
       await kysely.transaction().execute(async (trx) => {
         await insertPoll(trx, poll, sha256(manageToken));
-        await outbox.append(trx, [event]);
+        await recordNewPoll(trx, outbox, poll.id, [event]);
       });
-      outbox.wake();
       return reply
         .code(201)
         .header('location', `/api/v1/polls/${poll.id}`)

@@ -1,4 +1,4 @@
-import { VoteCastV1 } from '@canvass/contracts';
+import { VoteCastV2 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import { conflict, HttpProblem, notFound, type ServiceContext } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +7,7 @@ import Type, { type Static } from 'typebox';
 import { newId, sha256 } from '../ids.ts';
 import { findPoll } from '../polls/poll-store.ts';
 import { PollIdParams } from '../polls/schemas.ts';
+import { recordPollEvents } from '../streams/record.ts';
 import type { PollsTables } from '../tables.ts';
 
 const CastVoteBody = Type.Object(
@@ -16,6 +17,13 @@ const CastVoteBody = Type.Object(
       maxItems: 50,
       uniqueItems: true,
     }),
+    segment: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'A label to break results down by, e.g. the embed source.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -74,11 +82,12 @@ export function voteRoutes(app: FastifyInstance, { db, outbox }: ServiceContext)
       }
       const voteId = newId();
       const castAt = new Date();
-      const event = createEvent(VoteCastV1, {
+      const segment = request.body.segment ?? null;
+      const event = createEvent(VoteCastV2, {
         source: '/polls',
         subject: pollId,
         partitionkey: pollId,
-        data: { pollId, voteId, optionIds, castAt: castAt.toISOString() },
+        data: { pollId, voteId, optionIds, segment, castAt: castAt.toISOString() },
       });
       const inserted = await kysely.transaction().execute(async (trx) => {
         const row = await trx
@@ -88,17 +97,17 @@ export function voteRoutes(app: FastifyInstance, { db, outbox }: ServiceContext)
             poll_id: pollId,
             voter_hash: sha256(`${pollId}:${request.headers['voter-token']}`),
             option_ids: optionIds,
+            segment,
             cast_at: castAt,
           })
           .onConflict((oc) => oc.columns(['poll_id', 'voter_hash']).doNothing())
           .returning('id')
           .executeTakeFirst();
-        if (row) await outbox.append(trx, [event]);
+        if (row) await recordPollEvents(trx, outbox, pollId, [event]);
         return row !== undefined;
       });
       if (!inserted)
         throw conflict('already-voted', 'You have already voted', 'This voter token has voted in this poll.');
-      outbox.wake();
       return reply.code(201).send({ receiptId: voteId });
     },
   );
