@@ -63,20 +63,17 @@ const ListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });
 
+const deadLetterProblems = {
+  DEAD_LETTER_NOT_FOUND: [404, 'Dead letter not found'],
+  DEAD_LETTER_RESOLVED: [409, 'Dead letter already resolved'],
+  DEAD_LETTER_CONSUMER_UNKNOWN: [409, 'Consumer not running here'],
+  REPLAY_FAILED: [422, 'Replay failed'],
+} as const;
+
 function toProblem(error: unknown): never {
   if (error instanceof DeadLetterError) {
-    const status = {
-      DEAD_LETTER_NOT_FOUND: 404,
-      DEAD_LETTER_RESOLVED: 409,
-      DEAD_LETTER_CONSUMER_UNKNOWN: 409,
-      REPLAY_FAILED: 422,
-    }[error.code];
-    throw new HttpProblem(
-      status,
-      error.code.toLowerCase().replaceAll('_', '-'),
-      'Dead letter not handled',
-      error.message,
-    );
+    const [status, title] = deadLetterProblems[error.code];
+    throw new HttpProblem(status, error.code.toLowerCase().replaceAll('_', '-'), title, error.message);
   }
   throw error;
 }

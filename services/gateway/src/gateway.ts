@@ -48,6 +48,10 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
 
   app.register(async (admin) => {
     admin.addHook('preHandler', requireAdminToken(options.adminToken));
+    admin.get('/admin/v1/services', async () => ({
+      tier: options.tier,
+      services: Object.keys(options.upstreams),
+    }));
     admin.all<{ Params: { service: string; '*': string } }>('/admin/v1/:service/*', (request, reply) => {
       const upstream = options.upstreams[request.params.service];
       if (!upstream) {

@@ -1,0 +1,128 @@
+// `canvass`: the operator's command line, for both tiers. It talks to the gateway's operator API
+// (/admin/v1) with the operator token; `events tail` in the cluster tier reads NATS directly.
+import { parseArgs } from 'node:util';
+import { adminClient, CliError } from './client.ts';
+import { dlqDiscard, dlqList, dlqReplay, dlqShow } from './commands/dead-letters.ts';
+import { outboxStatus } from './commands/outbox.ts';
+import { projectionsList, projectionsRebuild } from './commands/projections.ts';
+import { streamsVerify } from './commands/streams.ts';
+import { tail } from './commands/tail.ts';
+import { cliSettings } from './config.ts';
+
+export const usage = `Usage: canvass <command> [options]
+
+Events
+  events dlq list [--state pending|replayed|discarded|all] [--service NAME]
+  events dlq show <service:id>
+  events dlq replay <service:id> | --all
+  events dlq discard <service:id>
+  events outbox status          outbox backlog per service, consumer lag, dead letters
+  events tail <subject>         live events, e.g. 'polls.>' or 'polls.vote.cast.*' [--count N]
+
+Read models and history
+  projections list
+  projections rebuild <name>    rebuild a read model from the event history (progress, summary)
+  streams verify <pollId>       check a poll's hash chain
+
+Options
+  --url URL      gateway address (default $CANVASS_URL or http://localhost:8080)
+  --token TOKEN  operator token (default $CANVASS_ADMIN_TOKEN or the file .canvass/admin-token)
+  --json         machine-readable output
+  -h, --help     this help
+
+Exit status: 0 done, 1 failed, 2 usage error.
+`;
+
+export async function run(argv: readonly string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(usage);
+    return values.help ? 0 : 2;
+  }
+  const settings = await cliSettings({
+    ...(values.url ? { url: values.url } : {}),
+    ...(values.token ? { token: values.token } : {}),
+  });
+  const client = adminClient(settings.url, settings.token);
+  const json = values.json ?? false;
+  const [group, command, sub, arg] = positionals;
+  const key = [group, command, group === 'events' && command === 'dlq' ? sub : undefined]
+    .filter(Boolean)
+    .join(' ');
+  try {
+    switch (key) {
+      case 'events dlq list':
+        await dlqList(client, {
+          json,
+          state: values.state ?? 'pending',
+          ...(values.service ? { service: values.service } : {}),
+        });
+        break;
+      case 'events dlq show':
+        await dlqShow(client, requireArg(arg, 'a dead letter id'), { json });
+        break;
+      case 'events dlq replay':
+        await dlqReplay(client, arg, { json, all: values.all ?? false });
+        break;
+      case 'events dlq discard':
+        await dlqDiscard(client, arg, { json });
+        break;
+      case 'events outbox':
+        if (sub !== 'status') throw new CliError(`Unknown command: events outbox ${sub ?? ''}`, 2);
+        await outboxStatus(client, { json });
+        break;
+      case 'events tail':
+        await tail(client, requireArg(sub, 'a subject'), {
+          json,
+          natsUrl: settings.natsUrl,
+          ...(values.count ? { count: Number(values.count) } : {}),
+        });
+        break;
+      case 'projections list':
+        await projectionsList(client, { json });
+        break;
+      case 'projections rebuild':
+        await projectionsRebuild(client, sub, { json });
+        break;
+      case 'streams verify':
+        await streamsVerify(client, sub, { json });
+        break;
+      default:
+        throw new CliError(`Unknown command: ${positionals.join(' ')}\n\n${usage}`, 2);
+    }
+    return 0;
+  } catch (error) {
+    const exitCode = error instanceof CliError ? error.exitCode : 1;
+    process.stderr.write(`canvass: ${(error as Error).message}\n`);
+    return exitCode;
+  }
+}
+
+function requireArg(value: string | undefined, what: string): string {
+  if (!value) throw new CliError(`Missing ${what}.`, 2);
+  return value;
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      all: { type: 'boolean' },
+      state: { type: 'string' },
+      service: { type: 'string' },
+      count: { type: 'string' },
+    },
+  });
+}

@@ -1,0 +1,1 @@
+export { run, usage } from './cli.ts';
