@@ -32,6 +32,8 @@ export interface ConsumerSpec {
 export interface ConsumerDeps {
   db: Database;
   logger: ConsumerLogger;
+  /** Fault injection for chaos tests: runs after a batch commits, before the broker hears of it. */
+  afterCommit?: () => void;
 }
 
 export interface Consumer {
@@ -124,6 +126,13 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
           };
         }),
       )
+      .onConflict((oc) =>
+        oc
+          .columns(['consumer', 'event_id'])
+          .where('event_id', 'is not', null)
+          .where('state', '=', 'pending')
+          .doNothing(),
+      )
       .execute();
     for (const failure of failures) {
       logger.warn(
@@ -180,7 +189,7 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
     }
     await deadLetter(invalid);
     const failure = await applyWithRetry(events);
-    if (!failure) return;
+    if (!failure) return deps.afterCommit?.();
     if (events.length === 1) return deadLetter([{ ...failure, payload: events[0] }]);
     // Find the event(s) at fault: one at a time, each with its own retries.
     logger.warn(

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VoteCastV1 } from '@canvass/contracts';
+import { PollCreatedV1, VoteCastV1, VoteCastV2 } from '@canvass/contracts';
 import { migrate, PgliteHost } from '@canvass/database';
 import { sql } from 'kysely';
-import { startConsumer } from './consumer.ts';
+import { createConsumer, startConsumer } from './consumer.ts';
+import { getDeadLetter, listDeadLetters, replayDeadLetter } from './dead-letters.ts';
 import { createEvent } from './events.ts';
 import { createInProcessBus } from './in-process-bus.ts';
 import { eventingMigrations } from './migrations.ts';
@@ -48,7 +49,7 @@ async function setup() {
   return { host, producer, consumerDb, bus, outbox, subscription, seen };
 }
 
-test('events written in a transaction reach the consumer once, in order', async () => {
+test('events written in a transaction reach the consumer once', async () => {
   const { host, producer, outbox, seen } = await setup();
   await producer.kysely.transaction().execute((trx) => outbox.append(trx, [vote('p1'), vote('p1')]));
   await outbox.flush();
@@ -88,5 +89,111 @@ test('an event that breaks its contract is refused by the outbox', async () => {
     producer.kysely.transaction().execute((trx) => outbox.append(trx, [bad as never])),
     /invalid data/,
   );
+  await host.close();
+});
+
+test('an event that keeps failing is retried, then dead-lettered with its history; replay after the fix applies it once', async () => {
+  const host = new PgliteHost('memory://');
+  const db = host.database('retrying');
+  await migrate(db, [
+    ...eventingMigrations,
+    { name: '001', sql: 'create table seen (event_id text primary key);' },
+  ]);
+  let fixed = false;
+  let calls = 0;
+  const consumer = createConsumer(
+    {
+      name: 'picky',
+      types: [VoteCastV1.type],
+      retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 5 },
+      async handle(trx, events) {
+        calls++;
+        if (!fixed && events.some((event) => (event.data as { pollId: string }).pollId === 'poison')) {
+          throw new Error('cannot handle poison yet');
+        }
+        await trx
+          .insertInto('seen')
+          .values(events.map((event) => ({ event_id: event.id })))
+          .execute();
+      },
+    },
+    { db, logger: silent },
+  );
+  const poison = vote('poison');
+  const good = [vote('fine'), vote('fine')];
+  await consumer.handleBatch([poison, ...good].map((payload) => ({ payload, attempt: 1 })));
+
+  const seen = async () =>
+    (await db.kysely.selectFrom('seen').select('event_id').execute()).map((r) => r.event_id);
+  assert.deepEqual((await seen()).sort(), good.map((e) => e.id).sort(), 'the rest of the batch went through');
+  const [letter] = await listDeadLetters(db);
+  assert.equal(letter?.eventId, poison.id);
+  assert.equal(letter?.attempts, 3);
+  assert.match(String(letter?.error), /poison/);
+  assert.ok(new Date(String(letter?.firstFailedAt)) <= new Date(String(letter?.lastFailedAt)));
+  assert.ok(calls >= 3 + 3 + 2, 'batch retried, then each event on its own');
+
+  const consumers = new Map([[consumer.name, consumer]]);
+  await assert.rejects(replayDeadLetter(db, consumers, letter!.id), /failed again/);
+  assert.equal((await getDeadLetter(db, letter!.id)).attempts, 4);
+  fixed = true;
+  await replayDeadLetter(db, consumers, letter!.id);
+  assert.ok((await seen()).includes(poison.id));
+  await assert.rejects(replayDeadLetter(db, consumers, letter!.id), /already replayed/);
+  // The broker redelivering the original batch later changes nothing either.
+  await consumer.handleBatch([poison, ...good].map((payload) => ({ payload, attempt: 2 })));
+  assert.equal((await seen()).length, 3);
+  await host.close();
+});
+
+test('an older version a consumer lists is upcast before handling; an unlisted one is dead-lettered', async () => {
+  const host = new PgliteHost('memory://');
+  const db = host.database('upcasting');
+  await migrate(db, [...eventingMigrations, { name: '001', sql: 'create table segments (segment text);' }]);
+  const consumer = createConsumer(
+    {
+      name: 'segments',
+      types: [VoteCastV1.type, VoteCastV2.type],
+      upcast: {
+        [VoteCastV1.type]: (event) => ({
+          ...event,
+          type: VoteCastV2.type,
+          data: { ...(event.data as object), segment: null },
+        }),
+      },
+      async handle(trx, events) {
+        for (const event of events) {
+          assert.equal(event.type, VoteCastV2.type);
+          await trx
+            .insertInto('segments')
+            .values({ segment: (event.data as { segment: string | null }).segment })
+            .execute();
+        }
+      },
+    },
+    { db, logger: silent },
+  );
+  const v2 = createEvent(VoteCastV2, {
+    source: 'test',
+    data: { pollId: 'p', voteId: 'v2', optionIds: ['a'], segment: 'embed', castAt: new Date().toISOString() },
+  });
+  const created = createEvent(PollCreatedV1, {
+    source: 'test',
+    data: {
+      pollId: 'p',
+      workspaceId: null,
+      question: 'q',
+      type: 'single_choice',
+      status: 'open',
+      options: [],
+      createdAt: new Date().toISOString(),
+    },
+  });
+  await consumer.handleBatch([vote('p'), v2, created].map((payload) => ({ payload, attempt: 1 })));
+  const rows = await db.kysely.selectFrom('segments').select('segment').execute();
+  assert.deepEqual(rows.map((r) => r.segment).sort(), ['embed', null]);
+  const letters = await listDeadLetters(db);
+  assert.equal(letters.length, 1);
+  assert.match(letters[0]!.error, /does not accept polls\.poll\.created\.v1/);
   await host.close();
 });

@@ -1,6 +1,9 @@
 import type { Migration } from '@canvass/database';
 
-/** Tables every service that publishes or consumes events adds to its own schema. */
+/**
+ * Tables every service that publishes or consumes events adds to its own schema. Migrations apply
+ * in name order, after nothing of the service's own (`001_…`): name a new one so it sorts last here.
+ */
 export const eventingMigrations: readonly Migration[] = [
   {
     name: '000_eventing',
@@ -44,6 +47,14 @@ export const eventingMigrations: readonly Migration[] = [
         add column state text not null default 'pending' check (state in ('pending', 'replayed', 'discarded')),
         add column resolved_at timestamptz;
       create index dead_letters_pending on dead_letters (id) where state = 'pending';
+    `,
+  },
+  {
+    // A batch redelivered after a crash must not dead-letter the same event twice.
+    name: '000_eventing_dead_letter_state_once',
+    sql: `
+      create unique index dead_letters_once on dead_letters (consumer, event_id)
+        where event_id is not null and state = 'pending';
     `,
   },
 ];

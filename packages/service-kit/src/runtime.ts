@@ -80,7 +80,12 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
   });
   const module = options.create({ db, outbox, logger });
   const consumers = new Map<string, Consumer>();
-  for (const spec of module.consumers ?? []) consumers.set(spec.name, createConsumer(spec, { db, logger }));
+  const afterCommit = chaos.has('consumer-crash-after-commit')
+    ? () => process.kill(process.pid, 'SIGKILL')
+    : undefined;
+  for (const spec of module.consumers ?? []) {
+    consumers.set(spec.name, createConsumer(spec, { db, logger, ...(afterCommit ? { afterCommit } : {}) }));
+  }
   let migrated = false;
   const metrics = options.metrics ?? new Registry();
   registerEventingMetrics(metrics, {

@@ -1,0 +1,98 @@
+// Contract tests: every event a producer writes matches its schema, and every consumer accepts
+// every version it lists. A new contract needs an example here, or this test says so.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type CloudEvent, eventContracts } from '@canvass/contracts';
+import { createEvent, validateEvent } from '@canvass/eventing';
+import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
+import { sql } from 'kysely';
+import { type Api, eventually, injectApi } from '../support/api.ts';
+
+const now = () => new Date().toISOString();
+const examples: Record<string, () => CloudEvent> = {
+  'polls.poll.created.v1': () =>
+    createEvent(eventContracts.get('polls.poll.created.v1')!, {
+      source: '/contract-test',
+      data: {
+        pollId: 'contract-poll',
+        workspaceId: null,
+        question: 'Contract?',
+        type: 'single_choice',
+        status: 'open',
+        options: [{ id: 'o1', label: 'One' }],
+        createdAt: now(),
+      },
+    }),
+  'polls.vote.cast.v1': () =>
+    createEvent(eventContracts.get('polls.vote.cast.v1')!, {
+      source: '/contract-test',
+      data: { pollId: 'contract-poll', voteId: crypto.randomUUID(), optionIds: ['o1'], castAt: now() },
+    }),
+  'polls.vote.cast.v2': () =>
+    createEvent(eventContracts.get('polls.vote.cast.v2')!, {
+      source: '/contract-test',
+      data: {
+        pollId: 'contract-poll',
+        voteId: crypto.randomUUID(),
+        optionIds: ['o1'],
+        segment: 'embed',
+        castAt: now(),
+      },
+    }),
+};
+
+let platform: EmbeddedPlatform;
+let api: Api;
+before(async () => {
+  platform = await startEmbeddedPlatform({ dataDir: 'memory://', logLevel: 'silent' });
+  api = injectApi(platform.gateway);
+});
+after(() => platform.stop());
+
+test('every registered contract has an example that matches it', () => {
+  for (const type of eventContracts.keys()) {
+    assert.ok(examples[type], `add an example for ${type} to this test`);
+    validateEvent(examples[type]!());
+  }
+});
+
+test('every event the producers wrote matches its contract', async () => {
+  const poll = (
+    await api('POST', '/api/v1/polls', {
+      body: { question: 'Q?', options: [{ label: 'A' }, { label: 'B' }] },
+    })
+  ).body;
+  for (const [i, segment] of [undefined, 'embed'].entries()) {
+    await api('POST', `/api/v1/polls/${poll.id}/votes`, {
+      body: { optionIds: [poll.options[0].id], ...(segment ? { segment } : {}) },
+      headers: { 'voter-token': `contract-voter-${i}` },
+    });
+  }
+  for (const runtime of platform.runtimes) {
+    const db = platform.host.database(runtime.name);
+    const rows = await sql<{ event: unknown }>`select event from outbox`.execute(db.kysely);
+    for (const row of rows.rows) validateEvent(row.event);
+  }
+  const polls = platform.host.database('polls');
+  const produced = await sql<{ type: string }>`select distinct type from poll_events`.execute(polls.kysely);
+  assert.deepEqual(produced.rows.map((r) => r.type).sort(), ['polls.poll.created.v1', 'polls.vote.cast.v2']);
+});
+
+test('every consumer accepts every version it lists', async () => {
+  for (const runtime of platform.runtimes) {
+    const db = platform.host.database(runtime.name);
+    for (const consumer of runtime.consumers.values()) {
+      for (const type of consumer.types) {
+        assert.ok(examples[type], `no example for ${type}, which ${consumer.name} lists`);
+        await db.kysely.transaction().execute((trx) => consumer.applyPayloads(trx, [examples[type]!()]));
+      }
+    }
+  }
+  // The examples really counted: one creation, then a v1 vote and a v2 vote on its option.
+  const results = await eventually(async () => {
+    const response = await api('GET', '/api/v1/polls/contract-poll/results');
+    assert.equal(response.status, 200);
+    return response.body;
+  });
+  assert.equal(results.totalVotes, 2);
+});
