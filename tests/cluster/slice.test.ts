@@ -4,12 +4,17 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { createPostgresDatabase, type Database } from '@canvass/database';
 import { type Api, eventually, httpApi } from '../support/api.ts';
-import { freePort, TEST_DB_PREFIX } from '../support/cluster.ts';
+import { freePort, TEST_DB_PREFIX, testDatabases } from '../support/cluster.ts';
+import { type OperatedPlatform, operationsTests } from '../support/operations.ts';
 import { sliceTests } from '../support/slice.ts';
 
 let launcher: ChildProcess;
 let api: Api;
+let operated: OperatedPlatform;
+let pollsDb: Database;
+const token = `cluster-operator-${crypto.randomUUID()}`;
 let output = '';
 
 function waitForOutput(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
@@ -36,7 +41,13 @@ before(async () => {
   let port = await freePort();
   while (port > 60_000) port = await freePort();
   launcher = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
-    env: { ...process.env, PORT: String(port), CANVASS_DB_PREFIX: TEST_DB_PREFIX, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      CANVASS_DB_PREFIX: TEST_DB_PREFIX,
+      LOG_LEVEL: 'warn',
+      CANVASS_ADMIN_TOKEN: token,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   launcher.stdout?.on('data', (chunk) => {
@@ -46,10 +57,14 @@ before(async () => {
     output += chunk;
   });
   await waitForOutput(/cluster tier is ready/);
-  api = httpApi(`http://127.0.0.1:${port}`);
+  const url = `http://127.0.0.1:${port}`;
+  api = httpApi(url);
+  pollsDb = createPostgresDatabase({ url: (await testDatabases(['polls'])).polls!, schema: 'polls' });
+  operated = { api, url, token, pollsDb };
 });
 
 after(async () => {
+  await pollsDb.close();
   if (launcher.exitCode === null) {
     launcher.kill('SIGINT');
     await new Promise((resolve) => launcher.once('exit', resolve));
@@ -57,6 +72,7 @@ after(async () => {
 });
 
 sliceTests(() => api);
+operationsTests(() => operated);
 
 test('a service process that dies is restarted, and no acknowledged vote is lost', async () => {
   const poll = (

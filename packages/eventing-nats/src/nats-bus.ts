@@ -133,7 +133,10 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
     async close() {
       await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
-      if (!nc.isClosed()) await nc.drain();
+      if (nc.isClosed()) return;
+      // Draining needs the server; without it, just close.
+      if (connected) await nc.drain().catch(() => nc.close());
+      else await nc.close();
     },
   };
 
@@ -155,9 +158,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       // It exists already (another replica, an earlier run): keep its position.
       await jsm.consumers.info(stream, durable);
     }
-    const consumer = await js.consumers.get(stream, durable);
     const maxBatch = subscribe.maxBatch ?? 500;
-    const messages = await consumer.consume({ max_messages: maxBatch * 2, expires: 5_000 });
     const queue: JsMsg[] = [];
     let working: Promise<void> | undefined;
 
@@ -188,18 +189,34 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       });
     }
 
+    // Pull messages until stopped; if the server goes away the iterator fails, and pulling
+    // resumes (from the durable's position) once it is back.
+    let stopped = false;
+    let current: Awaited<ReturnType<Awaited<ReturnType<typeof js.consumers.get>>['consume']>> | undefined;
     const loop = (async () => {
-      for await (const message of messages) {
-        queue.push(message);
-        kick();
+      while (!stopped) {
+        try {
+          const consumer = await js.consumers.get(stream, durable);
+          current = await consumer.consume({ max_messages: maxBatch * 2, expires: 5_000 });
+          if (stopped) current.stop();
+          for await (const message of current) {
+            queue.push(message);
+            kick();
+          }
+        } catch (error) {
+          if (stopped) break;
+          options.logger.warn({ err: error, consumer: durable }, 'consuming interrupted; resuming shortly');
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
       }
     })();
 
     return {
       id: { stream, durable },
       async stop() {
-        messages.stop();
-        await loop.catch(() => {});
+        stopped = true;
+        current?.stop();
+        await loop;
         while (working) await working;
       },
     };

@@ -56,7 +56,9 @@ interface ClaimedRow {
 export function createOutbox(options: OutboxOptions): Outbox {
   const { db, bus, logger } = options;
   const batchSize = options.batchSize ?? 500;
-  const leaseMs = options.leaseMs ?? 30_000;
+  // Long enough for a batch to publish, short enough that a relay that crashed holding a lease
+  // delays its rows only briefly (another relay, or its own restart, takes them after this).
+  const leaseMs = options.leaseMs ?? 5_000;
   const channel = `canvass_outbox_${db.schema}`;
   let timer: NodeJS.Timeout | undefined;
   let unlisten: (() => Promise<void>) | undefined;

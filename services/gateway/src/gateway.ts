@@ -52,19 +52,24 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
       tier: options.tier,
       services: Object.keys(options.upstreams),
     }));
-    admin.all<{ Params: { service: string; '*': string } }>('/admin/v1/:service/*', (request, reply) => {
-      const upstream = options.upstreams[request.params.service];
-      if (!upstream) {
-        throw new HttpProblem(
-          404,
-          'service-not-found',
-          'No such service',
-          `Services: ${Object.keys(options.upstreams).join(', ')}.`,
-        );
-      }
-      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-      return forward(upstream, request, reply, `/admin/v1/${request.params['*']}${query}`);
-    });
+    // Operator requests carry whole pages of events (projection rebuilds): allow large bodies here.
+    admin.all<{ Params: { service: string; '*': string } }>(
+      '/admin/v1/:service/*',
+      { bodyLimit: 32 * 1024 * 1024 },
+      (request, reply) => {
+        const upstream = options.upstreams[request.params.service];
+        if (!upstream) {
+          throw new HttpProblem(
+            404,
+            'service-not-found',
+            'No such service',
+            `Services: ${Object.keys(options.upstreams).join(', ')}.`,
+          );
+        }
+        const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+        return forward(upstream, request, reply, `/admin/v1/${request.params['*']}${query}`);
+      },
+    );
     options.adminRoutes?.(admin);
   });
 

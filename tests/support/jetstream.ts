@@ -1,0 +1,26 @@
+// Reading back what JetStream stored on a subject (servers before 2.10 take one filter subject).
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+export async function readSubject(nc: NatsConnection, stream: string, subject: string): Promise<unknown[]> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.consumers.add(stream, {
+    filter_subject: subject,
+    ack_policy: AckPolicy.None,
+    deliver_policy: DeliverPolicy.All,
+    inactive_threshold: 30_000_000_000,
+  });
+  try {
+    if (info.num_pending === 0) return [];
+    const consumer = await jetstream(nc).consumers.get(stream, info.name);
+    const payloads: unknown[] = [];
+    const messages = await consumer.fetch({ max_messages: info.num_pending, expires: 5_000 });
+    for await (const message of messages) {
+      payloads.push(message.json());
+      if (message.info.pending === 0) break;
+    }
+    return payloads;
+  } finally {
+    await jsm.consumers.delete(stream, info.name).catch(() => {});
+  }
+}
