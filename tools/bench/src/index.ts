@@ -1,0 +1,1 @@
+export { eventingPhase } from './eventing-phase.ts';
