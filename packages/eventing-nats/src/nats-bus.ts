@@ -58,6 +58,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: true,
+    // Without this the client builds an Error (with a stack) for every request in case it fails:
+    // a quarter of the CPU of publishing and acking, measured with --cpu-prof.
+    noAsyncTraces: true,
   });
   let connected = true;
   void (async () => {

@@ -55,7 +55,9 @@ interface ClaimedRow {
 
 export function createOutbox(options: OutboxOptions): Outbox {
   const { db, bus, logger } = options;
-  const batchSize = options.batchSize ?? 500;
+  // Under load the relay is bound by round trips (claim, publish and await acks, mark sent), so
+  // big batches pay: 2000 relayed 1.5x what 500 did in `npm run bench` (docs/performance.md).
+  const batchSize = options.batchSize ?? 2_000;
   // Long enough for a batch to publish, short enough that a relay that crashed holding a lease
   // delays its rows only briefly (another relay, or its own restart, takes them after this).
   const leaseMs = options.leaseMs ?? 5_000;

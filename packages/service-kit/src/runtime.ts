@@ -14,6 +14,7 @@ import {
   type Outbox,
 } from '@canvass/eventing';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { adminRoutes } from './admin.ts';
 import { buildServiceApp } from './app.ts';
@@ -87,6 +88,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
     consumers.set(spec.name, createConsumer(spec, { db, logger, ...(afterCommit ? { afterCommit } : {}) }));
   }
   let migrated = false;
+  let pruneTimer: NodeJS.Timeout | undefined;
   const metrics = options.metrics ?? new Registry();
   registerEventingMetrics(metrics, {
     service: options.name,
@@ -150,8 +152,21 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
       await applyMigrations(prepareOptions?.retry ?? false);
       for (const consumer of consumers.values()) await consumer.subscribe(bus);
     },
-    startRelay: () => outbox.start(),
-    stopHttp: () => app.close(),
+    startRelay() {
+      outbox.start();
+      // Inbox rows only guard against redeliveries, which cannot come once JetStream has dropped
+      // the event (7 days): prune them a day after that.
+      pruneTimer ??= setInterval(() => {
+        sql`delete from inbox where processed_at < now() - interval '8 days'`
+          .execute(db.kysely)
+          .catch((error: unknown) => logger.warn({ err: error }, 'inbox pruning failed'));
+      }, 3_600_000);
+      pruneTimer.unref();
+    },
+    stopHttp() {
+      clearInterval(pruneTimer);
+      return app.close();
+    },
     flushOutbox: () => outbox.stop(),
     async stopConsumers() {
       await Promise.all([...consumers.values()].map((consumer) => consumer.pause()));

@@ -20,7 +20,7 @@ export interface EventingResult {
 const silent = { warn() {}, info() {} };
 
 async function rawPublishRate(natsUrl: string, count: number): Promise<number> {
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: 'BENCH', subjects: ['bench.>'] });
   const js = jetstream(nc);
