@@ -1,12 +1,12 @@
 // Contract tests: every event a producer writes matches its schema, and every consumer accepts
 // every version it lists. A new contract needs an example here, or this test says so.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { type CloudEvent, eventContracts } from '@canvass/contracts';
 import { createEvent, validateEvent } from '@canvass/eventing';
-import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
 import { sql } from 'kysely';
-import { type Api, eventually, injectApi } from '../support/api.ts';
+import { type Api, eventually } from '../support/api.ts';
+import { useEmbeddedPlatform } from '../support/embedded.ts';
 
 const now = () => new Date().toISOString();
 const examples: Record<string, () => CloudEvent> = {
@@ -41,13 +41,8 @@ const examples: Record<string, () => CloudEvent> = {
     }),
 };
 
-let platform: EmbeddedPlatform;
-let api: Api;
-before(async () => {
-  platform = await startEmbeddedPlatform({ dataDir: 'memory://', logLevel: 'silent' });
-  api = injectApi(platform.gateway);
-});
-after(() => platform.stop());
+const embedded = useEmbeddedPlatform();
+const api: Api = (...args) => embedded.api()(...args);
 
 test('every registered contract has an example that matches it', () => {
   for (const type of eventContracts.keys()) {
@@ -68,19 +63,19 @@ test('every event the producers wrote matches its contract', async () => {
       headers: { 'voter-token': `contract-voter-${i}` },
     });
   }
-  for (const runtime of platform.runtimes) {
-    const db = platform.host.database(runtime.name);
+  for (const runtime of embedded.platform().runtimes) {
+    const db = embedded.platform().host.database(runtime.name);
     const rows = await sql<{ event: unknown }>`select event from outbox`.execute(db.kysely);
     for (const row of rows.rows) validateEvent(row.event);
   }
-  const polls = platform.host.database('polls');
+  const polls = embedded.platform().host.database('polls');
   const produced = await sql<{ type: string }>`select distinct type from poll_events`.execute(polls.kysely);
   assert.deepEqual(produced.rows.map((r) => r.type).sort(), ['polls.poll.created.v1', 'polls.vote.cast.v2']);
 });
 
 test('every consumer accepts every version it lists', async () => {
-  for (const runtime of platform.runtimes) {
-    const db = platform.host.database(runtime.name);
+  for (const runtime of embedded.platform().runtimes) {
+    const db = embedded.platform().host.database(runtime.name);
     for (const consumer of runtime.consumers.values()) {
       for (const type of consumer.types) {
         assert.ok(examples[type], `no example for ${type}, which ${consumer.name} lists`);

@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { VoteCastV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
-import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
-import { type Api, eventually, injectApi } from '../support/api.ts';
+import { eventually } from '../support/api.ts';
+import { useEmbeddedPlatform } from '../support/embedded.ts';
 
-let platform: EmbeddedPlatform;
-let api: Api;
-
-before(async () => {
-  platform = await startEmbeddedPlatform({ dataDir: 'memory://', logLevel: 'silent' });
-  api = injectApi(platform.gateway);
-});
-after(() => platform.stop());
+const embedded = useEmbeddedPlatform();
 
 test('a redelivered vote event is counted once', async () => {
+  const api = embedded.api();
   const poll = (
     await api('POST', '/api/v1/polls', {
       body: { question: 'Again?', options: [{ label: 'A' }, { label: 'B' }] },
@@ -30,9 +24,9 @@ test('a redelivered vote event is counted once', async () => {
       castAt: new Date().toISOString(),
     },
   });
-  await platform.bus.publish([vote]);
-  await platform.bus.publish([vote]);
-  await platform.bus.publish([vote, vote]);
+  await embedded.platform().bus.publish([vote]);
+  await embedded.platform().bus.publish([vote]);
+  await embedded.platform().bus.publish([vote, vote]);
   const results = await eventually(async () => {
     const response = await api('GET', `/api/v1/polls/${poll.id}/results`);
     assert.equal(response.status, 200);

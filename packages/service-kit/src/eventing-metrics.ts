@@ -13,78 +13,76 @@ export interface EventingSource {
   consumers: readonly string[];
 }
 
-const sources = new WeakMap<Registry, Set<EventingSource>>();
+type Set = (labels: Record<string, string>, value: number) => void;
 
-async function settled<T>(work: Promise<T>): Promise<T | undefined> {
-  try {
-    return await work;
-  } catch {
-    return undefined;
-  }
+const sources = new WeakMap<Registry, globalThis.Set<EventingSource>>();
+
+/** A gauge filled at scrape time from every source; a source that cannot answer is left out. */
+function sourceGauge(
+  registry: Registry,
+  all: globalThis.Set<EventingSource>,
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: (source: EventingSource, set: Set) => Promise<void>,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const source of all)
+        await read(source, (labels, value) => this.set(labels, value)).catch(() => {});
+    },
+  });
 }
 
 export function registerEventingMetrics(registry: Registry, source: EventingSource): () => void {
-  let set = sources.get(registry);
-  if (!set) {
-    const all = new Set<EventingSource>();
-    set = all;
-    sources.set(registry, all);
-    new Gauge({
-      name: 'canvass_outbox_backlog',
-      help: 'Outbox rows not yet published',
-      labelNames: ['service'],
-      registers: [registry],
-      async collect() {
-        this.reset();
-        for (const s of all) {
-          const status = await settled(s.outbox.status());
-          if (status) this.set({ service: s.service }, status.pending);
-        }
+  let all = sources.get(registry);
+  if (!all) {
+    const created = new globalThis.Set<EventingSource>();
+    all = created;
+    sources.set(registry, created);
+    sourceGauge(
+      registry,
+      created,
+      'canvass_outbox_backlog',
+      'Outbox rows not yet published',
+      ['service'],
+      async (s, set) => set({ service: s.service }, (await s.outbox.status()).pending),
+    );
+    sourceGauge(
+      registry,
+      created,
+      'canvass_outbox_oldest_age_seconds',
+      'Age of the oldest outbox row not yet published',
+      ['service'],
+      async (s, set) => set({ service: s.service }, (await s.outbox.status()).oldestPendingAgeSeconds),
+    );
+    sourceGauge(
+      registry,
+      created,
+      'canvass_consumer_lag',
+      'Events published and not yet acknowledged by a consumer',
+      ['service', 'consumer'],
+      async (s, set) => {
+        for (const consumer of s.consumers) set({ service: s.service, consumer }, await s.bus.lag(consumer));
       },
-    });
-    new Gauge({
-      name: 'canvass_outbox_oldest_age_seconds',
-      help: 'Age of the oldest outbox row not yet published',
-      labelNames: ['service'],
-      registers: [registry],
-      async collect() {
-        this.reset();
-        for (const s of all) {
-          const status = await settled(s.outbox.status());
-          if (status) this.set({ service: s.service }, status.oldestPendingAgeSeconds);
-        }
+    );
+    sourceGauge(
+      registry,
+      created,
+      'canvass_dead_letters_pending',
+      'Dead-lettered events waiting for replay or discard',
+      ['service', 'consumer'],
+      async (s, set) => {
+        const counts = await pendingDeadLetters(s.db);
+        for (const consumer of s.consumers) set({ service: s.service, consumer }, counts[consumer] ?? 0);
       },
-    });
-    new Gauge({
-      name: 'canvass_consumer_lag',
-      help: 'Events published and not yet acknowledged by a consumer',
-      labelNames: ['service', 'consumer'],
-      registers: [registry],
-      async collect() {
-        this.reset();
-        for (const s of all) {
-          for (const consumer of s.consumers) {
-            const lag = await settled(s.bus.lag(consumer));
-            if (lag !== undefined) this.set({ service: s.service, consumer }, lag);
-          }
-        }
-      },
-    });
-    new Gauge({
-      name: 'canvass_dead_letters_pending',
-      help: 'Dead-lettered events waiting for replay or discard',
-      labelNames: ['service', 'consumer'],
-      registers: [registry],
-      async collect() {
-        this.reset();
-        for (const s of all) {
-          const counts = await settled(pendingDeadLetters(s.db));
-          for (const consumer of s.consumers)
-            this.set({ service: s.service, consumer }, counts?.[consumer] ?? 0);
-        }
-      },
-    });
+    );
   }
-  set.add(source);
-  return () => set.delete(source);
+  all.add(source);
+  return () => all.delete(source);
 }
