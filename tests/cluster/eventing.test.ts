@@ -5,10 +5,13 @@ import { after, before, test } from 'node:test';
 import { VoteCastV1 } from '@canvass/contracts';
 import { createPostgresDatabase, type Database, migrate } from '@canvass/database';
 import {
+  createConsumer,
   createEvent,
   createOutbox,
   type EventBus,
   eventingMigrations,
+  listDeadLetters,
+  replayDeadLetter,
   type Subscription,
   startConsumer,
   subjectFor,
@@ -30,6 +33,8 @@ let nc: NatsConnection;
 before(async () => {
   const urls = await testDatabases(['eventing']);
   db = createPostgresDatabase({ url: urls.eventing!, schema: 'eventing' });
+  // Start from an empty store: earlier runs' rows would only slow the lookups down.
+  await sql`drop schema if exists eventing cascade`.execute(db.kysely);
   await migrate(db, [
     ...eventingMigrations,
     { name: '001_seen', sql: 'create table seen (event_id text not null, poll_id text not null);' },
@@ -40,6 +45,8 @@ before(async () => {
     {
       name: consumerName,
       types: [VoteCastV1.type],
+      // A new name each run: skip the history earlier runs left in the stream.
+      startAt: 'now',
       async handle(trx, events) {
         await trx
           .insertInto('seen')
@@ -123,4 +130,58 @@ test('a malformed message is dead-lettered and the consumer keeps going', async 
   assert.equal(letters.length, 1);
   assert.equal(letters[0]?.consumer, consumerName);
   assert.match(String(letters[0]?.error), /not a valid CloudEvent/);
+});
+
+test('an event dead-lettered by a bug is replayed once after the fix', async () => {
+  const name = `fixable-${randomUUID().slice(0, 8)}`;
+  let fixed = false;
+  const consumer = createConsumer(
+    {
+      name,
+      types: [VoteCastV1.type],
+      startAt: 'now',
+      retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
+      async handle(trx, events) {
+        if (!fixed) throw new Error('handler bug: cannot count this yet');
+        await trx
+          .insertInto('seen')
+          .values(
+            events.map((event) => ({
+              event_id: event.id,
+              poll_id: `fixed-${(event.data as { pollId: string }).pollId}`,
+            })),
+          )
+          .execute();
+      },
+    },
+    { db, logger },
+  );
+  await consumer.subscribe(bus);
+  try {
+    const pollId = randomUUID();
+    const event = vote(pollId);
+    await bus.publish([event]);
+    const letter = await eventually(async () => {
+      const [found] = (await listDeadLetters(db, { limit: 1000 })).filter((l) => l.eventId === event.id);
+      assert.ok(found, 'dead-lettered');
+      return found;
+    });
+    assert.equal(letter.attempts, 2);
+    // (The suite's other consumer counts it under its own poll id; this one writes `fixed-…`.)
+    assert.equal(await seenFor(`fixed-${pollId}`), 0);
+
+    fixed = true;
+    await replayDeadLetter(db, new Map([[name, consumer]]), letter.id);
+    assert.equal(await seenFor(`fixed-${pollId}`), 1);
+    // The broker handing it over again (same id) changes nothing.
+    await jetstream(nc).publish(subjectFor(event), JSON.stringify(event));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await seenFor(`fixed-${pollId}`), 1);
+  } finally {
+    await consumer.pause();
+    const jsm = await jetstreamManager(nc);
+    for (let p = 0; p < 8; p++) {
+      await jsm.consumers.delete('POLLS', durableNameFor(name, `polls.vote.cast.${p}`)).catch(() => {});
+    }
+  }
 });

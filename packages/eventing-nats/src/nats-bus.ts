@@ -148,7 +148,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     const config = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+      deliver_policy: subscribe.startAt === 'now' ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: subject,
       // Short, so that messages handed to a process that died come back soon (the inbox makes
       // a redelivery of a slow but live batch harmless).

@@ -19,6 +19,11 @@ export interface SubscribeOptions {
    */
   handle(batch: readonly Delivery[]): Promise<void>;
   maxBatch?: number;
+  /**
+   * Where a subscription name seen for the first time starts: the oldest event the broker keeps
+   * (default; a new read model catches up on history) or only events published from now on.
+   */
+  startAt?: 'oldest' | 'now';
 }
 
 export interface Subscription {

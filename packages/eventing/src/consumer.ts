@@ -25,6 +25,7 @@ export interface ConsumerSpec {
   /** Applies new (never seen) events inside the inbox transaction. */
   handle(trx: Kysely<AnyTables>, events: readonly CloudEvent[]): Promise<void>;
   maxBatch?: number;
+  startAt?: 'oldest' | 'now';
   /** Attempts before an event is dead-lettered (default 5), and the first backoff delay. */
   retry?: { attempts?: number; initialDelayMs?: number; maxDelayMs?: number };
 }
@@ -209,8 +210,9 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
     subscription = await to.subscribe({
       name: spec.name,
       types: spec.types,
-      maxBatch: spec.maxBatch,
       handle: handleBatch,
+      ...(spec.maxBatch ? { maxBatch: spec.maxBatch } : {}),
+      ...(spec.startAt ? { startAt: spec.startAt } : {}),
     });
     return subscription;
   };
