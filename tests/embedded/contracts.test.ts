@@ -39,6 +39,21 @@ const examples: Record<string, () => CloudEvent> = {
         castAt: now(),
       },
     }),
+  'identity.user.registered.v1': () =>
+    createEvent(eventContracts.get('identity.user.registered.v1')!, {
+      source: '/contract-test',
+      data: { userId: 'u1', registeredAt: now() },
+    }),
+  'identity.workspace.created.v1': () =>
+    createEvent(eventContracts.get('identity.workspace.created.v1')!, {
+      source: '/contract-test',
+      data: { workspaceId: 'w1', name: 'Team', ownerId: 'u1', plan: 'free', createdAt: now() },
+    }),
+  'identity.member.changed.v1': () =>
+    createEvent(eventContracts.get('identity.member.changed.v1')!, {
+      source: '/contract-test',
+      data: { workspaceId: 'w1', userId: 'u1', role: 'owner', changedAt: now() },
+    }),
 };
 
 const embedded = useEmbeddedPlatform();
@@ -63,14 +78,28 @@ test('every event the producers wrote matches its contract', async () => {
       headers: { 'voter-token': `contract-voter-${i}` },
     });
   }
+  const signUp = await api('POST', '/api/v1/accounts', {
+    body: { email: 'contracts@example.test', password: 'a long enough password', name: 'Contract Tester' },
+  });
+  assert.equal(signUp.status, 202);
+  const written = new Set<string>();
   for (const runtime of embedded.platform().runtimes) {
     const db = embedded.platform().host.database(runtime.name);
+    for (const row of (await sql<{ type: string }>`select type from outbox`.execute(db.kysely)).rows)
+      written.add(row.type);
     const rows = await sql<{ event: unknown }>`select event from outbox`.execute(db.kysely);
     for (const row of rows.rows) validateEvent(row.event);
   }
   const polls = embedded.platform().host.database('polls');
   const produced = await sql<{ type: string }>`select distinct type from poll_events`.execute(polls.kysely);
   assert.deepEqual(produced.rows.map((r) => r.type).sort(), ['polls.poll.created.v1', 'polls.vote.cast.v2']);
+  for (const type of [
+    'identity.user.registered.v1',
+    'identity.workspace.created.v1',
+    'identity.member.changed.v1',
+  ]) {
+    assert.ok(written.has(type), `${type} was written`);
+  }
 });
 
 test('every consumer accepts every version it lists', async () => {

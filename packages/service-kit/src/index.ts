@@ -2,6 +2,17 @@ export { requireAdminToken } from './admin.ts';
 export { buildServiceApp, type ServiceAppOptions } from './app.ts';
 export { LogLevel, ServiceConfig } from './config.ts';
 export type { ReadinessCheck } from './health.ts';
+export {
+  ALL_SCOPES,
+  IDENTITY_HEADER,
+  type Identity,
+  identityOf,
+  type Role,
+  requireScope,
+  roleScopes,
+  signIdentity,
+} from './identity.ts';
+export { newId, newSecret, sha256 } from './ids.ts';
 export { createLogger, type Logger } from './logger.ts';
 export {
   conflict,

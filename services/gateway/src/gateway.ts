@@ -9,6 +9,7 @@ import {
 } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { createAuthenticator } from './authenticate.ts';
 import { landingPage } from './landing-page.ts';
 import { forward } from './proxy.ts';
 import { publicRoutes } from './routes.ts';
@@ -22,6 +23,10 @@ export interface GatewayOptions {
   readiness?: readonly ReadinessCheck[];
   /** Operator token: /admin/v1/<service>/… is passed to that service's /admin/v1/… with it. */
   adminToken?: string | undefined;
+  /** Signs the identity forwarded to services (CANVASS_INTERNAL_SECRET). */
+  internalSecret?: string | undefined;
+  /** How long a verified API key is trusted before asking identity again (default 5 s). */
+  apiKeyCacheMs?: number;
   /** Extra operator routes on the gateway itself (the embedded tier's event tail). */
   adminRoutes?: (app: FastifyInstance) => void;
 }
@@ -33,6 +38,11 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.readiness ? { readiness: options.readiness } : {}),
   });
+  const authenticator = createAuthenticator({
+    identityUpstream: options.upstreams.identity,
+    internalSecret: options.internalSecret,
+    ...(options.apiKeyCacheMs !== undefined ? { cacheMs: options.apiKeyCacheMs } : {}),
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -42,7 +52,8 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     app.route({
       method: rule.methods,
       url: rule.url,
-      handler: (request, reply) => forward(upstream, request, reply),
+      handler: async (request, reply) =>
+        forward(upstream, request, reply, request.url, await authenticator.identityHeaders(request)),
     });
   }
 

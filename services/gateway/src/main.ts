@@ -14,9 +14,11 @@ const app = createGateway({
   tier: 'cluster',
   metrics,
   adminToken: config.CANVASS_ADMIN_TOKEN,
+  internalSecret: config.CANVASS_INTERNAL_SECRET,
   upstreams: {
     polls: httpUpstream('polls', config.POLLS_URL),
     analytics: httpUpstream('analytics', config.ANALYTICS_URL),
+    identity: httpUpstream('identity', config.IDENTITY_URL),
   },
 });
 await app.listen({ port: config.PORT, host: config.HOST });

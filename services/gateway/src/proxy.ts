@@ -13,6 +13,8 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
   'content-length',
+  // Only the gateway says who is calling (see authenticate.ts).
+  'x-canvass-identity',
 ]);
 
 function forwardableHeaders(
@@ -31,8 +33,9 @@ export async function forward(
   request: FastifyRequest,
   reply: FastifyReply,
   url = request.url,
+  extraHeaders: Record<string, string> = {},
 ): Promise<FastifyReply> {
-  const headers = forwardableHeaders(request.headers);
+  const headers = { ...forwardableHeaders(request.headers), ...extraHeaders };
   headers['x-request-id'] = request.id;
   headers['x-forwarded-for'] = request.ip;
   headers['x-forwarded-proto'] = request.protocol;

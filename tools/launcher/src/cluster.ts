@@ -1,5 +1,6 @@
 // `npm run start:cluster`: one process per service plus the gateway, against PostgreSQL, NATS
 // JetStream and Redis from the environment.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit } from '@canvass/config';
@@ -21,6 +22,7 @@ const ClusterConfig = Type.Object({
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
   LOG_LEVEL: LogLevel,
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
 });
 
 const config = loadConfigOrExit(ClusterConfig, 'Canvass (cluster tier)');
@@ -32,6 +34,8 @@ const databaseUrls = await provisionDatabases({
 });
 
 const adminToken = await ensureAdminToken(config.CANVASS_ADMIN_TOKEN, join(root, DEFAULT_ADMIN_TOKEN_FILE));
+// Signs the identities the gateway forwards to services; new each launch, shared by its children.
+const internalSecret = config.CANVASS_INTERNAL_SECRET ?? randomBytes(32).toString('base64url');
 const serviceUrl = (offset: number) => `http://127.0.0.1:${config.PORT + offset}`;
 const specs: ProcessSpec[] = dataServices.map((service) => ({
   name: service.name,
@@ -43,6 +47,8 @@ const specs: ProcessSpec[] = dataServices.map((service) => ({
     NATS_URL: config.NATS_URL,
     LOG_LEVEL: config.LOG_LEVEL,
     CANVASS_ADMIN_TOKEN: adminToken,
+    CANVASS_INTERNAL_SECRET: internalSecret,
+    PUBLIC_URL: `http://localhost:${config.PORT}`,
   },
 }));
 specs.push({
@@ -53,6 +59,7 @@ specs.push({
     HOST: config.HOST,
     LOG_LEVEL: config.LOG_LEVEL,
     CANVASS_ADMIN_TOKEN: adminToken,
+    CANVASS_INTERNAL_SECRET: internalSecret,
     ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
   },
 });

@@ -1,9 +1,11 @@
 // The embedded tier: every service in this process, sharing one PGlite (a schema each) and an
 // in-process event bus; the gateway reaches them by injection instead of HTTP.
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { PgliteHost } from '@canvass/database';
 import { createInProcessBus, type InProcessBus, subjectFor, subjectMatches } from '@canvass/eventing';
 import { createGateway, injectUpstream, type Upstream } from '@canvass/gateway';
+import { type Mailer, memoryMailer } from '@canvass/identity';
 import { createLogger, createServiceRuntime, type Logger, type ServiceRuntime } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -15,6 +17,8 @@ export interface EmbeddedPlatform {
   host: PgliteHost;
   bus: InProcessBus;
   logger: Logger;
+  /** Signs identities forwarded by the gateway (tests use it to act as a signed-in user). */
+  internalSecret: string;
   stop(): Promise<void>;
 }
 
@@ -24,6 +28,11 @@ export interface EmbeddedOptions {
   logLevel?: string;
   /** Operator token for /admin/v1 (the CLI's); without one the operator API answers 403. */
   adminToken?: string;
+  /** Where mails go (default: kept in memory and dropped). */
+  mailer?: Mailer;
+  publicUrl?: string;
+  /** How long the gateway trusts a verified API key (default 5 s). */
+  apiKeyCacheMs?: number;
 }
 
 export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<EmbeddedPlatform> {
@@ -34,12 +43,19 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
 
+  // One process: the secret that signs forwarded identities never leaves it.
+  const internalSecret = randomBytes(32).toString('base64url');
+  const settings = {
+    publicUrl: options.publicUrl ?? 'http://localhost:8080',
+    internalSecret,
+    mailer: options.mailer ?? memoryMailer(),
+  };
   const runtimes: ServiceRuntime[] = [];
   for (const service of dataServices) {
     runtimes.push(
       await createServiceRuntime({
         name: service.name,
-        create: service.create,
+        create: service.create(settings),
         db: host.database(service.name),
         bus,
         logger: logger.child({ service: service.name }),
@@ -60,6 +76,8 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     upstreams,
     metrics,
     adminToken: options.adminToken,
+    internalSecret,
+    ...(options.apiKeyCacheMs !== undefined ? { apiKeyCacheMs: options.apiKeyCacheMs } : {}),
     adminRoutes: (admin) => tailRoute(admin, bus),
     readiness: runtimes.map((runtime) => ({
       name: runtime.name,
@@ -77,6 +95,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     host,
     bus,
     logger,
+    internalSecret,
     async stop() {
       await gateway.close();
       for (const runtime of runtimes) await runtime.stopHttp();

@@ -2,6 +2,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfigOrExit } from '@canvass/config';
+import { folderMailer } from '@canvass/identity';
 import { LogLevel, onShutdown } from '@canvass/service-kit';
 import Type from 'typebox';
 import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
@@ -13,6 +14,7 @@ const EmbeddedConfig = Type.Object({
   CANVASS_DATA_DIR: Type.String({ default: '.canvass/data' }),
   LOG_LEVEL: { ...LogLevel, default: 'warn' },
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  CANVASS_MAIL_DIR: Type.String({ default: '.canvass/mail' }),
 });
 
 const config = loadConfigOrExit(EmbeddedConfig, 'Canvass');
@@ -23,7 +25,14 @@ const tokenFile = dataDir.startsWith('memory://')
   ? DEFAULT_ADMIN_TOKEN_FILE
   : join(dirname(dataDir), 'admin-token');
 const adminToken = await ensureAdminToken(config.CANVASS_ADMIN_TOKEN, tokenFile);
-const platform = await startEmbeddedPlatform({ dataDir, logLevel: config.LOG_LEVEL, adminToken });
+const mailDir = resolve(config.CANVASS_MAIL_DIR);
+const platform = await startEmbeddedPlatform({
+  dataDir,
+  logLevel: config.LOG_LEVEL,
+  adminToken,
+  mailer: folderMailer(mailDir),
+  publicUrl: `http://localhost:${config.PORT}`,
+});
 await platform.gateway.listen({ port: config.PORT, host: config.HOST });
 onShutdown(platform.logger, platform.stop);
 
@@ -35,6 +44,7 @@ process.stdout.write(
   `\n  Canvass is running (embedded tier, ready in ${seconds} s)\n\n` +
     `  Open   http://${shownHost}:${port}/\n` +
     `  Data   ${dataDir}  (stop, then delete this folder to start afresh)\n` +
+    `  Mail   ${mailDir}  (sign-up and other mails land here as files)\n` +
     `  Ops    npx canvass events outbox status   (operator token in ${tokenFile})\n` +
     `  Stop   Ctrl-C\n\n`,
 );

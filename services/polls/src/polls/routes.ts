@@ -1,9 +1,8 @@
 import { PollCreatedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
-import { notFound, type ServiceContext } from '@canvass/service-kit';
+import { newId, newSecret, notFound, type ServiceContext, sha256 } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { newId, newSecret, sha256 } from '../ids.ts';
 import { recordNewPoll } from '../streams/record.ts';
 import type { PollsTables } from '../tables.ts';
 import { findPoll, insertPoll, type StoredPoll, toPollView } from './poll-store.ts';

@@ -1,10 +1,9 @@
 import { VoteCastV2 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
-import { conflict, HttpProblem, notFound, type ServiceContext } from '@canvass/service-kit';
+import { conflict, HttpProblem, newId, notFound, type ServiceContext, sha256 } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
-import { newId, sha256 } from '../ids.ts';
 import { findPoll } from '../polls/poll-store.ts';
 import { PollIdParams } from '../polls/schemas.ts';
 import { recordPollEvents } from '../streams/record.ts';

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
- * A short random id: 12 characters of [A-Za-z0-9] (71 bits). No '-' or '_', so an id never looks
+ * A random id of letters and digits (12 characters: 71 bits). No '-' or '_', so an id never looks
  * like a command-line option or gets cut at a word boundary when shared.
  */
 export function newId(length = 12): string {
@@ -17,7 +17,7 @@ export function newId(length = 12): string {
   return id;
 }
 
-/** A secret for a guest to manage their poll (256 bits). */
+/** A secret token (256 bits), URL-safe. */
 export const newSecret = (): string => randomBytes(32).toString('base64url');
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');

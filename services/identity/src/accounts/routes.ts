@@ -1,0 +1,157 @@
+// Sign-up and e-mail verification. A sign-up answers the same whether or not the address already
+// has an account (no enumeration): a new address gets a verification link, a known one a note
+// saying someone tried to sign up with it.
+import { MemberChangedV1, UserRegisteredV1, WorkspaceCreatedV1 } from '@canvass/contracts';
+import { createEvent } from '@canvass/eventing';
+import { HttpProblem, newId, newSecret, type ServiceContext, sha256 } from '@canvass/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import Type, { type Static } from 'typebox';
+import type { Mailer } from '../mail/mailer.ts';
+import { hashPassword } from '../passwords.ts';
+import type { IdentityTables } from '../tables.ts';
+
+const SignUpBody = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    password: Type.String({ minLength: 10, maxLength: 200 }),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+  },
+  { additionalProperties: false },
+);
+const VerifyBody = Type.Object(
+  { token: Type.String({ minLength: 20, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+
+const VERIFY_TTL_MS = 24 * 3600_000;
+const ACCEPTED = {
+  status: 'accepted',
+  message: 'If this address can be used, we have sent it a link to finish signing up.',
+};
+
+export interface AccountDeps extends ServiceContext {
+  mailer: Mailer;
+  /** Where links in mails point, e.g. http://localhost:8080. */
+  publicUrl: string;
+}
+
+export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
+  const db = deps.db.kysely as Kysely<IdentityTables>;
+
+  app.post<{ Body: Static<typeof SignUpBody> }>(
+    '/api/v1/accounts',
+    { schema: { body: SignUpBody } },
+    async (request, reply) => {
+      const email = request.body.email.trim().toLowerCase();
+      const passwordHash = await hashPassword(request.body.password);
+      const existing = await db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', email)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (existing) {
+        await deps.mailer.send({
+          to: email,
+          subject: 'Someone tried to sign up to Canvass with your address',
+          text: `You already have a Canvass account. Sign in at ${deps.publicUrl}/, or reset your password there.\nIf this was not you, you can ignore this message.`,
+        });
+        return reply.code(202).send(ACCEPTED);
+      }
+      const userId = newId(16);
+      const workspaceId = newId(16);
+      const token = newSecret();
+      const now = new Date();
+      const workspaceName = `${request.body.name.trim()}'s workspace`;
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('users')
+          .values({
+            id: userId,
+            email,
+            password_hash: passwordHash,
+            display_name: request.body.name.trim(),
+            email_verified_at: null,
+            deleted_at: null,
+          })
+          .execute();
+        await trx.insertInto('workspaces').values({ id: workspaceId, name: workspaceName }).execute();
+        await trx
+          .insertInto('memberships')
+          .values({ workspace_id: workspaceId, user_id: userId, role: 'owner' })
+          .execute();
+        await trx
+          .insertInto('email_tokens')
+          .values({
+            token_hash: sha256(token),
+            user_id: userId,
+            purpose: 'verify-email',
+            expires_at: new Date(now.getTime() + VERIFY_TTL_MS),
+            used_at: null,
+          })
+          .execute();
+        const at = now.toISOString();
+        await deps.outbox.append(trx, [
+          createEvent(UserRegisteredV1, {
+            source: '/identity',
+            subject: userId,
+            data: { userId, registeredAt: at },
+          }),
+          createEvent(WorkspaceCreatedV1, {
+            source: '/identity',
+            subject: workspaceId,
+            workspace: workspaceId,
+            data: { workspaceId, name: workspaceName, ownerId: userId, plan: 'free', createdAt: at },
+          }),
+          createEvent(MemberChangedV1, {
+            source: '/identity',
+            subject: workspaceId,
+            workspace: workspaceId,
+            data: { workspaceId, userId, role: 'owner', changedAt: at },
+          }),
+        ]);
+      });
+      await deps.mailer.send({
+        to: email,
+        subject: 'Finish signing up to Canvass',
+        text: `Welcome to Canvass. Confirm your address within 24 hours:\n${deps.publicUrl}/verify-email?token=${token}\n`,
+      });
+      return reply.code(202).send(ACCEPTED);
+    },
+  );
+
+  app.post<{ Body: Static<typeof VerifyBody> }>(
+    '/api/v1/accounts/verify',
+    { schema: { body: VerifyBody } },
+    async (request) => {
+      const verified = await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('email_tokens')
+          .set({ used_at: new Date() })
+          .where('token_hash', '=', sha256(request.body.token))
+          .where('purpose', '=', 'verify-email')
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', new Date())
+          .returning('user_id')
+          .executeTakeFirst();
+        if (row)
+          await trx
+            .updateTable('users')
+            .set({ email_verified_at: new Date() })
+            .where('id', '=', row.user_id)
+            .execute();
+        return row !== undefined;
+      });
+      if (!verified) {
+        throw new HttpProblem(
+          400,
+          'invalid-token',
+          'This link does not work',
+          'The link is wrong, used already, or older than 24 hours. Sign up again for a new one.',
+        );
+      }
+      return { status: 'verified' };
+    },
+  );
+}

@@ -1,0 +1,33 @@
+import type { Generated } from 'kysely';
+
+export interface IdentityTables {
+  users: {
+    id: string;
+    email: string;
+    password_hash: string;
+    display_name: string;
+    email_verified_at: Date | null;
+    created_at: Generated<Date>;
+    deleted_at: Date | null;
+  };
+  workspaces: { id: string; name: string; plan: Generated<string>; created_at: Generated<Date> };
+  memberships: { workspace_id: string; user_id: string; role: string; created_at: Generated<Date> };
+  email_tokens: {
+    token_hash: string;
+    user_id: string;
+    purpose: string;
+    expires_at: Date;
+    used_at: Date | null;
+  };
+  api_keys: {
+    id: string;
+    workspace_id: string;
+    name: string;
+    secret_hash: string;
+    scopes: string[];
+    created_by: string | null;
+    created_at: Generated<Date>;
+    last_used_at: Date | null;
+    revoked_at: Date | null;
+  };
+}

@@ -1,0 +1,123 @@
+// Accounts and API keys through the gateway, in the embedded tier.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { authenticate, memoryMailer } from '@canvass/identity';
+import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
+import { IDENTITY_HEADER, signIdentity } from '@canvass/service-kit';
+import { type Api, injectApi } from '../support/api.ts';
+
+const mailer = memoryMailer();
+let platform: EmbeddedPlatform;
+let api: Api;
+
+before(async () => {
+  platform = await startEmbeddedPlatform({
+    dataDir: 'memory://',
+    logLevel: 'silent',
+    mailer,
+    apiKeyCacheMs: 100,
+  });
+  api = injectApi(platform.gateway);
+});
+after(() => platform.stop());
+
+const identityDb = () => platform.host.database('identity').kysely;
+const tokenIn = (text: string) => /token=([\w-]+)/.exec(text)?.[1] ?? '';
+
+test('sign-up answers the same for new and known addresses, and verifying the mailed link activates the account', async () => {
+  const body = { email: 'Ada@Example.test', password: 'correct horse battery', name: 'Ada' };
+  const first = await api('POST', '/api/v1/accounts', { body });
+  const second = await api('POST', '/api/v1/accounts', { body: { ...body, password: 'another password!' } });
+  assert.equal(first.status, 202);
+  assert.deepEqual(second, { ...first, headers: second.headers }, 'no way to tell the two apart');
+  const [welcome, warning] = mailer.sent.filter((mail) => mail.to === 'ada@example.test');
+  assert.match(welcome!.subject, /Finish signing up/);
+  assert.match(warning!.subject, /tried to sign up/);
+
+  assert.deepEqual(await authenticate(identityDb(), 'ada@example.test', 'correct horse battery'), {
+    ok: false,
+    reason: 'unverified',
+  });
+  const verified = await api('POST', '/api/v1/accounts/verify', { body: { token: tokenIn(welcome!.text) } });
+  assert.equal(verified.status, 200);
+  const again = await api('POST', '/api/v1/accounts/verify', { body: { token: tokenIn(welcome!.text) } });
+  assert.equal(again.status, 400, 'a link works once');
+
+  const ok = await authenticate(identityDb(), 'ADA@example.test', 'correct horse battery');
+  assert.equal(ok.ok, true);
+  const wrong = await authenticate(identityDb(), 'ada@example.test', 'wrong password');
+  const unknown = await authenticate(identityDb(), 'nobody@example.test', 'wrong password');
+  assert.deepEqual(wrong, unknown, 'a wrong password and an unknown address look the same');
+});
+
+test('a weak password or a malformed address is refused with the field named', async () => {
+  const response = await api('POST', '/api/v1/accounts', {
+    body: { email: 'not-an-email', password: 'short', name: 'X' },
+  });
+  assert.equal(response.status, 400);
+  const fields = response.body.errors.map((e: { field: string }) => e.field).sort();
+  assert.deepEqual(fields, ['/email', '/password']);
+});
+
+test('API keys: shown once, scopes enforced, a forged identity ignored, revocation honoured within seconds', async () => {
+  // Bootstrap: until the OIDC provider lands, the first key is made as the workspace owner would.
+  const owner = await identityDb()
+    .selectFrom('memberships')
+    .select(['workspace_id', 'user_id'])
+    .where('role', '=', 'owner')
+    .executeTakeFirstOrThrow();
+  const identityApp = platform.runtimes.find((runtime) => runtime.name === 'identity')!.app;
+
+  // A client cannot claim an identity itself: the gateway drops the header.
+  const forged = await api('GET', '/api/v1/api-keys', {
+    headers: { [IDENTITY_HEADER]: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged' },
+  });
+  assert.equal(forged.status, 401);
+
+  const made = await identityApp.inject({
+    method: 'POST',
+    url: '/api/v1/api-keys',
+    headers: {
+      [IDENTITY_HEADER]: await signIdentity(platform.internalSecret, {
+        subject: owner.user_id,
+        kind: 'user',
+        workspace: owner.workspace_id,
+        role: 'owner',
+        scopes: ['api-keys:manage'],
+      }),
+    },
+    payload: { name: 'CI', scopes: ['api-keys:manage', 'polls:read'] },
+  });
+  assert.equal(made.statusCode, 201, made.body);
+  const { key, id } = made.json();
+  assert.match(key, /^cvk_[A-Za-z0-9]{16}_[\w-]{43}$/);
+
+  const listed = await api('GET', '/api/v1/api-keys', { headers: { authorization: `Bearer ${key}` } });
+  assert.equal(listed.status, 200, JSON.stringify(listed.body));
+  assert.equal(listed.body[0].id, id);
+  assert.equal(listed.body[0].key, undefined, 'the key itself is never shown again');
+  assert.ok(listed.body[0].lastUsedAt);
+
+  const reader = await api('POST', '/api/v1/api-keys', {
+    headers: { authorization: `Bearer ${key}` },
+    body: { name: 'read only', scopes: ['polls:read'] },
+  });
+  assert.equal(reader.status, 201);
+  const denied = await api('GET', '/api/v1/api-keys', {
+    headers: { authorization: `Bearer ${reader.body.key}` },
+  });
+  assert.equal(denied.status, 403, 'a key without api-keys:manage cannot list keys');
+
+  const bogus = await api('GET', '/api/v1/api-keys', {
+    headers: { authorization: `Bearer ${key.slice(0, -2)}xx` },
+  });
+  assert.equal(bogus.status, 401);
+
+  const revoked = await api('DELETE', `/api/v1/api-keys/${id}`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  assert.equal(revoked.status, 204);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const after = await api('GET', '/api/v1/api-keys', { headers: { authorization: `Bearer ${key}` } });
+  assert.equal(after.status, 401, 'a revoked key stops working once the short cache expires');
+});
