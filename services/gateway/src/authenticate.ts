@@ -2,8 +2,16 @@
 // any `x-canvass-identity` a client sends is dropped; a presented API key is checked with the
 // identity service (answers cached briefly, so a revoked key stops working within seconds) and
 // replaced by a signed identity. OIDC access tokens join here with the provider.
-import { IDENTITY_HEADER, type Identity, signIdentity } from '@canvass/service-kit';
+import {
+  HttpProblem,
+  IDENTITY_HEADER,
+  type Identity,
+  type Role,
+  roleScopes,
+  signIdentity,
+} from '@canvass/service-kit';
 import type { FastifyRequest } from 'fastify';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import type { Upstream } from './upstream.ts';
 
 export interface Authenticator {
@@ -19,10 +27,71 @@ interface Cached {
 export function createAuthenticator(options: {
   identityUpstream: Upstream | undefined;
   internalSecret: string | undefined;
+  /** Where clients reach Canvass: the issuer is `<publicUrl>/oidc`, the API audience `<publicUrl>/api`. */
+  publicUrl: string;
   cacheMs?: number;
 }): Authenticator {
   const cache = new Map<string, Cached>();
   const cacheMs = options.cacheMs ?? 5_000;
+  let jwks: { keys: ReturnType<typeof createLocalJWKSet>; fetchedAt: number } | undefined;
+
+  async function fetchJwks(): Promise<ReturnType<typeof createLocalJWKSet>> {
+    if (!options.identityUpstream) throw new Error('no identity upstream');
+    const response = await options.identityUpstream.forward({
+      method: 'GET',
+      url: '/oidc/jwks',
+      headers: {},
+    });
+    const text = Buffer.isBuffer(response.body) ? response.body.toString() : await streamText(response.body);
+    jwks = { keys: createLocalJWKSet(JSON.parse(text) as JSONWebKeySet), fetchedAt: Date.now() };
+    return jwks.keys;
+  }
+
+  async function verifyAccessToken(token: string): Promise<Identity> {
+    const verify = async (keys: ReturnType<typeof createLocalJWKSet>) =>
+      jwtVerify(token, keys, {
+        issuer: `${options.publicUrl}/oidc`,
+        audience: `${options.publicUrl}/api`,
+        algorithms: ['ES256'],
+        typ: 'at+jwt',
+      });
+    let result: Awaited<ReturnType<typeof verify>>;
+    try {
+      // Keys are cached for 5 minutes; a token signed by a key we have not seen (rotation) refetches once.
+      const keys = jwks && Date.now() - jwks.fetchedAt < 300_000 ? jwks.keys : await fetchJwks();
+      try {
+        result = await verify(keys);
+      } catch (error) {
+        if (
+          (error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY' ||
+          Date.now() - (jwks?.fetchedAt ?? 0) < 30_000
+        ) {
+          throw error;
+        }
+        result = await verify(await fetchJwks());
+      }
+    } catch (error) {
+      throw new HttpProblem(401, 'invalid-token', 'The access token is not valid', (error as Error).message);
+    }
+    const claims = result.payload;
+    const granted = String(claims.scope ?? '')
+      .split(' ')
+      .filter(Boolean);
+    const role =
+      typeof claims.role === 'string' && claims.role in roleScopes ? (claims.role as Role) : undefined;
+    if (typeof claims.workspace !== 'string') {
+      throw new HttpProblem(403, 'no-workspace', 'No workspace', 'This token is not bound to a workspace.');
+    }
+    const isUser = claims.sub !== claims.client_id;
+    return {
+      subject: String(claims.sub),
+      kind: isUser ? 'user' : 'api-key',
+      workspace: claims.workspace,
+      // A person may do what both the token and their role allow.
+      scopes: role ? granted.filter((scope) => roleScopes[role].includes(scope)) : isUser ? [] : granted,
+      ...(role ? { role } : {}),
+    };
+  }
 
   async function verifyApiKey(key: string): Promise<Identity | undefined> {
     const hit = cache.get(key);
@@ -52,10 +121,12 @@ export function createAuthenticator(options: {
   return {
     async identityHeaders(request): Promise<Record<string, string>> {
       const authorization = request.headers.authorization;
-      const key = authorization?.startsWith('Bearer cvk_') ? authorization.slice(7) : undefined;
+      const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
       const headers: Record<string, string> = {};
-      if (!key || !options.internalSecret) return headers;
-      const identity = await verifyApiKey(key);
+      if (!bearer || !options.internalSecret) return headers;
+      const identity = bearer.startsWith('cvk_')
+        ? await verifyApiKey(bearer)
+        : await verifyAccessToken(bearer);
       if (identity) headers[IDENTITY_HEADER] = await signIdentity(options.internalSecret, identity);
       return headers;
     },

@@ -7,6 +7,8 @@ export const GatewayConfig = Type.Object({
   POLLS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081' }),
   ANALYTICS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8082' }),
   LOG_LEVEL: LogLevel,
+  /** Where clients reach Canvass; default http://localhost:<PORT>. */
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8083' }),
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),

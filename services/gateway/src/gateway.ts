@@ -23,6 +23,8 @@ export interface GatewayOptions {
   readiness?: readonly ReadinessCheck[];
   /** Operator token: /admin/v1/<service>/… is passed to that service's /admin/v1/… with it. */
   adminToken?: string | undefined;
+  /** Where clients reach Canvass (issuer and API audience are derived from it). */
+  publicUrl?: string;
   /** Signs the identity forwarded to services (CANVASS_INTERNAL_SECRET). */
   internalSecret?: string | undefined;
   /** How long a verified API key is trusted before asking identity again (default 5 s). */
@@ -41,6 +43,7 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
   const authenticator = createAuthenticator({
     identityUpstream: options.upstreams.identity,
     internalSecret: options.internalSecret,
+    publicUrl: options.publicUrl ?? 'http://localhost:8080',
     ...(options.apiKeyCacheMs !== undefined ? { cacheMs: options.apiKeyCacheMs } : {}),
   });
   app.removeAllContentTypeParsers();
@@ -53,7 +56,13 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
       method: rule.methods,
       url: rule.url,
       handler: async (request, reply) =>
-        forward(upstream, request, reply, request.url, await authenticator.identityHeaders(request)),
+        forward(
+          upstream,
+          request,
+          reply,
+          request.url,
+          rule.ownCredentials ? {} : await authenticator.identityHeaders(request),
+        ),
     });
   }
 

@@ -15,6 +15,7 @@ const app = createGateway({
   metrics,
   adminToken: config.CANVASS_ADMIN_TOKEN,
   internalSecret: config.CANVASS_INTERNAL_SECRET,
+  publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
   upstreams: {
     polls: httpUpstream('polls', config.POLLS_URL),
     analytics: httpUpstream('analytics', config.ANALYTICS_URL),

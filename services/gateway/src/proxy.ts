@@ -39,6 +39,7 @@ export async function forward(
   headers['x-request-id'] = request.id;
   headers['x-forwarded-for'] = request.ip;
   headers['x-forwarded-proto'] = request.protocol;
+  if (request.headers.host) headers['x-forwarded-host'] = request.headers.host;
   const body = Buffer.isBuffer(request.body) ? request.body : undefined;
   const response = await upstream.forward({
     method: request.method,

@@ -4,6 +4,8 @@ export interface RouteRule {
   url: string;
   methods: string[];
   service: string;
+  /** The service checks the client's credentials itself (the OIDC endpoints): pass them untouched. */
+  ownCredentials?: boolean;
 }
 
 const ALL = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
@@ -17,4 +19,7 @@ export const publicRoutes: readonly RouteRule[] = [
   { url: '/api/v1/accounts/*', methods: ALL, service: 'identity' },
   { url: '/api/v1/api-keys', methods: ALL, service: 'identity' },
   { url: '/api/v1/api-keys/*', methods: ALL, service: 'identity' },
+  { url: '/oidc', methods: ALL, service: 'identity', ownCredentials: true },
+  { url: '/oidc/*', methods: ALL, service: 'identity', ownCredentials: true },
+  { url: '/interaction/*', methods: ALL, service: 'identity', ownCredentials: true },
 ];

@@ -1,23 +1,41 @@
 // The identity service: users, workspaces and their members, API keys; the OAuth2/OIDC provider
 // joins it next (see docs/identity.md).
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
+import type { Kysely } from 'kysely';
+import type Provider from 'oidc-provider';
 import { accountRoutes } from './accounts/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import type { Mailer } from './mail/mailer.ts';
+import { interactionRoutes, mountProvider } from './oidc/interactions.ts';
+import { createProvider } from './oidc/provider.ts';
+import type { IdentityTables } from './tables.ts';
 
 export interface IdentityOptions {
   mailer: Mailer;
   publicUrl: string;
   internalSecret: string | undefined;
+  signInLimits?: { perIpPerMinute: number; perAccountPerMinute: number };
 }
 
 export function createIdentityService(options: IdentityOptions) {
   return (context: ServiceContext): ServiceModule => ({
     name: 'identity',
     migrationsDir: new URL('../migrations/', import.meta.url),
-    routes(app) {
+    async routes(app) {
       accountRoutes(app, { ...context, mailer: options.mailer, publicUrl: options.publicUrl });
       apiKeyRoutes(app, { ...context, internalSecret: options.internalSecret });
+      const db = context.db.kysely as Kysely<IdentityTables>;
+      // Built on first use: its keys live in tables that migrations create after routes are registered.
+      let provider: Promise<Provider> | undefined;
+      const getProvider = () => {
+        provider ??= createProvider({ db, publicUrl: options.publicUrl });
+        provider.catch(() => {
+          provider = undefined;
+        });
+        return provider;
+      };
+      await mountProvider(app, getProvider);
+      await app.register(async (scope) => interactionRoutes(scope, getProvider, db, options.signInLimits));
     },
   });
 }

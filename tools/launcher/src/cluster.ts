@@ -60,6 +60,7 @@ specs.push({
     LOG_LEVEL: config.LOG_LEVEL,
     CANVASS_ADMIN_TOKEN: adminToken,
     CANVASS_INTERNAL_SECRET: internalSecret,
+    PUBLIC_URL: `http://localhost:${config.PORT}`,
     ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
   },
 });

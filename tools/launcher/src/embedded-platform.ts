@@ -77,6 +77,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     metrics,
     adminToken: options.adminToken,
     internalSecret,
+    publicUrl: settings.publicUrl,
     ...(options.apiKeyCacheMs !== undefined ? { apiKeyCacheMs: options.apiKeyCacheMs } : {}),
     adminRoutes: (admin) => tailRoute(admin, bus),
     readiness: runtimes.map((runtime) => ({

@@ -1,0 +1,155 @@
+// Routes behind the provider's prompts: sign-in (rate limited per IP and per account, with one
+// message for every failure so nobody learns which addresses have accounts) and consent.
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type Provider from 'oidc-provider';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { authenticate } from '../accounts/authenticate.ts';
+import type { IdentityTables } from '../tables.ts';
+import { consentPage, loginPage } from './pages.ts';
+import { WEB_CLIENT_ID } from './provider.ts';
+
+export interface SignInLimits {
+  perIpPerMinute: number;
+  perAccountPerMinute: number;
+}
+
+export function interactionRoutes(
+  app: FastifyInstance,
+  getProvider: () => Promise<Provider>,
+  db: Kysely<IdentityTables>,
+  limits: SignInLimits = { perIpPerMinute: 30, perAccountPerMinute: 5 },
+): void {
+  const perIp = new RateLimiterMemory({ points: limits.perIpPerMinute, duration: 60 });
+  const perAccount = new RateLimiterMemory({ points: limits.perAccountPerMinute, duration: 60 });
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
+
+  app.get<{ Params: { uid: string } }>('/interaction/:uid', async (request, reply) => {
+    const provider = await getProvider();
+    const details = await provider.interactionDetails(request.raw, reply.raw);
+    reply.type('text/html; charset=utf-8');
+    if (details.prompt.name === 'login') return loginPage(details.uid);
+    const scopes = String(details.params.scope ?? '')
+      .split(' ')
+      .filter(Boolean);
+    const client = details.params.client_id === WEB_CLIENT_ID ? 'Canvass' : String(details.params.client_id);
+    return consentPage(details.uid, client, scopes);
+  });
+
+  app.post<{ Params: { uid: string }; Body: { email?: string; password?: string } }>(
+    '/interaction/:uid/login',
+    async (request, reply) => {
+      const provider = await getProvider();
+      const details = await provider.interactionDetails(request.raw, reply.raw);
+      const email = String(request.body?.email ?? '')
+        .trim()
+        .toLowerCase();
+      const password = String(request.body?.password ?? '');
+      reply.type('text/html; charset=utf-8');
+      try {
+        await perIp.consume(request.ip);
+        await perAccount.consume(email || '-');
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        const seconds = Math.ceil(error.msBeforeNext / 1000);
+        return reply
+          .code(429)
+          .header('retry-after', String(seconds))
+          .send(
+            loginPage(details.uid, { email, error: `Too many attempts. Try again in ${seconds} seconds.` }),
+          );
+      }
+      const result = await authenticate(db, email, password);
+      if (!result.ok) {
+        const message =
+          result.reason === 'unverified'
+            ? 'Confirm your e-mail address first: we sent you a link when you signed up.'
+            : 'That e-mail and password do not match an account.';
+        return reply.code(401).send(loginPage(details.uid, { email, error: message }));
+      }
+      await perAccount.delete(email);
+      const url = await provider.interactionResult(
+        request.raw,
+        reply.raw,
+        { login: { accountId: result.userId } },
+        { mergeWithLastSubmission: false },
+      );
+      return reply.redirect(url, 303);
+    },
+  );
+
+  app.post<{ Params: { uid: string } }>('/interaction/:uid/confirm', async (request, reply) => {
+    const provider = await getProvider();
+    const details = await provider.interactionDetails(request.raw, reply.raw);
+    const accountId = details.session?.accountId;
+    const clientId = String(details.params.client_id);
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId: accountId ?? '', clientId });
+    if (!grant) throw new Error('grant not found');
+    const missing = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(resource, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    const url = await provider.interactionResult(request.raw, reply.raw, {
+      consent: details.grantId ? {} : { grantId },
+    });
+    return reply.redirect(url, 303);
+  });
+
+  app.post<{ Params: { uid: string } }>('/interaction/:uid/abort', async (request, reply) => {
+    const provider = await getProvider();
+    const url = await provider.interactionResult(request.raw, reply.raw, {
+      error: 'access_denied',
+      error_description: 'You did not allow access.',
+    });
+    return reply.redirect(url, 303);
+  });
+}
+
+/** Serves the provider at /oidc inside fastify (it parses its own request bodies). */
+export async function mountProvider(
+  app: FastifyInstance,
+  getProvider: () => Promise<Provider>,
+): Promise<void> {
+  await app.register(
+    async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+      const handler = (
+        request: { raw: import('node:http').IncomingMessage & { originalUrl?: string } },
+        reply: { hijack(): void; raw: import('node:http').ServerResponse },
+      ) => {
+        reply.hijack();
+        const raw = request.raw;
+        raw.originalUrl = raw.url;
+        raw.url = raw.url?.slice('/oidc'.length) || '/';
+        getProvider().then(
+          (provider) => provider.callback()(raw, reply.raw),
+          () => {
+            reply.raw.statusCode = 503;
+            reply.raw.setHeader('content-type', 'application/problem+json');
+            reply.raw.end(
+              JSON.stringify({ status: 503, type: '/problems/not-ready', title: 'Sign-in is starting up' }),
+            );
+          },
+        );
+      };
+      scope.all('/', handler);
+      scope.all('/*', handler);
+    },
+    { prefix: '/oidc' },
+  );
+}

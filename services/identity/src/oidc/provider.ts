@@ -1,0 +1,123 @@
+// The OAuth2/OIDC provider (oidc-provider), configured for Canvass: authorization code + PKCE for
+// the web app, client credentials for machine clients, refresh tokens, revocation, ES256 keys kept
+// in the database, and JWT access tokens for the API that carry the workspace and role.
+import { ALL_SCOPES } from '@canvass/service-kit';
+import type { Kysely } from 'kysely';
+import Provider, { errors } from 'oidc-provider';
+import type { IdentityTables } from '../tables.ts';
+import { createAdapterClass } from './adapter.ts';
+import { loadProviderKeys } from './keys.ts';
+
+export const WEB_CLIENT_ID = 'canvass-web';
+
+export interface ProviderOptions {
+  db: Kysely<IdentityTables>;
+  publicUrl: string;
+  /** Extra redirect URIs for the web client (development servers). */
+  webRedirectUris?: string[];
+}
+
+export const apiResource = (publicUrl: string) => `${publicUrl}/api`;
+
+export async function createProvider(options: ProviderOptions): Promise<Provider> {
+  const { db, publicUrl } = options;
+  const keys = await loadProviderKeys(db);
+  const resource = apiResource(publicUrl);
+
+  const provider = new Provider(`${publicUrl}/oidc`, {
+    adapter: createAdapterClass(db),
+    clients: [
+      {
+        client_id: WEB_CLIENT_ID,
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [`${publicUrl}/auth/callback`, ...(options.webRedirectUris ?? [])],
+      },
+    ],
+    clientDefaults: { id_token_signed_response_alg: 'ES256' },
+    extraClientMetadata: { properties: ['workspace_id'] },
+    jwks: { keys: keys.jwks as never },
+    cookies: { keys: keys.cookieKeys },
+    claims: { email: ['email', 'email_verified'], profile: ['name'] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => resource,
+        // A token request naming the API resource gets a JWT for it; one without gets an opaque
+        // token for userinfo (/oidc/me), which rejects API tokens.
+        useGrantedResource: async () => false,
+        getResourceServerInfo: async (_ctx, target, client) => {
+          if (target !== resource) throw new errors.InvalidTarget();
+          // Machine clients get the scopes they were registered with; people get every scope and
+          // the gateway narrows it to what their role allows.
+          const scope = client.clientId === WEB_CLIENT_ID ? ALL_SCOPES.join(' ') : String(client.scope ?? '');
+          return {
+            scope,
+            audience: resource,
+            accessTokenTTL: 900,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    ttl: {
+      AccessToken: (_ctx, token) =>
+        (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? 900,
+      ClientCredentials: (_ctx, token) =>
+        (token as { resourceServer?: { accessTokenTTL?: number } }).resourceServer?.accessTokenTTL ?? 900,
+      AuthorizationCode: 60,
+      RefreshToken: 30 * 24 * 3600,
+      Interaction: 3600,
+      Session: 14 * 24 * 3600,
+      Grant: 30 * 24 * 3600,
+      IdToken: 3600,
+    },
+    async findAccount(_ctx, sub) {
+      const user = await db
+        .selectFrom('users')
+        .select(['id', 'email', 'display_name', 'email_verified_at'])
+        .where('id', '=', sub)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (!user) return undefined;
+      return {
+        accountId: user.id,
+        claims: async () => ({
+          sub: user.id,
+          email: user.email,
+          email_verified: user.email_verified_at !== null,
+          name: user.display_name,
+        }),
+      };
+    },
+    async extraTokenClaims(_ctx, token) {
+      const accountId = (token as { accountId?: string }).accountId;
+      if (accountId) {
+        // The user's first workspace; choosing another is the workspace switcher's job (web app issue).
+        const membership = await db
+          .selectFrom('memberships')
+          .select(['workspace_id', 'role'])
+          .where('user_id', '=', accountId)
+          .orderBy('created_at')
+          .executeTakeFirst();
+        return membership ? { workspace: membership.workspace_id, role: membership.role } : undefined;
+      }
+      const client = (token as { client?: { workspace_id?: string } }).client;
+      return client?.workspace_id ? { workspace: client.workspace_id } : undefined;
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      const text = (value: unknown) =>
+        String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+      ctx.body = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign-in problem</title><main><h1>Something went wrong signing in</h1><p>${text(out.error_description ?? out.error)}</p><p><a href="/">Back to Canvass</a></p></main></html>`;
+    },
+  });
+  provider.proxy = true;
+  return provider;
+}
