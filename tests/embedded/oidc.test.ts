@@ -128,6 +128,98 @@ test('tampered, expired, wrong-audience and alg none tokens are refused by the g
   }
 });
 
+test('client credentials: a machine client gets a workspace-bound token with exactly its scopes', async () => {
+  const { tokens } = await signIn();
+  const api = httpApi(base);
+  const owner = { authorization: `Bearer ${tokens!.access_token}` };
+  const made = await api('POST', '/api/v1/oauth-clients', {
+    headers: owner,
+    body: { name: 'reporting', scopes: ['polls:read'] },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const machine = await client.discovery(
+    new URL(`${base}/oidc`),
+    made.body.clientId,
+    made.body.clientSecret,
+    client.ClientSecretBasic(),
+    {
+      execute: [client.allowInsecureRequests],
+    },
+  );
+  const granted = await client.clientCredentialsGrant(machine, {
+    scope: 'polls:read api-keys:manage',
+    resource: `${base}/api`,
+  });
+  const claims = decodeJwt(granted.access_token);
+  assert.equal(claims.scope, 'polls:read', 'scopes it was not registered with are not granted');
+  assert.equal(claims.workspace, decodeJwt(tokens!.access_token).workspace);
+  const denied = await api('GET', '/api/v1/api-keys', {
+    headers: { authorization: `Bearer ${granted.access_token}` },
+  });
+  assert.equal(denied.status, 403);
+  await assert.rejects(
+    client.clientCredentialsGrant(
+      await client.discovery(
+        new URL(`${base}/oidc`),
+        made.body.clientId,
+        'not the secret',
+        client.ClientSecretBasic(),
+        {
+          execute: [client.allowInsecureRequests],
+        },
+      ),
+      { scope: 'polls:read', resource: `${base}/api` },
+    ),
+    // 401 with a WWW-Authenticate challenge: client authentication failed.
+    (error: { status?: number }) => error.status === 401,
+  );
+});
+
+test("workspace isolation: nobody reads or changes another workspace's API keys", async () => {
+  const api = httpApi(base);
+  await api('POST', '/api/v1/accounts', {
+    body: { email: 'linus@example.test', password: 'another long password', name: 'Linus' },
+  });
+  const token = /token=([\w-]+)/.exec(
+    mailer.sent.filter((m) => m.to === 'linus@example.test').at(-1)!.text,
+  )![1]!;
+  await api('POST', '/api/v1/accounts/verify', { body: { token } });
+  const grace = await signIn();
+  const graceAuth = { authorization: `Bearer ${grace.tokens!.access_token}` };
+  const graceKey = await api('POST', '/api/v1/api-keys', {
+    headers: graceAuth,
+    body: { name: 'grace key', scopes: ['api-keys:manage'] },
+  });
+  assert.equal(graceKey.status, 201);
+  const linusKey = await api('POST', '/api/v1/api-keys', {
+    headers: { 'x-canvass-identity': 'forged' },
+    body: { name: 'nope', scopes: ['api-keys:manage'] },
+  });
+  assert.equal(linusKey.status, 401, 'no credentials, no keys');
+  // Grace's key sees only Grace's workspace, and cannot revoke what is not there.
+  const listed = await api('GET', '/api/v1/api-keys', {
+    headers: { authorization: `Bearer ${graceKey.body.key}` },
+  });
+  assert.ok(listed.body.every((key: { id: string }) => key.id !== 'x'));
+  const linusDb = await platform.host
+    .database('identity')
+    .kysely.selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select('memberships.workspace_id')
+    .where('users.email', '=', 'linus@example.test')
+    .executeTakeFirstOrThrow();
+  assert.notEqual(linusDb.workspace_id, decodeJwt(grace.tokens!.access_token).workspace);
+  const ids = listed.body.map((key: { id: string }) => key.id);
+  const linusKeys = await platform.host
+    .database('identity')
+    .kysely.selectFrom('api_keys')
+    .select('id')
+    .where('workspace_id', '=', linusDb.workspace_id)
+    .execute();
+  for (const key of linusKeys) assert.ok(!ids.includes(key.id));
+});
+
+// Last: it trips the per-account limiter for the rest of the minute.
 test('a wrong password gets the same answer as an unknown account, and brute force is slowed', async () => {
   const first = await signIn('wrong password 1');
   assert.equal(first.response.status, 401);

@@ -19,6 +19,7 @@ export const publicRoutes: readonly RouteRule[] = [
   { url: '/api/v1/accounts/*', methods: ALL, service: 'identity' },
   { url: '/api/v1/api-keys', methods: ALL, service: 'identity' },
   { url: '/api/v1/api-keys/*', methods: ALL, service: 'identity' },
+  { url: '/api/v1/oauth-clients', methods: ALL, service: 'identity' },
   { url: '/oidc', methods: ALL, service: 'identity', ownCredentials: true },
   { url: '/oidc/*', methods: ALL, service: 'identity', ownCredentials: true },
   { url: '/interaction/*', methods: ALL, service: 'identity', ownCredentials: true },

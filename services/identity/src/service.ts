@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import { accountRoutes } from './accounts/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
+import { clientRoutes } from './clients/routes.ts';
 import type { Mailer } from './mail/mailer.ts';
 import { interactionRoutes, mountProvider } from './oidc/interactions.ts';
 import { createProvider } from './oidc/provider.ts';
@@ -24,6 +25,7 @@ export function createIdentityService(options: IdentityOptions) {
     async routes(app) {
       accountRoutes(app, { ...context, mailer: options.mailer, publicUrl: options.publicUrl });
       apiKeyRoutes(app, { ...context, internalSecret: options.internalSecret });
+      clientRoutes(app, { ...context, internalSecret: options.internalSecret });
       const db = context.db.kysely as Kysely<IdentityTables>;
       // Built on first use: its keys live in tables that migrations create after routes are registered.
       let provider: Promise<Provider> | undefined;

@@ -36,7 +36,7 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
       },
     ],
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
-    extraClientMetadata: { properties: ['workspace_id'] },
+    extraClientMetadata: { properties: ['workspace_id', 'api_scopes'] },
     jwks: { keys: keys.jwks as never },
     cookies: { keys: keys.cookieKeys },
     claims: { email: ['email', 'email_verified'], profile: ['name'] },
@@ -55,7 +55,7 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
           if (target !== resource) throw new errors.InvalidTarget();
           // Machine clients get the scopes they were registered with; people get every scope and
           // the gateway narrows it to what their role allows.
-          const scope = client.clientId === WEB_CLIENT_ID ? ALL_SCOPES.join(' ') : String(client.scope ?? '');
+          const scope = client.clientId === WEB_CLIENT_ID ? ALL_SCOPES.join(' ') : String((client as unknown as { api_scopes?: string }).api_scopes ?? '');
           return {
             scope,
             audience: resource,
