@@ -44,7 +44,7 @@ export function clientRoutes(
         redirect_uris: [],
         token_endpoint_auth_method: 'client_secret_basic',
         // Not `scope` (that is for OpenID scopes): the API scopes this client may be granted.
-      api_scopes: request.body.scopes.join(' '),
+        api_scopes: request.body.scopes.join(' '),
         workspace_id: identity.workspace,
       };
       await sql`insert into oidc_payloads (model, id, payload) values ('Client', ${clientId}, ${JSON.stringify(metadata)}::jsonb)`.execute(

@@ -55,7 +55,10 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
           if (target !== resource) throw new errors.InvalidTarget();
           // Machine clients get the scopes they were registered with; people get every scope and
           // the gateway narrows it to what their role allows.
-          const scope = client.clientId === WEB_CLIENT_ID ? ALL_SCOPES.join(' ') : String((client as unknown as { api_scopes?: string }).api_scopes ?? '');
+          const scope =
+            client.clientId === WEB_CLIENT_ID
+              ? ALL_SCOPES.join(' ')
+              : String((client as unknown as { api_scopes?: string }).api_scopes ?? '');
           return {
             scope,
             audience: resource,
