@@ -3,10 +3,15 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createPostgresDatabase, type Database } from '@canvass/database';
+import { sql } from 'kysely';
 import { type Api, eventually, httpApi } from '../support/api.ts';
 import { freePort, TEST_DB_PREFIX, testDatabases } from '../support/cluster.ts';
+import { type OidcPlatform, oidcTests } from '../support/oidc.ts';
 import { type OperatedPlatform, operationsTests } from '../support/operations.ts';
 import { sliceTests } from '../support/slice.ts';
 
@@ -14,6 +19,8 @@ let launcher: ChildProcess;
 let api: Api;
 let operated: OperatedPlatform;
 let pollsDb: Database;
+let identityDb: Database;
+let oidc: OidcPlatform;
 const token = `cluster-operator-${crypto.randomUUID()}`;
 let output = '';
 
@@ -40,9 +47,12 @@ before(async () => {
   // Three consecutive free ports: the gateway's and one per service.
   let port = await freePort();
   while (port > 60_000) port = await freePort();
+  const mailDir = await mkdtemp(join(tmpdir(), 'canvass-mail-'));
   launcher = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
     env: {
       ...process.env,
+      MAIL_DIR: mailDir,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       PORT: String(port),
       CANVASS_DB_PREFIX: TEST_DB_PREFIX,
       LOG_LEVEL: 'warn',
@@ -61,10 +71,30 @@ before(async () => {
   api = httpApi(url);
   pollsDb = createPostgresDatabase({ url: (await testDatabases(['polls'])).polls!, schema: 'polls' });
   operated = { api, url, token, pollsDb };
+  identityDb = createPostgresDatabase({
+    url: (await testDatabases(['identity'])).identity!,
+    schema: 'identity',
+  });
+  oidc = {
+    base: url,
+    async mailedToken(email) {
+      const files = (await readdir(mailDir)).filter((file) => file.includes(email)).sort();
+      const text = await readFile(join(mailDir, files.at(-1)!), 'utf8');
+      return /token=([\w-]+)/.exec(text)![1]!;
+    },
+    async workspaceOf(email) {
+      const rows = await sql<{ workspace_id: string }>`select m.workspace_id from memberships m
+        join users u on u.id = m.user_id where u.email = ${email} and u.deleted_at is null`.execute(
+        identityDb.kysely,
+      );
+      return rows.rows[0]!.workspace_id;
+    },
+  };
 });
 
 after(async () => {
   await pollsDb.close();
+  await identityDb.close();
   if (launcher.exitCode === null) {
     launcher.kill('SIGINT');
     await new Promise((resolve) => launcher.once('exit', resolve));
@@ -73,6 +103,7 @@ after(async () => {
 
 sliceTests(() => api);
 operationsTests(() => operated);
+oidcTests(() => oidc);
 
 test('a service process that dies is restarted, and no acknowledged vote is lost', async () => {
   const poll = (

@@ -23,6 +23,8 @@ const ClusterConfig = Type.Object({
   LOG_LEVEL: LogLevel,
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** Where clients reach Canvass (links in mails, the OIDC issuer); default http://localhost:<PORT>. */
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
 const config = loadConfigOrExit(ClusterConfig, 'Canvass (cluster tier)');
@@ -36,6 +38,7 @@ const databaseUrls = await provisionDatabases({
 const adminToken = await ensureAdminToken(config.CANVASS_ADMIN_TOKEN, join(root, DEFAULT_ADMIN_TOKEN_FILE));
 // Signs the identities the gateway forwards to services; new each launch, shared by its children.
 const internalSecret = config.CANVASS_INTERNAL_SECRET ?? randomBytes(32).toString('base64url');
+const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
 const serviceUrl = (offset: number) => `http://127.0.0.1:${config.PORT + offset}`;
 const specs: ProcessSpec[] = dataServices.map((service) => ({
   name: service.name,
@@ -48,7 +51,7 @@ const specs: ProcessSpec[] = dataServices.map((service) => ({
     LOG_LEVEL: config.LOG_LEVEL,
     CANVASS_ADMIN_TOKEN: adminToken,
     CANVASS_INTERNAL_SECRET: internalSecret,
-    PUBLIC_URL: `http://localhost:${config.PORT}`,
+    PUBLIC_URL: publicUrl,
   },
 }));
 specs.push({
@@ -60,7 +63,7 @@ specs.push({
     LOG_LEVEL: config.LOG_LEVEL,
     CANVASS_ADMIN_TOKEN: adminToken,
     CANVASS_INTERNAL_SECRET: internalSecret,
-    PUBLIC_URL: `http://localhost:${config.PORT}`,
+    PUBLIC_URL: publicUrl,
     ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
   },
 });

@@ -1,0 +1,243 @@
+// Canvass's OAuth2/OIDC provider driven by a real OIDC client library (openid-client) over HTTP,
+// against either tier: discovery, authorization code + PKCE through the sign-in and consent pages,
+// tokens, userinfo, refresh, revocation, client credentials; the gateway's checks on access tokens.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ALL_SCOPES } from '@canvass/service-kit';
+import { decodeJwt } from 'jose';
+import * as client from 'openid-client';
+import { httpApi } from './api.ts';
+import { BrowserSession, locationOf } from './browser-session.ts';
+
+export interface OidcPlatform {
+  /** Where the gateway listens; also the public URL the platform was started with. */
+  base: string;
+  /** The token from the newest mail sent to this address. */
+  mailedToken(email: string): Promise<string>;
+  /** Workspace id of a user's first membership, read from the identity database. */
+  workspaceOf(email: string): Promise<string>;
+}
+
+export function oidcTests(platform: () => OidcPlatform): void {
+  const base = () => platform().base;
+  // Fresh addresses each run: the cluster tier's test databases outlive a run.
+  const run = crypto.randomUUID().slice(0, 8);
+  const GRACE = `grace-${run}@example.test`;
+  const LINUS = `linus-${run}@example.test`;
+
+  async function signUp(email: string, password: string, name: string) {
+    const api = httpApi(base());
+    const response = await api('POST', '/api/v1/accounts', { body: { email, password, name } });
+    assert.equal(response.status, 202);
+    const verified = await api('POST', '/api/v1/accounts/verify', {
+      body: { token: await platform().mailedToken(email) },
+    });
+    assert.equal(verified.status, 200);
+  }
+
+  async function signIn(password = 'a very long password', email = GRACE) {
+    const config = await client.discovery(
+      new URL(`${base()}/oidc`),
+      'canvass-web',
+      undefined,
+      client.None(),
+      {
+        execute: [client.allowInsecureRequests],
+      },
+    );
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const authorizationUrl = client.buildAuthorizationUrl(config, {
+      redirect_uri: `${base()}/auth/callback`,
+      // The web app asks for every API scope; the gateway narrows them to the user's role.
+      scope: `openid email profile offline_access ${ALL_SCOPES.join(' ')}`,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      prompt: 'consent',
+      resource: `${base()}/api`,
+    });
+    const browser = new BrowserSession();
+    let response = await browser.request(authorizationUrl.toString());
+    let next = locationOf(response, base());
+    assert.match(next, /\/interaction\//);
+    const loginPage = await browser.request(next);
+    assert.match(await loginPage.text(), /<label for="email">E-mail<\/label>/);
+    response = await browser.request(`${next}/login`, { form: { email, password } });
+    if (response.status !== 303) return { response, config };
+    response = await browser.request(locationOf(response, base()));
+    next = locationOf(response, base());
+    assert.match(await (await browser.request(next)).text(), /Allow Canvass/);
+    response = await browser.request(`${next}/confirm`, { method: 'POST' });
+    response = await browser.request(locationOf(response, base()));
+    const callback = new URL(locationOf(response, base()));
+    const tokens = await client.authorizationCodeGrant(
+      config,
+      callback,
+      { pkceCodeVerifier: verifier, expectedState: state },
+      { resource: `${base()}/api` },
+    );
+    return { response, config, tokens };
+  }
+
+  test('sign-up through the gateway', async () => {
+    await signUp(GRACE, 'a very long password', 'Grace');
+  });
+
+  test('authorization code + PKCE: discovery, sign-in, consent, tokens, userinfo, refresh, revocation', async () => {
+    const { config, tokens } = await signIn();
+    assert.ok(tokens, 'signed in');
+    assert.equal(config.serverMetadata().issuer, `${base()}/oidc`);
+    assert.deepEqual(config.serverMetadata().code_challenge_methods_supported, ['S256']);
+    const idClaims = tokens.claims()!;
+    const access = decodeJwt(tokens.access_token);
+    assert.equal(access.sub, idClaims.sub);
+    assert.equal(access.aud, `${base()}/api`);
+    assert.equal(access.role, 'owner');
+    assert.equal(typeof access.workspace, 'string');
+
+    // The access token works at the gateway: an owner may manage API keys.
+    const api = httpApi(base());
+    const keys = await api('GET', '/api/v1/api-keys', {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    assert.equal(keys.status, 200, JSON.stringify(keys.body));
+
+    // Refresh without a resource gives a token for userinfo.
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    const info = await client.fetchUserInfo(config, refreshed.access_token, idClaims.sub);
+    assert.equal(info.email, GRACE);
+
+    await client.tokenRevocation(config, refreshed.refresh_token!);
+    await assert.rejects(
+      client.refreshTokenGrant(config, refreshed.refresh_token!),
+      (error: { error?: string }) => {
+        assert.equal(error.error, 'invalid_grant');
+        return true;
+      },
+    );
+  });
+
+  test('tampered, expired, wrong-audience and alg none tokens are refused by the gateway', async () => {
+    const { tokens } = await signIn();
+    const api = httpApi(base());
+    const [header, payload, signature] = tokens!.access_token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const forge = (changes: object, head = header, sig = signature) =>
+      `${head}.${Buffer.from(JSON.stringify({ ...claims, ...changes })).toString('base64url')}.${sig}`;
+    const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url');
+    for (const [what, token] of [
+      ['tampered role', forge({ role: 'owner', workspace: 'someone-else' })],
+      ['expired', forge({ exp: Math.floor(Date.now() / 1000) - 60 })],
+      ['wrong audience', forge({ aud: 'https://elsewhere.example/api' })],
+      ['alg none', forge({}, none, '')],
+    ] as const) {
+      const response = await api('GET', '/api/v1/api-keys', {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(response.status, 401, what);
+      assert.equal(response.body.type, '/problems/invalid-token', what);
+    }
+  });
+
+  test('client credentials: a machine client gets a workspace-bound token with exactly its scopes', async () => {
+    const { tokens } = await signIn();
+    const api = httpApi(base());
+    const owner = { authorization: `Bearer ${tokens!.access_token}` };
+    const made = await api('POST', '/api/v1/oauth-clients', {
+      headers: owner,
+      body: { name: 'reporting', scopes: ['polls:read'] },
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const machine = await client.discovery(
+      new URL(`${base()}/oidc`),
+      made.body.clientId,
+      made.body.clientSecret,
+      client.ClientSecretBasic(),
+      {
+        execute: [client.allowInsecureRequests],
+      },
+    );
+    const granted = await client.clientCredentialsGrant(machine, {
+      scope: 'polls:read api-keys:manage',
+      resource: `${base()}/api`,
+    });
+    const claims = decodeJwt(granted.access_token);
+    assert.equal(claims.scope, 'polls:read', 'scopes it was not registered with are not granted');
+    assert.equal(claims.workspace, decodeJwt(tokens!.access_token).workspace);
+    const denied = await api('GET', '/api/v1/api-keys', {
+      headers: { authorization: `Bearer ${granted.access_token}` },
+    });
+    assert.equal(denied.status, 403);
+    await assert.rejects(
+      client.clientCredentialsGrant(
+        await client.discovery(
+          new URL(`${base()}/oidc`),
+          made.body.clientId,
+          'not the secret',
+          client.ClientSecretBasic(),
+          {
+            execute: [client.allowInsecureRequests],
+          },
+        ),
+        { scope: 'polls:read', resource: `${base()}/api` },
+      ),
+      // 401 with a WWW-Authenticate challenge: client authentication failed.
+      (error: { status?: number }) => error.status === 401,
+    );
+  });
+
+  test("workspace isolation: nobody reads or changes another workspace's API keys", async () => {
+    const api = httpApi(base());
+    await signUp(LINUS, 'another long password', 'Linus');
+    const grace = await signIn();
+    const graceAuth = { authorization: `Bearer ${grace.tokens!.access_token}` };
+    const graceKey = await api('POST', '/api/v1/api-keys', {
+      headers: graceAuth,
+      body: { name: 'grace key', scopes: ['api-keys:manage'] },
+    });
+    assert.equal(graceKey.status, 201);
+    const linusKey = await api('POST', '/api/v1/api-keys', {
+      headers: { 'x-canvass-identity': 'forged' },
+      body: { name: 'nope', scopes: ['api-keys:manage'] },
+    });
+    assert.equal(linusKey.status, 401, 'no credentials, no keys');
+    // Grace's key sees only Grace's workspace, and cannot revoke what is not there.
+    const listed = await api('GET', '/api/v1/api-keys', {
+      headers: { authorization: `Bearer ${graceKey.body.key}` },
+    });
+    assert.ok(listed.body.every((key: { id: string }) => key.id !== 'x'));
+    const linusWorkspace = await platform().workspaceOf(LINUS);
+    assert.notEqual(linusWorkspace, decodeJwt(grace.tokens!.access_token).workspace);
+    const ids = listed.body.map((key: { id: string }) => key.id);
+    assert.ok(ids.length > 0);
+    const linusOwn = await httpApi(base())('GET', '/api/v1/api-keys', {
+      headers: {
+        authorization: `Bearer ${(await signIn('another long password', LINUS)).tokens!.access_token}`,
+      },
+    });
+    assert.equal(linusOwn.status, 200);
+    for (const key of linusOwn.body) assert.ok(!ids.includes(key.id), 'workspaces never share keys');
+    const revokeOther = await api('DELETE', `/api/v1/api-keys/${ids[0]}`, {
+      headers: {
+        authorization: `Bearer ${(await signIn('another long password', LINUS)).tokens!.access_token}`,
+      },
+    });
+    assert.equal(revokeOther.status, 404, "another workspace's key cannot be revoked");
+  });
+
+  // Last: it trips the per-account limiter for the rest of the minute.
+  test('a wrong password gets the same answer as an unknown account, and brute force is slowed', async () => {
+    const first = await signIn('wrong password 1');
+    assert.equal(first.response.status, 401);
+    const text = await first.response.text();
+    assert.match(text, /do not match an account/);
+    let limited = false;
+    for (let i = 0; i < 6 && !limited; i++) {
+      const attempt = await signIn(`wrong password ${i + 2}`);
+      limited = attempt.response.status === 429;
+      if (limited) assert.ok(Number(attempt.response.headers.get('retry-after')) > 0);
+    }
+    assert.ok(limited, 'the limiter stepped in');
+  });
+}
