@@ -226,6 +226,99 @@ export function oidcTests(platform: () => OidcPlatform): void {
     assert.equal(revokeOther.status, 404, "another workspace's key cannot be revoked");
   });
 
+  test('roles: each role may do exactly what it should, in the workspace its token names', async () => {
+    const api = httpApi(base());
+    const grace = (await signIn())!;
+    const graceAuth = { authorization: `Bearer ${grace.tokens!.access_token}` };
+    const graceWorkspace = String(decodeJwt(grace.tokens!.access_token).workspace);
+    const linusId = String(
+      decodeJwt((await signIn('another long password', LINUS)).tokens!.access_token).sub,
+    );
+
+    const invited = await api('POST', '/api/v1/invitations', {
+      headers: graceAuth,
+      body: { role: 'viewer', email: LINUS },
+    });
+    assert.equal(invited.status, 201, JSON.stringify(invited.body));
+    const linus = (await signIn('another long password', LINUS))!;
+    const accepted = await api('POST', '/api/v1/invitations/accept', {
+      headers: { authorization: `Bearer ${linus.tokens!.access_token}` },
+      body: { token: new URL(invited.body.link).searchParams.get('token') },
+    });
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+
+    // Linus switches to Grace's workspace with a refresh grant naming it.
+    // The web client is public, so each refresh rotates the refresh token: always use the newest.
+    let refreshToken = linus.tokens!.refresh_token!;
+    const tokenIn = async () => {
+      const next = await client.refreshTokenGrant(linus.config, refreshToken, {
+        workspace: graceWorkspace,
+        resource: `${base()}/api`,
+      });
+      refreshToken = next.refresh_token ?? refreshToken;
+      return next.access_token;
+    };
+    const as = async (token: string) => ({ authorization: `Bearer ${token}` });
+    const viewer = await tokenIn();
+    assert.equal(decodeJwt(viewer).role, 'viewer');
+    assert.equal(decodeJwt(viewer).workspace, graceWorkspace);
+    const can = async (token: string) => ({
+      listMembers: (await api('GET', '/api/v1/members', { headers: await as(token) })).status,
+      createKey: (
+        await api('POST', '/api/v1/api-keys', {
+          headers: await as(token),
+          body: { name: 'k', scopes: ['polls:read'] },
+        })
+      ).status,
+    });
+    assert.deepEqual(await can(viewer), { listMembers: 403, createKey: 403 });
+
+    assert.equal(
+      (await api('PATCH', `/api/v1/members/${linusId}`, { headers: graceAuth, body: { role: 'editor' } }))
+        .status,
+      200,
+    );
+    assert.deepEqual(await can(await tokenIn()), { listMembers: 403, createKey: 403 });
+
+    assert.equal(
+      (await api('PATCH', `/api/v1/members/${linusId}`, { headers: graceAuth, body: { role: 'admin' } }))
+        .status,
+      200,
+    );
+    const admin = await tokenIn();
+    assert.deepEqual(await can(admin), { listMembers: 200, createKey: 201 });
+    const graceId = String(decodeJwt(grace.tokens!.access_token).sub);
+    const promote = await api('PATCH', `/api/v1/members/${linusId}`, {
+      headers: await as(admin),
+      body: { role: 'owner' },
+    });
+    assert.equal(promote.status, 403, 'only an owner makes owners');
+    const demoteOwner = await api('PATCH', `/api/v1/members/${graceId}`, {
+      headers: await as(admin),
+      body: { role: 'viewer' },
+    });
+    assert.equal(demoteOwner.status, 403, 'an admin cannot unmake an owner');
+    const lastOwner = await api('PATCH', `/api/v1/members/${graceId}`, {
+      headers: graceAuth,
+      body: { role: 'admin' },
+    });
+    assert.equal(lastOwner.status, 409, 'a workspace keeps an owner');
+
+    await assert.rejects(
+      client.refreshTokenGrant(linus.config, refreshToken, {
+        workspace: 'not-his-workspace',
+        resource: `${base()}/api`,
+      }),
+      (error: { error?: string }) => error.error === 'invalid_request',
+    );
+    // Removed, he can no longer get a token for it.
+    assert.equal((await api('DELETE', `/api/v1/members/${linusId}`, { headers: graceAuth })).status, 204);
+    // (A refused request may also have used up the refresh token: either way, no token.)
+    await assert.rejects(tokenIn(), (error: { error?: string }) =>
+      ['invalid_request', 'invalid_grant'].includes(error.error ?? ''),
+    );
+  });
+
   // Last: it trips the per-account limiter for the rest of the minute.
   test('a wrong password gets the same answer as an unknown account, and brute force is slowed', async () => {
     const first = await signIn('wrong password 1');

@@ -7,6 +7,7 @@ import { accountRoutes } from './accounts/routes.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { clientRoutes } from './clients/routes.ts';
 import type { Mailer } from './mail/mailer.ts';
+import { memberRoutes } from './members/routes.ts';
 import { interactionRoutes, mountProvider } from './oidc/interactions.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { IdentityTables } from './tables.ts';
@@ -26,6 +27,12 @@ export function createIdentityService(options: IdentityOptions) {
       accountRoutes(app, { ...context, mailer: options.mailer, publicUrl: options.publicUrl });
       apiKeyRoutes(app, { ...context, internalSecret: options.internalSecret });
       clientRoutes(app, { ...context, internalSecret: options.internalSecret });
+      memberRoutes(app, {
+        ...context,
+        internalSecret: options.internalSecret,
+        mailer: options.mailer,
+        publicUrl: options.publicUrl,
+      });
       const db = context.db.kysely as Kysely<IdentityTables>;
       // Built on first use: its keys live in tables that migrations create after routes are registered.
       let provider: Promise<Provider> | undefined;

@@ -19,6 +19,18 @@ export interface IdentityTables {
     expires_at: Date;
     used_at: Date | null;
   };
+  invitations: {
+    id: string;
+    workspace_id: string;
+    role: string;
+    email: string | null;
+    token_hash: string;
+    invited_by: string | null;
+    created_at: Generated<Date>;
+    expires_at: Date;
+    accepted_by: string | null;
+    accepted_at: Date | null;
+  };
   api_keys: {
     id: string;
     workspace_id: string;

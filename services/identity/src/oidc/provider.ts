@@ -99,16 +99,21 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
         }),
       };
     },
-    async extraTokenClaims(_ctx, token) {
+    async extraTokenClaims(ctx, token) {
       const accountId = (token as { accountId?: string }).accountId;
       if (accountId) {
-        // The user's first workspace; choosing another is the workspace switcher's job (web app issue).
-        const membership = await db
+        // A token request may name the workspace to act in (`workspace=<id>` in the form body, e.g.
+        // when the web app switches workspace with a refresh grant); otherwise the user's first.
+        // (oidc-provider's extraParams cover only authorization requests, so read the body.)
+        const body = (ctx.oidc as unknown as { body?: Record<string, unknown> }).body;
+        const wanted = typeof body?.workspace === 'string' ? body.workspace : undefined;
+        let query = db
           .selectFrom('memberships')
           .select(['workspace_id', 'role'])
-          .where('user_id', '=', accountId)
-          .orderBy('created_at')
-          .executeTakeFirst();
+          .where('user_id', '=', accountId);
+        if (wanted) query = query.where('workspace_id', '=', wanted);
+        const membership = await query.orderBy('created_at').executeTakeFirst();
+        if (wanted && !membership) throw new errors.InvalidRequest('you are not a member of that workspace');
         return membership ? { workspace: membership.workspace_id, role: membership.role } : undefined;
       }
       const client = (token as { client?: { workspace_id?: string } }).client;

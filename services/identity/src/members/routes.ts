@@ -1,0 +1,244 @@
+// Members of a workspace and invitations by link. Only an owner makes or unmakes owners, and a
+// workspace always keeps at least one owner.
+import { MemberChangedV1 } from '@canvass/contracts';
+import { createEvent } from '@canvass/eventing';
+import {
+  HttpProblem,
+  type Identity,
+  identityOf,
+  newId,
+  newSecret,
+  notFound,
+  requireScope,
+  type ServiceContext,
+  sha256,
+} from '@canvass/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely, Transaction } from 'kysely';
+import Type, { type Static } from 'typebox';
+import type { Mailer } from '../mail/mailer.ts';
+import type { IdentityTables } from '../tables.ts';
+
+const RoleSchema = Type.Union([
+  Type.Literal('owner'),
+  Type.Literal('admin'),
+  Type.Literal('editor'),
+  Type.Literal('viewer'),
+]);
+const InviteBody = Type.Object(
+  { role: RoleSchema, email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })) },
+  { additionalProperties: false },
+);
+const AcceptBody = Type.Object(
+  { token: Type.String({ minLength: 20, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
+const UserParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
+const INVITE_TTL_MS = 7 * 24 * 3600_000;
+
+export interface MemberDeps extends ServiceContext {
+  internalSecret: string | undefined;
+  mailer: Mailer;
+  publicUrl: string;
+}
+
+function requireOwnerFor(identity: Identity, role: string): void {
+  if (role === 'owner' && identity.role !== 'owner') {
+    throw new HttpProblem(403, 'forbidden', 'Not allowed', 'Only an owner can make or unmake owners.');
+  }
+}
+
+async function memberChanged(
+  trx: Transaction<IdentityTables>,
+  deps: MemberDeps,
+  workspaceId: string,
+  userId: string,
+  role: string | null,
+) {
+  await deps.outbox.append(trx, [
+    createEvent(MemberChangedV1, {
+      source: '/identity',
+      subject: workspaceId,
+      workspace: workspaceId,
+      data: { workspaceId, userId, role: role as never, changedAt: new Date().toISOString() },
+    }),
+  ]);
+}
+
+async function assertOwnerRemains(
+  trx: Transaction<IdentityTables>,
+  workspaceId: string,
+  leaving: string,
+): Promise<void> {
+  const owners = await trx
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('role', '=', 'owner')
+    .forUpdate()
+    .execute();
+  if (owners.every((owner) => owner.user_id === leaving)) {
+    throw new HttpProblem(
+      409,
+      'last-owner',
+      'A workspace needs an owner',
+      'Make someone else an owner first.',
+    );
+  }
+}
+
+export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
+  const db = deps.db.kysely as Kysely<IdentityTables>;
+  const who = (request: Parameters<typeof identityOf>[0]) => identityOf(request, deps.internalSecret);
+
+  app.post<{ Body: Static<typeof InviteBody> }>(
+    '/api/v1/invitations',
+    { schema: { body: InviteBody } },
+    async (request, reply) => {
+      const identity = requireScope(await who(request), 'members:manage');
+      requireOwnerFor(identity, request.body.role);
+      const token = newSecret();
+      const id = newId(16);
+      const expiresAt = new Date(Date.now() + INVITE_TTL_MS);
+      await db
+        .insertInto('invitations')
+        .values({
+          id,
+          workspace_id: identity.workspace,
+          role: request.body.role,
+          email: request.body.email?.toLowerCase() ?? null,
+          token_hash: sha256(token),
+          invited_by: identity.kind === 'user' ? identity.subject : null,
+          expires_at: expiresAt,
+          accepted_by: null,
+          accepted_at: null,
+        })
+        .execute();
+      const link = `${deps.publicUrl}/invite?token=${token}`;
+      if (request.body.email) {
+        await deps.mailer.send({
+          to: request.body.email.toLowerCase(),
+          subject: 'You are invited to a Canvass workspace',
+          text: `You have been invited to join a Canvass workspace as ${request.body.role}.\nAccept within 7 days: ${link}\n`,
+        });
+      }
+      return reply.code(201).send({ id, role: request.body.role, link, expiresAt: expiresAt.toISOString() });
+    },
+  );
+
+  app.post<{ Body: Static<typeof AcceptBody> }>(
+    '/api/v1/invitations/accept',
+    { schema: { body: AcceptBody } },
+    async (request) => {
+      const identity = await who(request);
+      if (!identity || identity.kind !== 'user') {
+        throw new HttpProblem(
+          401,
+          'unauthenticated',
+          'Sign in first',
+          'Sign in, then open the invitation link again.',
+        );
+      }
+      return db.transaction().execute(async (trx) => {
+        const invitation = await trx
+          .updateTable('invitations')
+          .set({ accepted_by: identity.subject, accepted_at: new Date() })
+          .where('token_hash', '=', sha256(request.body.token))
+          .where('accepted_at', 'is', null)
+          .where('expires_at', '>', new Date())
+          .returning(['workspace_id', 'role'])
+          .executeTakeFirst();
+        if (!invitation) {
+          throw new HttpProblem(
+            400,
+            'invalid-invitation',
+            'This invitation does not work',
+            'It is wrong, used already, or expired.',
+          );
+        }
+        const joined = await trx
+          .insertInto('memberships')
+          .values({ workspace_id: invitation.workspace_id, user_id: identity.subject, role: invitation.role })
+          .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doNothing())
+          .returning('role')
+          .executeTakeFirst();
+        if (joined)
+          await memberChanged(trx, deps, invitation.workspace_id, identity.subject, invitation.role);
+        return { workspaceId: invitation.workspace_id, role: joined?.role ?? 'unchanged (already a member)' };
+      });
+    },
+  );
+
+  app.get('/api/v1/members', async (request) => {
+    const identity = requireScope(await who(request), 'members:manage');
+    const rows = await db
+      .selectFrom('memberships')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .select(['users.id', 'users.display_name', 'users.email', 'memberships.role'])
+      .where('memberships.workspace_id', '=', identity.workspace)
+      .where('users.deleted_at', 'is', null)
+      .orderBy('memberships.created_at')
+      .execute();
+    return rows.map((row) => ({ userId: row.id, name: row.display_name, email: row.email, role: row.role }));
+  });
+
+  app.patch<{ Params: Static<typeof UserParams>; Body: Static<typeof RoleBody> }>(
+    '/api/v1/members/:userId',
+    { schema: { params: UserParams, body: RoleBody } },
+    async (request) => {
+      const identity = requireScope(await who(request), 'members:manage');
+      return db.transaction().execute(async (trx) => {
+        const current = await trx
+          .selectFrom('memberships')
+          .select('role')
+          .where('workspace_id', '=', identity.workspace)
+          .where('user_id', '=', request.params.userId)
+          .executeTakeFirst();
+        if (!current) throw notFound('member', 'That user is not a member of this workspace.');
+        requireOwnerFor(identity, request.body.role);
+        requireOwnerFor(identity, current.role);
+        if (current.role === 'owner' && request.body.role !== 'owner') {
+          await assertOwnerRemains(trx, identity.workspace, request.params.userId);
+        }
+        await trx
+          .updateTable('memberships')
+          .set({ role: request.body.role })
+          .where('workspace_id', '=', identity.workspace)
+          .where('user_id', '=', request.params.userId)
+          .execute();
+        await memberChanged(trx, deps, identity.workspace, request.params.userId, request.body.role);
+        return { userId: request.params.userId, role: request.body.role };
+      });
+    },
+  );
+
+  app.delete<{ Params: Static<typeof UserParams> }>(
+    '/api/v1/members/:userId',
+    { schema: { params: UserParams } },
+    async (request, reply) => {
+      const identity = await who(request);
+      // Anyone may leave; removing someone else needs members:manage.
+      if (identity?.subject !== request.params.userId) requireScope(identity, 'members:manage');
+      const workspace = identity!.workspace;
+      await db.transaction().execute(async (trx) => {
+        const current = await trx
+          .selectFrom('memberships')
+          .select('role')
+          .where('workspace_id', '=', workspace)
+          .where('user_id', '=', request.params.userId)
+          .executeTakeFirst();
+        if (!current) throw notFound('member', 'That user is not a member of this workspace.');
+        if (identity!.subject !== request.params.userId) requireOwnerFor(identity!, current.role);
+        if (current.role === 'owner') await assertOwnerRemains(trx, workspace, request.params.userId);
+        await trx
+          .deleteFrom('memberships')
+          .where('workspace_id', '=', workspace)
+          .where('user_id', '=', request.params.userId)
+          .execute();
+        await memberChanged(trx, deps, workspace, request.params.userId, null);
+      });
+      return reply.code(204).send();
+    },
+  );
+}
