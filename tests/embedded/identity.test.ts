@@ -121,3 +121,101 @@ test('API keys: shown once, scopes enforced, a forged identity ignored, revocati
   const after = await api('GET', '/api/v1/api-keys', { headers: { authorization: `Bearer ${key}` } });
   assert.equal(after.status, 401, 'a revoked key stops working once the short cache expires');
 });
+
+test('password change, reset by mail, and account deletion (refused while sole owner of a shared workspace)', async () => {
+  const db = identityDb();
+  const identityApp = platform.runtimes.find((runtime) => runtime.name === 'identity')!.app;
+  const signUp = async (email: string) => {
+    await api('POST', '/api/v1/accounts', { body: { email, password: 'first password!', name: email } });
+    await api('POST', '/api/v1/accounts/verify', {
+      body: { token: tokenIn(mailer.sent.filter((m) => m.to === email).at(-1)!.text) },
+    });
+    return db
+      .selectFrom('users')
+      .innerJoin('memberships', 'memberships.user_id', 'users.id')
+      .select(['users.id', 'memberships.workspace_id'])
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+  };
+  const as = async (user: { id: string; workspace_id: string }) => ({
+    [IDENTITY_HEADER]: await signIdentity(platform.internalSecret, {
+      subject: user.id,
+      kind: 'user',
+      workspace: user.workspace_id,
+      role: 'owner',
+      scopes: [],
+    }),
+  });
+  const carol = await signUp('carol@example.test');
+
+  const wrong = await identityApp.inject({
+    method: 'POST',
+    url: '/api/v1/account/password',
+    headers: await as(carol),
+    payload: { currentPassword: 'nope', newPassword: 'second password!' },
+  });
+  assert.equal(wrong.statusCode, 403);
+  const changed = await identityApp.inject({
+    method: 'POST',
+    url: '/api/v1/account/password',
+    headers: await as(carol),
+    payload: { currentPassword: 'first password!', newPassword: 'second password!' },
+  });
+  assert.equal(changed.statusCode, 204);
+  assert.equal((await authenticate(db, 'carol@example.test', 'second password!')).ok, true);
+
+  const known = await api('POST', '/api/v1/account/password-reset', {
+    body: { email: 'carol@example.test' },
+  });
+  const unknown = await api('POST', '/api/v1/account/password-reset', {
+    body: { email: 'nobody-here@example.test' },
+  });
+  assert.equal(known.status, 202);
+  assert.deepEqual(known.body, unknown.body);
+  const resetMail = mailer.sent.filter((m) => m.to === 'carol@example.test').at(-1)!;
+  assert.match(resetMail.subject, /Reset/);
+  const reset = await api('POST', '/api/v1/account/password-reset/confirm', {
+    body: { token: tokenIn(resetMail.text), newPassword: 'third password!!' },
+  });
+  assert.equal(reset.status, 204);
+  assert.equal((await authenticate(db, 'carol@example.test', 'third password!!')).ok, true);
+  assert.equal((await authenticate(db, 'carol@example.test', 'second password!')).ok, false);
+
+  // Dave joins Carol's workspace; Carol, its only owner, cannot leave it ownerless.
+  const dave = await signUp('dave@example.test');
+  await db
+    .insertInto('memberships')
+    .values({ workspace_id: carol.workspace_id, user_id: dave.id, role: 'editor' })
+    .execute();
+  const refused = await identityApp.inject({
+    method: 'DELETE',
+    url: '/api/v1/account',
+    headers: await as(carol),
+    payload: { password: 'third password!!' },
+  });
+  assert.equal(refused.statusCode, 409);
+  assert.equal(refused.json().type, '/problems/sole-owner');
+
+  // Dave's own workspace has only him: deleting his account deletes it too.
+  const deleted = await identityApp.inject({
+    method: 'DELETE',
+    url: '/api/v1/account',
+    headers: await as(dave),
+    payload: { password: 'first password!' },
+  });
+  assert.equal(deleted.statusCode, 204);
+  assert.equal(
+    await db.selectFrom('workspaces').select('id').where('id', '=', dave.workspace_id).executeTakeFirst(),
+    undefined,
+  );
+  assert.ok(
+    await db.selectFrom('workspaces').select('id').where('id', '=', carol.workspace_id).executeTakeFirst(),
+    'shared workspace stays',
+  );
+  assert.equal((await authenticate(db, 'dave@example.test', 'first password!')).ok, false);
+  const again = await api('POST', '/api/v1/accounts', {
+    body: { email: 'dave@example.test', password: 'a new beginning!', name: 'Dave' },
+  });
+  assert.equal(again.status, 202);
+  assert.match(mailer.sent.at(-1)!.subject, /Finish signing up/, 'the address is free again');
+});

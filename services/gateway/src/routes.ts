@@ -17,6 +17,8 @@ export const publicRoutes: readonly RouteRule[] = [
   { url: '/api/v1/receipts/*', methods: ALL, service: 'polls' },
   { url: '/api/v1/accounts', methods: ALL, service: 'identity' },
   { url: '/api/v1/accounts/*', methods: ALL, service: 'identity' },
+  { url: '/api/v1/account', methods: ALL, service: 'identity' },
+  { url: '/api/v1/account/*', methods: ALL, service: 'identity' },
   { url: '/api/v1/api-keys', methods: ALL, service: 'identity' },
   { url: '/api/v1/api-keys/*', methods: ALL, service: 'identity' },
   { url: '/api/v1/oauth-clients', methods: ALL, service: 'identity' },

@@ -4,6 +4,7 @@ import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import { accountRoutes } from './accounts/routes.ts';
+import { selfServiceRoutes } from './accounts/self-service.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { clientRoutes } from './clients/routes.ts';
 import type { Mailer } from './mail/mailer.ts';
@@ -27,6 +28,12 @@ export function createIdentityService(options: IdentityOptions) {
       accountRoutes(app, { ...context, mailer: options.mailer, publicUrl: options.publicUrl });
       apiKeyRoutes(app, { ...context, internalSecret: options.internalSecret });
       clientRoutes(app, { ...context, internalSecret: options.internalSecret });
+      selfServiceRoutes(app, {
+        ...context,
+        internalSecret: options.internalSecret,
+        mailer: options.mailer,
+        publicUrl: options.publicUrl,
+      });
       memberRoutes(app, {
         ...context,
         internalSecret: options.internalSecret,

@@ -45,6 +45,19 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // Sign-out asks once, in plain words; the form and its hidden field come from the provider.
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign out · Canvass</title><main style="max-width:26rem;margin:3rem auto;font-family:system-ui"><h1>Sign out of Canvass?</h1>${form}<button form="op.logoutForm" name="logout" value="yes" type="submit">Sign out</button> <button form="op.logoutForm" type="submit">Stay signed in</button></main></html>`;
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body =
+            '<!doctype html><html lang="en"><meta charset="utf-8"><title>Signed out · Canvass</title><main style="max-width:26rem;margin:3rem auto;font-family:system-ui"><h1>You are signed out</h1><p><a href="/">Back to Canvass</a></p></main></html>';
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: async () => resource,

@@ -1,0 +1,214 @@
+// What a signed-in user does to their own account: change the password, reset a forgotten one
+// by mail, delete the account. Deleting is refused while the user is the only owner of a
+// workspace that has other members (hand it over first); workspaces they alone belong to go with it.
+import { MemberChangedV1 } from '@canvass/contracts';
+import { createEvent } from '@canvass/eventing';
+import { HttpProblem, identityOf, newSecret, type ServiceContext, sha256 } from '@canvass/service-kit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Kysely, sql } from 'kysely';
+import Type, { type Static } from 'typebox';
+import type { Mailer } from '../mail/mailer.ts';
+import { hashPassword, verifyPassword } from '../passwords.ts';
+import type { IdentityTables } from '../tables.ts';
+
+const Password = Type.String({ minLength: 10, maxLength: 200 });
+const ChangeBody = Type.Object(
+  { currentPassword: Type.String({ maxLength: 200 }), newPassword: Password },
+  { additionalProperties: false },
+);
+const ResetRequestBody = Type.Object(
+  { email: Type.String({ format: 'email', maxLength: 254 }) },
+  { additionalProperties: false },
+);
+const ResetBody = Type.Object(
+  { token: Type.String({ minLength: 20, maxLength: 100 }), newPassword: Password },
+  { additionalProperties: false },
+);
+const DeleteBody = Type.Object(
+  { password: Type.String({ maxLength: 200 }) },
+  { additionalProperties: false },
+);
+const RESET_TTL_MS = 3600_000;
+
+export interface SelfServiceDeps extends ServiceContext {
+  internalSecret: string | undefined;
+  mailer: Mailer;
+  publicUrl: string;
+}
+
+export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): void {
+  const db = deps.db.kysely as Kysely<IdentityTables>;
+
+  async function signedInUser(request: FastifyRequest) {
+    const identity = await identityOf(request, deps.internalSecret);
+    if (identity?.kind !== 'user')
+      throw new HttpProblem(401, 'unauthenticated', 'Sign in first', 'This needs a signed-in user.');
+    const user = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', identity.subject)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!user)
+      throw new HttpProblem(401, 'unauthenticated', 'Sign in first', 'This account no longer exists.');
+    return user;
+  }
+
+  app.post<{ Body: Static<typeof ChangeBody> }>(
+    '/api/v1/account/password',
+    { schema: { body: ChangeBody } },
+    async (request, reply) => {
+      const user = await signedInUser(request);
+      if (!(await verifyPassword(user.password_hash, request.body.currentPassword))) {
+        throw new HttpProblem(
+          403,
+          'wrong-password',
+          'The current password is wrong',
+          'Enter your current password to change it.',
+        );
+      }
+      await db
+        .updateTable('users')
+        .set({ password_hash: await hashPassword(request.body.newPassword) })
+        .where('id', '=', user.id)
+        .execute();
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: Static<typeof ResetRequestBody> }>(
+    '/api/v1/account/password-reset',
+    { schema: { body: ResetRequestBody } },
+    async (request, reply) => {
+      const email = request.body.email.toLowerCase();
+      const user = await db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', email)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (user) {
+        const token = newSecret();
+        await db
+          .insertInto('email_tokens')
+          .values({
+            token_hash: sha256(token),
+            user_id: user.id,
+            purpose: 'reset-password',
+            expires_at: new Date(Date.now() + RESET_TTL_MS),
+            used_at: null,
+          })
+          .execute();
+        await deps.mailer.send({
+          to: email,
+          subject: 'Reset your Canvass password',
+          text: `Choose a new password within an hour: ${deps.publicUrl}/reset-password?token=${token}\nIf you did not ask for this, ignore this message.`,
+        });
+      }
+      // The same answer either way: nobody learns which addresses have accounts.
+      return reply.code(202).send({
+        status: 'accepted',
+        message: 'If this address has an account, we have sent it a reset link.',
+      });
+    },
+  );
+
+  app.post<{ Body: Static<typeof ResetBody> }>(
+    '/api/v1/account/password-reset/confirm',
+    { schema: { body: ResetBody } },
+    async (request, reply) => {
+      const passwordHash = await hashPassword(request.body.newPassword);
+      const done = await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('email_tokens')
+          .set({ used_at: new Date() })
+          .where('token_hash', '=', sha256(request.body.token))
+          .where('purpose', '=', 'reset-password')
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', new Date())
+          .returning('user_id')
+          .executeTakeFirst();
+        if (row) {
+          // Resetting by mail also proves the address.
+          await trx
+            .updateTable('users')
+            .set({ password_hash: passwordHash, email_verified_at: sql`coalesce(email_verified_at, now())` })
+            .where('id', '=', row.user_id)
+            .execute();
+        }
+        return row !== undefined;
+      });
+      if (!done)
+        throw new HttpProblem(
+          400,
+          'invalid-token',
+          'This link does not work',
+          'It is wrong, used already, or older than an hour.',
+        );
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete<{ Body: Static<typeof DeleteBody> }>(
+    '/api/v1/account',
+    { schema: { body: DeleteBody } },
+    async (request, reply) => {
+      const user = await signedInUser(request);
+      if (!(await verifyPassword(user.password_hash, request.body.password))) {
+        throw new HttpProblem(
+          403,
+          'wrong-password',
+          'The password is wrong',
+          'Confirm with your password to delete the account.',
+        );
+      }
+      await db.transaction().execute(async (trx) => {
+        const memberships = await trx
+          .selectFrom('memberships')
+          .select(['workspace_id', 'role'])
+          .where('user_id', '=', user.id)
+          .execute();
+        for (const membership of memberships) {
+          const others = await trx
+            .selectFrom('memberships')
+            .select(['user_id', 'role'])
+            .where('workspace_id', '=', membership.workspace_id)
+            .where('user_id', '!=', user.id)
+            .execute();
+          if (others.length === 0) {
+            await trx.deleteFrom('workspaces').where('id', '=', membership.workspace_id).execute();
+          } else if (membership.role === 'owner' && !others.some((other) => other.role === 'owner')) {
+            throw new HttpProblem(
+              409,
+              'sole-owner',
+              'Hand over your workspaces first',
+              `You are the only owner of workspace ${membership.workspace_id}, which has other members: make one of them an owner, then delete your account.`,
+            );
+          }
+          await deps.outbox.append(trx, [
+            createEvent(MemberChangedV1, {
+              source: '/identity',
+              subject: membership.workspace_id,
+              workspace: membership.workspace_id,
+              data: {
+                workspaceId: membership.workspace_id,
+                userId: user.id,
+                role: null,
+                changedAt: new Date().toISOString(),
+              },
+            }),
+          ]);
+        }
+        await trx.deleteFrom('memberships').where('user_id', '=', user.id).execute();
+        // The row stays (tombstoned, e-mail freed) so that audit trails keep a stable id; sign-in state goes.
+        await trx
+          .updateTable('users')
+          .set({ deleted_at: new Date(), email: `deleted:${user.id}`, password_hash: '!' })
+          .where('id', '=', user.id)
+          .execute();
+        await sql`delete from oidc_payloads where payload->>'accountId' = ${user.id}`.execute(trx);
+      });
+      return reply.code(204).send();
+    },
+  );
+}
