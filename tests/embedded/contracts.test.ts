@@ -23,6 +23,11 @@ const examples: Record<string, () => CloudEvent> = {
         createdAt: now(),
       },
     }),
+  'polls.poll.claimed.v1': () =>
+    createEvent(eventContracts.get('polls.poll.claimed.v1')!, {
+      source: '/contract-test',
+      data: { pollId: 'contract-poll', workspaceId: 'w1', claimedAt: now() },
+    }),
   'polls.vote.cast.v1': () =>
     createEvent(eventContracts.get('polls.vote.cast.v1')!, {
       source: '/contract-test',

@@ -319,6 +319,34 @@ export function oidcTests(platform: () => OidcPlatform): void {
     );
   });
 
+  test("a guest poll is claimed into the signed-in user's workspace with its manage token, once", async () => {
+    const api = httpApi(base());
+    const created = await api('POST', '/api/v1/polls', {
+      body: { question: 'Claim me?', options: [{ label: 'A' }, { label: 'B' }] },
+    });
+    const { id, manageToken } = created.body;
+    const grace = (await signIn())!;
+    const auth = { authorization: `Bearer ${grace.tokens!.access_token}` };
+    assert.equal((await api('POST', `/api/v1/polls/${id}/claim`, { body: { manageToken } })).status, 401);
+    assert.equal(
+      (
+        await api('POST', `/api/v1/polls/${id}/claim`, {
+          headers: auth,
+          body: { manageToken: `${manageToken}x` },
+        })
+      ).status,
+      404,
+    );
+    const claimed = await api('POST', `/api/v1/polls/${id}/claim`, { headers: auth, body: { manageToken } });
+    assert.equal(claimed.status, 200, JSON.stringify(claimed.body));
+    assert.equal(claimed.body.workspaceId, decodeJwt(grace.tokens!.access_token).workspace);
+    assert.equal(
+      (await api('POST', `/api/v1/polls/${id}/claim`, { headers: auth, body: { manageToken } })).status,
+      404,
+      'only once',
+    );
+  });
+
   // Last: it trips the per-account limiter for the rest of the minute.
   test('a wrong password gets the same answer as an unknown account, and brute force is slowed', async () => {
     const first = await signIn('wrong password 1');

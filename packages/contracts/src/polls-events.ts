@@ -51,3 +51,9 @@ export const VoteCastV2 = defineEvent(
     castAt: Type.String({ format: 'date-time' }),
   }),
 );
+
+/** A guest poll was claimed into a workspace with its manage token. */
+export const PollClaimedV1 = defineEvent(
+  'polls.poll.claimed.v1',
+  Type.Object({ pollId: Id, workspaceId: Id, claimedAt: Type.String({ format: 'date-time' }) }),
+);

@@ -16,6 +16,7 @@ export const ServiceConfig = Type.Object({
   NATS_URL: Type.String({ pattern: '^(nats|tls)://', default: 'nats://127.0.0.1:4222' }),
   LOG_LEVEL: LogLevel,
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** Comma-separated fault switches for chaos tests, e.g. outbox-crash-after-publish. */
   CANVASS_CHAOS: Type.String({ default: '' }),
 });

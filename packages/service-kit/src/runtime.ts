@@ -25,6 +25,8 @@ export interface ServiceContext {
   db: Database;
   outbox: Outbox;
   logger: Logger;
+  /** Verifies the identity the gateway forwards (see identity.ts); undefined: nobody is signed in. */
+  internalSecret?: string | undefined;
 }
 
 /** What a service's factory (`createPollsService(deps)`) returns. */
@@ -46,6 +48,7 @@ export interface RuntimeOptions {
   metrics?: Registry;
   /** Operator token for /admin/v1; without one the operator API answers 403. */
   adminToken?: string | undefined;
+  internalSecret?: string | undefined;
   /** Chaos switches, for fault tests only (see docs/operations.md). */
   chaos?: readonly string[];
   create(context: ServiceContext): ServiceModule;
@@ -79,7 +82,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
       ? { afterPublish: () => process.kill(process.pid, 'SIGKILL') }
       : {}),
   });
-  const module = options.create({ db, outbox, logger });
+  const module = options.create({ db, outbox, logger, internalSecret: options.internalSecret });
   const consumers = new Map<string, Consumer>();
   const afterCommit = chaos.has('consumer-crash-after-commit')
     ? () => process.kill(process.pid, 'SIGKILL')

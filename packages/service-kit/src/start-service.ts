@@ -28,6 +28,7 @@ export async function startService(options: Pick<RuntimeOptions, 'name' | 'creat
     logger,
     metrics,
     adminToken: config.CANVASS_ADMIN_TOKEN,
+    internalSecret: config.CANVASS_INTERNAL_SECRET,
     chaos,
   });
   await runtime.app.listen({ port: config.PORT, host: config.HOST });

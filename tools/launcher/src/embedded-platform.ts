@@ -61,6 +61,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
         logger: logger.child({ service: service.name }),
         metrics,
         adminToken: options.adminToken,
+        internalSecret,
       }),
     );
   }

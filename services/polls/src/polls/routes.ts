@@ -1,9 +1,18 @@
-import { PollCreatedV1 } from '@canvass/contracts';
+import { PollClaimedV1, PollCreatedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
-import { newId, newSecret, notFound, type ServiceContext, sha256 } from '@canvass/service-kit';
+import {
+  identityOf,
+  newId,
+  newSecret,
+  notFound,
+  requireScope,
+  type ServiceContext,
+  sha256,
+} from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { recordNewPoll } from '../streams/record.ts';
+import Type, { type Static } from 'typebox';
+import { recordNewPoll, recordPollEvents } from '../streams/record.ts';
 import type { PollsTables } from '../tables.ts';
 import { findPoll, insertPoll, type StoredPoll, toPollView } from './poll-store.ts';
 import { CreatePollBody, PollIdParams } from './schemas.ts';
@@ -58,6 +67,48 @@ export function pollRoutes(app: FastifyInstance, { db, outbox }: ServiceContext)
       const poll = await findPoll(kysely, request.params.pollId);
       if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);
       return toPollView(poll);
+    },
+  );
+}
+
+const ClaimBody = Type.Object(
+  { manageToken: Type.String({ minLength: 20, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+
+/** A guest who signs up later claims their poll into the workspace they are signed in to. */
+export function claimRoute(app: FastifyInstance, { db, outbox, internalSecret }: ServiceContext): void {
+  const kysely = db.kysely as Kysely<PollsTables>;
+  app.post<{ Params: { pollId: string }; Body: Static<typeof ClaimBody> }>(
+    '/api/v1/polls/:pollId/claim',
+    { schema: { params: PollIdParams, body: ClaimBody } },
+    async (request) => {
+      const identity = requireScope(await identityOf(request, internalSecret), 'polls:write');
+      const { pollId } = request.params;
+      const claimedAt = new Date();
+      const event = createEvent(PollClaimedV1, {
+        source: '/polls',
+        subject: pollId,
+        partitionkey: pollId,
+        workspace: identity.workspace,
+        data: { pollId, workspaceId: identity.workspace, claimedAt: claimedAt.toISOString() },
+      });
+      const claimed = await kysely.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('polls')
+          .set({ workspace_id: identity.workspace, manage_token_hash: null, updated_at: claimedAt })
+          .where('id', '=', pollId)
+          .where('workspace_id', 'is', null)
+          .where('manage_token_hash', '=', sha256(request.body.manageToken))
+          .returning('id')
+          .executeTakeFirst();
+        if (row) await recordPollEvents(trx, outbox, pollId, [event]);
+        return row !== undefined;
+      });
+      // One answer for a wrong token, an unknown poll and a poll claimed already: no probing.
+      if (!claimed)
+        throw notFound('poll', 'No guest poll with that id and manage token is waiting to be claimed.');
+      return { id: pollId, workspaceId: identity.workspace };
     },
   );
 }

@@ -24,6 +24,9 @@ export function foldPollStream(events: readonly CloudEvent[]): FoldedPoll {
           options: data.options as StoredPoll['options'],
         };
         break;
+      case 'polls.poll.claimed.v1':
+        if (poll) poll.workspaceId = data.workspaceId as string;
+        break;
       case 'polls.vote.cast.v1':
       case 'polls.vote.cast.v2':
         votes.set(data.voteId as string, {
