@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '@canvass/config';
 import { startService } from '@canvass/service-kit';
+import { createClient } from 'redis';
 import Type from 'typebox';
 import { folderMailer } from './mail/mailer.ts';
 import { createIdentityService } from './service.ts';
@@ -9,9 +10,19 @@ const config = loadConfigOrExit(
     PUBLIC_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:8080' }),
     MAIL_DIR: Type.String({ default: '.canvass/mail' }),
     CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+    /** Rate limits shared by every identity replica; without it they are per process. */
+    REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   }),
   'identity',
 );
+
+// Limits must not vanish with Redis: the client reconnects by itself; until then a limited action
+// fails with a 500 rather than going unlimited.
+const redis = config.REDIS_URL
+  ? await createClient({ url: config.REDIS_URL })
+      .on('error', () => {})
+      .connect()
+  : undefined;
 
 await startService({
   name: 'identity',
@@ -19,5 +30,6 @@ await startService({
     mailer: folderMailer(config.MAIL_DIR),
     publicUrl: config.PUBLIC_URL,
     internalSecret: config.CANVASS_INTERNAL_SECRET,
+    redis,
   }),
 });

@@ -7,6 +7,7 @@ import { accountRoutes } from './accounts/routes.ts';
 import { selfServiceRoutes } from './accounts/self-service.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { clientRoutes } from './clients/routes.ts';
+import { createLimiters, defaultLimits, type IdentityLimits } from './limits.ts';
 import type { Mailer } from './mail/mailer.ts';
 import { memberRoutes } from './members/routes.ts';
 import { interactionRoutes, mountProvider } from './oidc/interactions.ts';
@@ -17,15 +18,18 @@ export interface IdentityOptions {
   mailer: Mailer;
   publicUrl: string;
   internalSecret: string | undefined;
-  signInLimits?: { perIpPerMinute: number; perAccountPerMinute: number };
+  limits?: Partial<IdentityLimits>;
+  /** A connected node-redis client: limits shared by every identity replica (cluster tier). */
+  redis?: unknown;
 }
 
 export function createIdentityService(options: IdentityOptions) {
+  const limiters = createLimiters({ ...defaultLimits, ...options.limits }, options.redis);
   return (context: ServiceContext): ServiceModule => ({
     name: 'identity',
     migrationsDir: new URL('../migrations/', import.meta.url),
     async routes(app) {
-      accountRoutes(app, { ...context, mailer: options.mailer, publicUrl: options.publicUrl });
+      accountRoutes(app, { ...context, mailer: options.mailer, publicUrl: options.publicUrl, limiters });
       apiKeyRoutes(app, { ...context, internalSecret: options.internalSecret });
       clientRoutes(app, { ...context, internalSecret: options.internalSecret });
       selfServiceRoutes(app, {
@@ -33,6 +37,7 @@ export function createIdentityService(options: IdentityOptions) {
         internalSecret: options.internalSecret,
         mailer: options.mailer,
         publicUrl: options.publicUrl,
+        limiters,
       });
       memberRoutes(app, {
         ...context,
@@ -50,8 +55,8 @@ export function createIdentityService(options: IdentityOptions) {
         });
         return provider;
       };
-      await mountProvider(app, getProvider);
-      await app.register(async (scope) => interactionRoutes(scope, getProvider, db, options.signInLimits));
+      await mountProvider(app, getProvider, limiters);
+      await app.register(async (scope) => interactionRoutes(scope, getProvider, db, limiters));
     },
   });
 }

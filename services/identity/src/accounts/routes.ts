@@ -7,6 +7,7 @@ import { HttpProblem, newId, newSecret, type ServiceContext, sha256 } from '@can
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
+import { consumeOrThrow, type Limiters } from '../limits.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { hashPassword } from '../passwords.ts';
 import type { IdentityTables } from '../tables.ts';
@@ -31,6 +32,7 @@ const ACCEPTED = {
 };
 
 export interface AccountDeps extends ServiceContext {
+  limiters: Limiters;
   mailer: Mailer;
   /** Where links in mails point, e.g. http://localhost:8080. */
   publicUrl: string;
@@ -43,6 +45,7 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
     '/api/v1/accounts',
     { schema: { body: SignUpBody } },
     async (request, reply) => {
+      await consumeOrThrow(deps.limiters.signUpPerIp, request.ip, reply);
       const email = request.body.email.trim().toLowerCase();
       const passwordHash = await hashPassword(request.body.password);
       const existing = await db

@@ -7,6 +7,7 @@ import { HttpProblem, identityOf, newSecret, type ServiceContext, sha256 } from 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import Type, { type Static } from 'typebox';
+import { consumeOrThrow, type Limiters } from '../limits.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import type { IdentityTables } from '../tables.ts';
@@ -31,6 +32,7 @@ const DeleteBody = Type.Object(
 const RESET_TTL_MS = 3600_000;
 
 export interface SelfServiceDeps extends ServiceContext {
+  limiters: Limiters;
   internalSecret: string | undefined;
   mailer: Mailer;
   publicUrl: string;
@@ -80,6 +82,7 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
     '/api/v1/account/password-reset',
     { schema: { body: ResetRequestBody } },
     async (request, reply) => {
+      await consumeOrThrow(deps.limiters.resetPerIp, request.ip, reply);
       const email = request.body.email.toLowerCase();
       const user = await db
         .selectFrom('users')

@@ -132,7 +132,7 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
     { schema: { body: AcceptBody } },
     async (request) => {
       const identity = await who(request);
-      if (!identity || identity.kind !== 'user') {
+      if (identity?.kind !== 'user') {
         throw new HttpProblem(
           401,
           'unauthenticated',

@@ -3,25 +3,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { authenticate } from '../accounts/authenticate.ts';
+import { consumeOrThrow, type Limiters } from '../limits.ts';
 import type { IdentityTables } from '../tables.ts';
 import { consentPage, loginPage } from './pages.ts';
 import { WEB_CLIENT_ID } from './provider.ts';
-
-export interface SignInLimits {
-  perIpPerMinute: number;
-  perAccountPerMinute: number;
-}
 
 export function interactionRoutes(
   app: FastifyInstance,
   getProvider: () => Promise<Provider>,
   db: Kysely<IdentityTables>,
-  limits: SignInLimits = { perIpPerMinute: 30, perAccountPerMinute: 5 },
+  limiters: Limiters,
 ): void {
-  const perIp = new RateLimiterMemory({ points: limits.perIpPerMinute, duration: 60 });
-  const perAccount = new RateLimiterMemory({ points: limits.perAccountPerMinute, duration: 60 });
+  const perIp = limiters.signInPerIp;
+  const perAccount = limiters.signInPerAccount;
 
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -123,11 +119,16 @@ export function interactionRoutes(
 export async function mountProvider(
   app: FastifyInstance,
   getProvider: () => Promise<Provider>,
+  limiters: Limiters,
 ): Promise<void> {
   await app.register(
     async (scope) => {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+      scope.addHook('onRequest', async (request, reply) => {
+        if (request.url.startsWith('/oidc/token'))
+          await consumeOrThrow(limiters.tokenPerIp, request.ip, reply);
+      });
       const handler = (
         request: { raw: import('node:http').IncomingMessage & { originalUrl?: string } },
         reply: { hijack(): void; raw: import('node:http').ServerResponse },
