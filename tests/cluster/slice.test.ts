@@ -77,6 +77,7 @@ before(async () => {
   });
   oidc = {
     base: url,
+    adminToken: token,
     async mailedToken(email) {
       const files = (await readdir(mailDir)).filter((file) => file.includes(email)).sort();
       const text = await readFile(join(mailDir, files.at(-1)!), 'utf8');

@@ -5,6 +5,7 @@ import { freePort } from '../support/cluster.ts';
 import { type OidcPlatform, oidcTests } from '../support/oidc.ts';
 
 const mailer = memoryMailer();
+const adminToken = `oidc-operator-${crypto.randomUUID()}`;
 let platform: EmbeddedPlatform;
 let oidc: OidcPlatform;
 
@@ -16,10 +17,12 @@ before(async () => {
     logLevel: 'silent',
     mailer,
     publicUrl: base,
+    adminToken,
   });
   await platform.gateway.listen({ port, host: '127.0.0.1' });
   oidc = {
     base,
+    adminToken,
     async mailedToken(email) {
       return /token=([\w-]+)/.exec(mailer.sent.filter((mail) => mail.to === email).at(-1)!.text)![1]!;
     },

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ALL_SCOPES } from '@canvass/service-kit';
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 import { httpApi } from './api.ts';
 import { BrowserSession, locationOf } from './browser-session.ts';
@@ -14,6 +14,8 @@ export interface OidcPlatform {
   base: string;
   /** The token from the newest mail sent to this address. */
   mailedToken(email: string): Promise<string>;
+  /** The operator token (for /admin/v1). */
+  adminToken: string;
   /** Workspace id of a user's first membership, read from the identity database. */
   workspaceOf(email: string): Promise<string>;
 }
@@ -345,6 +347,38 @@ export function oidcTests(platform: () => OidcPlatform): void {
       404,
       'only once',
     );
+  });
+
+  test('signing keys rotate with overlap: old and new tokens verify until the old key is retired', async () => {
+    const api = httpApi(base());
+    const admin = { authorization: `Bearer ${platform().adminToken}` };
+    const before = (await signIn())!.tokens!.access_token;
+    const rotated = await api('POST', '/admin/v1/identity/keys/rotate', { headers: admin, body: {} });
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    const after = (await signIn())!.tokens!.access_token;
+    assert.equal(decodeProtectedHeader(after).kid, rotated.body.signing);
+    assert.notEqual(decodeProtectedHeader(before).kid, rotated.body.signing);
+    for (const token of [before, after]) {
+      const response = await api('GET', '/api/v1/api-keys', {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(response.status, 200, 'both keys are published');
+    }
+    const keys = (await api('GET', '/admin/v1/identity/keys', { headers: admin })).body;
+    assert.equal(keys[0].state, 'signing');
+    assert.ok(
+      keys.some(
+        (key: { kid: string; state: string }) =>
+          key.kid === decodeProtectedHeader(before).kid && key.state === 'published',
+      ),
+    );
+    const retired = await api('POST', '/admin/v1/identity/keys/retire', {
+      headers: admin,
+      body: { keepHours: 0 },
+    });
+    assert.ok(retired.body.retired.includes(decodeProtectedHeader(before).kid));
+    const published = (await api('GET', '/oidc/jwks')).body.keys.map((key: { kid: string }) => key.kid);
+    assert.deepEqual(published, [rotated.body.signing]);
   });
 
   // Last: it trips the per-account limiter for the rest of the minute.

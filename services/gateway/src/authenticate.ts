@@ -11,7 +11,7 @@ import {
   signIdentity,
 } from '@canvass/service-kit';
 import type { FastifyRequest } from 'fastify';
-import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import type { Upstream } from './upstream.ts';
 
 export interface Authenticator {
@@ -34,6 +34,7 @@ export function createAuthenticator(options: {
   const cache = new Map<string, Cached>();
   const cacheMs = options.cacheMs ?? 5_000;
   let jwks: { keys: ReturnType<typeof createLocalJWKSet>; fetchedAt: number } | undefined;
+  const unknownKids = new Set<string>();
 
   async function fetchJwks(): Promise<ReturnType<typeof createLocalJWKSet>> {
     if (!options.identityUpstream) throw new Error('no identity upstream');
@@ -62,12 +63,12 @@ export function createAuthenticator(options: {
       try {
         result = await verify(keys);
       } catch (error) {
-        if (
-          (error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY' ||
-          Date.now() - (jwks?.fetchedAt ?? 0) < 30_000
-        ) {
+        // A key we have not met (a rotation): fetch the published keys again, once per key id.
+        const kid = decodeProtectedHeader(token).kid ?? '';
+        if ((error as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY' || unknownKids.has(kid))
           throw error;
-        }
+        if (unknownKids.size > 1_000) unknownKids.clear();
+        unknownKids.add(kid);
         result = await verify(await fetchJwks());
       }
     } catch (error) {

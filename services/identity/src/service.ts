@@ -11,6 +11,7 @@ import { createLimiters, defaultLimits, type IdentityLimits } from './limits.ts'
 import type { Mailer } from './mail/mailer.ts';
 import { memberRoutes } from './members/routes.ts';
 import { interactionRoutes, mountProvider } from './oidc/interactions.ts';
+import { keyAdminRoutes } from './oidc/key-admin.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { IdentityTables } from './tables.ts';
 
@@ -25,9 +26,11 @@ export interface IdentityOptions {
 
 export function createIdentityService(options: IdentityOptions) {
   const limiters = createLimiters({ ...defaultLimits, ...options.limits }, options.redis);
+  let rebuildProvider = () => {};
   return (context: ServiceContext): ServiceModule => ({
     name: 'identity',
     migrationsDir: new URL('../migrations/', import.meta.url),
+    adminRoutes: (app) => keyAdminRoutes(app, context, () => rebuildProvider()),
     async routes(app) {
       accountRoutes(app, { ...context, mailer: options.mailer, publicUrl: options.publicUrl, limiters });
       apiKeyRoutes(app, { ...context, internalSecret: options.internalSecret });
@@ -56,6 +59,9 @@ export function createIdentityService(options: IdentityOptions) {
         return provider;
       };
       await mountProvider(app, getProvider, limiters);
+      rebuildProvider = () => {
+        provider = undefined;
+      };
       await app.register(async (scope) => interactionRoutes(scope, getProvider, db, limiters));
     },
   });

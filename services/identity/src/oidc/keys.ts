@@ -11,6 +11,33 @@ export interface ProviderKeys {
   cookieKeys: string[];
 }
 
+function newSigningKey(): Record<string, unknown> & { kid: string } {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { ...privateKey.export({ format: 'jwk' }), kid: `es256-${newId(8)}`, alg: 'ES256', use: 'sig' };
+}
+
+/**
+ * Rotation with overlap: a new signing key signs from now on, the previous ones stay published
+ * (so tokens they signed still verify) until `retireOldKeys` drops those older than `keepMs`.
+ */
+export async function rotateSigningKey(db: Kysely<AnyTables>): Promise<string> {
+  const jwk = newSigningKey();
+  await sql`insert into provider_keys (kid, use, secret) values (${jwk.kid}, 'sig', ${JSON.stringify(jwk)}::jsonb)`.execute(
+    db,
+  );
+  return jwk.kid;
+}
+
+export async function retireOldKeys(db: Kysely<AnyTables>, keepMs: number): Promise<string[]> {
+  const result = await sql<{ kid: string }>`
+    update provider_keys set retired_at = now()
+    where use = 'sig' and retired_at is null
+      and kid <> (select kid from provider_keys where use = 'sig' and retired_at is null order by created_at desc limit 1)
+      and created_at < now() - ${`${keepMs} milliseconds`}::interval
+    returning kid`.execute(db);
+  return result.rows.map((row) => row.kid);
+}
+
 export async function loadProviderKeys(db: Kysely<AnyTables>): Promise<ProviderKeys> {
   await db.transaction().execute(async (trx) => {
     // One replica creates the first keys; others wait for its commit.
