@@ -32,5 +32,10 @@ export async function verifyPassword(stored: string, password: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
+let dummy: Promise<string> | undefined;
+
 /** Verifying against this keeps a sign-in for an unknown e-mail as slow as for a known one. */
-export const DUMMY_HASH = await hashPassword(randomBytes(16).toString('hex'));
+export function dummyHash(): Promise<string> {
+  dummy ??= hashPassword(randomBytes(16).toString('hex'));
+  return dummy;
+}

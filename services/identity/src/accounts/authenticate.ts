@@ -1,7 +1,7 @@
 // Checking an e-mail and password (for the sign-in page). The answer never says whether the
 // address has an account, and an unknown address costs as much time as a wrong password.
 import type { Kysely } from 'kysely';
-import { DUMMY_HASH, verifyPassword } from '../passwords.ts';
+import { dummyHash, verifyPassword } from '../passwords.ts';
 import type { IdentityTables } from '../tables.ts';
 
 export type SignInResult =
@@ -20,7 +20,7 @@ export async function authenticate(
     .where('email', '=', email)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  const matches = await verifyPassword(user?.password_hash ?? DUMMY_HASH, password);
+  const matches = await verifyPassword(user?.password_hash ?? (await dummyHash()), password);
   if (!user || !matches) return { ok: false, reason: 'invalid-credentials' };
   if (!user.email_verified_at) return { ok: false, reason: 'unverified' };
   return { ok: true, userId: user.id };

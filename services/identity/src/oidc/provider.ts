@@ -3,7 +3,7 @@
 // in the database, and JWT access tokens for the API that carry the workspace and role.
 import { ALL_SCOPES } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
-import Provider, { errors } from 'oidc-provider';
+import type Provider from 'oidc-provider';
 import type { IdentityTables } from '../tables.ts';
 import { createAdapterClass } from './adapter.ts';
 import { loadProviderKeys } from './keys.ts';
@@ -20,11 +20,13 @@ export interface ProviderOptions {
 export const apiResource = (publicUrl: string) => `${publicUrl}/api`;
 
 export async function createProvider(options: ProviderOptions): Promise<Provider> {
+  // Loaded at the first sign-in, not at start: it is a large module and most requests never need it.
+  const { default: ProviderClass, errors } = await import('oidc-provider');
   const { db, publicUrl } = options;
   const keys = await loadProviderKeys(db);
   const resource = apiResource(publicUrl);
 
-  const provider = new Provider(`${publicUrl}/oidc`, {
+  const provider = new ProviderClass(`${publicUrl}/oidc`, {
     adapter: createAdapterClass(db),
     clients: [
       {
