@@ -3,7 +3,7 @@
 // saying someone tried to sign up with it.
 import { MemberChangedV1, UserRegisteredV1, WorkspaceCreatedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
-import { HttpProblem, newId, newSecret, type ServiceContext, sha256 } from '@canvass/service-kit';
+import { HttpProblem, newId, type ServiceContext } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
@@ -11,6 +11,7 @@ import { consumeOrThrow, type Limiters } from '../limits.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { hashPassword } from '../passwords.ts';
 import type { IdentityTables } from '../tables.ts';
+import { issueEmailToken, useEmailToken } from './email-tokens.ts';
 
 const SignUpBody = Type.Object(
   {
@@ -64,10 +65,9 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
       }
       const userId = newId(16);
       const workspaceId = newId(16);
-      const token = newSecret();
       const now = new Date();
       const workspaceName = `${request.body.name.trim()}'s workspace`;
-      await db.transaction().execute(async (trx) => {
+      const token = await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('users')
           .values({
@@ -84,16 +84,7 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
           .insertInto('memberships')
           .values({ workspace_id: workspaceId, user_id: userId, role: 'owner' })
           .execute();
-        await trx
-          .insertInto('email_tokens')
-          .values({
-            token_hash: sha256(token),
-            user_id: userId,
-            purpose: 'verify-email',
-            expires_at: new Date(now.getTime() + VERIFY_TTL_MS),
-            used_at: null,
-          })
-          .execute();
+        const verifyToken = await issueEmailToken(trx, userId, 'verify-email', VERIFY_TTL_MS);
         const at = now.toISOString();
         await deps.outbox.append(trx, [
           createEvent(UserRegisteredV1, {
@@ -114,6 +105,7 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
             data: { workspaceId, userId, role: 'owner', changedAt: at },
           }),
         ]);
+        return verifyToken;
       });
       await deps.mailer.send({
         to: email,
@@ -129,22 +121,14 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
     { schema: { body: VerifyBody } },
     async (request) => {
       const verified = await db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable('email_tokens')
-          .set({ used_at: new Date() })
-          .where('token_hash', '=', sha256(request.body.token))
-          .where('purpose', '=', 'verify-email')
-          .where('used_at', 'is', null)
-          .where('expires_at', '>', new Date())
-          .returning('user_id')
-          .executeTakeFirst();
-        if (row)
+        const userId = await useEmailToken(trx, request.body.token, 'verify-email');
+        if (userId)
           await trx
             .updateTable('users')
             .set({ email_verified_at: new Date() })
-            .where('id', '=', row.user_id)
+            .where('id', '=', userId)
             .execute();
-        return row !== undefined;
+        return userId !== undefined;
       });
       if (!verified) {
         throw new HttpProblem(

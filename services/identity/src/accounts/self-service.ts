@@ -3,7 +3,7 @@
 // workspace that has other members (hand it over first); workspaces they alone belong to go with it.
 import { MemberChangedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
-import { HttpProblem, identityOf, newSecret, type ServiceContext, sha256 } from '@canvass/service-kit';
+import { HttpProblem, identityOf, type ServiceContext } from '@canvass/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import Type, { type Static } from 'typebox';
@@ -11,6 +11,7 @@ import { consumeOrThrow, type Limiters } from '../limits.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import type { IdentityTables } from '../tables.ts';
+import { issueEmailToken, useEmailToken } from './email-tokens.ts';
 
 const Password = Type.String({ minLength: 10, maxLength: 200 });
 const ChangeBody = Type.Object(
@@ -91,17 +92,7 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       if (user) {
-        const token = newSecret();
-        await db
-          .insertInto('email_tokens')
-          .values({
-            token_hash: sha256(token),
-            user_id: user.id,
-            purpose: 'reset-password',
-            expires_at: new Date(Date.now() + RESET_TTL_MS),
-            used_at: null,
-          })
-          .execute();
+        const token = await issueEmailToken(db, user.id, 'reset-password', RESET_TTL_MS);
         await deps.mailer.send({
           to: email,
           subject: 'Reset your Canvass password',
@@ -122,24 +113,16 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
     async (request, reply) => {
       const passwordHash = await hashPassword(request.body.newPassword);
       const done = await db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable('email_tokens')
-          .set({ used_at: new Date() })
-          .where('token_hash', '=', sha256(request.body.token))
-          .where('purpose', '=', 'reset-password')
-          .where('used_at', 'is', null)
-          .where('expires_at', '>', new Date())
-          .returning('user_id')
-          .executeTakeFirst();
-        if (row) {
+        const userId = await useEmailToken(trx, request.body.token, 'reset-password');
+        if (userId) {
           // Resetting by mail also proves the address.
           await trx
             .updateTable('users')
             .set({ password_hash: passwordHash, email_verified_at: sql`coalesce(email_verified_at, now())` })
-            .where('id', '=', row.user_id)
+            .where('id', '=', userId)
             .execute();
         }
-        return row !== undefined;
+        return userId !== undefined;
       });
       if (!done)
         throw new HttpProblem(

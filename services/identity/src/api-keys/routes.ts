@@ -2,7 +2,6 @@
 // last use. The gateway exchanges a presented key for an identity through the internal route.
 import { timingSafeEqual } from 'node:crypto';
 import {
-  ALL_SCOPES,
   HttpProblem,
   identityOf,
   newId,
@@ -15,20 +14,12 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import Type, { type Static } from 'typebox';
+import { ScopedCredentialBody } from '../scoped-credential.ts';
 import type { IdentityTables } from '../tables.ts';
 
 const KEY_PATTERN = /^cvk_([A-Za-z0-9]{16})_([\w-]{43})$/;
 
-const CreateBody = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
-    scopes: Type.Array(Type.Union(ALL_SCOPES.map((scope) => Type.Literal(scope))), {
-      minItems: 1,
-      uniqueItems: true,
-    }),
-  },
-  { additionalProperties: false },
-);
+const CreateBody = ScopedCredentialBody;
 const VerifyBody = Type.Object({ key: Type.String({ maxLength: 200 }) });
 
 export interface ApiKeyDeps extends ServiceContext {

@@ -1,28 +1,13 @@
 // Machine clients for the client credentials grant, registered per workspace with scopes. Their
 // tokens carry the workspace they belong to. (oidc-provider compares client secrets as given, so
 // the secret is stored as issued; API keys are the hashed alternative for simple integrations.)
-import {
-  ALL_SCOPES,
-  identityOf,
-  newId,
-  newSecret,
-  requireScope,
-  type ServiceContext,
-} from '@canvass/service-kit';
+import { identityOf, newId, newSecret, requireScope, type ServiceContext } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import Type, { type Static } from 'typebox';
+import type { Static } from 'typebox';
+import { ScopedCredentialBody } from '../scoped-credential.ts';
 
-const CreateBody = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
-    scopes: Type.Array(Type.Union(ALL_SCOPES.map((scope) => Type.Literal(scope))), {
-      minItems: 1,
-      uniqueItems: true,
-    }),
-  },
-  { additionalProperties: false },
-);
+const CreateBody = ScopedCredentialBody;
 
 export function clientRoutes(
   app: FastifyInstance,
