@@ -115,6 +115,17 @@ export function interactionRoutes(
   });
 }
 
+// provider.callback() composes the whole middleware stack: once per provider, not per request.
+const handlers = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+function handlerFor(provider: Provider): ReturnType<Provider['callback']> {
+  let handler = handlers.get(provider);
+  if (!handler) {
+    handler = provider.callback();
+    handlers.set(provider, handler);
+  }
+  return handler;
+}
+
 /** Serves the provider at /oidc inside fastify (it parses its own request bodies). */
 export async function mountProvider(
   app: FastifyInstance,
@@ -138,7 +149,7 @@ export async function mountProvider(
         raw.originalUrl = raw.url;
         raw.url = raw.url?.slice('/oidc'.length) || '/';
         getProvider().then(
-          (provider) => provider.callback()(raw, reply.raw),
+          (provider) => handlerFor(provider)(raw, reply.raw),
           () => {
             reply.raw.statusCode = 503;
             reply.raw.setHeader('content-type', 'application/problem+json');
