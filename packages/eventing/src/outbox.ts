@@ -38,8 +38,6 @@ export interface OutboxStatus {
 export interface Outbox {
   /** Validates the events against their contracts and writes them in the caller's transaction. */
   append(trx: Kysely<AnyTables>, events: readonly CloudEvent[]): Promise<void>;
-  /** Asks the relay to publish soon; call after the transaction commits. */
-  wake(): void;
   start(): void;
   /** Publishes everything pending now; resolves when the outbox is empty or the bus refuses. */
   flush(): Promise<void>;
@@ -144,9 +142,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }));
       await trx.insertInto('outbox').values(rows).execute();
       await sql`select pg_notify(${channel}, '')`.execute(trx);
-    },
-    wake() {
-      void run();
     },
     start() {
       timer ??= setInterval(() => void run(), options.sweepIntervalMs ?? 1_000);

@@ -2,6 +2,7 @@ export { requireAdminToken } from './admin.ts';
 export { buildServiceApp, type ServiceAppOptions } from './app.ts';
 export { LogLevel, ServiceConfig } from './config.ts';
 export type { ReadinessCheck } from './health.ts';
+export { escapeHtml } from './html.ts';
 export {
   ALL_SCOPES,
   IDENTITY_HEADER,

@@ -1,5 +1,5 @@
 // The page at `/` until the web app lands: what is running and how to try it.
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml } from '@canvass/service-kit';
 
 export function landingPage(tier: string, services: readonly string[]): string {
   return `<!doctype html>

@@ -1,5 +1,5 @@
 // The first-party sign-in and consent pages: plain HTML, labelled fields, keyboard-friendly.
-const text = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml as text } from '@canvass/service-kit';
 
 function page(title: string, body: string): string {
   return `<!doctype html>

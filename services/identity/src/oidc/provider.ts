@@ -1,7 +1,7 @@
 // The OAuth2/OIDC provider (oidc-provider), configured for Canvass: authorization code + PKCE for
 // the web app, client credentials for machine clients, refresh tokens, revocation, ES256 keys kept
 // in the database, and JWT access tokens for the API that carry the workspace and role.
-import { ALL_SCOPES } from '@canvass/service-kit';
+import { ALL_SCOPES, escapeHtml } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import type { IdentityTables } from '../tables.ts';
@@ -136,9 +136,7 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     },
     async renderError(ctx, out) {
       ctx.type = 'html';
-      const text = (value: unknown) =>
-        String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-      ctx.body = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign-in problem</title><main><h1>Something went wrong signing in</h1><p>${text(out.error_description ?? out.error)}</p><p><a href="/">Back to Canvass</a></p></main></html>`;
+      ctx.body = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign-in problem</title><main><h1>Something went wrong signing in</h1><p>${escapeHtml(out.error_description ?? out.error)}</p><p><a href="/">Back to Canvass</a></p></main></html>`;
     },
   });
   provider.proxy = true;
