@@ -44,6 +44,111 @@ const examples: Record<string, () => CloudEvent> = {
         castAt: now(),
       },
     }),
+  'polls.poll.created.v2': () =>
+    createEvent(eventContracts.get('polls.poll.created.v2')!, {
+      source: '/contract-test',
+      data: {
+        pollId: 'contract-poll',
+        workspaceId: null,
+        question: 'Contract?',
+        type: 'multiple_choice',
+        status: 'scheduled',
+        options: [{ id: 'o1', label: 'One' }],
+        settings: {
+          voters: 'access_code',
+          allowVoteChange: true,
+          resultsVisibility: 'after_vote',
+          minSelections: 1,
+          maxSelections: 2,
+          scaleMin: 1,
+          scaleMax: 5,
+          moderation: true,
+        },
+        opensAt: now(),
+        closesAt: null,
+        createdAt: now(),
+      },
+    }),
+  'polls.poll.updated.v1': () =>
+    createEvent(eventContracts.get('polls.poll.updated.v1')!, {
+      source: '/contract-test',
+      data: {
+        pollId: 'contract-poll',
+        changes: { question: 'New?' },
+        previous: { question: 'Old?' },
+        status: 'open',
+        by: 'u1',
+        updatedAt: now(),
+      },
+    }),
+  'polls.poll.opened.v1': () =>
+    createEvent(eventContracts.get('polls.poll.opened.v1')!, {
+      source: '/contract-test',
+      data: { pollId: 'contract-poll', openedAt: now(), by: 'schedule' },
+    }),
+  'polls.poll.closed.v1': () =>
+    createEvent(eventContracts.get('polls.poll.closed.v1')!, {
+      source: '/contract-test',
+      data: {
+        pollId: 'contract-poll',
+        closedAt: now(),
+        by: 'u1',
+        finalHead: { version: 3, hash: 'abc' },
+        totals: { ballots: 2, counts: { o1: 2 } },
+      },
+    }),
+  'polls.vote.cast.v3': () =>
+    createEvent(eventContracts.get('polls.vote.cast.v3')!, {
+      source: '/contract-test',
+      data: {
+        pollId: 'contract-poll',
+        voteId: crypto.randomUUID(),
+        optionIds: [],
+        rating: 9,
+        text: null,
+        segment: null,
+        receiptHash: 'h',
+        castAt: now(),
+      },
+    }),
+  'polls.vote.retracted.v1': () =>
+    createEvent(eventContracts.get('polls.vote.retracted.v1')!, {
+      source: '/contract-test',
+      data: {
+        pollId: 'contract-poll',
+        voteId: crypto.randomUUID(),
+        optionIds: [],
+        rating: null,
+        text: 'Great talk',
+        segment: 'embed',
+        castAt: now(),
+        approved: true,
+        retractedAt: now(),
+      },
+    }),
+  'polls.answer.moderated.v1': () =>
+    createEvent(eventContracts.get('polls.answer.moderated.v1')!, {
+      source: '/contract-test',
+      data: {
+        pollId: 'contract-poll',
+        voteId: 'v1',
+        decision: 'approved',
+        text: 'Great talk',
+        moderatedAt: now(),
+      },
+    }),
+  'analytics.results.updated.v1': () =>
+    createEvent(eventContracts.get('analytics.results.updated.v1')!, {
+      source: '/contract-test',
+      data: {
+        pollId: 'contract-poll',
+        sequence: 1,
+        status: 'open',
+        visibility: 'live',
+        public: true,
+        results: { pollId: 'contract-poll', totalVotes: 0 },
+      },
+    }),
   'identity.user.registered.v1': () =>
     createEvent(eventContracts.get('identity.user.registered.v1')!, {
       source: '/contract-test',

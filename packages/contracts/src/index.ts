@@ -1,11 +1,23 @@
+export { ResultsUpdatedV1 } from './analytics-events.ts';
 export { type CloudEvent, CloudEventEnvelope, defineEvent, type EventContract } from './envelope.ts';
 export { MemberChangedV1, Role, UserRegisteredV1, WorkspaceCreatedV1 } from './identity-events.ts';
 export {
+  AnswerModeratedV1,
+  Ballot,
   PollClaimedV1,
+  PollClosedV1,
   PollCreatedV1,
+  PollCreatedV2,
+  PollOpenedV1,
+  PollSettings,
   PollStatus,
   PollType,
+  PollUpdatedV1,
+  ResultsVisibility,
   VoteCastV1,
   VoteCastV2,
+  VoteCastV3,
+  VoteRetractedV1,
+  VoterPolicy,
 } from './polls-events.ts';
 export { eventContracts } from './registry.ts';

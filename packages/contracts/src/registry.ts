@@ -1,6 +1,19 @@
+import { ResultsUpdatedV1 } from './analytics-events.ts';
 import type { EventContract } from './envelope.ts';
 import { MemberChangedV1, UserRegisteredV1, WorkspaceCreatedV1 } from './identity-events.ts';
-import { PollClaimedV1, PollCreatedV1, VoteCastV1, VoteCastV2 } from './polls-events.ts';
+import {
+  AnswerModeratedV1,
+  PollClaimedV1,
+  PollClosedV1,
+  PollCreatedV1,
+  PollCreatedV2,
+  PollOpenedV1,
+  PollUpdatedV1,
+  VoteCastV1,
+  VoteCastV2,
+  VoteCastV3,
+  VoteRetractedV1,
+} from './polls-events.ts';
 
 /** Every event type Canvass publishes, by CloudEvents `type`. */
 export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
@@ -9,6 +22,14 @@ export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
     PollClaimedV1,
     VoteCastV1,
     VoteCastV2,
+    PollCreatedV2,
+    PollUpdatedV1,
+    PollOpenedV1,
+    PollClosedV1,
+    VoteCastV3,
+    VoteRetractedV1,
+    AnswerModeratedV1,
+    ResultsUpdatedV1,
     UserRegisteredV1,
     WorkspaceCreatedV1,
     MemberChangedV1,
