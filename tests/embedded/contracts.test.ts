@@ -57,7 +57,7 @@ const examples: Record<string, () => CloudEvent> = {
         settings: {
           voters: 'access_code',
           allowVoteChange: true,
-          resultsVisibility: 'after_vote',
+          resultsVisibility: 'live',
           minSelections: 1,
           maxSelections: 2,
           scaleMin: 1,
@@ -179,7 +179,11 @@ test('every registered contract has an example that matches it', () => {
 test('every event the producers wrote matches its contract', async () => {
   const poll = (
     await api('POST', '/api/v1/polls', {
-      body: { question: 'Q?', options: [{ label: 'A' }, { label: 'B' }] },
+      body: {
+        question: 'Q?',
+        options: [{ label: 'A' }, { label: 'B' }],
+        settings: { allowVoteChange: true },
+      },
     })
   ).body;
   for (const [i, segment] of [undefined, 'embed'].entries()) {
@@ -188,6 +192,33 @@ test('every event the producers wrote matches its contract', async () => {
       headers: { 'voter-token': `contract-voter-${i}` },
     });
   }
+  const manage = { 'manage-token': poll.manageToken };
+  // A change (retraction + cast), an edit, an open-text answer and its moderation, a close.
+  await api('POST', `/api/v1/polls/${poll.id}/votes`, {
+    body: { optionIds: [poll.options[1].id] },
+    headers: { 'voter-token': 'contract-voter-0' },
+  });
+  assert.equal(
+    (await api('PATCH', `/api/v1/polls/${poll.id}`, { body: { question: 'Q2?' }, headers: manage })).status,
+    200,
+  );
+  assert.equal((await api('POST', `/api/v1/polls/${poll.id}/close`, { headers: manage })).status, 200);
+  const draft = (
+    await api('POST', '/api/v1/polls', { body: { question: 'Say?', type: 'open_text', status: 'draft' } })
+  ).body;
+  const manageDraft = { 'manage-token': draft.manageToken };
+  assert.equal((await api('POST', `/api/v1/polls/${draft.id}/open`, { headers: manageDraft })).status, 200);
+  const answer = await api('POST', `/api/v1/polls/${draft.id}/votes`, {
+    body: { text: 'Contracts matter' },
+    headers: { 'voter-token': 'contract-voter-9' },
+  });
+  assert.equal(answer.status, 201);
+  const pending = await api('GET', `/api/v1/polls/${draft.id}/answers`, { headers: manageDraft });
+  const moderated = await api('POST', `/api/v1/polls/${draft.id}/answers/${pending.body.answers[0].voteId}`, {
+    body: { decision: 'approved' },
+    headers: manageDraft,
+  });
+  assert.equal(moderated.status, 200);
   const signUp = await api('POST', '/api/v1/accounts', {
     body: { email: 'contracts@example.test', password: 'a long enough password', name: 'Contract Tester' },
   });
@@ -202,7 +233,15 @@ test('every event the producers wrote matches its contract', async () => {
   }
   const polls = embedded.platform().host.database('polls');
   const produced = await sql<{ type: string }>`select distinct type from poll_events`.execute(polls.kysely);
-  assert.deepEqual(produced.rows.map((r) => r.type).sort(), ['polls.poll.created.v1', 'polls.vote.cast.v2']);
+  assert.deepEqual(produced.rows.map((r) => r.type).sort(), [
+    'polls.answer.moderated.v1',
+    'polls.poll.closed.v1',
+    'polls.poll.created.v2',
+    'polls.poll.opened.v1',
+    'polls.poll.updated.v1',
+    'polls.vote.cast.v3',
+    'polls.vote.retracted.v1',
+  ]);
   for (const type of [
     'identity.user.registered.v1',
     'identity.workspace.created.v1',

@@ -25,7 +25,7 @@ export function sliceTests(api: () => Api): void {
     const poll = await createPoll(api());
     assert.equal(poll.status, 'open');
     assert.equal(poll.options.length, 2);
-    assert.match(poll.manageToken, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(poll.manageToken, /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/);
 
     const read = await api()('GET', `/api/v1/polls/${poll.id}`);
     assert.equal(read.status, 200);

@@ -1,4 +1,4 @@
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import { defineEvent } from './envelope.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -87,6 +87,8 @@ export const PollSettings = Type.Object({
   moderation: Type.Boolean(),
 });
 
+export type PollSettings = Static<typeof PollSettings>;
+
 const Timestamp = Type.String({ format: 'date-time' });
 const OptionalTimestamp = Type.Union([Timestamp, Type.Null()]);
 
@@ -145,6 +147,8 @@ export const PollClosedV1 = defineEvent(
     }),
   }),
 );
+
+export type Ballot = Static<typeof Ballot>;
 
 const Segment = Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]);
 

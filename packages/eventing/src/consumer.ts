@@ -24,6 +24,8 @@ export interface ConsumerSpec {
   upcast?: Readonly<Record<string, (event: CloudEvent) => CloudEvent>>;
   /** Applies new (never seen) events inside the inbox transaction. */
   handle(trx: Kysely<AnyTables>, events: readonly CloudEvent[]): Promise<void>;
+  /** Runs after a transaction that applied these events committed (notify others; must not throw). */
+  committed?(events: readonly CloudEvent[]): void;
   maxBatch?: number;
   startAt?: 'oldest' | 'now';
   /** Attempts before an event is dead-lettered (default 5), and the first backoff delay. */
@@ -162,6 +164,7 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
           throw error;
         }
       });
+      spec.committed?.(events);
       return undefined;
     } catch (error) {
       return {

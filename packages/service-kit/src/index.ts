@@ -13,7 +13,7 @@ export {
   roleScopes,
   signIdentity,
 } from './identity.ts';
-export { newId, newSecret, sha256 } from './ids.ts';
+export { newId, newSecret, newSignedToken, sha256, verifySignedToken } from './ids.ts';
 export { createLogger, type Logger } from './logger.ts';
 export {
   conflict,

@@ -24,6 +24,8 @@ import type { Logger } from './logger.ts';
 export interface ServiceContext {
   db: Database;
   outbox: Outbox;
+  /** For what must not wait for a transaction: superseding notifications (results snapshots). */
+  bus: EventBus;
   logger: Logger;
   /** Verifies the identity the gateway forwards (see identity.ts); undefined: nobody is signed in. */
   internalSecret?: string | undefined;
@@ -38,6 +40,8 @@ export interface ServiceModule {
   /** Service-specific operator routes under /admin/v1, behind the operator token. */
   adminRoutes?(app: FastifyInstance, consumers: ReadonlyMap<string, Consumer>): void | Promise<void>;
   consumers?: readonly ConsumerSpec[];
+  /** Background work (schedulers, batchers): started with the relay, stopped before HTTP closes. */
+  background?: { start(): void; stop(): Promise<void> };
 }
 
 export interface RuntimeOptions {
@@ -82,7 +86,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
       ? { afterPublish: () => process.kill(process.pid, 'SIGKILL') }
       : {}),
   });
-  const module = options.create({ db, outbox, logger, internalSecret: options.internalSecret });
+  const module = options.create({ db, outbox, bus, logger, internalSecret: options.internalSecret });
   const consumers = new Map<string, Consumer>();
   const afterCommit = chaos.has('consumer-crash-after-commit')
     ? () => process.kill(process.pid, 'SIGKILL')
@@ -157,6 +161,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
     },
     startRelay() {
       outbox.start();
+      module.background?.start();
       // Inbox rows only guard against redeliveries, which cannot come once JetStream has dropped
       // the event (7 days): prune them a day after that.
       pruneTimer ??= setInterval(() => {
@@ -166,9 +171,10 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
       }, 3_600_000);
       pruneTimer.unref();
     },
-    stopHttp() {
+    async stopHttp() {
       clearInterval(pruneTimer);
-      return app.close();
+      await app.close();
+      await module.background?.stop();
     },
     flushOutbox: () => outbox.stop(),
     async stopConsumers() {

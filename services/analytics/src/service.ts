@@ -1,19 +1,57 @@
-// The analytics service: read models projected from polls events (live tallies for now).
-import { type CloudEvent, PollCreatedV1, VoteCastV1, VoteCastV2 } from '@canvass/contracts';
+// The analytics service: read models projected from polls events (results of every poll type,
+// series, breakdowns) and the live results updates the realtime service fans out.
+import {
+  AnswerModeratedV1,
+  type CloudEvent,
+  PollClaimedV1,
+  PollClosedV1,
+  PollCreatedV1,
+  PollCreatedV2,
+  PollOpenedV1,
+  PollUpdatedV1,
+  VoteCastV1,
+  VoteCastV2,
+  VoteCastV3,
+  VoteRetractedV1,
+} from '@canvass/contracts';
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import { TALLIES_CONSUMER } from './consumer-names.ts';
 import { projectionAdminRoutes } from './projections/admin-routes.ts';
+import { createResultsPublisher } from './results/publisher.ts';
 import { resultsRoutes } from './results/routes.ts';
 import { applyPollsEvents } from './results/tally.ts';
 import type { AnalyticsTables } from './tables.ts';
 
-/** v1 votes had no segment; they count as cast without one. */
-function upcastVoteV1(event: CloudEvent): CloudEvent {
-  return { ...event, type: VoteCastV2.type, data: { ...(event.data as object), segment: null } };
+/** v1 polls were single choice, open to anyone, results live. */
+function upcastPollV1(event: CloudEvent): CloudEvent {
+  const data = event.data as { options: unknown[] };
+  const settings = {
+    voters: 'anonymous',
+    allowVoteChange: false,
+    resultsVisibility: 'live',
+    minSelections: 1,
+    maxSelections: 1,
+    scaleMin: 1,
+    scaleMax: 5,
+    moderation: false,
+  };
+  return { ...event, type: PollCreatedV2.type, data: { ...data, settings, opensAt: null, closesAt: null } };
+}
+
+/** v1 votes had no segment; v1 and v2 were choices only, with no receipt. */
+function upcastVote(event: CloudEvent): CloudEvent {
+  const data = event.data as Record<string, unknown>;
+  return {
+    ...event,
+    type: VoteCastV3.type,
+    data: { segment: null, ...data, rating: null, text: null, receiptHash: null },
+  };
 }
 
 export function createAnalyticsService(context: ServiceContext): ServiceModule {
+  const kysely = context.db.kysely as Kysely<AnalyticsTables>;
+  const publisher = createResultsPublisher({ db: kysely, bus: context.bus, logger: context.logger });
   return {
     name: 'analytics',
     migrationsDir: new URL('../migrations/', import.meta.url),
@@ -22,10 +60,31 @@ export function createAnalyticsService(context: ServiceContext): ServiceModule {
     consumers: [
       {
         name: TALLIES_CONSUMER,
-        types: [PollCreatedV1.type, VoteCastV1.type, VoteCastV2.type],
-        upcast: { [VoteCastV1.type]: upcastVoteV1 },
-        handle: (trx, events) => applyPollsEvents(trx as Kysely<AnalyticsTables>, events),
+        types: [
+          PollCreatedV1.type,
+          PollCreatedV2.type,
+          PollClaimedV1.type,
+          PollUpdatedV1.type,
+          PollOpenedV1.type,
+          PollClosedV1.type,
+          VoteCastV1.type,
+          VoteCastV2.type,
+          VoteCastV3.type,
+          VoteRetractedV1.type,
+          AnswerModeratedV1.type,
+        ],
+        upcast: {
+          [PollCreatedV1.type]: upcastPollV1,
+          [VoteCastV1.type]: upcastVote,
+          [VoteCastV2.type]: upcastVote,
+        },
+        handle: async (trx, events) => {
+          await applyPollsEvents(trx as Kysely<AnalyticsTables>, events);
+        },
+        committed: (events) =>
+          publisher.touched(events.map((event) => (event.data as { pollId: string }).pollId)),
       },
     ],
+    background: { start() {}, stop: () => publisher.stop() },
   };
 }

@@ -1,19 +1,64 @@
-// The polls service: polls, their options and votes, one vote per voter. Every change is an event
-// in the poll's hash-chained stream and in the outbox (polls.poll.created.v1, polls.vote.cast.v2).
+// The polls service: polls of every type, their lifecycle and schedule, and votes (one per voter,
+// changeable where the poll allows). Every change is an event in the poll's hash-chained stream
+// and in the outbox, in the transaction that makes it.
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
+import type { Kysely } from 'kysely';
+import { answerRoutes } from './answers/routes.ts';
+import { exportRoutes } from './export/routes.ts';
+import { createLifecycle } from './polls/lifecycle.ts';
+import { PollCache } from './polls/poll-cache.ts';
 import { claimRoute, pollRoutes } from './polls/routes.ts';
+import { receiptRoutes } from './receipts/routes.ts';
 import { streamAdminRoutes } from './streams/admin-routes.ts';
+import type { PollsTables } from './tables.ts';
 import { voteRoutes } from './votes/routes.ts';
+import { VoteWriter } from './votes/vote-writer.ts';
+
+/** How often scheduled polls are checked; a poll opens or closes at most this late. */
+const SCHEDULE_TICK_MS = 1_000;
 
 export function createPollsService(context: ServiceContext): ServiceModule {
+  const kysely = context.db.kysely as Kysely<PollsTables>;
+  const cache = new PollCache(kysely);
+  const lifecycle = createLifecycle({ kysely, outbox: context.outbox, cache, logger: context.logger });
+  const writer = new VoteWriter({
+    kysely,
+    outbox: context.outbox,
+    logger: context.logger,
+    secret: context.internalSecret ?? '',
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
   return {
     name: 'polls',
     migrationsDir: new URL('../migrations/', import.meta.url),
     routes(app) {
-      pollRoutes(app, context);
-      claimRoute(app, context);
-      voteRoutes(app, context);
+      pollRoutes(app, context, { cache, lifecycle });
+      claimRoute(app, context, cache);
+      voteRoutes(app, context, { cache, writer });
+      answerRoutes(app, context, cache);
+      exportRoutes(app, context, cache);
+      receiptRoutes(app, context);
     },
     adminRoutes: (app) => streamAdminRoutes(app, context),
+    background: {
+      // Scheduling lives in the database (opens_at, closes_at), so it survives restarts.
+      start() {
+        timer ??= setInterval(() => {
+          running = running.then(() =>
+            lifecycle
+              .runSchedule()
+              .catch((error: unknown) => context.logger.warn({ err: error }, 'schedule tick failed')),
+          );
+        }, SCHEDULE_TICK_MS);
+        timer.unref();
+      },
+      async stop() {
+        clearInterval(timer);
+        timer = undefined;
+        await running;
+        await writer.drain();
+      },
+    },
   };
 }

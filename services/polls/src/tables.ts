@@ -1,4 +1,5 @@
 // The polls service's own tables, as Kysely sees them.
+import type { PollSettings } from '@canvass/contracts';
 import type { Generated } from 'kysely';
 
 export interface PollsTables {
@@ -9,6 +10,11 @@ export interface PollsTables {
     type: string;
     status: string;
     manage_token_hash: string | null;
+    settings: PollSettings;
+    access_code: string | null;
+    opens_at: Date | null;
+    closes_at: Date | null;
+    config_version: Generated<number>;
     created_at: Generated<Date>;
     updated_at: Generated<Date>;
   };
@@ -18,7 +24,14 @@ export interface PollsTables {
     poll_id: string;
     voter_hash: string;
     option_ids: string[];
+    rating: number | null;
+    text: string | null;
     segment: string | null;
+    receipt_hash: string | null;
+    event_id: string | null;
+    retracted_at: Date | null;
+    replaced_by: string | null;
+    moderation: 'pending' | 'approved' | 'rejected' | null;
     cast_at: Generated<Date>;
   };
   poll_streams: { poll_id: string; version: number; head_hash: string };

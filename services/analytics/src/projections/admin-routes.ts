@@ -21,10 +21,17 @@ interface Projection {
 export const projections: readonly Projection[] = [
   {
     name: 'tallies',
-    description: 'Live results: votes per option and per poll',
+    description: 'Results: tallies, series, breakdowns and open-text answers per poll',
     source: 'polls',
     consumer: TALLIES_CONSUMER,
-    tables: ['poll_results', 'option_tallies'],
+    tables: [
+      'poll_results',
+      'option_tallies',
+      'vote_minutes',
+      'segment_tallies',
+      'text_answers',
+      'term_counts',
+    ],
   },
 ];
 

@@ -1,37 +1,261 @@
-// Applies a batch of polls events to the tallies: one upsert per poll and per option touched,
-// however many votes the batch holds.
-import { type CloudEvent, PollCreatedV1, VoteCastV2 } from '@canvass/contracts';
+// Applies a batch of polls events to the results read model. Votes become deltas in memory first,
+// so a batch costs one upsert per poll, per option, per minute and per segment it touched, however
+// many votes it holds; retractions subtract exactly what the retracted ballot added. Lifecycle
+// events (created, edited, opened, closed) and open-text answers are applied one by one, in order.
+import type { CloudEvent, PollSettings } from '@canvass/contracts';
 import { type Kysely, sql } from 'kysely';
-import type { Static } from 'typebox';
 import type { AnalyticsTables } from '../tables.ts';
+import { termsOf } from './terms.ts';
 
-type PollCreated = Static<typeof PollCreatedV1.data>;
-type VoteCast = Static<typeof VoteCastV2.data>;
+type Data = Record<string, unknown>;
 
-/** Votes per option and ballots per poll in a batch of events. */
-export function tallyByOption(votes: readonly VoteCast[]) {
-  const ballots = new Map<string, number>();
-  const options = new Map<string, Map<string, number>>();
-  for (const vote of votes) {
-    ballots.set(vote.pollId, (ballots.get(vote.pollId) ?? 0) + 1);
-    const perOption = options.get(vote.pollId) ?? new Map<string, number>();
-    for (const optionId of vote.optionIds) perOption.set(optionId, (perOption.get(optionId) ?? 0) + 1);
-    options.set(vote.pollId, perOption);
-  }
-  return { ballots, options };
+interface BallotData {
+  pollId: string;
+  voteId: string;
+  optionIds: string[];
+  rating: number | null;
+  text: string | null;
+  segment: string | null;
+  castAt: string;
 }
 
+interface PollFacts {
+  type: string | null;
+  settings: PollSettings | null;
+}
+
+const add = <K>(map: Map<K, number>, key: K, by: number) => map.set(key, (map.get(key) ?? 0) + by);
+const inner = <K, V>(map: Map<string, Map<K, V>>, key: string) => {
+  const found = map.get(key) ?? new Map<K, V>();
+  map.set(key, found);
+  return found;
+};
+const minuteOf = (iso: string) => {
+  const at = new Date(iso);
+  at.setUTCSeconds(0, 0);
+  return at.toISOString();
+};
+
+/** What each ballot adds to (sign 1) or takes from (sign -1) the tallies, per poll. */
+export class TallyDeltas {
+  readonly ballots = new Map<string, number>();
+  /** poll → option id (or rating value) → votes and points. */
+  readonly options = new Map<string, Map<string, { votes: number; points: number }>>();
+  readonly minutes = new Map<string, Map<string, number>>();
+  /** poll → `segment\u0000optionId` (optionId '' counts ballots) → votes. */
+  readonly segments = new Map<string, Map<string, number>>();
+  readonly terms = new Map<string, Map<string, number>>();
+
+  count(ballot: BallotData, type: string | null, sign: 1 | -1): void {
+    const { pollId } = ballot;
+    add(this.ballots, pollId, sign);
+    add(inner(this.minutes, pollId), minuteOf(ballot.castAt), sign);
+    const segments = inner(this.segments, pollId);
+    const segment = ballot.segment ?? '';
+    add(segments, `${segment}\u0000`, sign);
+    const options = inner(this.options, pollId);
+    const bump = (key: string, votes: number, points: number) => {
+      const current = options.get(key) ?? { votes: 0, points: 0 };
+      options.set(key, { votes: current.votes + votes * sign, points: current.points + points * sign });
+      if (votes !== 0) add(segments, `${segment}\u0000${key}`, votes * sign);
+    };
+    if (ballot.rating !== null) bump(String(ballot.rating), 1, 0);
+    else if (type === 'ranking') {
+      const last = ballot.optionIds.length - 1;
+      for (const [place, id] of ballot.optionIds.entries()) bump(id, place === 0 ? 1 : 0, last - place);
+    } else for (const id of ballot.optionIds) bump(id, 1, 0);
+  }
+
+  countTerms(pollId: string, text: string, sign: 1 | -1): void {
+    const terms = inner(this.terms, pollId);
+    for (const term of termsOf(text)) add(terms, term, sign);
+  }
+}
+
+/** Applies the events; returns the ids of the polls whose results changed. */
 export async function applyPollsEvents(
   trx: Kysely<AnalyticsTables>,
   events: readonly CloudEvent[],
-): Promise<void> {
-  const votes: VoteCast[] = [];
+): Promise<Set<string>> {
+  const touched = new Set<string>();
+  const facts = await loadFacts(trx, events);
+  const deltas = new TallyDeltas();
   for (const event of events) {
-    if (event.type === PollCreatedV1.type) await projectPollCreated(trx, event.data as PollCreated);
-    else if (event.type === VoteCastV2.type) votes.push(event.data as VoteCast);
+    const data = event.data as Data;
+    const pollId = data.pollId as string;
+    touched.add(pollId);
+    switch (event.type) {
+      case 'polls.poll.created.v2':
+        facts.set(pollId, { type: data.type as string, settings: data.settings as PollSettings });
+        await projectCreated(trx, data);
+        break;
+      case 'polls.poll.claimed.v1':
+        await updatePoll(trx, pollId, { workspace_id: data.workspaceId as string });
+        break;
+      case 'polls.poll.updated.v1':
+        await projectUpdated(trx, data, facts);
+        break;
+      case 'polls.poll.opened.v1':
+        await updatePoll(trx, pollId, { status: 'open' });
+        break;
+      case 'polls.poll.closed.v1':
+        await updatePoll(trx, pollId, {
+          status: 'closed',
+          final: JSON.stringify({ closedAt: data.closedAt, finalHead: data.finalHead, totals: data.totals }),
+        });
+        break;
+      case 'polls.vote.cast.v3': {
+        const ballot = data as unknown as BallotData;
+        const poll = facts.get(pollId);
+        deltas.count(ballot, poll?.type ?? null, 1);
+        // Without moderation an answer shows at once; with it (or unknown settings), once approved.
+        if (ballot.text !== null && poll?.settings?.moderation === false)
+          await showAnswer(trx, deltas, pollId, ballot.voteId, ballot.text);
+        break;
+      }
+      case 'polls.vote.retracted.v1': {
+        const ballot = data as unknown as BallotData;
+        deltas.count(ballot, facts.get(pollId)?.type ?? null, -1);
+        if (ballot.text !== null) await hideAnswer(trx, deltas, pollId, ballot.voteId, ballot.text);
+        break;
+      }
+      case 'polls.answer.moderated.v1':
+        if (data.decision === 'approved')
+          await showAnswer(trx, deltas, pollId, data.voteId as string, data.text as string);
+        else await hideAnswer(trx, deltas, pollId, data.voteId as string, data.text as string);
+        break;
+      default:
+        throw new Error(`analytics cannot apply ${event.type}`);
+    }
   }
-  const { ballots, options } = tallyByOption(votes);
-  for (const [pollId, count] of ballots) {
+  await writeDeltas(trx, deltas);
+  if (touched.size > 0) {
+    const values = sql.join([...touched].map((pollId) => sql`(${pollId}, 1)`));
+    await sql`insert into result_sequences (poll_id, sequence) values ${values}
+      on conflict (poll_id) do update set sequence = result_sequences.sequence + 1`.execute(trx);
+  }
+  return touched;
+}
+
+async function loadFacts(trx: Kysely<AnalyticsTables>, events: readonly CloudEvent[]) {
+  const pollIds = [...new Set(events.map((event) => (event.data as Data).pollId as string))];
+  const rows = pollIds.length
+    ? await trx
+        .selectFrom('poll_results')
+        .select(['poll_id', 'type', 'settings'])
+        .where('poll_id', 'in', pollIds)
+        .execute()
+    : [];
+  return new Map<string, PollFacts>(
+    rows.map((row) => [row.poll_id, { type: row.type, settings: row.settings }]),
+  );
+}
+
+async function updatePoll(trx: Kysely<AnalyticsTables>, pollId: string, set: Record<string, unknown>) {
+  await trx
+    .insertInto('poll_results')
+    .values({ poll_id: pollId, ...set } as never)
+    .onConflict((oc) => oc.column('poll_id').doUpdateSet(set as never))
+    .execute();
+}
+
+/** The rows a poll's options (or rating scale) show in, with zero votes until votes come. */
+function optionRows(data: Data): { id: string; label: string }[] {
+  const settings = data.settings as PollSettings;
+  if (data.type === 'rating' || data.type === 'nps') {
+    const rows = [];
+    for (let value = settings.scaleMin; value <= settings.scaleMax; value++)
+      rows.push({ id: String(value), label: String(value) });
+    return rows;
+  }
+  return data.options as { id: string; label: string }[];
+}
+
+async function projectOptions(
+  trx: Kysely<AnalyticsTables>,
+  pollId: string,
+  options: { id: string; label: string }[],
+) {
+  for (const [position, option] of options.entries()) {
+    await trx
+      .insertInto('option_tallies')
+      .values({ poll_id: pollId, option_id: option.id, position, label: option.label })
+      .onConflict((oc) => oc.columns(['poll_id', 'option_id']).doUpdateSet({ position, label: option.label }))
+      .execute();
+  }
+}
+
+async function projectCreated(trx: Kysely<AnalyticsTables>, data: Data) {
+  const pollId = data.pollId as string;
+  await updatePoll(trx, pollId, {
+    question: data.question as string,
+    type: data.type as string,
+    status: data.status as string,
+    workspace_id: data.workspaceId as string | null,
+    settings: JSON.stringify(data.settings),
+  });
+  await projectOptions(trx, pollId, optionRows(data));
+}
+
+async function projectUpdated(trx: Kysely<AnalyticsTables>, data: Data, facts: Map<string, PollFacts>) {
+  const pollId = data.pollId as string;
+  const changes = data.changes as Data;
+  const set: Record<string, unknown> = { status: data.status };
+  if ('question' in changes) set.question = changes.question;
+  if ('settings' in changes) {
+    set.settings = JSON.stringify(changes.settings);
+    const known = facts.get(pollId);
+    facts.set(pollId, { type: known?.type ?? null, settings: changes.settings as PollSettings });
+  }
+  await updatePoll(trx, pollId, set);
+  const type = facts.get(pollId)?.type;
+  if ('options' in changes || ('settings' in changes && (type === 'rating' || type === 'nps'))) {
+    // Options change only while a poll has no votes, so their rows can simply be replaced.
+    const options = optionRows({
+      ...changes,
+      type,
+      settings: facts.get(pollId)?.settings,
+      options: changes.options,
+    });
+    await trx.deleteFrom('option_tallies').where('poll_id', '=', pollId).execute();
+    await projectOptions(trx, pollId, options);
+  }
+}
+
+async function showAnswer(
+  trx: Kysely<AnalyticsTables>,
+  deltas: TallyDeltas,
+  pollId: string,
+  voteId: string,
+  text: string,
+) {
+  const shown = await trx
+    .insertInto('text_answers')
+    .values({ poll_id: pollId, vote_id: voteId, text, approved_at: new Date() })
+    .onConflict((oc) => oc.columns(['poll_id', 'vote_id']).doNothing())
+    .returning('vote_id')
+    .executeTakeFirst();
+  if (shown) deltas.countTerms(pollId, text, 1);
+}
+
+async function hideAnswer(
+  trx: Kysely<AnalyticsTables>,
+  deltas: TallyDeltas,
+  pollId: string,
+  voteId: string,
+  text: string,
+) {
+  const hidden = await trx
+    .deleteFrom('text_answers')
+    .where('poll_id', '=', pollId)
+    .where('vote_id', '=', voteId)
+    .returning('vote_id')
+    .executeTakeFirst();
+  if (hidden) deltas.countTerms(pollId, text, -1);
+}
+
+async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
+  for (const [pollId, count] of deltas.ballots) {
     await trx
       .insertInto('poll_results')
       .values({ poll_id: pollId, total_votes: count })
@@ -41,31 +265,59 @@ export async function applyPollsEvents(
           .doUpdateSet({ total_votes: sql`poll_results.total_votes + ${count}`, updated_at: sql`now()` }),
       )
       .execute();
-    for (const [optionId, optionCount] of options.get(pollId) ?? []) {
+  }
+  for (const [pollId, options] of deltas.options) {
+    for (const [optionId, { votes, points }] of options) {
+      if (votes === 0 && points === 0) continue;
       await trx
         .insertInto('option_tallies')
-        .values({ poll_id: pollId, option_id: optionId, votes: optionCount })
+        .values({ poll_id: pollId, option_id: optionId, votes, points })
         .onConflict((oc) =>
-          oc
-            .columns(['poll_id', 'option_id'])
-            .doUpdateSet({ votes: sql`option_tallies.votes + ${optionCount}` }),
+          oc.columns(['poll_id', 'option_id']).doUpdateSet({
+            votes: sql`option_tallies.votes + ${votes}`,
+            points: sql`option_tallies.points + ${points}`,
+          }),
         )
         .execute();
     }
   }
-}
-
-async function projectPollCreated(trx: Kysely<AnalyticsTables>, poll: PollCreated): Promise<void> {
-  await trx
-    .insertInto('poll_results')
-    .values({ poll_id: poll.pollId, question: poll.question })
-    .onConflict((oc) => oc.column('poll_id').doUpdateSet({ question: poll.question }))
-    .execute();
-  for (const [position, option] of poll.options.entries()) {
-    await trx
-      .insertInto('option_tallies')
-      .values({ poll_id: poll.pollId, option_id: option.id, position, label: option.label })
-      .onConflict((oc) => oc.columns(['poll_id', 'option_id']).doUpdateSet({ position, label: option.label }))
-      .execute();
+  for (const [pollId, minutes] of deltas.minutes) {
+    for (const [minute, votes] of minutes) {
+      if (votes === 0) continue;
+      await trx
+        .insertInto('vote_minutes')
+        .values({ poll_id: pollId, minute: new Date(minute), votes })
+        .onConflict((oc) =>
+          oc.columns(['poll_id', 'minute']).doUpdateSet({ votes: sql`vote_minutes.votes + ${votes}` }),
+        )
+        .execute();
+    }
+  }
+  for (const [pollId, segments] of deltas.segments) {
+    for (const [key, votes] of segments) {
+      if (votes === 0) continue;
+      const [segment = '', optionId = ''] = key.split('\u0000');
+      await trx
+        .insertInto('segment_tallies')
+        .values({ poll_id: pollId, segment, option_id: optionId, votes })
+        .onConflict((oc) =>
+          oc
+            .columns(['poll_id', 'segment', 'option_id'])
+            .doUpdateSet({ votes: sql`segment_tallies.votes + ${votes}` }),
+        )
+        .execute();
+    }
+  }
+  for (const [pollId, terms] of deltas.terms) {
+    for (const [term, count] of terms) {
+      if (count === 0) continue;
+      await trx
+        .insertInto('term_counts')
+        .values({ poll_id: pollId, term, count })
+        .onConflict((oc) =>
+          oc.columns(['poll_id', 'term']).doUpdateSet({ count: sql`term_counts.count + ${count}` }),
+        )
+        .execute();
+    }
   }
 }

@@ -1,4 +1,5 @@
 // Reading and writing polls in the service's own schema.
+import type { PollSettings } from '@canvass/contracts';
 import type { Kysely } from 'kysely';
 import type { PollsTables } from '../tables.ts';
 import type { PollView } from './schemas.ts';
@@ -10,10 +11,17 @@ export interface StoredPoll {
   type: PollView['type'];
   status: PollView['status'];
   options: { id: string; label: string }[];
+  settings: PollSettings;
+  accessCode: string | null;
+  opensAt: Date | null;
+  closesAt: Date | null;
   createdAt: Date;
+  /** See migration 004: grows with every change a vote is checked against. */
+  configVersion: number;
+  manageTokenHash: string | null;
 }
 
-export async function insertPoll(trx: Kysely<PollsTables>, poll: StoredPoll, manageTokenHash: string | null) {
+export async function insertPoll(trx: Kysely<PollsTables>, poll: StoredPoll) {
   await trx
     .insertInto('polls')
     .values({
@@ -22,28 +30,43 @@ export async function insertPoll(trx: Kysely<PollsTables>, poll: StoredPoll, man
       question: poll.question,
       type: poll.type,
       status: poll.status,
-      manage_token_hash: manageTokenHash,
+      manage_token_hash: poll.manageTokenHash,
+      settings: JSON.stringify(poll.settings) as never,
+      access_code: poll.accessCode,
+      opens_at: poll.opensAt,
+      closes_at: poll.closesAt,
       created_at: poll.createdAt,
       updated_at: poll.createdAt,
     })
     .execute();
+  await replaceOptions(trx, poll.id, poll.options);
+}
+
+export async function replaceOptions(
+  trx: Kysely<PollsTables>,
+  pollId: string,
+  options: readonly { id: string; label: string }[],
+) {
+  await trx.deleteFrom('poll_options').where('poll_id', '=', pollId).execute();
+  if (options.length === 0) return;
   await trx
     .insertInto('poll_options')
     .values(
-      poll.options.map((option, position) => ({
-        poll_id: poll.id,
-        id: option.id,
-        position,
-        label: option.label,
-      })),
+      options.map((option, position) => ({ poll_id: pollId, id: option.id, position, label: option.label })),
     )
     .execute();
 }
 
-export async function findPoll(db: Kysely<PollsTables>, pollId: string): Promise<StoredPoll | undefined> {
-  const row = await db.selectFrom('polls').selectAll().where('id', '=', pollId).executeTakeFirst();
+export async function findPoll(
+  db: Kysely<PollsTables>,
+  pollId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<StoredPoll | undefined> {
+  let query = db.selectFrom('polls').selectAll().where('id', '=', pollId);
+  if (options.forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   if (!row) return undefined;
-  const options = await db
+  const pollOptions = await db
     .selectFrom('poll_options')
     .select(['id', 'label'])
     .where('poll_id', '=', pollId)
@@ -55,18 +78,33 @@ export async function findPoll(db: Kysely<PollsTables>, pollId: string): Promise
     question: row.question,
     type: row.type as StoredPoll['type'],
     status: row.status as StoredPoll['status'],
-    options,
+    options: pollOptions,
+    settings: row.settings,
+    accessCode: row.access_code,
+    opensAt: row.opens_at ? new Date(row.opens_at) : null,
+    closesAt: row.closes_at ? new Date(row.closes_at) : null,
     createdAt: new Date(row.created_at),
+    configVersion: row.config_version,
+    manageTokenHash: row.manage_token_hash,
   };
 }
 
-export function toPollView(poll: StoredPoll): PollView {
+export function toPollView(poll: StoredPoll, options: { organizer?: boolean } = {}): PollView {
   return {
     id: poll.id,
+    workspaceId: poll.workspaceId,
     question: poll.question,
     type: poll.type,
     status: poll.status,
     options: poll.options,
+    settings: poll.settings,
+    opensAt: poll.opensAt?.toISOString() ?? null,
+    closesAt: poll.closesAt?.toISOString() ?? null,
     createdAt: poll.createdAt.toISOString(),
+    ...(options.organizer && poll.accessCode ? { accessCode: poll.accessCode } : {}),
   };
 }
+
+/** The poll as voters may vote on it now: open, and not past its closing time. */
+export const takesVotes = (poll: StoredPoll, now = Date.now()) =>
+  poll.status === 'open' && (poll.closesAt === null || poll.closesAt.getTime() > now);

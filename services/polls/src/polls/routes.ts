@@ -1,9 +1,10 @@
-import { PollClaimedV1, PollCreatedV1 } from '@canvass/contracts';
+import { PollClaimedV1, PollCreatedV2 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
+  HttpProblem,
   identityOf,
   newId,
-  newSecret,
+  newSignedToken,
   notFound,
   requireScope,
   type ServiceContext,
@@ -14,10 +15,35 @@ import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
 import { recordNewPoll, recordPollEvents } from '../streams/record.ts';
 import type { PollsTables } from '../tables.ts';
-import { findPoll, insertPoll, type StoredPoll, toPollView } from './poll-store.ts';
-import { CreatePollBody, PollIdParams } from './schemas.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import { waitingStatus } from './lifecycle.ts';
+import { authorizeOrganizer, isOrganizer } from './organizer.ts';
+import type { PollCache } from './poll-cache.ts';
+import { insertPoll, type StoredPoll, toPollView } from './poll-store.ts';
+import { CreatePollBody, EditPollBody, PollIdParams } from './schemas.ts';
+import { checkPollShape, defaultSettings } from './settings.ts';
 
-export function pollRoutes(app: FastifyInstance, { db, outbox }: ServiceContext): void {
+export interface PollRouteDeps {
+  cache: PollCache;
+  lifecycle: Lifecycle;
+}
+
+async function organizedPoll(
+  request: Parameters<typeof authorizeOrganizer>[0] & { params: { pollId: string } },
+  cache: PollCache,
+  internalSecret: string | undefined,
+) {
+  const poll = await cache.get(request.params.pollId, { fresh: true });
+  if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);
+  return { poll, by: await authorizeOrganizer(request, poll, internalSecret) };
+}
+
+export function pollRoutes(
+  app: FastifyInstance,
+  context: ServiceContext,
+  { cache, lifecycle }: PollRouteDeps,
+): void {
+  const { db, outbox, internalSecret } = context;
   const kysely = db.kysely as Kysely<PollsTables>;
 
   app.post<{ Body: CreatePollBody }>(
@@ -25,38 +51,74 @@ export function pollRoutes(app: FastifyInstance, { db, outbox }: ServiceContext)
     { schema: { body: CreatePollBody } },
     async (request, reply) => {
       const body = request.body;
+      const identity = await identityOf(request, internalSecret);
+      // Signed in: the poll belongs to the caller's workspace. Otherwise a guest poll, managed
+      // with the token handed out once here.
+      const workspaceId = identity ? requireScope(identity, 'polls:write').workspace : null;
+      const type = body.type ?? 'single_choice';
+      const options = (body.options ?? []).map((option) => ({ id: newId(), label: option.label.trim() }));
+      const settings = { ...defaultSettings(type, options.length), ...body.settings };
+      const opensAt = body.opensAt ? new Date(body.opensAt) : null;
+      const closesAt = body.closesAt ? new Date(body.closesAt) : null;
+      const accessCode = body.accessCode ?? null;
+      checkPollShape({ type, options, settings, accessCode, opensAt, closesAt });
+      if (closesAt && closesAt.getTime() <= Date.now()) {
+        throw new HttpProblem(
+          422,
+          'invalid-poll',
+          'This poll cannot be set up that way',
+          'closesAt is in the past.',
+          {
+            errors: [{ in: 'body', field: '/closesAt', message: 'is in the past' }],
+          },
+        );
+      }
+      const id = newId();
+      const manageToken =
+        workspaceId === null ? newSignedToken(internalSecret ?? '', 'manage', id) : undefined;
+      const createdAt = new Date();
       const poll: StoredPoll = {
-        id: newId(),
-        workspaceId: null,
+        id,
+        workspaceId,
         question: body.question.trim(),
-        type: body.type,
-        status: body.status,
-        options: body.options.map((option) => ({ id: newId(), label: option.label.trim() })),
-        createdAt: new Date(),
+        type,
+        // A guest poll starts open unless it is a draft or opens later.
+        status: body.status === 'draft' || opensAt ? waitingStatus(opensAt) : 'open',
+        options,
+        settings,
+        accessCode,
+        opensAt,
+        closesAt,
+        createdAt,
+        configVersion: 1,
+        manageTokenHash: manageToken ? sha256(manageToken) : null,
       };
-      const manageToken = newSecret();
-      const event = createEvent(PollCreatedV1, {
+      const event = createEvent(PollCreatedV2, {
         source: '/polls',
-        subject: poll.id,
-        partitionkey: poll.id,
+        subject: id,
+        partitionkey: id,
+        ...(workspaceId ? { workspace: workspaceId } : {}),
         data: {
-          pollId: poll.id,
-          workspaceId: poll.workspaceId,
+          pollId: id,
+          workspaceId,
           question: poll.question,
-          type: poll.type,
+          type,
           status: poll.status,
-          options: poll.options,
-          createdAt: poll.createdAt.toISOString(),
+          options,
+          settings,
+          opensAt: opensAt?.toISOString() ?? null,
+          closesAt: closesAt?.toISOString() ?? null,
+          createdAt: createdAt.toISOString(),
         },
       });
       await kysely.transaction().execute(async (trx) => {
-        await insertPoll(trx, poll, sha256(manageToken));
-        await recordNewPoll(trx, outbox, poll.id, [event]);
+        await insertPoll(trx, poll);
+        await recordNewPoll(trx, outbox, id, [event]);
       });
       return reply
         .code(201)
-        .header('location', `/api/v1/polls/${poll.id}`)
-        .send({ ...toPollView(poll), manageToken });
+        .header('location', `/api/v1/polls/${id}`)
+        .send({ ...toPollView(poll, { organizer: true }), ...(manageToken ? { manageToken } : {}) });
     },
   );
 
@@ -64,9 +126,53 @@ export function pollRoutes(app: FastifyInstance, { db, outbox }: ServiceContext)
     '/api/v1/polls/:pollId',
     { schema: { params: PollIdParams } },
     async (request) => {
-      const poll = await findPoll(kysely, request.params.pollId);
+      const poll = await cache.get(request.params.pollId);
       if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);
-      return toPollView(poll);
+      const organizer = poll.accessCode !== null && (await isOrganizer(request, poll, internalSecret));
+      return toPollView(poll, { organizer });
+    },
+  );
+
+  app.patch<{ Params: { pollId: string }; Body: EditPollBody }>(
+    '/api/v1/polls/:pollId',
+    { schema: { params: PollIdParams, body: EditPollBody } },
+    async (request) => {
+      const { poll, by } = await organizedPoll(request, cache, internalSecret);
+      return toPollView(await lifecycle.edit(poll, request.body, by), { organizer: true });
+    },
+  );
+
+  for (const action of ['open', 'close'] as const) {
+    app.post<{ Params: { pollId: string } }>(
+      `/api/v1/polls/:pollId/${action}`,
+      { schema: { params: PollIdParams } },
+      async (request) => {
+        const { poll, by } = await organizedPoll(request, cache, internalSecret);
+        return toPollView(await lifecycle[action](poll.id, by), { organizer: true });
+      },
+    );
+  }
+
+  // The audit trail: every change to the poll itself (votes are left out), oldest first.
+  app.get<{ Params: { pollId: string } }>(
+    '/api/v1/polls/:pollId/history',
+    { schema: { params: PollIdParams } },
+    async (request) => {
+      const { poll } = await organizedPoll(request, cache, internalSecret);
+      const rows = await kysely
+        .selectFrom('poll_events')
+        .select(['version', 'type', 'event'])
+        .where('poll_id', '=', poll.id)
+        .where('type', 'not like', 'polls.vote.%')
+        .orderBy('version')
+        .execute();
+      return {
+        pollId: poll.id,
+        entries: rows.map((row) => {
+          const event = row.event as { time: string; data: Record<string, unknown> };
+          return { version: row.version, type: row.type, at: event.time, data: event.data };
+        }),
+      };
     },
   );
 }
@@ -77,7 +183,11 @@ const ClaimBody = Type.Object(
 );
 
 /** A guest who signs up later claims their poll into the workspace they are signed in to. */
-export function claimRoute(app: FastifyInstance, { db, outbox, internalSecret }: ServiceContext): void {
+export function claimRoute(
+  app: FastifyInstance,
+  { db, outbox, internalSecret }: ServiceContext,
+  cache: PollCache,
+): void {
   const kysely = db.kysely as Kysely<PollsTables>;
   app.post<{ Params: { pollId: string }; Body: Static<typeof ClaimBody> }>(
     '/api/v1/polls/:pollId/claim',
@@ -105,6 +215,7 @@ export function claimRoute(app: FastifyInstance, { db, outbox, internalSecret }:
         if (row) await recordPollEvents(trx, outbox, pollId, [event]);
         return row !== undefined;
       });
+      cache.invalidate(pollId);
       // One answer for a wrong token, an unknown poll and a poll claimed already: no probing.
       if (!claimed)
         throw notFound('poll', 'No guest poll with that id and manage token is waiting to be claimed.');

@@ -45,15 +45,22 @@ test("folding a poll's stream gives back the poll and every vote the tables hold
     type: 'single_choice',
     status: 'open',
     options: poll.options,
+    settings: poll.settings,
   });
   const stored = await kysely
     .selectFrom('votes')
-    .select(['id', 'option_ids', 'segment'])
+    .select(['id', 'option_ids', 'segment', 'rating', 'text', 'moderation'])
     .where('poll_id', '=', poll.id)
     .execute();
   assert.equal(folded.votes.size, stored.length);
   for (const vote of stored) {
-    assert.deepEqual(folded.votes.get(vote.id), { optionIds: vote.option_ids, segment: vote.segment });
+    assert.deepEqual(folded.votes.get(vote.id), {
+      optionIds: vote.option_ids,
+      rating: vote.rating,
+      text: vote.text,
+      segment: vote.segment,
+      moderation: vote.moderation,
+    });
   }
   await runtime.stopHttp();
   await host.close();

@@ -28,12 +28,13 @@ export class StreamConflict extends HttpProblem {
   }
 }
 
-async function insertLinks(
-  trx: Kysely<PollsTables>,
-  pollId: string,
-  from: { version: number; hash: string },
-  events: readonly CloudEvent[],
-) {
+export interface StreamHead {
+  version: number;
+  hash: string;
+}
+
+/** The stream rows for events appended after `from`, and the head they leave (no I/O). */
+export function chainEvents(pollId: string, from: StreamHead, events: readonly CloudEvent[]) {
   const rows = [];
   let { version, hash } = from;
   for (const event of events) {
@@ -50,8 +51,18 @@ async function insertLinks(
       hash,
     });
   }
-  await trx.insertInto('poll_events').values(rows).execute();
   return { rows, head: { version, hash } };
+}
+
+async function insertLinks(
+  trx: Kysely<PollsTables>,
+  pollId: string,
+  from: StreamHead,
+  events: readonly CloudEvent[],
+) {
+  const chained = chainEvents(pollId, from, events);
+  await trx.insertInto('poll_events').values(chained.rows).execute();
+  return chained;
 }
 
 /** Starts a poll's stream with its first events (the creation). */

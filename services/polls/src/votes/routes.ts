@@ -1,113 +1,111 @@
-import { VoteCastV2 } from '@canvass/contracts';
-import { createEvent } from '@canvass/eventing';
-import { conflict, HttpProblem, newId, notFound, type ServiceContext, sha256 } from '@canvass/service-kit';
-import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
+import { HttpProblem, identityOf, notFound, type ServiceContext, sha256 } from '@canvass/service-kit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { findPoll } from '../polls/poll-store.ts';
+import type { PollCache } from '../polls/poll-cache.ts';
+import { type StoredPoll, takesVotes } from '../polls/poll-store.ts';
 import { PollIdParams } from '../polls/schemas.ts';
-import { recordPollEvents } from '../streams/record.ts';
-import type { PollsTables } from '../tables.ts';
+import { CastVoteBody, parseBallot } from './ballot.ts';
+import { pollNotOpen, type VoteWriter } from './vote-writer.ts';
 
-const CastVoteBody = Type.Object(
-  {
-    optionIds: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
-      minItems: 1,
-      maxItems: 50,
-      uniqueItems: true,
-    }),
-    segment: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 64,
-        description: 'A label to break results down by, e.g. the embed source.',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
 const VoterHeaders = Type.Object({
-  'voter-token': Type.String({
-    minLength: 8,
-    maxLength: 200,
-    description: 'A random token the client keeps; one vote per token per poll.',
-  }),
+  'voter-token': Type.Optional(
+    Type.String({
+      minLength: 8,
+      maxLength: 200,
+      description:
+        'A random token the client keeps; one vote per token per poll (not needed for signed_in polls).',
+    }),
+  ),
 });
+type VoterHeaders = Static<typeof VoterHeaders>;
 
-export function voteRoutes(app: FastifyInstance, { db, outbox }: ServiceContext): void {
-  const kysely = db.kysely as Kysely<PollsTables>;
+/** The open poll a vote goes to: from the cache, re-read before saying no (it may have just opened). */
+async function openPoll(cache: PollCache, pollId: string): Promise<StoredPoll> {
+  let poll = await cache.get(pollId);
+  if (poll && !takesVotes(poll)) poll = await cache.get(pollId, { fresh: true });
+  if (!poll) throw notFound('poll', `There is no poll with id ${pollId}.`);
+  if (!takesVotes(poll)) throw pollNotOpen(poll.status === 'open' ? 'closed' : poll.status);
+  return poll;
+}
 
-  app.post<{
-    Params: { pollId: string };
-    Body: Static<typeof CastVoteBody>;
-    Headers: Static<typeof VoterHeaders>;
-  }>(
+/** One key per voter per poll, by the poll's voter policy; raw tokens and user ids are never stored. */
+async function voterHash(
+  request: FastifyRequest<{ Headers: VoterHeaders }>,
+  poll: StoredPoll,
+  internalSecret: string | undefined,
+  accessCode: string | undefined,
+): Promise<string> {
+  const policy = poll.settings.voters;
+  if (policy === 'signed_in') {
+    const identity = await identityOf(request, internalSecret);
+    if (identity?.kind !== 'user') {
+      throw new HttpProblem(
+        401,
+        'sign-in-required',
+        'Sign in to vote',
+        'Only signed-in users may vote in this poll.',
+      );
+    }
+    return sha256(`${poll.id}:user:${identity.subject}`);
+  }
+  if (policy === 'access_code' && accessCode !== poll.accessCode) {
+    throw new HttpProblem(
+      403,
+      'wrong-access-code',
+      accessCode === undefined ? 'Access code needed' : 'Wrong access code',
+      'This poll needs the access code its organizer shared; nothing was stored.',
+      { errors: [{ in: 'body', field: '/accessCode', message: 'does not match' }] },
+    );
+  }
+  const token = request.headers['voter-token'];
+  if (!token) {
+    throw new HttpProblem(
+      400,
+      'voter-token-required',
+      'Voter-Token header needed',
+      'Send a random token your client keeps in the Voter-Token header.',
+      {
+        errors: [{ in: 'headers', field: 'voter-token', message: 'is required' }],
+      },
+    );
+  }
+  return sha256(`${poll.id}:${token}`);
+}
+
+export function voteRoutes(
+  app: FastifyInstance,
+  { internalSecret }: ServiceContext,
+  { cache, writer }: { cache: PollCache; writer: VoteWriter },
+): void {
+  app.post<{ Params: { pollId: string }; Body: CastVoteBody; Headers: VoterHeaders }>(
     '/api/v1/polls/:pollId/votes',
-    {
-      schema: { params: PollIdParams, body: CastVoteBody, headers: VoterHeaders },
-    },
+    { schema: { params: PollIdParams, body: CastVoteBody, headers: VoterHeaders } },
     async (request, reply) => {
-      const { pollId } = request.params;
-      const poll = await findPoll(kysely, pollId);
-      if (!poll) throw notFound('poll', `There is no poll with id ${pollId}.`);
-      if (poll.status !== 'open') {
-        throw conflict('poll-not-open', 'This poll is not open for voting', `The poll is ${poll.status}.`);
-      }
-      const { optionIds } = request.body;
-      if (poll.type === 'single_choice' && optionIds.length !== 1) {
-        throw new HttpProblem(
-          422,
-          'wrong-number-of-options',
-          'Choose exactly one option',
-          'This poll takes one option.',
-        );
-      }
-      const known = new Set(poll.options.map((option) => option.id));
-      const unknown = optionIds.filter((id) => !known.has(id));
-      if (unknown.length > 0) {
-        throw new HttpProblem(
-          422,
-          'unknown-option',
-          'No such option',
-          `This poll has no option ${unknown.join(', ')}.`,
-          {
-            errors: unknown.map((id) => ({
-              in: 'body',
-              field: '/optionIds',
-              message: `unknown option id ${id}`,
-            })),
-          },
-        );
-      }
-      const voteId = newId();
-      const castAt = new Date();
-      const segment = request.body.segment ?? null;
-      const event = createEvent(VoteCastV2, {
-        source: '/polls',
-        subject: pollId,
-        partitionkey: pollId,
-        data: { pollId, voteId, optionIds, segment, castAt: castAt.toISOString() },
+      const poll = await openPoll(cache, request.params.pollId);
+      const ballot = parseBallot(poll, request.body);
+      const hash = await voterHash(request, poll, internalSecret, request.body.accessCode);
+      const outcome = await writer.submit({
+        kind: 'cast',
+        poll,
+        body: request.body,
+        ballot,
+        voterHash: hash,
       });
-      const inserted = await kysely.transaction().execute(async (trx) => {
-        const row = await trx
-          .insertInto('votes')
-          .values({
-            id: voteId,
-            poll_id: pollId,
-            voter_hash: sha256(`${pollId}:${request.headers['voter-token']}`),
-            option_ids: optionIds,
-            segment,
-            cast_at: castAt,
-          })
-          .onConflict((oc) => oc.columns(['poll_id', 'voter_hash']).doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (row) await recordPollEvents(trx, outbox, pollId, [event]);
-        return row !== undefined;
-      });
-      if (!inserted)
-        throw conflict('already-voted', 'You have already voted', 'This voter token has voted in this poll.');
-      return reply.code(201).send({ receiptId: voteId });
+      if (outcome.kind !== 'cast') throw new Error('a cast came back as something else');
+      return reply.code(201).send({ receiptId: outcome.receiptId, replaced: outcome.replaced });
+    },
+  );
+
+  // Withdraw: the access code (if the poll needs one) comes in the Access-Code header.
+  app.delete<{ Params: { pollId: string }; Headers: VoterHeaders }>(
+    '/api/v1/polls/:pollId/votes/mine',
+    { schema: { params: PollIdParams, headers: VoterHeaders } },
+    async (request, reply) => {
+      const poll = await openPoll(cache, request.params.pollId);
+      const accessCode = request.headers['access-code'] as string | undefined;
+      const hash = await voterHash(request, poll, internalSecret, accessCode);
+      await writer.submit({ kind: 'retract', poll, voterHash: hash });
+      return reply.code(204).send();
     },
   );
 }

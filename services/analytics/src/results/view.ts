@@ -1,0 +1,170 @@
+// A poll's results as clients see them (GET …/results, and every live update): tallies with
+// percentages, type-specific figures (rating average, NPS, ranking points, open-text answers and
+// terms), the per-minute series, the breakdown by segment, and the final chain head once closed.
+import type { PollSettings } from '@canvass/contracts';
+import type { Kysely } from 'kysely';
+import type { AnalyticsTables } from '../tables.ts';
+
+export const percent = (part: number, whole: number) =>
+  whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
+
+/** Minutes of the series a results body carries (a day); older minutes stay in the table. */
+const SERIES_MINUTES = 1440;
+const RECENT_ANSWERS = 50;
+const TOP_TERMS = 60;
+
+export interface PollAccessFacts {
+  pollId: string;
+  status: string;
+  workspaceId: string | null;
+  settings: PollSettings | null;
+}
+
+export interface ResultsSnapshot {
+  access: PollAccessFacts;
+  body: Record<string, unknown>;
+}
+
+function npsOf(distribution: Map<number, number>, total: number) {
+  let promoters = 0;
+  let detractors = 0;
+  for (const [value, votes] of distribution) {
+    if (value >= 9) promoters += votes;
+    else if (value <= 6) detractors += votes;
+  }
+  const passives = total - promoters - detractors;
+  return {
+    score: total === 0 ? 0 : Math.round(((promoters - detractors) / total) * 1000) / 10,
+    promoters,
+    passives,
+    detractors,
+  };
+}
+
+export async function readResults(
+  db: Kysely<AnalyticsTables>,
+  pollId: string,
+): Promise<ResultsSnapshot | undefined> {
+  const poll = await db
+    .selectFrom('poll_results')
+    .leftJoin('result_sequences', 'result_sequences.poll_id', 'poll_results.poll_id')
+    .selectAll('poll_results')
+    .select('result_sequences.sequence')
+    .where('poll_results.poll_id', '=', pollId)
+    .executeTakeFirst();
+  if (!poll || poll.question === null) return undefined;
+  const [options, minutes, segments] = await Promise.all([
+    db
+      .selectFrom('option_tallies')
+      .select(['option_id', 'label', 'votes', 'points'])
+      .where('poll_id', '=', pollId)
+      .where('label', 'is not', null)
+      .orderBy('position')
+      .execute(),
+    db
+      .selectFrom('vote_minutes')
+      .select(['minute', 'votes'])
+      .where('poll_id', '=', pollId)
+      .where('votes', '!=', 0)
+      .orderBy('minute', 'desc')
+      .limit(SERIES_MINUTES)
+      .execute(),
+    db
+      .selectFrom('segment_tallies')
+      .select(['segment', 'option_id', 'votes'])
+      .where('poll_id', '=', pollId)
+      .where('votes', '!=', 0)
+      .execute(),
+  ]);
+  const totalVotes = Number(poll.total_votes);
+  const type = poll.type ?? 'single_choice';
+  const body: Record<string, unknown> = {
+    pollId,
+    question: poll.question,
+    type,
+    status: poll.status ?? 'open',
+    totalVotes,
+    options: options.map((option) => ({
+      id: option.option_id,
+      label: option.label ?? '',
+      votes: Number(option.votes),
+      percent: percent(Number(option.votes), totalVotes),
+      ...(type === 'ranking' ? { points: Number(option.points) } : {}),
+    })),
+  };
+  if (type === 'rating' || type === 'nps') {
+    const distribution = new Map(options.map((option) => [Number(option.option_id), Number(option.votes)]));
+    let sum = 0;
+    for (const [value, votes] of distribution) sum += value * votes;
+    body.rating = {
+      average: totalVotes === 0 ? null : Math.round((sum / totalVotes) * 100) / 100,
+      scaleMin: poll.settings?.scaleMin ?? 0,
+      scaleMax: poll.settings?.scaleMax ?? 10,
+    };
+    if (type === 'nps') body.nps = npsOf(distribution, totalVotes);
+  }
+  if (type === 'open_text') {
+    const [answers, terms, shown] = await Promise.all([
+      db
+        .selectFrom('text_answers')
+        .select(['vote_id', 'text', 'approved_at'])
+        .where('poll_id', '=', pollId)
+        .orderBy('approved_at', 'desc')
+        .limit(RECENT_ANSWERS)
+        .execute(),
+      db
+        .selectFrom('term_counts')
+        .select(['term', 'count'])
+        .where('poll_id', '=', pollId)
+        .where('count', '>', 0)
+        .orderBy('count', 'desc')
+        .orderBy('term')
+        .limit(TOP_TERMS)
+        .execute(),
+      db
+        .selectFrom('text_answers')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('poll_id', '=', pollId)
+        .executeTakeFirstOrThrow(),
+    ]);
+    body.answers = {
+      shown: Number(shown.count),
+      awaitingModeration: poll.settings?.moderation ? Math.max(0, totalVotes - Number(shown.count)) : 0,
+      recent: answers.map((answer) => ({ id: answer.vote_id, text: answer.text })),
+      terms: terms.map((term) => ({ term: term.term, count: Number(term.count) })),
+    };
+  }
+  body.series = minutes
+    .reverse()
+    .map((row) => ({ minute: new Date(row.minute).toISOString(), votes: Number(row.votes) }));
+  const bySegment = new Map<string, { totalVotes: number; options: Map<string, number> }>();
+  for (const row of segments) {
+    const entry = bySegment.get(row.segment) ?? { totalVotes: 0, options: new Map() };
+    if (row.option_id === '') entry.totalVotes = Number(row.votes);
+    else entry.options.set(row.option_id, Number(row.votes));
+    bySegment.set(row.segment, entry);
+  }
+  body.breakdown = [...bySegment]
+    .filter(([, entry]) => entry.totalVotes > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([segment, entry]) => ({
+      segment: segment === '' ? null : segment,
+      totalVotes: entry.totalVotes,
+      options: options.map((option) => {
+        const votes = entry.options.get(option.option_id) ?? 0;
+        return { id: option.option_id, votes, percent: percent(votes, entry.totalVotes) };
+      }),
+    }));
+  body.final = poll.final ?? null;
+  body.sequence = Number(poll.sequence ?? 0);
+  body.updatedAt = new Date(poll.updated_at).toISOString();
+  return {
+    access: {
+      pollId,
+      status: poll.status ?? 'open',
+      workspaceId: poll.workspace_id,
+      settings: poll.settings,
+    },
+    body,
+  };
+}

@@ -1,0 +1,130 @@
+// Open-text answers wait for an organizer's decision before they show (when the poll moderates).
+import { AnswerModeratedV1 } from '@canvass/contracts';
+import { createEvent } from '@canvass/eventing';
+import { conflict, notFound, type ServiceContext } from '@canvass/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import Type, { type Static } from 'typebox';
+import { authorizeOrganizer } from '../polls/organizer.ts';
+import type { PollCache } from '../polls/poll-cache.ts';
+import { recordPollEvents } from '../streams/record.ts';
+import type { PollsTables } from '../tables.ts';
+
+const AnswersQuery = Type.Object({
+  status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')], {
+    default: 'pending',
+  }),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  /** Paging: the `next` of the previous page. */
+  after: Type.Optional(Type.String({ maxLength: 100 })),
+});
+const AnswerParams = Type.Object({
+  pollId: Type.String({ minLength: 1, maxLength: 64 }),
+  voteId: Type.String({ minLength: 1, maxLength: 64 }),
+});
+const DecisionBody = Type.Object(
+  { decision: Type.Union([Type.Literal('approved'), Type.Literal('rejected')]) },
+  { additionalProperties: false },
+);
+
+export function answerRoutes(app: FastifyInstance, context: ServiceContext, cache: PollCache): void {
+  const kysely = context.db.kysely as Kysely<PollsTables>;
+
+  async function organizedTextPoll(request: Parameters<typeof authorizeOrganizer>[0], pollId: string) {
+    const poll = await cache.get(pollId);
+    if (!poll) throw notFound('poll', `There is no poll with id ${pollId}.`);
+    await authorizeOrganizer(request, poll, context.internalSecret);
+    if (poll.type !== 'open_text')
+      throw notFound('answers', 'Only open_text polls have answers to moderate.');
+    return poll;
+  }
+
+  app.get<{ Params: { pollId: string }; Querystring: Static<typeof AnswersQuery> }>(
+    '/api/v1/polls/:pollId/answers',
+    { schema: { params: Type.Pick(AnswerParams, ['pollId']), querystring: AnswersQuery } },
+    async (request) => {
+      const poll = await organizedTextPoll(request, request.params.pollId);
+      const { status, limit, after } = request.query;
+      let query = kysely
+        .selectFrom('votes')
+        .select(['id', 'text', 'segment', 'cast_at'])
+        .where('poll_id', '=', poll.id)
+        .where('retracted_at', 'is', null)
+        .where('moderation', '=', status)
+        .orderBy('cast_at')
+        .orderBy('id')
+        .limit(limit);
+      if (after) {
+        const [at, id] = after.split('~');
+        query = query.where((eb) =>
+          eb.or([
+            eb('cast_at', '>', new Date(at ?? 0)),
+            eb.and([eb('cast_at', '=', new Date(at ?? 0)), eb('id', '>', id ?? '')]),
+          ]),
+        );
+      }
+      const rows = await query.execute();
+      const last = rows.at(-1);
+      return {
+        pollId: poll.id,
+        status,
+        answers: rows.map((row) => ({
+          voteId: row.id,
+          text: row.text,
+          segment: row.segment,
+          castAt: new Date(row.cast_at).toISOString(),
+        })),
+        next: rows.length === limit && last ? `${new Date(last.cast_at).toISOString()}~${last.id}` : null,
+      };
+    },
+  );
+
+  app.post<{ Params: Static<typeof AnswerParams>; Body: Static<typeof DecisionBody> }>(
+    '/api/v1/polls/:pollId/answers/:voteId',
+    { schema: { params: AnswerParams, body: DecisionBody } },
+    async (request) => {
+      const poll = await organizedTextPoll(request, request.params.pollId);
+      const { decision } = request.body;
+      return kysely.transaction().execute(async (trx) => {
+        // Stream head first, as vote batches do: the same lock order, so the two never deadlock.
+        await trx
+          .selectFrom('poll_streams')
+          .select('version')
+          .where('poll_id', '=', poll.id)
+          .forUpdate()
+          .execute();
+        const answer = await trx
+          .selectFrom('votes')
+          .select(['id', 'text', 'moderation', 'retracted_at'])
+          .where('poll_id', '=', poll.id)
+          .where('id', '=', request.params.voteId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!answer?.text) throw notFound('answer', 'This poll has no answer with that id.');
+        if (answer.retracted_at)
+          throw conflict(
+            'answer-withdrawn',
+            'The voter withdrew this answer',
+            'There is nothing left to moderate.',
+          );
+        if (answer.moderation !== decision) {
+          await trx.updateTable('votes').set({ moderation: decision }).where('id', '=', answer.id).execute();
+          const event = createEvent(AnswerModeratedV1, {
+            source: '/polls',
+            subject: poll.id,
+            partitionkey: poll.id,
+            data: {
+              pollId: poll.id,
+              voteId: answer.id,
+              decision,
+              text: answer.text,
+              moderatedAt: new Date().toISOString(),
+            },
+          });
+          await recordPollEvents(trx, context.outbox, poll.id, [event]);
+        }
+        return { voteId: answer.id, text: answer.text, moderation: decision };
+      });
+    },
+  );
+}

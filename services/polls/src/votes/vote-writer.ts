@@ -1,0 +1,369 @@
+// The vote hot path's write side: votes wait here for at most one turn of the event loop (or for
+// a batch in flight to finish) and go to the database together, in one transaction that locks each
+// poll's stream head once, inserts every vote with one statement, appends every event to the
+// streams with one statement and to the outbox with another. A voter's answer (and receipt) is
+// sent only after that transaction commits. The transaction re-reads each poll's status and
+// config_version under the lock, so a cached poll that has since closed or changed cannot let a
+// vote in; a ballot checked against an older version of its poll is checked again.
+import { type Ballot, type CloudEvent, VoteCastV3, VoteRetractedV1 } from '@canvass/contracts';
+import { createEvent, type Outbox } from '@canvass/eventing';
+import { conflict, type Logger, newId, newSignedToken, notFound, sha256 } from '@canvass/service-kit';
+import { type Kysely, sql } from 'kysely';
+import { findPoll, type StoredPoll } from '../polls/poll-store.ts';
+import { chainEvents, type StreamHead } from '../streams/poll-stream.ts';
+import type { PollsTables } from '../tables.ts';
+import { type CastVoteBody, parseBallot } from './ballot.ts';
+
+export type VoteCommand =
+  | {
+      kind: 'cast';
+      poll: StoredPoll;
+      body: CastVoteBody;
+      ballot: Ballot;
+      voterHash: string;
+    }
+  | { kind: 'retract'; poll: StoredPoll; voterHash: string };
+
+export type VoteOutcome =
+  | { kind: 'cast'; voteId: string; receiptId: string; replaced: boolean }
+  | { kind: 'retract'; voteId: string };
+
+interface Pending {
+  command: VoteCommand;
+  resolve(outcome: VoteOutcome): void;
+  reject(error: unknown): void;
+}
+
+export interface VoteWriterOptions {
+  kysely: Kysely<PollsTables>;
+  outbox: Outbox;
+  logger: Logger;
+  /** Signs receipts so other services can tell a voter of this poll (see newSignedToken). */
+  secret: string;
+  maxBatch?: number;
+  /** Batches in the database at once; more queue up and go in the next one. */
+  maxInFlight?: number;
+}
+
+export interface VoteWriterStats {
+  batches: number;
+  votes: number;
+  largestBatch: number;
+}
+
+export const pollNotOpen = (status: string) =>
+  conflict('poll-not-open', 'This poll is not open for voting', `The poll is ${status}; nothing was stored.`);
+
+export const alreadyVoted = () =>
+  conflict(
+    'already-voted',
+    'You have already voted',
+    'This voter has a vote in this poll, and the poll does not allow changing it.',
+  );
+
+interface PollState {
+  head: StreamHead;
+  status: string;
+  closesAt: Date | null;
+  configVersion: number;
+  fresh?: StoredPoll | undefined;
+  events: CloudEvent[];
+}
+
+interface VoteRow {
+  id: string;
+  poll_id: string;
+  voter_hash: string;
+  option_ids: string[];
+  rating: number | null;
+  text: string | null;
+  segment: string | null;
+  receipt_hash: string;
+  event_id: string;
+  moderation: 'pending' | 'approved' | null;
+  cast_at: Date;
+}
+
+export class VoteWriter {
+  readonly stats: VoteWriterStats = { batches: 0, votes: 0, largestBatch: 0 };
+  readonly #queue: Pending[] = [];
+  readonly #options: Required<VoteWriterOptions>;
+  #inFlight = 0;
+  #scheduled = false;
+  #idle: (() => void)[] = [];
+
+  constructor(options: VoteWriterOptions) {
+    this.#options = { maxBatch: 500, maxInFlight: 2, ...options };
+  }
+
+  submit(command: VoteCommand): Promise<VoteOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ command, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves once every submitted vote is written (or failed). */
+  drain(): Promise<void> {
+    if (this.#queue.length === 0 && this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #schedule() {
+    if (this.#scheduled || this.#inFlight >= this.#options.maxInFlight || this.#queue.length === 0) return;
+    this.#scheduled = true;
+    // Everything submitted in this turn of the event loop goes in the same batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      const batch = this.#queue.splice(0, this.#options.maxBatch);
+      if (batch.length === 0) return;
+      this.#inFlight++;
+      this.stats.batches++;
+      this.stats.votes += batch.length;
+      this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+      void this.#write(batch).finally(() => {
+        this.#inFlight--;
+        this.#schedule();
+        if (this.#queue.length === 0 && this.#inFlight === 0)
+          for (const resolve of this.#idle.splice(0)) resolve();
+      });
+      this.#schedule();
+    });
+  }
+
+  async #write(batch: Pending[]): Promise<void> {
+    let outcomes: Map<Pending, VoteOutcome | Error>;
+    try {
+      outcomes = await this.#options.kysely.transaction().execute((trx) => this.#apply(trx, batch));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      // Something in the batch broke the transaction: write each vote alone, so one bad vote
+      // fails alone.
+      this.#options.logger.warn({ err: error, votes: batch.length }, 'vote batch failed; writing one by one');
+      for (const pending of batch) await this.#write([pending]);
+      return;
+    }
+    for (const [pending, outcome] of outcomes) {
+      if (outcome instanceof Error) pending.reject(outcome);
+      else pending.resolve(outcome);
+    }
+  }
+
+  async #apply(
+    trx: Kysely<PollsTables>,
+    batch: readonly Pending[],
+  ): Promise<Map<Pending, VoteOutcome | Error>> {
+    const outcomes = new Map<Pending, VoteOutcome | Error>();
+    const states = await this.#lockPolls(trx, batch);
+    const now = new Date();
+
+    // Admission: the poll is open now, and the ballot fits the poll as it is now.
+    const admitted: Pending[] = [];
+    for (const pending of batch) {
+      const { command } = pending;
+      const state = states.get(command.poll.id);
+      if (!state) {
+        outcomes.set(pending, notFound('poll', `There is no poll with id ${command.poll.id}.`));
+        continue;
+      }
+      if (state.status !== 'open' || (state.closesAt !== null && state.closesAt <= now)) {
+        outcomes.set(pending, pollNotOpen(state.status === 'open' ? 'closed' : state.status));
+        continue;
+      }
+      if (state.configVersion !== command.poll.configVersion) {
+        state.fresh ??= await findPoll(trx, command.poll.id);
+        try {
+          if (!state.fresh) throw notFound('poll', `There is no poll with id ${command.poll.id}.`);
+          command.poll = state.fresh;
+          if (command.kind === 'cast') command.ballot = parseBallot(state.fresh, command.body);
+        } catch (error) {
+          outcomes.set(pending, error as Error);
+          continue;
+        }
+      }
+      admitted.push(pending);
+    }
+
+    // Every new vote in one statement; a voter who has a current vote is left for the next step.
+    const rows = new Map<Pending, { row: VoteRow; event: CloudEvent; receiptId: string }>();
+    for (const pending of admitted) {
+      if (pending.command.kind === 'cast') rows.set(pending, this.#prepareCast(pending.command, now));
+    }
+    const inserted = new Set<string>();
+    if (rows.size > 0) {
+      const returned = await trx
+        .insertInto('votes')
+        .values([...rows.values()].map(({ row }) => row))
+        .onConflict((oc) =>
+          oc.columns(['poll_id', 'voter_hash']).where('retracted_at', 'is', null).doNothing(),
+        )
+        .returning('id')
+        .execute();
+      for (const { id } of returned) inserted.add(id);
+    }
+    for (const [pending, prepared] of rows) {
+      if (!inserted.has(prepared.row.id)) continue;
+      states.get(pending.command.poll.id)!.events.push(prepared.event);
+      outcomes.set(pending, {
+        kind: 'cast',
+        voteId: prepared.row.id,
+        receiptId: prepared.receiptId,
+        replaced: false,
+      });
+    }
+
+    // Changes and withdrawals, one at a time in the order they came (they are the rare case).
+    for (const pending of admitted) {
+      const { command } = pending;
+      const prepared = rows.get(pending);
+      if (prepared && inserted.has(prepared.row.id)) continue;
+      if (!command.poll.settings.allowVoteChange) {
+        outcomes.set(
+          pending,
+          command.kind === 'cast'
+            ? alreadyVoted()
+            : conflict(
+                'vote-change-not-allowed',
+                'Votes cannot be changed',
+                'This poll does not allow changing or withdrawing a vote.',
+              ),
+        );
+        continue;
+      }
+      const state = states.get(command.poll.id)!;
+      const retracted = await this.#retractCurrent(trx, command, prepared?.row.id ?? null, now);
+      if (!retracted) {
+        outcomes.set(pending, notFound('vote', 'This voter has no vote in this poll to withdraw.'));
+        continue;
+      }
+      state.events.push(retracted.event);
+      if (prepared) {
+        await trx.insertInto('votes').values(prepared.row).execute();
+        state.events.push(prepared.event);
+        outcomes.set(pending, {
+          kind: 'cast',
+          voteId: prepared.row.id,
+          receiptId: prepared.receiptId,
+          replaced: true,
+        });
+      } else {
+        outcomes.set(pending, { kind: 'retract', voteId: retracted.voteId });
+      }
+    }
+
+    await this.#appendEvents(trx, states);
+    return outcomes;
+  }
+
+  /** Locks the stream head of every poll in the batch (in id order: no deadlocks between batches). */
+  async #lockPolls(trx: Kysely<PollsTables>, batch: readonly Pending[]): Promise<Map<string, PollState>> {
+    const pollIds = [...new Set(batch.map((pending) => pending.command.poll.id))].sort();
+    const result = await sql<{
+      poll_id: string;
+      version: number;
+      head_hash: string;
+      status: string;
+      closes_at: Date | null;
+      config_version: number;
+    }>`select s.poll_id, s.version, s.head_hash, p.status, p.closes_at, p.config_version
+       from poll_streams s join polls p on p.id = s.poll_id
+       where s.poll_id in (${sql.join(pollIds)}) order by s.poll_id for update of s`.execute(trx);
+    return new Map(
+      result.rows.map((row) => [
+        row.poll_id,
+        {
+          head: { version: row.version, hash: row.head_hash },
+          status: row.status,
+          closesAt: row.closes_at ? new Date(row.closes_at) : null,
+          configVersion: row.config_version,
+          events: [],
+        },
+      ]),
+    );
+  }
+
+  #prepareCast(command: Extract<VoteCommand, { kind: 'cast' }>, now: Date) {
+    const { poll, ballot } = command;
+    const voteId = newId();
+    const receiptId = newSignedToken(this.#options.secret, 'receipt', poll.id);
+    const receiptHash = sha256(receiptId);
+    const segment = command.body.segment ?? null;
+    const event = createEvent(VoteCastV3, {
+      source: '/polls',
+      subject: poll.id,
+      partitionkey: poll.id,
+      data: { pollId: poll.id, voteId, ...ballot, segment, receiptHash, castAt: now.toISOString() },
+    });
+    const row: VoteRow = {
+      id: voteId,
+      poll_id: poll.id,
+      voter_hash: command.voterHash,
+      option_ids: ballot.optionIds,
+      rating: ballot.rating,
+      text: ballot.text,
+      segment,
+      receipt_hash: receiptHash,
+      event_id: event.id,
+      moderation: poll.type === 'open_text' ? (poll.settings.moderation ? 'pending' : 'approved') : null,
+      cast_at: now,
+    };
+    return { row, event, receiptId };
+  }
+
+  async #retractCurrent(
+    trx: Kysely<PollsTables>,
+    command: VoteCommand,
+    replacedBy: string | null,
+    now: Date,
+  ) {
+    const old = await trx
+      .updateTable('votes')
+      .set({ retracted_at: now, replaced_by: replacedBy })
+      .where('poll_id', '=', command.poll.id)
+      .where('voter_hash', '=', command.voterHash)
+      .where('retracted_at', 'is', null)
+      .returning(['id', 'option_ids', 'rating', 'text', 'segment', 'cast_at', 'moderation'])
+      .executeTakeFirst();
+    if (!old) return undefined;
+    const event = createEvent(VoteRetractedV1, {
+      source: '/polls',
+      subject: command.poll.id,
+      partitionkey: command.poll.id,
+      data: {
+        pollId: command.poll.id,
+        voteId: old.id,
+        optionIds: old.option_ids,
+        rating: old.rating,
+        text: old.text,
+        segment: old.segment,
+        castAt: new Date(old.cast_at).toISOString(),
+        approved: old.moderation === 'approved',
+        retractedAt: now.toISOString(),
+      },
+    });
+    return { voteId: old.id, event };
+  }
+
+  /** Every poll's new events onto its stream (one insert for all) and into the outbox. */
+  async #appendEvents(trx: Kysely<PollsTables>, states: Map<string, PollState>): Promise<void> {
+    const links = [];
+    const heads: { pollId: string; version: number; hash: string }[] = [];
+    const events: CloudEvent[] = [];
+    for (const [pollId, state] of states) {
+      if (state.events.length === 0) continue;
+      const chained = chainEvents(pollId, state.head, state.events);
+      links.push(...chained.rows);
+      heads.push({ pollId, ...chained.head });
+      events.push(...state.events);
+    }
+    if (links.length === 0) return;
+    await trx.insertInto('poll_events').values(links).execute();
+    const values = sql.join(heads.map((head) => sql`(${head.pollId}, ${head.version}::int, ${head.hash})`));
+    await sql`update poll_streams as s set version = v.version, head_hash = v.hash
+      from (values ${values}) as v(poll_id, version, hash) where s.poll_id = v.poll_id`.execute(trx);
+    await this.#options.outbox.append(trx, events);
+  }
+}
