@@ -13,7 +13,9 @@ import { type Api, eventually, httpApi } from '../support/api.ts';
 import { freePort, TEST_DB_PREFIX, testDatabases } from '../support/cluster.ts';
 import { type OidcPlatform, oidcTests } from '../support/oidc.ts';
 import { type OperatedPlatform, operationsTests } from '../support/operations.ts';
+import { pollTypeTests } from '../support/polls.ts';
 import { sliceTests } from '../support/slice.ts';
+import { recountProperty } from '../support/vote-properties.ts';
 
 let launcher: ChildProcess;
 let api: Api;
@@ -103,6 +105,11 @@ after(async () => {
 });
 
 sliceTests(() => api);
+pollTypeTests(() => api);
+recountProperty(
+  () => api,
+  () => pollsDb,
+);
 operationsTests(() => operated);
 oidcTests(() => oidc);
 
