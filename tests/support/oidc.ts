@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { ALL_SCOPES } from '@canvass/service-kit';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
-import { httpApi } from './api.ts';
+import { eventually, httpApi } from './api.ts';
 import { BrowserSession, locationOf } from './browser-session.ts';
 
 export interface OidcPlatform {
@@ -347,6 +347,50 @@ export function oidcTests(platform: () => OidcPlatform): void {
       404,
       'only once',
     );
+  });
+
+  test('a workspace poll for signed-in voters: one vote per user, organizer tools by role', async () => {
+    const api = httpApi(base());
+    const grace = (await signIn())!;
+    const auth = { authorization: `Bearer ${grace.tokens!.access_token}` };
+    const created = await api('POST', '/api/v1/polls', {
+      headers: auth,
+      body: {
+        question: 'Team lunch?',
+        options: [{ label: 'A' }, { label: 'B' }],
+        settings: { voters: 'signed_in', resultsVisibility: 'hidden' },
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.manageToken, undefined, 'a workspace poll needs no manage token');
+    assert.equal(created.body.workspaceId, decodeJwt(grace.tokens!.access_token).workspace);
+    const poll = created.body;
+    const ballot = { optionIds: [poll.options[0].id] };
+    const anonymous = await api('POST', `/api/v1/polls/${poll.id}/votes`, {
+      body: ballot,
+      headers: { 'voter-token': 'anonymous-device-1' },
+    });
+    assert.equal(anonymous.status, 401);
+    const first = await api('POST', `/api/v1/polls/${poll.id}/votes`, { body: ballot, headers: auth });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    // Another device, same user: still one vote.
+    const again = await api('POST', `/api/v1/polls/${poll.id}/votes`, {
+      body: ballot,
+      headers: { ...auth, 'voter-token': 'another-device-2' },
+    });
+    assert.equal(again.status, 409);
+    // Hidden results: the workspace sees them, anonymous callers do not.
+    assert.equal((await api('GET', `/api/v1/polls/${poll.id}/results`)).status, 403);
+    const results = await eventually(async () => {
+      const response = await api('GET', `/api/v1/polls/${poll.id}/results`, { headers: auth });
+      assert.equal(response.status, 200);
+      assert.equal(response.body.totalVotes, 1);
+      return response.body;
+    });
+    assert.equal(results.options[0].votes, 1);
+    const closed = await api('POST', `/api/v1/polls/${poll.id}/close`, { headers: auth });
+    assert.equal(closed.status, 200);
+    assert.equal((await api('POST', `/api/v1/polls/${poll.id}/open`)).status, 401);
   });
 
   test('signing keys rotate with overlap: old and new tokens verify until the old key is retired', async () => {
