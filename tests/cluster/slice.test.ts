@@ -46,7 +46,7 @@ function waitForOutput(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatch
 }
 
 before(async () => {
-  // Three consecutive free ports: the gateway's and one per service.
+  // Free ports from here up: the gateway's and one per service process (gateway + 1 … + 5).
   let port = await freePort();
   while (port > 60_000) port = await freePort();
   const mailDir = await mkdtemp(join(tmpdir(), 'canvass-mail-'));

@@ -5,6 +5,8 @@
 // publishes a row twice (a crash between publish and marking it sent) stores it once. A
 // subscription is one durable pull consumer per subject (servers before 2.10 take one filter
 // subject each), so each partition is consumed in order and partitions are consumed in parallel.
+// An ephemeral subscription (live fan-out) is a durable of its own per process that starts at new
+// events and that the server deletes once nobody has pulled from it for a while.
 import {
   type Delivery,
   defaultPartitions,
@@ -33,11 +35,23 @@ export interface NatsBusOptions {
   logger: { warn(object: object, message: string): void; info(object: object, message: string): void };
   /** How long a stream keeps events (default 7 days). */
   maxAgeMs?: number;
+  /**
+   * Per bounded context (the type's first segment), overriding `maxAgeMs`. Merged over
+   * STREAM_MAX_AGES, which every process shares so that none resets another's retention.
+   */
+  maxAgeByContext?: Readonly<Record<string, number>>;
   partitions?: PartitionMap;
 }
 
 const nanos = (ms: number) => ms * 1_000_000;
 export const STREAM_MAX_AGE_MS = 7 * 24 * 3600_000;
+/**
+ * Results updates are superseding snapshots read live by whoever is connected: nobody replays an
+ * old one (a client that reconnects fetches the newest), so an hour is plenty.
+ */
+export const STREAM_MAX_AGES: Readonly<Record<string, number>> = { analytics: 3600_000 };
+/** An ephemeral subscription's consumer outlives its process by this long, then the server drops it. */
+export const EPHEMERAL_INACTIVE_MS = 30_000;
 
 export function streamNameFor(subject: string): string {
   const context = subject.split('.')[0];
@@ -79,11 +93,14 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   const streams = new Map<string, Promise<string>>();
   const durables = new Map<string, { stream: string; durable: string }[]>();
 
+  const maxAges = { ...STREAM_MAX_AGES, ...options.maxAgeByContext };
+
   function ensureStream(subject: string): Promise<string> {
     const name = streamNameFor(subject);
     let ready = streams.get(name);
     if (!ready) {
-      ready = ensureStreamExists(jsm, name, options.maxAgeMs ?? STREAM_MAX_AGE_MS);
+      const maxAge = maxAges[name.toLowerCase()] ?? options.maxAgeMs ?? STREAM_MAX_AGE_MS;
+      ready = ensureStreamExists(jsm, name, maxAge);
       ready.catch(() => streams.delete(name));
       streams.set(name, ready);
     }
@@ -145,22 +162,27 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
   async function consumeSubject(stream: string, subject: string, subscribe: SubscribeOptions) {
     const durable = durableNameFor(subscribe.name, subject);
+    const ephemeral = subscribe.ephemeral === true;
     const config = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: subscribe.startAt === 'now' ? DeliverPolicy.New : DeliverPolicy.All,
+      deliver_policy: subscribe.startAt === 'now' || ephemeral ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: subject,
       // Short, so that messages handed to a process that died come back soon (the inbox makes
       // a redelivery of a slow but live batch harmless).
       ack_wait: nanos(10_000),
       max_ack_pending: 10_000,
+      ...(ephemeral ? { inactive_threshold: nanos(EPHEMERAL_INACTIVE_MS) } : {}),
     };
-    try {
-      await jsm.consumers.add(stream, config);
-    } catch {
-      // It exists already (another replica, an earlier run): keep its position.
-      await jsm.consumers.info(stream, durable);
+    async function ensureConsumer(): Promise<void> {
+      try {
+        await jsm.consumers.add(stream, config);
+      } catch {
+        // It exists already (another replica, an earlier run): keep its position.
+        await jsm.consumers.info(stream, durable);
+      }
     }
+    await ensureConsumer();
     const maxBatch = subscribe.maxBatch ?? 500;
     const queue: JsMsg[] = [];
     let working: Promise<void> | undefined;
@@ -210,6 +232,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
           if (stopped) break;
           options.logger.warn({ err: error, consumer: durable }, 'consuming interrupted; resuming shortly');
           await new Promise((resolve) => setTimeout(resolve, 1_000));
+          // A long outage outlives an ephemeral consumer's inactivity limit: make it again (from
+          // new events; what was missed meanwhile is superseded by what comes next).
+          if (ephemeral && !stopped) await ensureConsumer().catch(() => {});
         }
       }
     })();
@@ -221,6 +246,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         current?.stop();
         await loop;
         while (working) await working;
+        // Nobody resumes an ephemeral subscription: free it now rather than after the inactivity limit.
+        if (ephemeral) await jsm.consumers.delete(stream, durable).catch(() => {});
       },
     };
   }

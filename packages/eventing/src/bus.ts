@@ -24,6 +24,12 @@ export interface SubscribeOptions {
    * (default; a new read model catches up on history) or only events published from now on.
    */
   startAt?: 'oldest' | 'now';
+  /**
+   * A subscription of this process only (live fan-out: every process gets every event), not a
+   * consumer group: it starts at events published from now on, is not paused by `stop()`, and the
+   * broker forgets it soon after the process is gone. `name` must be unique to the process.
+   */
+  ephemeral?: boolean;
 }
 
 export interface Subscription {

@@ -74,7 +74,8 @@ export function createInProcessBus(): InProcessBus {
         async stop() {
           subscriber.stopped = true;
           subscribers.delete(subscriber);
-          if (!closed) paused.set(options.name, subscriber.types);
+          // A stopped consumer group holds its events back; an ephemeral subscription just leaves.
+          if (!closed && !options.ephemeral) paused.set(options.name, subscriber.types);
           await Promise.allSettled([...subscriber.inFlight]);
         },
       };

@@ -2,6 +2,8 @@
 // any `x-canvass-identity` a client sends is dropped; a presented API key is checked with the
 // identity service (answers cached briefly, so a revoked key stops working within seconds) and
 // replaced by a signed identity. OIDC access tokens join here with the provider.
+
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   HttpProblem,
   IDENTITY_HEADER,
@@ -10,13 +12,15 @@ import {
   roleScopes,
   signIdentity,
 } from '@canvass/service-kit';
-import type { FastifyRequest } from 'fastify';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import type { Upstream } from './upstream.ts';
 
 export interface Authenticator {
-  /** Headers to forward: the client's, minus any identity it claimed, plus the verified one. */
-  identityHeaders(request: FastifyRequest): Promise<Record<string, string>>;
+  /**
+   * The verified identity header to forward (the client's own is never forwarded). Takes any
+   * request with headers: a raw upgrade request has no FastifyRequest.
+   */
+  identityHeaders(request: { headers: IncomingHttpHeaders }): Promise<Record<string, string>>;
 }
 
 interface Cached {

@@ -9,6 +9,11 @@ export const GatewayConfig = Type.Object({
   LOG_LEVEL: LogLevel,
   /** Where clients reach Canvass; default http://localhost:<PORT>. */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Realtime processes, comma-separated: live connections take turns among them. */
+  REALTIME_URL: Type.String({
+    pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$',
+    default: 'http://127.0.0.1:8084',
+  }),
   IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8083' }),
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),

@@ -11,6 +11,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createAuthenticator } from './authenticate.ts';
 import { landingPage } from './landing-page.ts';
+import type { LiveUpstream } from './live.ts';
+import { liveRoutes } from './live-routes.ts';
 import { forward } from './proxy.ts';
 import { publicRoutes } from './routes.ts';
 import type { Upstream } from './upstream.ts';
@@ -19,6 +21,8 @@ export interface GatewayOptions {
   logger: Logger;
   tier: 'embedded' | 'cluster';
   upstreams: Readonly<Record<string, Upstream>>;
+  /** Where live results (SSE, WebSocket) go; without it the gateway refuses them. */
+  live?: LiveUpstream;
   metrics?: Registry;
   readiness?: readonly ReadinessCheck[];
   /** Operator token: /admin/v1/<service>/… is passed to that service's /admin/v1/… with it. */
@@ -65,6 +69,8 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
         ),
     });
   }
+
+  if (options.live) liveRoutes(app, options.live, authenticator);
 
   app.register(async (admin) => {
     admin.addHook('preHandler', requireAdminToken(options.adminToken));

@@ -24,7 +24,8 @@ export function landingPage(tier: string, services: readonly string[]): string {
   -d '{"question":"Lunch?","options":[{"label":"Pizza"},{"label":"Salad"}]}'
 curl -s -X POST localhost:PORT/api/v1/polls/POLL_ID/votes -H 'content-type: application/json' \\
   -H 'voter-token: my-device-token-1' -d '{"optionIds":["OPTION_ID"]}'
-curl -s localhost:PORT/api/v1/polls/POLL_ID/results</pre>
+curl -s localhost:PORT/api/v1/polls/POLL_ID/results
+curl -sN localhost:PORT/api/v1/polls/POLL_ID/live -H 'accept: text/event-stream'   # live (or a WebSocket)</pre>
 <p>Health: <a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, metrics: <a href="/metrics">/metrics</a>.</p>
 </main>
 </body>

@@ -3,6 +3,7 @@ import { createLogger, onShutdown } from '@canvass/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { GatewayConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
+import { remoteLive } from './live.ts';
 import { httpUpstream } from './upstream.ts';
 
 const config = loadConfigOrExit(GatewayConfig, 'gateway');
@@ -21,6 +22,7 @@ const app = createGateway({
     analytics: httpUpstream('analytics', config.ANALYTICS_URL),
     identity: httpUpstream('identity', config.IDENTITY_URL),
   },
+  live: remoteLive(config.REALTIME_URL.split(',')),
 });
 await app.listen({ port: config.PORT, host: config.HOST });
 onShutdown(logger, () => app.close());

@@ -8,6 +8,10 @@ export interface RouteRule {
   ownCredentials?: boolean;
 }
 
+/** Live results: served by realtime over SSE or WebSocket (see live-routes.ts), not by polls. */
+export const LIVE_ROUTE = '/api/v1/polls/:pollId/live';
+export const LIVE_PATH = /^\/api\/v1\/polls\/[^/]+\/live\/?$/;
+
 const ALL = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 
 export const publicRoutes: readonly RouteRule[] = [

@@ -1,5 +1,6 @@
-// `npm run start:cluster`: one process per service plus the gateway, against PostgreSQL, NATS
-// JetStream and Redis from the environment.
+// `npm run start:cluster`: one process per service (two for realtime, to show live viewers of
+// one poll served by several processes) plus the gateway, against PostgreSQL, NATS JetStream and
+// Redis from the environment.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,7 @@ import { LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
 import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
 import { provisionDatabases } from './provision.ts';
-import { dataServices } from './services.ts';
+import { dataServices, realtimeService } from './services.ts';
 import { type ProcessSpec, supervise } from './supervisor.ts';
 
 const ClusterConfig = Type.Object({
@@ -24,6 +25,8 @@ const ClusterConfig = Type.Object({
   LOG_LEVEL: LogLevel,
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** Realtime processes; the gateway spreads live connections over them. */
+  REALTIME_PROCESSES: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
   /** Where clients reach Canvass (links in mails, the OIDC issuer); default http://localhost:<PORT>. */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
@@ -56,6 +59,25 @@ const specs: ProcessSpec[] = dataServices.map((service) => ({
     PUBLIC_URL: publicUrl,
   },
 }));
+const analyticsOffset = dataServices.find((service) => service.name === 'analytics')!.portOffset;
+const realtimeUrls = Array.from({ length: config.REALTIME_PROCESSES }, (_, i) =>
+  serviceUrl(realtimeService.portOffset + i),
+);
+realtimeUrls.forEach((url, i) => {
+  specs.push({
+    name: `realtime-${i + 1}`,
+    script: realtimeService.main,
+    env: {
+      PORT: new URL(url).port,
+      HOST: '127.0.0.1',
+      NATS_URL: config.NATS_URL,
+      REDIS_URL: config.REDIS_URL,
+      ANALYTICS_URL: serviceUrl(analyticsOffset),
+      LOG_LEVEL: config.LOG_LEVEL,
+      CANVASS_INTERNAL_SECRET: internalSecret,
+    },
+  });
+});
 specs.push({
   name: 'gateway',
   script: 'services/gateway/src/main.ts',
@@ -67,6 +89,7 @@ specs.push({
     CANVASS_INTERNAL_SECRET: internalSecret,
     PUBLIC_URL: publicUrl,
     ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
+    REALTIME_URL: realtimeUrls.join(','),
   },
 });
 
@@ -82,7 +105,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 // Say where to go once every process answers ready.
-const urls = [`http://127.0.0.1:${config.PORT}`, ...dataServices.map((s) => serviceUrl(s.portOffset))];
+const urls = [
+  `http://127.0.0.1:${config.PORT}`,
+  ...dataServices.map((s) => serviceUrl(s.portOffset)),
+  ...realtimeUrls,
+];
 const started = Date.now();
 while (!stopping) {
   const ready = await Promise.all(

@@ -4,16 +4,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { PgliteHost } from '@canvass/database';
 import { createInProcessBus, type InProcessBus, subjectFor, subjectMatches } from '@canvass/eventing';
-import { createGateway, injectUpstream, type Upstream } from '@canvass/gateway';
+import { createGateway, injectUpstream, inProcessLive, type Upstream } from '@canvass/gateway';
 import { type Mailer, memoryMailer } from '@canvass/identity';
+import type { RealtimeService } from '@canvass/realtime';
 import { createLogger, createServiceRuntime, type Logger, type ServiceRuntime } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { startEmbeddedRealtime } from './embedded-realtime.ts';
 import { dataServices } from './services.ts';
 
 export interface EmbeddedPlatform {
   gateway: FastifyInstance;
   runtimes: readonly ServiceRuntime[];
+  /** Live results; its app is not listening (the gateway hands it live connections). */
+  realtime: RealtimeService;
   host: PgliteHost;
   bus: InProcessBus;
   logger: Logger;
@@ -67,6 +71,13 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
   }
   // Every consumer subscribes before any outbox is relayed: the in-process bus keeps no backlog.
   for (const runtime of runtimes) await runtime.prepare();
+  const realtime = await startEmbeddedRealtime({
+    bus,
+    logger: logger.child({ service: 'realtime' }),
+    metrics,
+    internalSecret,
+    analytics: runtimes.find((runtime) => runtime.name === 'analytics')!.app,
+  });
   for (const runtime of runtimes) runtime.startRelay();
 
   const upstreams: Record<string, Upstream> = {};
@@ -81,7 +92,8 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     publicUrl: settings.publicUrl,
     ...(options.apiKeyCacheMs !== undefined ? { apiKeyCacheMs: options.apiKeyCacheMs } : {}),
     adminRoutes: (admin) => tailRoute(admin, bus),
-    readiness: runtimes.map((runtime) => ({
+    live: inProcessLive(realtime.app),
+    readiness: [...runtimes, { name: 'realtime', app: realtime.app }].map((runtime) => ({
       name: runtime.name,
       async check() {
         const response = await runtime.app.inject({ method: 'GET', url: '/readyz' });
@@ -94,12 +106,16 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
   return {
     gateway,
     runtimes,
+    realtime,
     host,
     bus,
     logger,
     internalSecret,
     async stop() {
+      // Live viewers first (WebSocket 1001, going away), or the gateway would wait on them.
+      await realtime.stop();
       await gateway.close();
+      await realtime.app.close();
       for (const runtime of runtimes) await runtime.stopHttp();
       // Relays flush while consumers still listen, so every committed event is consumed.
       for (const runtime of runtimes) await runtime.flushOutbox();

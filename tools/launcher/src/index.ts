@@ -1,3 +1,3 @@
 export { type EmbeddedOptions, type EmbeddedPlatform, startEmbeddedPlatform } from './embedded-platform.ts';
 export { type ProvisionOptions, provisionDatabases } from './provision.ts';
-export { dataServices } from './services.ts';
+export { dataServices, realtimeService } from './services.ts';

@@ -40,3 +40,11 @@ export const dataServices: readonly ServiceEntry[] = [
     portOffset: 3,
   },
 ];
+
+/** Live results: no database, so not a data service; its processes share viewer counts in Redis. */
+export const realtimeService = {
+  name: 'realtime',
+  main: 'services/realtime/src/main.ts',
+  /** The first process's port offset; the others follow it. */
+  portOffset: 4,
+};

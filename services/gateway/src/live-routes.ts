@@ -1,0 +1,68 @@
+// The gateway's side of live results: the HTTP route (SSE) and WebSocket upgrades, both
+// authenticated like every other route, then handed to realtime (see live.ts). On close, live
+// connections are cut so the gateway stops promptly; clients reconnect.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { HttpProblem } from '@canvass/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { Authenticator } from './authenticate.ts';
+import type { LiveUpstream } from './live.ts';
+import { LIVE_PATH, LIVE_ROUTE } from './routes.ts';
+import { refuseUpgrade } from './tunnel.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function liveRoutes(app: FastifyInstance, live: LiveUpstream, authenticator: Authenticator): void {
+  // Upgraded sockets, and SSE responses (destroying one destroys its socket).
+  const open = new Set<Duplex | ServerResponse>();
+  const hold = (connection: Duplex | ServerResponse) => {
+    open.add(connection);
+    connection.once('close', () => open.delete(connection));
+  };
+
+  app.get(LIVE_ROUTE, { exposeHeadRoute: false }, async (request, reply) => {
+    const headers = await authenticator.identityHeaders(request);
+    hold(reply.raw);
+    return live.stream(request, reply, headers);
+  });
+
+  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (!LIVE_PATH.test((request.url ?? '').split('?')[0] ?? '')) {
+      return refuseUpgrade(socket, 404, 'route-not-found', 'Not found', 'Only live results take WebSockets.');
+    }
+    const given = request.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    authenticator.identityHeaders(request).then(
+      (identity) => {
+        if (socket.destroyed) return;
+        hold(socket);
+        live.upgrade(request, socket, head, {
+          ...identity,
+          'x-request-id': requestId,
+          'x-forwarded-for': request.socket.remoteAddress ?? '',
+          'x-forwarded-proto': 'http',
+        });
+      },
+      (error: unknown) => {
+        if (error instanceof HttpProblem) {
+          return refuseUpgrade(socket, error.status, error.type, error.title, error.message);
+        }
+        app.log.error({ err: error, requestId }, 'live upgrade failed');
+        refuseUpgrade(
+          socket,
+          500,
+          'internal-error',
+          'Something went wrong on our side',
+          `Request ${requestId}.`,
+        );
+      },
+    );
+  });
+
+  app.addHook('preClose', (done) => {
+    for (const connection of open) connection.destroy();
+    done();
+  });
+}

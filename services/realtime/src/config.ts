@@ -1,0 +1,15 @@
+import { LogLevel } from '@canvass/service-kit';
+import Type from 'typebox';
+
+/** What a realtime process of the cluster tier reads from its environment. */
+export const RealtimeConfig = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8084 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  NATS_URL: Type.String({ pattern: '^(nats|tls)://', default: 'nats://127.0.0.1:4222' }),
+  /** Where analytics answers GET /api/v1/polls/{pollId}/results (the access check). */
+  ANALYTICS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8082' }),
+  /** Viewer counts summed over every realtime process; without it each process counts its own. */
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  LOG_LEVEL: LogLevel,
+});

@@ -1,0 +1,150 @@
+// Every live viewer in this process, grouped by poll. Results updates from the bus make a
+// channel's newest snapshot and go to its viewers; viewer counts are reported and shown once a
+// second at most. Channels of polls nobody here watches any more are kept (bounded, least
+// recently used first out) so a viewer who comes back soon finds the newest snapshot.
+import type { Logger } from '@canvass/service-kit';
+import type { ViewerCounts } from '../viewers/viewer-counts.ts';
+import type { CheckAccess, Credentials } from './access.ts';
+import { type Channel, countedViewers, newChannel, offerSnapshot } from './channel.ts';
+import type { LiveMetrics } from './metrics.ts';
+import { createViewer, type Viewer } from './viewer.ts';
+
+export interface ResultsUpdate {
+  pollId: string;
+  sequence: number;
+  public: boolean;
+  results: Record<string, unknown>;
+}
+
+export interface HubOptions {
+  checkAccess: CheckAccess;
+  counts: ViewerCounts;
+  metrics: LiveMetrics;
+  logger: Logger;
+  /** Channels kept for polls without viewers here. */
+  idleChannels: number;
+  countIntervalMs: number;
+}
+
+export interface Hub {
+  /** Stopping: new viewers are turned away. */
+  readonly stopped: boolean;
+  watch(
+    pollId: string,
+    since: number | undefined,
+    credentials: () => Credentials | Promise<Credentials>,
+  ): Viewer;
+  update(update: ResultsUpdate): void;
+  start(): void;
+  /** Sends every viewer away (they reconnect elsewhere) and withdraws this process's counts. */
+  stop(): Promise<void>;
+}
+
+export function createHub(options: HubOptions): Hub {
+  const channels = new Map<string, Channel>();
+  let timer: NodeJS.Timeout | undefined;
+  let counting = false;
+  let countsFailing = false;
+  let stopped = false;
+
+  function channelFor(pollId: string): Channel {
+    let channel = channels.get(pollId);
+    if (channel) {
+      // Map order is the LRU order: most recently used last.
+      channels.delete(pollId);
+    } else {
+      channel = newChannel(pollId);
+      evictIdle();
+    }
+    channels.set(pollId, channel);
+    return channel;
+  }
+
+  function evictIdle(): void {
+    let excess = channels.size + 1 - options.idleChannels;
+    for (const [pollId, channel] of channels) {
+      if (excess <= 0) break;
+      if (channel.viewers.size === 0 && channel.reported === 0) {
+        channels.delete(pollId);
+        excess--;
+      }
+    }
+  }
+
+  async function showCounts(): Promise<void> {
+    const active = [...channels.values()].filter((c) => c.viewers.size > 0 || c.reported > 0);
+    for (const channel of active) {
+      const local = countedViewers(channel);
+      if (local !== channel.reported) {
+        channel.reported = local;
+        await options.counts.report(channel.pollId, local);
+      }
+    }
+    const watched = active.filter((channel) => channel.reported > 0);
+    const totals = await options.counts.totals(watched.map((channel) => channel.pollId));
+    for (const channel of watched) {
+      const total = Math.max(totals.get(channel.pollId) ?? 0, channel.reported);
+      for (const viewer of channel.viewers) viewer.showCount(total);
+    }
+  }
+
+  function tick(): void {
+    if (counting) return;
+    counting = true;
+    showCounts()
+      .then(() => {
+        if (countsFailing) options.logger.info('viewer counts are shared again');
+        countsFailing = false;
+      })
+      .catch((error: unknown) => {
+        if (!countsFailing) options.logger.warn({ err: error }, 'cannot share viewer counts; retrying');
+        countsFailing = true;
+      })
+      .finally(() => {
+        counting = false;
+      });
+  }
+
+  return {
+    get stopped() {
+      return stopped;
+    },
+    watch(pollId, since, credentials) {
+      const channel = channelFor(pollId);
+      const viewer = createViewer({
+        channel,
+        since,
+        credentials,
+        checkAccess: options.checkAccess,
+        metrics: options.metrics,
+        logger: options.logger,
+        onLeave: (gone) => channel.viewers.delete(gone),
+      });
+      channel.viewers.add(viewer);
+      return viewer;
+    },
+    update(update) {
+      const channel = channels.get(update.pollId);
+      if (!channel) return; // nobody here watches it
+      const snapshot = { sequence: update.sequence, results: update.results };
+      if (!offerSnapshot(channel, snapshot)) {
+        // The same change we fetched already: still learn whether it is public.
+        if (channel.newest?.sequence === update.sequence) channel.public ??= update.public;
+        return;
+      }
+      channel.public = update.public;
+      for (const viewer of channel.viewers) viewer.updated();
+    },
+    start() {
+      timer ??= setInterval(tick, options.countIntervalMs);
+      timer.unref();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      timer = undefined;
+      for (const channel of channels.values()) for (const viewer of channel.viewers) viewer.goAway();
+      await options.counts.close().catch(() => {});
+    },
+  };
+}

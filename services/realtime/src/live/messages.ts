@@ -1,0 +1,26 @@
+// What a live viewer receives. Every snapshot is whole (no deltas), so a client that missed some
+// converges on the next one; `sequence` orders them and lets a client resume where it was.
+export interface Snapshot {
+  sequence: number;
+  /** The same body as GET /api/v1/polls/{pollId}/results. */
+  results: Record<string, unknown>;
+}
+
+export type LiveMessage =
+  | { type: 'snapshot'; sequence: number; results: Record<string, unknown> }
+  | { type: 'viewers'; count: number }
+  | { type: 'hidden'; reason: string }
+  | { type: 'error'; status: number; title: string; detail: string };
+
+/** One Server-Sent Events frame; snapshots carry their sequence as the event id (Last-Event-ID). */
+export function sseFrame(message: LiveMessage): string {
+  const id = message.type === 'snapshot' ? `id: ${message.sequence}\n` : '';
+  return `event: ${message.type}\n${id}data: ${JSON.stringify(message)}\n\n`;
+}
+
+/** The sequence a results body carries; bodies from before sequences existed count as 0. */
+export function snapshotOf(body: unknown): Snapshot {
+  const results = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const sequence = typeof results.sequence === 'number' ? results.sequence : 0;
+  return { sequence, results };
+}

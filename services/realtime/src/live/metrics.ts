@@ -1,0 +1,63 @@
+// What an operator watches on the live path: how many are connected, what they are sent, how
+// often a slow client had a snapshot superseded before it could take it, and vote-to-screen time.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface LiveMetrics {
+  connections: Gauge<'transport'>;
+  messages: Counter<'type'>;
+  coalesced: Counter;
+  freshness: Histogram;
+}
+
+function metric<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+export function liveMetrics(registry: Registry): LiveMetrics {
+  const registers = [registry];
+  return {
+    connections: metric(
+      registry,
+      'canvass_live_connections',
+      () =>
+        new Gauge({
+          name: 'canvass_live_connections',
+          help: 'Open live results connections',
+          labelNames: ['transport'],
+          registers,
+        }),
+    ),
+    messages: metric(
+      registry,
+      'canvass_live_messages_sent_total',
+      () =>
+        new Counter({
+          name: 'canvass_live_messages_sent_total',
+          help: 'Messages written to live viewers',
+          labelNames: ['type'],
+          registers,
+        }),
+    ),
+    coalesced: metric(
+      registry,
+      'canvass_live_snapshots_coalesced_total',
+      () =>
+        new Counter({
+          name: 'canvass_live_snapshots_coalesced_total',
+          help: 'Snapshots a slow viewer never got because a newer one replaced them',
+          registers,
+        }),
+    ),
+    freshness: metric(
+      registry,
+      'canvass_live_freshness_seconds',
+      () =>
+        new Histogram({
+          name: 'canvass_live_freshness_seconds',
+          help: 'From the results changing (updatedAt) to the snapshot being written to a viewer',
+          buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+          registers,
+        }),
+    ),
+  };
+}

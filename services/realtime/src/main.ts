@@ -1,0 +1,45 @@
+// A realtime process of the cluster tier: NATS for updates, analytics over HTTP for access,
+// Redis (when set) for viewer counts shared with the other realtime processes.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { loadConfigOrExit } from '@canvass/config';
+import { createNatsBus } from '@canvass/eventing-nats';
+import { createLogger, onShutdown } from '@canvass/service-kit';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createClient } from 'redis';
+import { RealtimeConfig } from './config.ts';
+import { httpResultsClient } from './results-client.ts';
+import { createRealtimeService } from './service.ts';
+import { redisViewerCounts } from './viewers/redis-viewer-counts.ts';
+
+const config = loadConfigOrExit(RealtimeConfig, 'realtime');
+const logger = createLogger('realtime', config.LOG_LEVEL);
+const instanceId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`.replace(/[^\w-]/g, '_');
+const metrics = new Registry();
+collectDefaultMetrics({ register: metrics });
+const bus = await createNatsBus({ url: config.NATS_URL, name: 'realtime', logger });
+// Counts degrade to this process's own while Redis is away; the client reconnects by itself.
+const redis = config.REDIS_URL
+  ? await createClient({ url: config.REDIS_URL })
+      .on('error', () => {})
+      .connect()
+  : undefined;
+const realtime = createRealtimeService({
+  bus,
+  logger,
+  metrics,
+  instanceId,
+  internalSecret: config.CANVASS_INTERNAL_SECRET,
+  fetchResults: httpResultsClient(config.ANALYTICS_URL),
+  ...(redis ? { viewerCounts: redisViewerCounts(redis, instanceId) } : {}),
+});
+await realtime.start();
+await realtime.app.listen({ port: config.PORT, host: config.HOST });
+onShutdown(logger, async () => {
+  // Viewers first, with 1001 (going away), so their clients reconnect to another process.
+  await realtime.stop();
+  await realtime.app.close();
+  await bus.close();
+  await redis?.close();
+});
+logger.info({ port: config.PORT, instanceId }, 'ready');

@@ -1,0 +1,65 @@
+// The cluster tier's FetchResults: analytics' results endpoint over HTTP. A service-to-service
+// call, so it runs under a policy: a 2 s timeout per attempt, one retry with jittered backoff
+// (a GET is idempotent), a circuit breaker so a down analytics fails viewers fast instead of
+// piling them up, and a bulkhead bounding calls in flight. 4xx answers are answers, not failures.
+import {
+  bulkhead,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  isBrokenCircuitError,
+  isBulkheadRejectedError,
+  retry,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import { Agent, request } from 'undici';
+import type { FetchResults } from './live/access.ts';
+
+class UpstreamError extends Error {
+  readonly status: number;
+  constructor(status: number) {
+    super(`analytics answered ${status}`);
+    this.name = 'UpstreamError';
+    this.status = status;
+  }
+}
+
+const failure = handleWhen((error) => !isBrokenCircuitError(error) && !isBulkheadRejectedError(error));
+
+export function httpResultsClient(baseUrl: string, options: { timeoutMs?: number } = {}): FetchResults {
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
+  const policy = wrap(
+    bulkhead(64, 2_000),
+    retry(failure, {
+      maxAttempts: 1,
+      backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }),
+    }),
+    circuitBreaker(failure, { halfOpenAfter: 5_000, breaker: new ConsecutiveBreaker(5) }),
+    timeout(options.timeoutMs ?? 2_000, TimeoutStrategy.Aggressive),
+  );
+  return (pollId, credentials) =>
+    policy.execute(async ({ signal }) => {
+      const response = await request(
+        new URL(`/api/v1/polls/${encodeURIComponent(pollId)}/results`, baseUrl),
+        {
+          method: 'GET',
+          headers: { ...credentials, accept: 'application/json' },
+          dispatcher: agent,
+          signal,
+        },
+      );
+      if (response.statusCode >= 500) {
+        await response.body.dump();
+        throw new UpstreamError(response.statusCode);
+      }
+      const text = await response.body.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {}
+      return { status: response.statusCode, body };
+    });
+}

@@ -1,0 +1,112 @@
+// The realtime service: live results over WebSocket and SSE. It keeps no data: the newest
+// snapshot of each watched poll comes from analytics' results updates on the bus (a subscription
+// of this process alone, so every process sees every update), access from analytics' results
+// endpoint, viewer counts from this process or Redis.
+import { randomUUID } from 'node:crypto';
+import { ResultsUpdatedV1 } from '@canvass/contracts';
+import { type EventBus, type Subscription, validateEvent } from '@canvass/eventing';
+import { buildServiceApp, type Logger } from '@canvass/service-kit';
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import { createAccessCheck, type FetchResults } from './live/access.ts';
+import { createHub, type ResultsUpdate } from './live/hub.ts';
+import { liveMetrics } from './live/metrics.ts';
+import { liveRoutes } from './live/route.ts';
+import { defaultTransportLimits, type TransportLimits } from './live/transport.ts';
+import { processViewerCounts, type ViewerCounts } from './viewers/viewer-counts.ts';
+
+export interface RealtimeDeps {
+  bus: EventBus;
+  logger: Logger;
+  /** Analytics' GET /api/v1/polls/{pollId}/results, with the viewer's credentials. */
+  fetchResults: FetchResults;
+  metrics?: Registry;
+  /** Shared counts (Redis) when several processes serve live results; this process's otherwise. */
+  viewerCounts?: ViewerCounts;
+  internalSecret?: string | undefined;
+  /** Unique to this process: names its bus subscription. */
+  instanceId?: string;
+  limits?: Partial<TransportLimits & { idleChannels: number; countIntervalMs: number }>;
+}
+
+export interface RealtimeService {
+  readonly app: FastifyInstance;
+  /** Subscribes to results updates (before serving, so no update is missed once a viewer is in). */
+  start(): Promise<void>;
+  /** Sends every viewer away (WebSocket 1001: reconnect elsewhere) and unsubscribes. */
+  stop(): Promise<void>;
+}
+
+export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
+  const { bus, logger } = deps;
+  const registry = deps.metrics ?? new Registry();
+  const metrics = liveMetrics(registry);
+  const limits = { ...defaultTransportLimits, ...deps.limits };
+  const instanceId = deps.instanceId ?? randomUUID().slice(0, 12);
+  const hub = createHub({
+    checkAccess: createAccessCheck(deps.fetchResults, logger),
+    counts: deps.viewerCounts ?? processViewerCounts(),
+    metrics,
+    logger,
+    idleChannels: deps.limits?.idleChannels ?? 1_000,
+    countIntervalMs: deps.limits?.countIntervalMs ?? 1_000,
+  });
+  let subscription: Subscription | undefined;
+
+  const app = buildServiceApp({
+    name: 'realtime',
+    logger,
+    metrics: registry,
+    readiness: [
+      {
+        name: 'broker',
+        check() {
+          if (!bus.isConnected()) throw new Error('not connected');
+          if (!subscription) throw new Error('not subscribed to results updates yet');
+        },
+      },
+    ],
+  });
+  app.register(websocket, {
+    options: { maxPayload: 4 * 1024 },
+    // A client that vanishes mid-frame is routine here, not an error worth a stack trace.
+    errorHandler: (error, socket, request) => {
+      request.log.debug({ err: error }, 'live connection failed');
+      socket.terminate();
+    },
+  });
+  app.register(async (scope) =>
+    liveRoutes(scope, { hub, metrics, limits, internalSecret: deps.internalSecret }),
+  );
+
+  async function onUpdates(batch: readonly { payload: unknown }[]): Promise<void> {
+    for (const delivery of batch) {
+      try {
+        const event = validateEvent(delivery.payload);
+        if (event.type === ResultsUpdatedV1.type) hub.update(event.data as ResultsUpdate);
+      } catch (error) {
+        // A superseding snapshot: dropping a bad one loses nothing the next one will not carry.
+        logger.warn({ err: error }, 'ignoring a results update that breaks its contract');
+      }
+    }
+  }
+
+  return {
+    app,
+    async start() {
+      subscription ??= await bus.subscribe({
+        name: `realtime-${instanceId}`,
+        types: [ResultsUpdatedV1.type],
+        ephemeral: true,
+        handle: onUpdates,
+      });
+      hub.start();
+    },
+    async stop() {
+      await hub.stop();
+      await subscription?.stop();
+      subscription = undefined;
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// Runs `npm run start:cluster`'s launcher for a test file: every service as its own process
+// (two realtime processes) against the local PostgreSQL, NATS and Redis, in test databases.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { freePort, TEST_DB_PREFIX } from './cluster.ts';
+
+export interface ClusterLauncher {
+  /** The gateway's port; service N listens on port + its offset (realtime: +4 and +5). */
+  port: number;
+  url: string;
+  output(): string;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  stop(): Promise<void>;
+}
+
+export async function startClusterLauncher(env: Record<string, string> = {}): Promise<ClusterLauncher> {
+  let port = await freePort();
+  while (port > 60_000) port = await freePort();
+  let output = '';
+  const launcher: ChildProcess = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      CANVASS_DB_PREFIX: TEST_DB_PREFIX,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [launcher.stdout, launcher.stderr]) {
+    stream?.on('data', (chunk) => {
+      output += chunk;
+    });
+  }
+  function waitForOutput(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = output.match(pattern);
+        if (!match) return false;
+        clearTimeout(timer);
+        launcher.stdout?.off('data', check);
+        resolve(match);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        launcher.stdout?.off('data', check);
+        reject(new Error(`no ${pattern} in launcher output:\n${output}`));
+      }, timeoutMs);
+      if (!check()) launcher.stdout?.on('data', check);
+    });
+  }
+  await waitForOutput(/cluster tier is ready/);
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    waitForOutput,
+    async stop() {
+      if (launcher.exitCode !== null || launcher.signalCode !== null) return;
+      launcher.kill('SIGINT');
+      await new Promise((resolve) => launcher.once('exit', resolve));
+    },
+  };
+}

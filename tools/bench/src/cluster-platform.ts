@@ -1,0 +1,71 @@
+// The cluster tier as `npm run start:cluster` runs it (one process per service), started for a
+// benchmark on its own databases (canvass_bench_*) and the benchmark's private NATS server.
+// With `profileDir`, every process writes a V8 CPU profile there when it exits.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    // The services take the next few ports after the gateway's.
+    if (port < 60_000) return port;
+  }
+}
+
+export interface BenchCluster {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchCluster(options: {
+  natsUrl: string;
+  postgresUrl: string;
+  profileDir?: string | undefined;
+}): Promise<BenchCluster> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      POSTGRES_URL: options.postgresUrl,
+      NATS_URL: options.natsUrl,
+      CANVASS_DB_PREFIX: 'canvass_bench_',
+      LOG_LEVEL: 'warn',
+      ...(options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the cluster tier did not start:\n${output}`)), 90_000);
+    const check = (chunk: Buffer) => {
+      output += chunk;
+      if (/cluster tier is ready/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.once('exit', (code) => reject(new Error(`the cluster tier exited (${code}):\n${output}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
