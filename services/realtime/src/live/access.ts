@@ -66,13 +66,30 @@ const unavailable: AccessOutcome = {
   closeCode: 1013,
 };
 
+/**
+ * Results of a poll created a moment ago reach analytics a moment later: a viewer who connects at
+ * once (the organizer's screen, right after creating it) would get 404. Ask again a few times
+ * over about three seconds before saying the poll does not exist.
+ */
+const NOT_YET_RETRIES_MS = [100, 200, 400, 800, 1600];
+
+async function fetchPatiently(fetchResults: FetchResults, pollId: string, credentials: Credentials) {
+  let answer = await fetchResults(pollId, credentials);
+  for (const delay of NOT_YET_RETRIES_MS) {
+    if (answer.status !== 404) break;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    answer = await fetchResults(pollId, credentials);
+  }
+  return answer;
+}
+
 export function createAccessCheck(fetchResults: FetchResults, logger: Logger): CheckAccess {
   const inFlight = new Map<string, Promise<AccessOutcome>>();
   return (pollId, credentials) => {
     const key = `${pollId}\n${JSON.stringify(Object.entries(credentials).sort())}`;
     let outcome = inFlight.get(key);
     if (!outcome) {
-      outcome = fetchResults(pollId, credentials)
+      outcome = fetchPatiently(fetchResults, pollId, credentials)
         .then(outcomeOf, (error: unknown) => {
           logger.warn({ err: error, pollId }, 'cannot check access to live results');
           return unavailable;
