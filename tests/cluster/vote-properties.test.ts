@@ -2,32 +2,18 @@
 // connection pools, caches and vote batches over one database, as two processes would be.
 import { after, before } from 'node:test';
 import { createPostgresDatabase, type Database } from '@canvass/database';
-import { createInProcessBus } from '@canvass/eventing';
-import { createPollsService } from '@canvass/polls';
-import { createLogger, createServiceRuntime, type ServiceRuntime } from '@canvass/service-kit';
+import type { ServiceRuntime } from '@canvass/service-kit';
 import { testDatabases } from '../support/cluster.ts';
+import { startPollsReplicas } from '../support/polls-runtimes.ts';
 import { duplicateVoteProperty } from '../support/vote-properties.ts';
 
 const databases: Database[] = [];
-const runtimes: ServiceRuntime[] = [];
+let runtimes: ServiceRuntime[] = [];
 
 before(async () => {
   const urls = await testDatabases(['polls']);
-  const bus = createInProcessBus();
-  for (let i = 0; i < 2; i++) {
-    const db = createPostgresDatabase({ url: urls.polls!, schema: 'polls' });
-    databases.push(db);
-    const runtime = await createServiceRuntime({
-      name: 'polls',
-      db,
-      bus,
-      logger: createLogger('polls', 'silent'),
-      internalSecret: 'property-secret',
-      create: createPollsService,
-    });
-    await runtime.prepare();
-    runtimes.push(runtime);
-  }
+  for (let i = 0; i < 2; i++) databases.push(createPostgresDatabase({ url: urls.polls!, schema: 'polls' }));
+  runtimes = await startPollsReplicas(databases);
 });
 after(async () => {
   for (const runtime of runtimes) await runtime.stopHttp();

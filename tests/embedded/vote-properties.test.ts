@@ -2,30 +2,17 @@
 // database (each with its own poll cache and vote batches), and the whole platform for recounts.
 import { after, before } from 'node:test';
 import { PgliteHost } from '@canvass/database';
-import { createInProcessBus } from '@canvass/eventing';
-import { createPollsService } from '@canvass/polls';
-import { createLogger, createServiceRuntime, type ServiceRuntime } from '@canvass/service-kit';
+import type { ServiceRuntime } from '@canvass/service-kit';
 import { useEmbeddedPlatform } from '../support/embedded.ts';
+import { startPollsReplicas } from '../support/polls-runtimes.ts';
 import { duplicateVoteProperty, recountProperty } from '../support/vote-properties.ts';
 
 const host = new PgliteHost('memory://');
 const db = host.database('polls');
-const runtimes: ServiceRuntime[] = [];
+let runtimes: ServiceRuntime[] = [];
 
 before(async () => {
-  const bus = createInProcessBus();
-  for (let i = 0; i < 2; i++) {
-    const runtime = await createServiceRuntime({
-      name: 'polls',
-      db,
-      bus,
-      logger: createLogger('polls', 'silent'),
-      internalSecret: 'property-secret',
-      create: createPollsService,
-    });
-    await runtime.prepare();
-    runtimes.push(runtime);
-  }
+  runtimes = await startPollsReplicas([db, db]);
 });
 after(async () => {
   for (const runtime of runtimes) await runtime.stopHttp();

@@ -96,16 +96,10 @@ const OptionalTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const PollCreatedV2 = defineEvent(
   'polls.poll.created.v2',
   Type.Object({
-    pollId: Id,
-    workspaceId: Type.Union([Id, Type.Null()]),
-    question: Type.String({ minLength: 1 }),
-    type: PollType,
-    status: PollStatus,
-    options: Type.Array(Type.Object({ id: Id, label: Type.String() })),
+    ...PollCreatedV1.data.properties,
     settings: PollSettings,
     opensAt: OptionalTimestamp,
     closesAt: OptionalTimestamp,
-    createdAt: Timestamp,
   }),
 );
 

@@ -8,7 +8,7 @@
 import { type Ballot, type CloudEvent, VoteCastV3, VoteRetractedV1 } from '@canvass/contracts';
 import { createEvent, type Outbox } from '@canvass/eventing';
 import { conflict, type Logger, newId, newSignedToken, notFound, sha256 } from '@canvass/service-kit';
-import { type Kysely, sql } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import { findPoll, type StoredPoll } from '../polls/poll-store.ts';
 import { chainEvents, type StreamHead } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
@@ -70,19 +70,7 @@ interface PollState {
   events: CloudEvent[];
 }
 
-interface VoteRow {
-  id: string;
-  poll_id: string;
-  voter_hash: string;
-  option_ids: string[];
-  rating: number | null;
-  text: string | null;
-  segment: string | null;
-  receipt_hash: string;
-  event_id: string;
-  moderation: 'pending' | 'approved' | null;
-  cast_at: Date;
-}
+type VoteRow = Insertable<PollsTables['votes']> & { id: string };
 
 export class VoteWriter {
   readonly stats: VoteWriterStats = { batches: 0, votes: 0, largestBatch: 0 };
