@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { type Api, eventually, httpApi } from '../support/api.ts';
 import { freePort, TEST_DB_PREFIX, testDatabases } from '../support/cluster.ts';
 import { type OidcPlatform, oidcTests } from '../support/oidc.ts';
+import { openApiTests } from '../support/openapi.ts';
 import { type OperatedPlatform, operationsTests } from '../support/operations.ts';
 import { pollTypeTests } from '../support/polls.ts';
 import { sliceTests } from '../support/slice.ts';
@@ -112,6 +113,7 @@ recountProperty(
 );
 operationsTests(() => operated);
 oidcTests(() => oidc);
+openApiTests(() => api, { url: () => (path) => `${operated.url}${path}` });
 
 test('a service process that dies is restarted, and no acknowledged vote is lost', async () => {
   const poll = (

@@ -1,4 +1,8 @@
 export { ResultsUpdatedV1 } from './analytics-events.ts';
+export { ApiCredentials } from './api-credentials.ts';
+export { LIVE_DESCRIPTION, LiveMessage, LiveParams, LiveQuery } from './api-live.ts';
+export { PollView } from './api-polls.ts';
+export { PollResults } from './api-results.ts';
 export { type CloudEvent, CloudEventEnvelope, defineEvent, type EventContract } from './envelope.ts';
 export { MemberChangedV1, Role, UserRegisteredV1, WorkspaceCreatedV1 } from './identity-events.ts';
 export {

@@ -17,6 +17,8 @@ export interface Identity {
   workspace: string;
   scopes: readonly string[];
   role?: Role;
+  /** The workspace's plan (free, pro, …): the gateway's per-workspace rate limits follow it. */
+  plan?: string;
 }
 
 /** What each role may do; an API key has exactly the scopes it was created with. */

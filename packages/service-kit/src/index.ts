@@ -16,6 +16,19 @@ export {
 export { newId, newSecret, newSignedToken, sha256, verifySignedToken } from './ids.ts';
 export { createLogger, type Logger } from './logger.ts';
 export {
+  type ApiTag,
+  bearerScheme,
+  emptyResponse,
+  jsonResponse,
+  type OpenApiOptions,
+  Problem,
+  problemResponses,
+  type RegisteredRoute,
+  routesOf,
+  type SecurityRequirements,
+  type SecurityScheme,
+} from './openapi.ts';
+export {
   conflict,
   type FieldError,
   HttpProblem,

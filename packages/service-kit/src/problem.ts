@@ -65,6 +65,8 @@ export function sendProblem(
     instance: request.url,
     requestId: request.id,
   };
+  // A problem that says when to come back (`retryAfter`, seconds) says it in the header too.
+  if (typeof problem.retryAfter === 'number') reply.header('retry-after', String(problem.retryAfter));
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 

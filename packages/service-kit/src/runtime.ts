@@ -20,6 +20,7 @@ import { adminRoutes } from './admin.ts';
 import { buildServiceApp } from './app.ts';
 import { registerEventingMetrics } from './eventing-metrics.ts';
 import type { Logger } from './logger.ts';
+import type { OpenApiOptions } from './openapi.ts';
 
 export interface ServiceContext {
   db: Database;
@@ -40,6 +41,8 @@ export interface ServiceModule {
   /** Service-specific operator routes under /admin/v1, behind the operator token. */
   adminRoutes?(app: FastifyInstance, consumers: ReadonlyMap<string, Consumer>): void | Promise<void>;
   consumers?: readonly ConsumerSpec[];
+  /** How its public routes are described in OpenAPI (tags, credentials). */
+  openapi?: OpenApiOptions;
   /** Background work (schedulers, batchers): started with the relay, stopped before HTTP closes. */
   background?: { start(): void; stop(): Promise<void> };
 }
@@ -108,6 +111,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
     name: options.name,
     logger,
     metrics,
+    ...(module.openapi ? { openapi: module.openapi } : {}),
     readiness: [
       { name: 'database', check: () => db.ping() },
       {

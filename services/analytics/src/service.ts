@@ -2,6 +2,7 @@
 // series, breakdowns) and the live results updates the realtime service fans out.
 import {
   AnswerModeratedV1,
+  ApiCredentials,
   type CloudEvent,
   PollClaimedV1,
   PollClosedV1,
@@ -55,6 +56,10 @@ export function createAnalyticsService(context: ServiceContext): ServiceModule {
   return {
     name: 'analytics',
     migrationsDir: new URL('../migrations/', import.meta.url),
+    openapi: {
+      tags: [{ name: 'Results', description: 'Poll results: tallies, series, breakdowns.' }],
+      securitySchemes: { manageToken: ApiCredentials.manageToken, voteReceipt: ApiCredentials.voteReceipt },
+    },
     routes: (app) => resultsRoutes(app, context),
     adminRoutes: (app, consumers) => projectionAdminRoutes(app, context, consumers),
     consumers: [

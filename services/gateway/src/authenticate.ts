@@ -15,7 +15,15 @@ import {
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import type { Upstream } from './upstream.ts';
 
+export interface Caller {
+  identity: Identity | undefined;
+  /** Headers to forward: the signed identity, when there is one. */
+  headers: Record<string, string>;
+}
+
 export interface Authenticator {
+  /** Who is calling (verified), and the headers that tell the services. */
+  identify(request: { headers: IncomingHttpHeaders }): Promise<Caller>;
   /**
    * The verified identity header to forward (the client's own is never forwarded). Takes any
    * request with headers: a raw upgrade request has no FastifyRequest.
@@ -92,6 +100,7 @@ export function createAuthenticator(options: {
       subject: String(claims.sub),
       kind: isUser ? 'user' : 'api-key',
       workspace: claims.workspace,
+      ...(typeof claims.plan === 'string' ? { plan: claims.plan } : {}),
       // A person may do what both the token and their role allow.
       scopes: role ? granted.filter((scope) => roleScopes[role].includes(scope)) : isUser ? [] : granted,
       ...(role ? { role } : {}),
@@ -109,13 +118,20 @@ export function createAuthenticator(options: {
       body: Buffer.from(JSON.stringify({ key })),
     });
     const text = Buffer.isBuffer(response.body) ? response.body.toString() : await streamText(response.body);
-    const answer = JSON.parse(text) as { valid: boolean; id?: string; workspace?: string; scopes?: string[] };
+    const answer = JSON.parse(text) as {
+      valid: boolean;
+      id?: string;
+      workspace?: string;
+      scopes?: string[];
+      plan?: string;
+    };
     const identity: Identity | undefined = answer.valid
       ? {
           subject: `api-key:${answer.id}`,
           kind: 'api-key',
           workspace: String(answer.workspace),
           scopes: answer.scopes ?? [],
+          ...(answer.plan ? { plan: answer.plan } : {}),
         }
       : undefined;
     if (cache.size > 10_000) cache.clear();
@@ -123,17 +139,21 @@ export function createAuthenticator(options: {
     return identity;
   }
 
+  async function identify(request: { headers: IncomingHttpHeaders }): Promise<Caller> {
+    const authorization = request.headers.authorization;
+    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+    if (!bearer || !options.internalSecret) return { identity: undefined, headers: {} };
+    const identity = bearer.startsWith('cvk_') ? await verifyApiKey(bearer) : await verifyAccessToken(bearer);
+    return {
+      identity,
+      headers: identity ? { [IDENTITY_HEADER]: await signIdentity(options.internalSecret, identity) } : {},
+    };
+  }
+
   return {
-    async identityHeaders(request): Promise<Record<string, string>> {
-      const authorization = request.headers.authorization;
-      const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
-      const headers: Record<string, string> = {};
-      if (!bearer || !options.internalSecret) return headers;
-      const identity = bearer.startsWith('cvk_')
-        ? await verifyApiKey(bearer)
-        : await verifyAccessToken(bearer);
-      if (identity) headers[IDENTITY_HEADER] = await signIdentity(options.internalSecret, identity);
-      return headers;
+    identify,
+    async identityHeaders(request) {
+      return (await identify(request)).headers;
     },
   };
 }

@@ -1,11 +1,15 @@
 import { LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
 
+/** One or more instances of a service, comma-separated: the gateway balances between them. */
+const Urls = (fallback: string) =>
+  Type.String({ pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$', default: fallback });
+
 export const GatewayConfig = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   HOST: Type.String({ default: '127.0.0.1' }),
-  POLLS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081' }),
-  ANALYTICS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8082' }),
+  POLLS_URL: Urls('http://127.0.0.1:8081'),
+  ANALYTICS_URL: Urls('http://127.0.0.1:8082'),
   LOG_LEVEL: LogLevel,
   /** Where clients reach Canvass; default http://localhost:<PORT>. */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -14,7 +18,13 @@ export const GatewayConfig = Type.Object({
     pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$',
     default: 'http://127.0.0.1:8084',
   }),
-  IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8083' }),
+  IDENTITY_URL: Urls('http://127.0.0.1:8083'),
+  /** Overrides of the default rate limits, as JSON: {"perIp":{"points":100000,"windowSeconds":60}}. */
+  CANVASS_RATE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
+  /** Shared rate limits across gateway processes; without it each process counts alone. */
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Where results updates arrive, to drop cached results at once; without it they expire (1 s). */
+  NATS_URL: Type.Optional(Type.String()),
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
 });

@@ -1,5 +1,10 @@
-// The one front door: routes public API calls to the service that owns them. Request bodies are
-// passed through untouched (each service validates its own input).
+// The one front door: routes public API calls to the service that owns them, behind resilience
+// policies (resilience.ts), rate limits (rate-limits.ts), a results cache (results-cache.ts) and
+// edge hygiene (edge.ts). Request bodies are passed through untouched (each service validates its
+// own input).
+
+import { ResultsUpdatedV1 } from '@canvass/contracts';
+import type { EventBus, Subscription } from '@canvass/eventing';
 import {
   buildServiceApp,
   HttpProblem,
@@ -7,20 +12,34 @@ import {
   type ReadinessCheck,
   requireAdminToken,
 } from '@canvass/service-kit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import { createAuthenticator } from './authenticate.ts';
+import { type Caller, createAuthenticator } from './authenticate.ts';
+import { edgeHooks } from './edge.ts';
 import { landingPage } from './landing-page.ts';
 import type { LiveUpstream } from './live.ts';
 import { liveRoutes } from './live-routes.ts';
-import { forward } from './proxy.ts';
-import { publicRoutes } from './routes.ts';
+import { gatewayOpenApi, openApiRoutes } from './openapi.ts';
+import { pageRoute } from './page.ts';
+import { compressed, forward } from './proxy.ts';
+import { createRateLimits, type RateLimits } from './rate-limits.ts';
+import { type ResilienceOptions, type ResilientUpstream, resilientUpstream } from './resilience.ts';
+import { createResultsCache } from './results-cache.ts';
+import { publicRoutes, type RouteRule } from './routes.ts';
 import type { Upstream } from './upstream.ts';
 
 export interface GatewayOptions {
   logger: Logger;
   tier: 'embedded' | 'cluster';
-  upstreams: Readonly<Record<string, Upstream>>;
+  /** Each service's instances (balanced round robin), behind the resilience policies. */
+  upstreams: Readonly<Record<string, Upstream | readonly Upstream[]>>;
+  resilience?: Partial<ResilienceOptions>;
+  /** Default: in-memory limits with the default policies. */
+  rateLimits?: RateLimits;
+  /** Where `analytics.results.updated` events arrive, to drop cached results at once. */
+  resultsUpdates?: EventBus;
+  /** How long anonymous results answers are kept (default 1 s). */
+  resultsCacheMs?: number;
   /** Where live results (SSE, WebSocket) go; without it the gateway refuses them. */
   live?: LiveUpstream;
   metrics?: Registry;
@@ -41,11 +60,25 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
   const app = buildServiceApp({
     name: 'gateway',
     logger: options.logger,
+    openapi: gatewayOpenApi,
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.readiness ? { readiness: options.readiness } : {}),
   });
+  const upstreams: Record<string, ResilientUpstream> = {};
+  for (const [name, instances] of Object.entries(options.upstreams)) {
+    upstreams[name] = resilientUpstream(
+      name,
+      Array.isArray(instances) ? instances : [instances as Upstream],
+      options.resilience,
+    );
+  }
+  edgeHooks(app);
+  const limits = options.rateLimits ?? createRateLimits();
+  const cache = createResultsCache(
+    options.resultsCacheMs !== undefined ? { ttlMs: options.resultsCacheMs } : {},
+  );
   const authenticator = createAuthenticator({
-    identityUpstream: options.upstreams.identity,
+    identityUpstream: upstreams.identity,
     internalSecret: options.internalSecret,
     publicUrl: options.publicUrl ?? 'http://localhost:8080',
     ...(options.apiKeyCacheMs !== undefined ? { cacheMs: options.apiKeyCacheMs } : {}),
@@ -53,43 +86,145 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  /** Who calls (verified) and whether they are over a limit; both before anything is forwarded. */
+  async function admit(request: FastifyRequest, reply: FastifyReply, rule?: RouteRule): Promise<Caller> {
+    const caller = rule?.ownCredentials
+      ? { identity: undefined, headers: {} }
+      : await authenticator.identify(request);
+    const vote = /^\/api\/v1\/polls\/([^/?]+)\/votes(\/mine)?(\?|$)/.exec(request.url);
+    const voting = vote && (request.method === 'POST' || request.method === 'DELETE');
+    const voterToken = request.headers['voter-token'];
+    await limits.check(
+      {
+        ip: request.ip,
+        identity: caller.identity,
+        ...(voting
+          ? {
+              vote: {
+                pollId: vote[1]!,
+                voter: caller.identity?.subject ?? (typeof voterToken === 'string' ? voterToken : request.ip),
+              },
+            }
+          : {}),
+      },
+      reply,
+    );
+    return caller;
+  }
+
+  /** Without credentials (or a query), what a request sees depends on the poll alone. */
+  const isAnonymous = (request: FastifyRequest) =>
+    !request.headers.authorization &&
+    !request.headers['manage-token'] &&
+    !request.headers['vote-receipt'] &&
+    !request.url.includes('?');
+
+  /** Results for this request: from the cache when it carries no credentials at all. */
+  function resultsAnswer(request: FastifyRequest, pollId: string, headers: Record<string, string>) {
+    const load = () =>
+      upstreams.analytics!.forward({
+        method: 'GET',
+        url: `/api/v1/polls/${encodeURIComponent(pollId)}/results`,
+        headers,
+      });
+    if (isAnonymous(request)) return cache.get(pollId, load);
+    return load().then(async (response) => ({
+      answer: {
+        status: response.status,
+        headers: {},
+        body: Buffer.isBuffer(response.body)
+          ? response.body
+          : Buffer.from(await new Response(response.body as never).arrayBuffer()),
+      },
+      hit: false,
+    }));
+  }
+
   for (const rule of publicRoutes) {
-    const upstream = options.upstreams[rule.service];
+    const upstream = upstreams[rule.service];
     if (!upstream) throw new Error(`no upstream configured for service "${rule.service}"`);
     app.route({
       method: rule.methods,
       url: rule.url,
-      handler: async (request, reply) =>
-        forward(
-          upstream,
-          request,
-          reply,
-          request.url,
-          rule.ownCredentials ? {} : await authenticator.identityHeaders(request),
-        ),
+      // Polls, votes and account requests are small; a large body is a mistake or an attack.
+      bodyLimit: 256 * 1024,
+      handler: async (request, reply) => {
+        const caller = await admit(request, reply, rule);
+        const results = /^\/api\/v1\/polls\/([^/?]+)\/results$/.exec(request.url);
+        if (results && request.method === 'GET' && isAnonymous(request)) {
+          const { answer, hit } = await resultsAnswer(
+            request,
+            decodeURIComponent(results[1]!),
+            caller.headers,
+          );
+          reply
+            .code(answer.status)
+            .headers(answer.headers)
+            .header('x-cache', hit ? 'hit' : 'miss');
+          return reply.send(compressed(request, reply, answer.body));
+        }
+        return forward(upstream, request, reply, request.url, caller.headers);
+      },
     });
   }
 
+  pageRoute(app, {
+    polls: upstreams.polls!,
+    results: async (request, pollId, headers) => (await resultsAnswer(request, pollId, headers)).answer,
+    admit: async (request, reply) => {
+      const caller = await admit(request, reply);
+      const forwarded: Record<string, string> = { ...caller.headers };
+      for (const name of ['manage-token', 'vote-receipt']) {
+        const value = request.headers[name];
+        if (typeof value === 'string') forwarded[name] = value;
+      }
+      return forwarded;
+    },
+  });
+
+  let updates: Subscription | undefined;
+  app.addHook('onReady', async () => {
+    updates = await options.resultsUpdates?.subscribe({
+      name: `gateway-results-cache-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+      types: [ResultsUpdatedV1.type],
+      ephemeral: true,
+      startAt: 'now',
+      handle: async (batch) => {
+        for (const delivery of batch) {
+          const pollId = (delivery.payload as { data?: { pollId?: unknown } }).data?.pollId;
+          if (typeof pollId === 'string') cache.invalidate(pollId);
+        }
+      },
+    });
+  });
+  app.addHook('onClose', async () => {
+    await updates?.stop();
+  });
+
   if (options.live) liveRoutes(app, options.live, authenticator);
+  openApiRoutes(app, upstreams);
 
   app.register(async (admin) => {
     admin.addHook('preHandler', requireAdminToken(options.adminToken));
     admin.get('/admin/v1/services', async () => ({
       tier: options.tier,
-      services: Object.keys(options.upstreams),
+      services: Object.keys(upstreams),
+      health: Object.fromEntries(
+        Object.entries(upstreams).map(([name, upstream]) => [name, upstream.health()]),
+      ),
     }));
     // Operator requests carry whole pages of events (projection rebuilds): allow large bodies here.
     admin.all<{ Params: { service: string; '*': string } }>(
       '/admin/v1/:service/*',
       { bodyLimit: 32 * 1024 * 1024 },
       (request, reply) => {
-        const upstream = options.upstreams[request.params.service];
+        const upstream = upstreams[request.params.service];
         if (!upstream) {
           throw new HttpProblem(
             404,
             'service-not-found',
             'No such service',
-            `Services: ${Object.keys(options.upstreams).join(', ')}.`,
+            `Services: ${Object.keys(upstreams).join(', ')}.`,
           );
         }
         const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
@@ -99,7 +234,7 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     options.adminRoutes?.(admin);
   });
 
-  const page = landingPage(options.tier, Object.keys(options.upstreams));
+  const page = landingPage(options.tier, Object.keys(upstreams));
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
   return app;
 }

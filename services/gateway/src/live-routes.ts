@@ -8,6 +8,7 @@ import { HttpProblem } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from './authenticate.ts';
 import type { LiveUpstream } from './live.ts';
+import { liveRouteDocs } from './live-docs.ts';
 import { LIVE_PATH, LIVE_ROUTE } from './routes.ts';
 import { refuseUpgrade } from './tunnel.ts';
 
@@ -21,7 +22,7 @@ export function liveRoutes(app: FastifyInstance, live: LiveUpstream, authenticat
     connection.once('close', () => open.delete(connection));
   };
 
-  app.get(LIVE_ROUTE, { exposeHeadRoute: false }, async (request, reply) => {
+  app.get(LIVE_ROUTE, { ...liveRouteDocs, exposeHeadRoute: false }, async (request, reply) => {
     const headers = await authenticator.identityHeaders(request);
     hold(reply.raw);
     return live.stream(request, reply, headers);

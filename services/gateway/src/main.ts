@@ -1,15 +1,28 @@
 import { loadConfigOrExit } from '@canvass/config';
+import { createNatsBus } from '@canvass/eventing-nats';
 import { createLogger, onShutdown } from '@canvass/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createClient } from 'redis';
 import { GatewayConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { remoteLive } from './live.ts';
+import { createRateLimits, defaultLimits } from './rate-limits.ts';
 import { httpUpstream } from './upstream.ts';
 
 const config = loadConfigOrExit(GatewayConfig, 'gateway');
 const logger = createLogger('gateway', config.LOG_LEVEL);
 const metrics = new Registry();
 collectDefaultMetrics({ register: metrics });
+const instances = (name: string, urls: string) =>
+  urls.split(',').map((url, i) => httpUpstream(`${name}-${i + 1}`, url));
+const redis = config.REDIS_URL
+  ? await createClient({ url: config.REDIS_URL })
+      .on('error', (error: unknown) => logger.warn({ err: error }, 'redis error'))
+      .connect()
+  : undefined;
+const bus = config.NATS_URL
+  ? await createNatsBus({ url: config.NATS_URL, name: 'gateway', logger })
+  : undefined;
 const app = createGateway({
   logger,
   tier: 'cluster',
@@ -18,11 +31,20 @@ const app = createGateway({
   internalSecret: config.CANVASS_INTERNAL_SECRET,
   publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
   upstreams: {
-    polls: httpUpstream('polls', config.POLLS_URL),
-    analytics: httpUpstream('analytics', config.ANALYTICS_URL),
-    identity: httpUpstream('identity', config.IDENTITY_URL),
+    polls: instances('polls', config.POLLS_URL),
+    analytics: instances('analytics', config.ANALYTICS_URL),
+    identity: instances('identity', config.IDENTITY_URL),
   },
+  rateLimits: createRateLimits(
+    { ...defaultLimits, ...(config.CANVASS_RATE_LIMITS ? JSON.parse(config.CANVASS_RATE_LIMITS) : {}) },
+    redis,
+  ),
+  ...(bus ? { resultsUpdates: bus } : {}),
   live: remoteLive(config.REALTIME_URL.split(',')),
 });
 await app.listen({ port: config.PORT, host: config.HOST });
-onShutdown(logger, () => app.close());
+onShutdown(logger, async () => {
+  await app.close();
+  await bus?.close();
+  await redis?.quit();
+});

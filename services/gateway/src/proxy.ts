@@ -1,3 +1,5 @@
+import { pipeline, Readable } from 'node:stream';
+import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Upstream } from './upstream.ts';
 
@@ -51,5 +53,35 @@ export async function forward(
   for (const [name, value] of Object.entries(forwardableHeaders(response.headers))) {
     if (name !== 'x-request-id') reply.header(name, value);
   }
-  return reply.send(response.body);
+  return reply.send(compressed(request, reply, response.body));
+}
+
+const COMPRESSIBLE = /^(application\/(json|problem\+json)|text\/(csv|plain|html))/;
+const MIN_BYTES = 1024;
+
+/**
+ * Compresses text answers a client accepts compressed (brotli, else gzip), streaming: an export
+ * never sits whole in memory. Live streams (SSE) and small or already encoded answers pass as is.
+ */
+export function compressed(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: Buffer | Readable,
+): Buffer | Readable {
+  const type = String(reply.getHeader('content-type') ?? '');
+  if (!COMPRESSIBLE.test(type) || reply.getHeader('content-encoding')) return body;
+  if (Buffer.isBuffer(body) && body.length < MIN_BYTES) return body;
+  const accepted = String(request.headers['accept-encoding'] ?? '');
+  const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : undefined;
+  reply.header('vary', 'accept-encoding');
+  if (!encoding) return body;
+  reply.header('content-encoding', encoding);
+  reply.removeHeader('content-length');
+  const stream =
+    encoding === 'br'
+      ? createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })
+      : createGzip({ level: 5 });
+  // pipeline (not pipe): an upstream that fails mid-stream ends the client's answer too.
+  pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, stream, () => {});
+  return stream;
 }

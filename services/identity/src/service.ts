@@ -30,6 +30,13 @@ export function createIdentityService(options: IdentityOptions) {
   return (context: ServiceContext): ServiceModule => ({
     name: 'identity',
     migrationsDir: new URL('../migrations/', import.meta.url),
+    openapi: {
+      tags: [
+        { name: 'Accounts', description: 'Sign up, confirm the address, passwords, delete the account.' },
+        { name: 'Credentials', description: 'API keys and machine clients of a workspace.' },
+        { name: 'Members', description: 'A workspace’s members, roles and invitations.' },
+      ],
+    },
     adminRoutes: (app) => keyAdminRoutes(app, context, () => rebuildProvider()),
     async routes(app) {
       accountRoutes(app, { ...context, mailer: options.mailer, publicUrl: options.publicUrl, limiters });

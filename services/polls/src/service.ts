@@ -1,6 +1,7 @@
 // The polls service: polls of every type, their lifecycle and schedule, and votes (one per voter,
 // changeable where the poll allows). Every change is an event in the poll's hash-chained stream
 // and in the outbox, in the transaction that makes it.
+import { ApiCredentials } from '@canvass/contracts';
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import { answerRoutes } from './answers/routes.ts';
@@ -32,6 +33,14 @@ export function createPollsService(context: ServiceContext): ServiceModule {
   return {
     name: 'polls',
     migrationsDir: new URL('../migrations/', import.meta.url),
+    openapi: {
+      tags: [
+        { name: 'Polls', description: 'Create, read, edit, open, close and export polls.' },
+        { name: 'Votes', description: 'Vote, withdraw a vote, and verify a receipt.' },
+        { name: 'Moderation', description: 'Approve or reject open-text answers.' },
+      ],
+      securitySchemes: { manageToken: ApiCredentials.manageToken },
+    },
     routes(app) {
       pollRoutes(app, context, { cache, lifecycle });
       claimRoute(app, context, cache);

@@ -10,6 +10,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { createAccessCheck, type FetchResults } from './live/access.ts';
+import { liveSecuritySchemes } from './live/docs.ts';
 import { createHub, type ResultsUpdate } from './live/hub.ts';
 import { liveMetrics } from './live/metrics.ts';
 import { liveRoutes } from './live/route.ts';
@@ -58,6 +59,10 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     name: 'realtime',
     logger,
     metrics: registry,
+    openapi: {
+      tags: [{ name: 'Live', description: 'Results as they change, over WebSocket or Server-Sent Events.' }],
+      securitySchemes: liveSecuritySchemes,
+    },
     readiness: [
       {
         name: 'broker',

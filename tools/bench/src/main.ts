@@ -13,6 +13,7 @@ import { startBenchCluster } from './cluster-platform.ts';
 import { eventingPhase } from './eventing-phase.ts';
 import { startBenchNats } from './private-nats.ts';
 import { summarizeProfiles } from './profile-summary.ts';
+import { proxyPhase } from './proxy-phase.ts';
 import { votesPhase } from './votes-phase.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, profile: { type: 'boolean' } } });
@@ -32,6 +33,9 @@ try {
   progress(`Phase: event backbone (${events} events)`);
   const eventing = await eventingPhase(nats.url, env.POSTGRES_URL, events, progress);
 
+  progress('Phase: the gateway hop against nginx, in front of the same upstream');
+  const proxy = await proxyPhase({ seconds: quick ? 2 : 10, connections: quick ? 16 : 64 }, progress);
+
   progress('Phase: votes through the cluster tier');
   const profileDir = values.profile ? await mkdtemp(join(tmpdir(), 'canvass-bench-profile-')) : undefined;
   const cluster = await startBenchCluster({ natsUrl: nats.url, postgresUrl: env.POSTGRES_URL, profileDir });
@@ -47,13 +51,25 @@ try {
   }
   const profiles = profileDir ? await summarizeProfiles(profileDir) : undefined;
 
-  const results = { at: new Date().toISOString(), quick, eventing, votes, ...(profiles ? { profiles } : {}) };
+  const results = {
+    at: new Date().toISOString(),
+    quick,
+    eventing,
+    proxy,
+    votes,
+    ...(profiles ? { profiles } : {}),
+  };
   const screen = votes.voteToScreen;
+  const hop = (name: string, figures: typeof proxy.gateway) =>
+    `| upstream GET via ${name} (+${figures.addedP99Ms} ms p99, ${figures.cpuMsPerRequest} ms CPU/request) | ${round(figures.requestsPerSecond)} | ${figures.p50Ms} | ${figures.p99Ms} | ${(figures.requestsPerSecond / Math.max(1, proxy.direct.requestsPerSecond)).toFixed(2)} |`;
   const table = [
     '| measure | per second | p50 ms | p99 ms | ratio |',
     '|---|---:|---:|---:|---:|',
     `| raw JetStream async publish (baseline) | ${round(eventing.rawPublishPerSecond)} | | | 1.00 |`,
     `| outbox → relay → JetStream → consumer | ${round(eventing.pipelinePerSecond)} | | | ${eventing.ratio.toFixed(2)} |`,
+    `| upstream GET, direct (baseline) | ${round(proxy.direct.requestsPerSecond)} | ${proxy.direct.p50Ms} | ${proxy.direct.p99Ms} | 1.00 |`,
+    ...(proxy.nginx ? [hop('nginx', proxy.nginx)] : [`| nginx: ${proxy.note} | | | | |`]),
+    hop('gateway', proxy.gateway),
     `| gateway GET /healthz (baseline) | ${round(votes.baseline.requestsPerSecond)} | ${votes.baseline.p50Ms} | ${votes.baseline.p99Ms} | 1.00 |`,
     `| acked votes, one poll, via gateway (${votes.votes.failed} failed) | ${round(votes.votes.requestsPerSecond)} | ${votes.votes.p50Ms} | ${votes.votes.p99Ms} | ${votes.ratio.toFixed(2)} |`,
     `| vote-to-screen under that load (${screen?.samples ?? 0} probes) | | ${screen ? round(screen.p50Ms) : '–'} | ${screen ? round(screen.p99Ms) : '–'} | |`,

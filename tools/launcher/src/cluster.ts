@@ -27,6 +27,8 @@ const ClusterConfig = Type.Object({
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** Realtime processes; the gateway spreads live connections over them. */
   REALTIME_PROCESSES: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
+  /** The gateway's rate limits, overriding the defaults, as JSON (see docs/operations.md). */
+  CANVASS_RATE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
   /** Where clients reach Canvass (links in mails, the OIDC issuer); default http://localhost:<PORT>. */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
@@ -88,6 +90,9 @@ specs.push({
     CANVASS_ADMIN_TOKEN: adminToken,
     CANVASS_INTERNAL_SECRET: internalSecret,
     PUBLIC_URL: publicUrl,
+    REDIS_URL: config.REDIS_URL,
+    NATS_URL: config.NATS_URL,
+    ...(config.CANVASS_RATE_LIMITS ? { CANVASS_RATE_LIMITS: config.CANVASS_RATE_LIMITS } : {}),
     ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
     REALTIME_URL: realtimeUrls.join(','),
   },

@@ -92,6 +92,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     publicUrl: settings.publicUrl,
     ...(options.apiKeyCacheMs !== undefined ? { apiKeyCacheMs: options.apiKeyCacheMs } : {}),
     adminRoutes: (admin) => tailRoute(admin, bus),
+    resultsUpdates: bus,
     live: inProcessLive(realtime.app),
     readiness: [...runtimes, { name: 'realtime', app: realtime.app }].map((runtime) => ({
       name: runtime.name,

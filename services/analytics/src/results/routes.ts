@@ -1,4 +1,5 @@
-import { notFound, type ServiceContext } from '@canvass/service-kit';
+import { PollResults } from '@canvass/contracts';
+import { jsonResponse, notFound, problemResponses, type ServiceContext } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type from 'typebox';
@@ -19,7 +20,25 @@ export function resultsRoutes(app: FastifyInstance, { db, internalSecret }: Serv
 
   app.get<{ Params: { pollId: string } }>(
     '/api/v1/polls/:pollId/results',
-    { schema: { params: PollIdParams, querystring: ResultsQuery } },
+    {
+      schema: {
+        tags: ['Results'],
+        summary: 'A poll’s results',
+        description:
+          'Tallies with percentages, the figures of the poll type (rating average, NPS, ranking points, open-text answers and terms), votes per minute and the breakdown by segment. Who may see them follows the poll’s resultsVisibility: everyone (live, or after_close once closed), voters with their receipt (after_vote), organizers always.',
+        params: PollIdParams,
+        querystring: ResultsQuery,
+        security: [{}, { bearer: [] }, { manageToken: [] }, { voteReceipt: [] }],
+        response: {
+          200: jsonResponse('The results now.', PollResults),
+          ...problemResponses(
+            400,
+            [403, 'Not visible to this caller yet: `type` says why (after vote, after close, hidden).'],
+            [404, 'No poll has this id (a poll created a moment ago shows up shortly).'],
+          ),
+        },
+      },
+    },
     async (request, reply) => {
       const { pollId } = request.params;
       const results = await readResults(kysely, pollId);

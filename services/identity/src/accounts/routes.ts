@@ -3,7 +3,13 @@
 // saying someone tried to sign up with it.
 import { MemberChangedV1, UserRegisteredV1, WorkspaceCreatedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
-import { HttpProblem, newId, type ServiceContext } from '@canvass/service-kit';
+import {
+  HttpProblem,
+  jsonResponse,
+  newId,
+  problemResponses,
+  type ServiceContext,
+} from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
@@ -26,6 +32,7 @@ const VerifyBody = Type.Object(
   { additionalProperties: false },
 );
 
+const Accepted = Type.Object({ status: Type.Literal('accepted'), message: Type.String() });
 const VERIFY_TTL_MS = 24 * 3600_000;
 const ACCEPTED = {
   status: 'accepted',
@@ -44,7 +51,19 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
 
   app.post<{ Body: Static<typeof SignUpBody> }>(
     '/api/v1/accounts',
-    { schema: { body: SignUpBody } },
+    {
+      schema: {
+        tags: ['Accounts'],
+        summary: 'Sign up',
+        description:
+          'Creates the account and its workspace, and mails a link to confirm the address. Answers the same whether or not the address has an account already (that one gets a note instead).',
+        body: SignUpBody,
+        response: {
+          202: jsonResponse('Accepted: a mail is on its way.', Accepted),
+          ...problemResponses(400, [429, 'Too many sign-ups from this address.']),
+        },
+      },
+    },
     async (request, reply) => {
       await consumeOrThrow(deps.limiters.signUpPerIp, request.ip, reply);
       const email = request.body.email.trim().toLowerCase();
@@ -118,7 +137,21 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
 
   app.post<{ Body: Static<typeof VerifyBody> }>(
     '/api/v1/accounts/verify',
-    { schema: { body: VerifyBody } },
+    {
+      schema: {
+        tags: ['Accounts'],
+        summary: 'Confirm an e-mail address',
+        description: 'With the token from the sign-up mail (valid 24 hours, once).',
+        body: VerifyBody,
+        response: {
+          200: jsonResponse(
+            'Confirmed: the account can sign in.',
+            Type.Object({ status: Type.Literal('verified') }),
+          ),
+          ...problemResponses([400, 'The request is not valid, or the token is wrong, used or expired.']),
+        },
+      },
+    },
     async (request) => {
       const verified = await db.transaction().execute(async (trx) => {
         const userId = await useEmailToken(trx, request.body.token, 'verify-email');

@@ -3,7 +3,14 @@
 // workspace that has other members (hand it over first); workspaces they alone belong to go with it.
 import { MemberChangedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
-import { HttpProblem, identityOf, type ServiceContext } from '@canvass/service-kit';
+import {
+  emptyResponse,
+  HttpProblem,
+  identityOf,
+  jsonResponse,
+  problemResponses,
+  type ServiceContext,
+} from '@canvass/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import Type, { type Static } from 'typebox';
@@ -31,6 +38,8 @@ const DeleteBody = Type.Object(
   { additionalProperties: false },
 );
 const RESET_TTL_MS = 3600_000;
+const SIGNED_IN = [{ bearer: [] }];
+const NOT_SIGNED_IN: [number, string] = [401, 'Not signed in as a user (an API key is not a user).'];
 
 export interface SelfServiceDeps extends ServiceContext {
   limiters: Limiters;
@@ -59,7 +68,18 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
 
   app.post<{ Body: Static<typeof ChangeBody> }>(
     '/api/v1/account/password',
-    { schema: { body: ChangeBody } },
+    {
+      schema: {
+        tags: ['Accounts'],
+        summary: 'Change your password',
+        body: ChangeBody,
+        security: SIGNED_IN,
+        response: {
+          204: emptyResponse('Changed.'),
+          ...problemResponses(400, NOT_SIGNED_IN, [403, 'The current password is wrong.']),
+        },
+      },
+    },
     async (request, reply) => {
       const user = await signedInUser(request);
       if (!(await verifyPassword(user.password_hash, request.body.currentPassword))) {
@@ -81,7 +101,21 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
 
   app.post<{ Body: Static<typeof ResetRequestBody> }>(
     '/api/v1/account/password-reset',
-    { schema: { body: ResetRequestBody } },
+    {
+      schema: {
+        tags: ['Accounts'],
+        summary: 'Ask for a password reset link',
+        description: 'Answers the same whether or not the address has an account.',
+        body: ResetRequestBody,
+        response: {
+          202: jsonResponse(
+            'Accepted: a mail is on its way if the address has an account.',
+            Type.Object({ status: Type.Literal('accepted'), message: Type.String() }),
+          ),
+          ...problemResponses(400, [429, 'Too many reset requests from this address.']),
+        },
+      },
+    },
     async (request, reply) => {
       await consumeOrThrow(deps.limiters.resetPerIp, request.ip, reply);
       const email = request.body.email.toLowerCase();
@@ -109,7 +143,18 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
 
   app.post<{ Body: Static<typeof ResetBody> }>(
     '/api/v1/account/password-reset/confirm',
-    { schema: { body: ResetBody } },
+    {
+      schema: {
+        tags: ['Accounts'],
+        summary: 'Choose a new password',
+        description: 'With the token from the reset mail (valid an hour, once). Also confirms the address.',
+        body: ResetBody,
+        response: {
+          204: emptyResponse('Changed.'),
+          ...problemResponses([400, 'The request is not valid, or the token is wrong, used or expired.']),
+        },
+      },
+    },
     async (request, reply) => {
       const passwordHash = await hashPassword(request.body.newPassword);
       const done = await db.transaction().execute(async (trx) => {
@@ -137,7 +182,25 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
 
   app.delete<{ Body: Static<typeof DeleteBody> }>(
     '/api/v1/account',
-    { schema: { body: DeleteBody } },
+    {
+      schema: {
+        tags: ['Accounts'],
+        summary: 'Delete your account',
+        description:
+          'Workspaces you alone belong to go with it. Refused while you are the only owner of a workspace that has other members.',
+        body: DeleteBody,
+        security: SIGNED_IN,
+        response: {
+          204: emptyResponse('Deleted.'),
+          ...problemResponses(
+            400,
+            NOT_SIGNED_IN,
+            [403, 'The password is wrong.'],
+            [409, 'You are the only owner of a workspace with other members: hand it over first.'],
+          ),
+        },
+      },
+    },
     async (request, reply) => {
       const user = await signedInUser(request);
       if (!(await verifyPassword(user.password_hash, request.body.password))) {

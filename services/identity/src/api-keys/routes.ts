@@ -2,11 +2,14 @@
 // last use. The gateway exchanges a presented key for an identity through the internal route.
 import { timingSafeEqual } from 'node:crypto';
 import {
+  emptyResponse,
   HttpProblem,
   identityOf,
+  jsonResponse,
   newId,
   newSecret,
   notFound,
+  problemResponses,
   requireScope,
   type ServiceContext,
   sha256,
@@ -21,6 +24,26 @@ const KEY_PATTERN = /^cvk_([A-Za-z0-9]{16})_([\w-]{43})$/;
 
 const CreateBody = ScopedCredentialBody;
 const VerifyBody = Type.Object({ key: Type.String({ maxLength: 200 }) });
+const Scopes = ScopedCredentialBody.properties.scopes;
+const When = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+const ApiKey = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Scopes,
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: When,
+  revokedAt: When,
+});
+const NewApiKey = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Scopes,
+  key: Type.String({ description: 'Send it as `Authorization: Bearer <key>`. Shown only now.' }),
+  note: Type.String(),
+});
+const MANAGER = [{ bearer: [] }];
+const managerProblems = (...own: Parameters<typeof problemResponses>) =>
+  problemResponses(401, [403, 'Without the api-keys:manage permission.'], ...own);
 
 export interface ApiKeyDeps extends ServiceContext {
   internalSecret: string | undefined;
@@ -41,7 +64,17 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyDeps): void {
 
   app.post<{ Body: Static<typeof CreateBody> }>(
     '/api/v1/api-keys',
-    { schema: { body: CreateBody } },
+    {
+      schema: {
+        tags: ['Credentials'],
+        summary: 'Create an API key',
+        description:
+          'For the caller’s workspace, with the scopes given. The key is shown only in this answer.',
+        body: CreateBody,
+        security: MANAGER,
+        response: { 201: jsonResponse('Created.', NewApiKey), ...managerProblems(400) },
+      },
+    },
     async (request, reply) => {
       const identity = await caller(request);
       const id = newId(16);
@@ -69,7 +102,14 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyDeps): void {
     },
   );
 
-  app.get('/api/v1/api-keys', async (request) => {
+  const listSchema = {
+    tags: ['Credentials'],
+    summary: 'List the workspace’s API keys',
+    description: 'Revoked ones included; never the keys themselves.',
+    security: MANAGER,
+    response: { 200: jsonResponse('Oldest first.', Type.Array(ApiKey)), ...managerProblems() },
+  };
+  app.get('/api/v1/api-keys', { schema: listSchema }, async (request) => {
     const identity = await caller(request);
     const rows = await db
       .selectFrom('api_keys')
@@ -89,7 +129,19 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyDeps): void {
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/api-keys/:id',
-    { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } },
+    {
+      schema: {
+        tags: ['Credentials'],
+        summary: 'Revoke an API key',
+        description: 'It stops working within seconds (the gateway caches a verified key briefly).',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        security: MANAGER,
+        response: {
+          204: emptyResponse('Revoked.'),
+          ...managerProblems(400, [404, 'This workspace has no active API key with this id.']),
+        },
+      },
+    },
     async (request, reply) => {
       const identity = await caller(request);
       const revoked = await db
@@ -125,7 +177,18 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyDeps): void {
         .returning(['id', 'workspace_id', 'scopes'])
         .executeTakeFirst();
       if (!row) return { valid: false };
-      return { valid: true, id: row.id, workspace: row.workspace_id, scopes: row.scopes };
+      const workspace = await db
+        .selectFrom('workspaces')
+        .select('plan')
+        .where('id', '=', row.workspace_id)
+        .executeTakeFirst();
+      return {
+        valid: true,
+        id: row.id,
+        workspace: row.workspace_id,
+        scopes: row.scopes,
+        plan: workspace?.plan ?? 'free',
+      };
     },
   );
 }

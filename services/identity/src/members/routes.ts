@@ -3,12 +3,15 @@
 import { MemberChangedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
+  emptyResponse,
   HttpProblem,
   type Identity,
   identityOf,
+  jsonResponse,
   newId,
   newSecret,
   notFound,
+  problemResponses,
   requireScope,
   type ServiceContext,
   sha256,
@@ -36,6 +39,21 @@ const AcceptBody = Type.Object(
 const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
 const UserParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
 const INVITE_TTL_MS = 7 * 24 * 3600_000;
+const Member = Type.Object({
+  userId: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  role: RoleSchema,
+});
+const SIGNED_IN = [{ bearer: [] }];
+const managerProblems = (...own: Parameters<typeof problemResponses>) =>
+  problemResponses(
+    401,
+    [403, 'Without the members:manage permission, or making or unmaking an owner without being one.'],
+    ...own,
+  );
+const LAST_OWNER: [number, string] = [409, 'The workspace would be left without an owner.'];
+const NOT_MEMBER: [number, string] = [404, 'That user is not a member of this workspace.'];
 
 export interface MemberDeps extends ServiceContext {
   internalSecret: string | undefined;
@@ -94,7 +112,28 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
 
   app.post<{ Body: Static<typeof InviteBody> }>(
     '/api/v1/invitations',
-    { schema: { body: InviteBody } },
+    {
+      schema: {
+        tags: ['Members'],
+        summary: 'Invite someone to the workspace',
+        description:
+          'Answers with a link (valid 7 days, once) to share; with `email`, the link is also mailed there.',
+        body: InviteBody,
+        security: SIGNED_IN,
+        response: {
+          201: jsonResponse(
+            'Invited.',
+            Type.Object({
+              id: Type.String(),
+              role: RoleSchema,
+              link: Type.String(),
+              expiresAt: Type.String({ format: 'date-time' }),
+            }),
+          ),
+          ...managerProblems(400),
+        },
+      },
+    },
     async (request, reply) => {
       const identity = requireScope(await who(request), 'members:manage');
       requireOwnerFor(identity, request.body.role);
@@ -129,7 +168,28 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
 
   app.post<{ Body: Static<typeof AcceptBody> }>(
     '/api/v1/invitations/accept',
-    { schema: { body: AcceptBody } },
+    {
+      schema: {
+        tags: ['Members'],
+        summary: 'Accept an invitation',
+        description: 'The signed-in user joins the workspace with the role the invitation gives.',
+        body: AcceptBody,
+        security: SIGNED_IN,
+        response: {
+          200: jsonResponse(
+            'Joined (or already a member).',
+            Type.Object({
+              workspaceId: Type.String(),
+              role: Type.String({ description: 'The role now held, or a note that nothing changed.' }),
+            }),
+          ),
+          ...problemResponses(
+            [400, 'The request is not valid, or the invitation is wrong, used or expired.'],
+            [401, 'Not signed in as a user.'],
+          ),
+        },
+      },
+    },
     async (request) => {
       const identity = await who(request);
       if (identity?.kind !== 'user') {
@@ -170,7 +230,13 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
     },
   );
 
-  app.get('/api/v1/members', async (request) => {
+  const listSchema = {
+    tags: ['Members'],
+    summary: 'List the workspace’s members',
+    security: SIGNED_IN,
+    response: { 200: jsonResponse('In the order they joined.', Type.Array(Member)), ...managerProblems() },
+  };
+  app.get('/api/v1/members', { schema: listSchema }, async (request) => {
     const identity = requireScope(await who(request), 'members:manage');
     const rows = await db
       .selectFrom('memberships')
@@ -185,7 +251,19 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
 
   app.patch<{ Params: Static<typeof UserParams>; Body: Static<typeof RoleBody> }>(
     '/api/v1/members/:userId',
-    { schema: { params: UserParams, body: RoleBody } },
+    {
+      schema: {
+        tags: ['Members'],
+        summary: 'Change a member’s role',
+        params: UserParams,
+        body: RoleBody,
+        security: SIGNED_IN,
+        response: {
+          200: jsonResponse('Changed.', Type.Object({ userId: Type.String(), role: RoleSchema })),
+          ...managerProblems(400, NOT_MEMBER, LAST_OWNER),
+        },
+      },
+    },
     async (request) => {
       const identity = requireScope(await who(request), 'members:manage');
       return db.transaction().execute(async (trx) => {
@@ -215,7 +293,19 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
 
   app.delete<{ Params: Static<typeof UserParams> }>(
     '/api/v1/members/:userId',
-    { schema: { params: UserParams } },
+    {
+      schema: {
+        tags: ['Members'],
+        summary: 'Remove a member, or leave',
+        description: 'Anyone may leave; removing someone else needs members:manage.',
+        params: UserParams,
+        security: SIGNED_IN,
+        response: {
+          204: emptyResponse('Removed.'),
+          ...managerProblems(400, NOT_MEMBER, LAST_OWNER),
+        },
+      },
+    },
     async (request, reply) => {
       const identity = await who(request);
       // Anyone may leave; removing someone else needs members:manage.

@@ -124,12 +124,15 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
         const wanted = typeof body?.workspace === 'string' ? body.workspace : undefined;
         let query = db
           .selectFrom('memberships')
-          .select(['workspace_id', 'role'])
-          .where('user_id', '=', accountId);
-        if (wanted) query = query.where('workspace_id', '=', wanted);
-        const membership = await query.orderBy('created_at').executeTakeFirst();
+          .innerJoin('workspaces', 'workspaces.id', 'memberships.workspace_id')
+          .select(['memberships.workspace_id', 'memberships.role', 'workspaces.plan'])
+          .where('memberships.user_id', '=', accountId);
+        if (wanted) query = query.where('memberships.workspace_id', '=', wanted);
+        const membership = await query.orderBy('memberships.created_at').executeTakeFirst();
         if (wanted && !membership) throw new errors.InvalidRequest('you are not a member of that workspace');
-        return membership ? { workspace: membership.workspace_id, role: membership.role } : undefined;
+        return membership
+          ? { workspace: membership.workspace_id, role: membership.role, plan: membership.plan }
+          : undefined;
       }
       const client = (token as { client?: { workspace_id?: string } }).client;
       return client?.workspace_id ? { workspace: client.workspace_id } : undefined;

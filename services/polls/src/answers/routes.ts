@@ -1,12 +1,13 @@
 // Open-text answers wait for an organizer's decision before they show (when the poll moderates).
 import { AnswerModeratedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
-import { conflict, notFound, type ServiceContext } from '@canvass/service-kit';
+import { conflict, jsonResponse, notFound, type ServiceContext } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
 import { authorizeOrganizer } from '../polls/organizer.ts';
 import type { PollCache } from '../polls/poll-cache.ts';
+import { ORGANIZER, organizerProblems } from '../polls/schemas.ts';
 import { recordPollEvents } from '../streams/record.ts';
 import type { PollsTables } from '../tables.ts';
 
@@ -26,6 +27,21 @@ const DecisionBody = Type.Object(
   { decision: Type.Union([Type.Literal('approved'), Type.Literal('rejected')]) },
   { additionalProperties: false },
 );
+const Moderation = Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]);
+const AnswerPage = Type.Object({
+  pollId: Type.String(),
+  status: Moderation,
+  answers: Type.Array(
+    Type.Object({
+      voteId: Type.String(),
+      text: Type.Union([Type.String(), Type.Null()]),
+      segment: Type.Union([Type.String(), Type.Null()]),
+      castAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
+  next: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `after` for the next page.' }),
+});
+const NOT_TEXT: [number, string] = [404, 'No poll has this id, or it is not an open_text poll.'];
 
 export function answerRoutes(app: FastifyInstance, context: ServiceContext, cache: PollCache): void {
   const kysely = context.db.kysely as Kysely<PollsTables>;
@@ -41,7 +57,20 @@ export function answerRoutes(app: FastifyInstance, context: ServiceContext, cach
 
   app.get<{ Params: { pollId: string }; Querystring: Static<typeof AnswersQuery> }>(
     '/api/v1/polls/:pollId/answers',
-    { schema: { params: Type.Pick(AnswerParams, ['pollId']), querystring: AnswersQuery } },
+    {
+      schema: {
+        tags: ['Moderation'],
+        summary: 'List open-text answers by moderation status',
+        description: 'Oldest first, a page at a time.',
+        params: Type.Pick(AnswerParams, ['pollId']),
+        querystring: AnswersQuery,
+        security: ORGANIZER,
+        response: {
+          200: jsonResponse('A page of answers.', AnswerPage),
+          ...organizerProblems(400, NOT_TEXT),
+        },
+      },
+    },
     async (request) => {
       const poll = await organizedTextPoll(request, request.params.pollId);
       const { status, limit, after } = request.query;
@@ -81,7 +110,27 @@ export function answerRoutes(app: FastifyInstance, context: ServiceContext, cach
 
   app.post<{ Params: Static<typeof AnswerParams>; Body: Static<typeof DecisionBody> }>(
     '/api/v1/polls/:pollId/answers/:voteId',
-    { schema: { params: AnswerParams, body: DecisionBody } },
+    {
+      schema: {
+        tags: ['Moderation'],
+        summary: 'Approve or reject an open-text answer',
+        description: 'An approved answer shows in the results and counts in the terms.',
+        params: AnswerParams,
+        body: DecisionBody,
+        security: ORGANIZER,
+        response: {
+          200: jsonResponse(
+            'Decided.',
+            Type.Object({ voteId: Type.String(), text: Type.String(), moderation: Moderation }),
+          ),
+          ...organizerProblems(
+            400,
+            [404, 'No poll has this id, it is not an open_text poll, or it has no such answer.'],
+            [409, 'The voter withdrew this answer.'],
+          ),
+        },
+      },
+    },
     async (request) => {
       const poll = await organizedTextPoll(request, request.params.pollId);
       const { decision } = request.body;

@@ -8,12 +8,29 @@ import Type, { type Static } from 'typebox';
 import { authorizeOrganizer } from '../polls/organizer.ts';
 import type { PollCache } from '../polls/poll-cache.ts';
 import type { StoredPoll } from '../polls/poll-store.ts';
-import { PollIdParams } from '../polls/schemas.ts';
+import { ORGANIZER, organizerProblems, PollIdParams } from '../polls/schemas.ts';
 import type { PollsTables } from '../tables.ts';
 
 const PAGE = 1000;
 const ExportQuery = Type.Object({
   format: Type.Union([Type.Literal('csv'), Type.Literal('json')], { default: 'csv' }),
+});
+
+const ExportedVote = Type.Object({
+  voteId: Type.String(),
+  castAt: Type.String({ format: 'date-time' }),
+  segment: Type.Union([Type.String(), Type.Null()]),
+  answer: Type.String({ description: 'The ballot in words: labels, the ranking, the rating or the text.' }),
+  optionIds: Type.Array(Type.String()),
+  rating: Type.Union([Type.Integer(), Type.Null()]),
+  text: Type.Union([Type.String(), Type.Null()]),
+  moderation: Type.Union([Type.String(), Type.Null()]),
+});
+const ExportJson = Type.Object({
+  pollId: Type.String(),
+  question: Type.String(),
+  type: Type.String(),
+  votes: Type.Array(ExportedVote),
 });
 
 interface ExportRow {
@@ -97,7 +114,27 @@ export function exportRoutes(app: FastifyInstance, context: ServiceContext, cach
   const kysely = context.db.kysely as Kysely<PollsTables>;
   app.get<{ Params: { pollId: string }; Querystring: Static<typeof ExportQuery> }>(
     '/api/v1/polls/:pollId/export',
-    { schema: { params: PollIdParams, querystring: ExportQuery } },
+    {
+      schema: {
+        tags: ['Polls'],
+        summary: 'Export the votes',
+        description:
+          'Every current ballot (voters are not identified), streamed as CSV (vote_id, cast_at, segment, answer, moderation) or JSON.',
+        params: PollIdParams,
+        querystring: ExportQuery,
+        security: ORGANIZER,
+        response: {
+          200: {
+            description: 'An attachment, in the format asked for.',
+            content: {
+              'text/csv': { schema: Type.String() },
+              'application/json': { schema: ExportJson },
+            },
+          },
+          ...organizerProblems(400),
+        },
+      },
+    },
     async (request, reply) => {
       const poll = await cache.get(request.params.pollId);
       if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);

@@ -3,9 +3,11 @@ import { createEvent } from '@canvass/eventing';
 import {
   HttpProblem,
   identityOf,
+  jsonResponse,
   newId,
   newSignedToken,
   notFound,
+  problemResponses,
   requireScope,
   type ServiceContext,
   sha256,
@@ -20,7 +22,15 @@ import { waitingStatus } from './lifecycle.ts';
 import { authorizeOrganizer, isOrganizer } from './organizer.ts';
 import type { PollCache } from './poll-cache.ts';
 import { insertPoll, type StoredPoll, toPollView } from './poll-store.ts';
-import { CreatePollBody, EditPollBody, PollIdParams } from './schemas.ts';
+import {
+  CreatePollBody,
+  EditPollBody,
+  ORGANIZER,
+  organizerProblems,
+  PollHistory,
+  PollIdParams,
+  PollView,
+} from './schemas.ts';
 import { checkPollShape, defaultSettings } from './settings.ts';
 
 export interface PollRouteDeps {
@@ -48,7 +58,25 @@ export function pollRoutes(
 
   app.post<{ Body: CreatePollBody }>(
     '/api/v1/polls',
-    { schema: { body: CreatePollBody } },
+    {
+      schema: {
+        tags: ['Polls'],
+        summary: 'Create a poll',
+        description:
+          'Signed in, the poll belongs to your workspace (needs polls:write). Without credentials it is a guest poll: the answer carries its `manageToken`, shown only once. A guest poll starts open unless `status` is draft or `opensAt` is later.',
+        body: CreatePollBody,
+        security: [{}, { bearer: [] }],
+        response: {
+          201: jsonResponse('The poll; `Location` names it.', PollView),
+          ...problemResponses(
+            400,
+            401,
+            [403, 'Signed in without polls:write.'],
+            [422, 'Options, settings or schedule do not fit the poll type.'],
+          ),
+        },
+      },
+    },
     async (request, reply) => {
       const body = request.body;
       const identity = await identityOf(request, internalSecret);
@@ -124,7 +152,19 @@ export function pollRoutes(
 
   app.get<{ Params: { pollId: string } }>(
     '/api/v1/polls/:pollId',
-    { schema: { params: PollIdParams } },
+    {
+      schema: {
+        tags: ['Polls'],
+        summary: 'Read a poll',
+        description: 'What a voter needs. Organizers also see the access code.',
+        params: PollIdParams,
+        security: [{}, ...ORGANIZER],
+        response: {
+          200: jsonResponse('The poll.', PollView),
+          ...problemResponses(400, [404, 'No poll has this id.']),
+        },
+      },
+    },
     async (request) => {
       const poll = await cache.get(request.params.pollId);
       if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);
@@ -135,7 +175,25 @@ export function pollRoutes(
 
   app.patch<{ Params: { pollId: string }; Body: EditPollBody }>(
     '/api/v1/polls/:pollId',
-    { schema: { params: PollIdParams, body: EditPollBody } },
+    {
+      schema: {
+        tags: ['Polls'],
+        summary: 'Edit a poll',
+        description:
+          'Options and voting rules are frozen once votes exist; the question and results visibility may still change. Every change is kept in the poll’s history.',
+        params: PollIdParams,
+        body: EditPollBody,
+        security: ORGANIZER,
+        response: {
+          200: jsonResponse('The poll as it is now.', PollView),
+          ...organizerProblems(
+            400,
+            [409, 'The poll is closed, or has votes and the change touches its rules.'],
+            [422, 'The change does not fit the poll type.'],
+          ),
+        },
+      },
+    },
     async (request) => {
       const { poll, by } = await organizedPoll(request, cache, internalSecret);
       return toPollView(await lifecycle.edit(poll, request.body, by), { organizer: true });
@@ -145,7 +203,27 @@ export function pollRoutes(
   for (const action of ['open', 'close'] as const) {
     app.post<{ Params: { pollId: string } }>(
       `/api/v1/polls/:pollId/${action}`,
-      { schema: { params: PollIdParams } },
+      {
+        schema: {
+          tags: ['Polls'],
+          summary: action === 'open' ? 'Open a poll for voting' : 'Close a poll',
+          description:
+            action === 'open'
+              ? 'A draft or scheduled poll opens now. Opening an open poll changes nothing.'
+              : 'Voting stops; the final count and the head of the poll’s hash chain are published. Closing a closed poll changes nothing.',
+          params: PollIdParams,
+          security: ORGANIZER,
+          response: {
+            200: jsonResponse('The poll as it is now.', PollView),
+            ...organizerProblems(
+              400,
+              ...(action === 'open'
+                ? [[409, 'The poll is closed, or its closing time has passed.'] as const]
+                : []),
+            ),
+          },
+        },
+      },
       async (request) => {
         const { poll, by } = await organizedPoll(request, cache, internalSecret);
         return toPollView(await lifecycle[action](poll.id, by), { organizer: true });
@@ -156,7 +234,16 @@ export function pollRoutes(
   // The audit trail: every change to the poll itself (votes are left out), oldest first.
   app.get<{ Params: { pollId: string } }>(
     '/api/v1/polls/:pollId/history',
-    { schema: { params: PollIdParams } },
+    {
+      schema: {
+        tags: ['Polls'],
+        summary: 'A poll’s history',
+        description: 'Every change to the poll itself (votes left out), oldest first, from its event stream.',
+        params: PollIdParams,
+        security: ORGANIZER,
+        response: { 200: jsonResponse('The audit trail.', PollHistory), ...organizerProblems(400) },
+      },
+    },
     async (request) => {
       const { poll } = await organizedPoll(request, cache, internalSecret);
       const rows = await kysely
@@ -191,7 +278,25 @@ export function claimRoute(
   const kysely = db.kysely as Kysely<PollsTables>;
   app.post<{ Params: { pollId: string }; Body: Static<typeof ClaimBody> }>(
     '/api/v1/polls/:pollId/claim',
-    { schema: { params: PollIdParams, body: ClaimBody } },
+    {
+      schema: {
+        tags: ['Polls'],
+        summary: 'Claim a guest poll into your workspace',
+        description: 'For a guest who signed up later: the manage token proves the poll is theirs.',
+        params: PollIdParams,
+        body: ClaimBody,
+        security: [{ bearer: [] }],
+        response: {
+          200: jsonResponse('Claimed.', Type.Object({ id: Type.String(), workspaceId: Type.String() })),
+          ...problemResponses(
+            400,
+            401,
+            [403, 'Without polls:write.'],
+            [404, 'No guest poll with this id and manage token is waiting to be claimed.'],
+          ),
+        },
+      },
+    },
     async (request) => {
       const identity = requireScope(await identityOf(request, internalSecret), 'polls:write');
       const { pollId } = request.params;

@@ -1,4 +1,5 @@
-import { PollSettings, PollStatus, PollType } from '@canvass/contracts';
+import { PollSettings, PollType } from '@canvass/contracts';
+import { problemResponses, type SecurityRequirements } from '@canvass/service-kit';
 import Type, { type Static } from 'typebox';
 
 export const PollIdParams = Type.Object({ pollId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -41,20 +42,29 @@ export const EditPollBody = Type.Object(
 );
 export type EditPollBody = Static<typeof EditPollBody>;
 
-export const PollView = Type.Object({
-  id: Type.String(),
-  workspaceId: Type.Union([Type.String(), Type.Null()]),
-  question: Type.String(),
-  type: PollType,
-  status: PollStatus,
-  options: Type.Array(Type.Object({ id: Type.String(), label: Type.String() })),
-  settings: PollSettings,
-  opensAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  closesAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  accessCode: Type.Optional(Type.String({ description: 'Shown to organizers only.' })),
-  manageToken: Type.Optional(
-    Type.String({ description: 'Secret for a guest to manage the poll; shown only once.' }),
+/** The poll as the API shows it (shared with the gateway's page route, so it lives in contracts). */
+export { PollView } from '@canvass/contracts';
+
+export const PollHistory = Type.Object({
+  pollId: Type.String(),
+  entries: Type.Array(
+    Type.Object({
+      version: Type.Integer({ minimum: 1, description: 'Its place in the poll’s event stream.' }),
+      type: Type.String({ description: 'The event type, e.g. polls.poll.updated.v1.' }),
+      at: Type.String({ format: 'date-time' }),
+      data: Type.Record(Type.String(), Type.Unknown(), { description: 'The event’s data.' }),
+    }),
   ),
 });
-export type PollView = Static<typeof PollView>;
+
+/** Who may manage a poll: a member of its workspace with polls:write, or a guest poll's manage token. */
+export const ORGANIZER: SecurityRequirements = [{ bearer: [] }, { manageToken: [] }];
+
+/** The problems every organizer route can answer, and the route's own. */
+export const organizerProblems = (...own: Parameters<typeof problemResponses>) =>
+  problemResponses(
+    [401, 'Neither credentials nor a manage token.'],
+    [403, 'The manage token or the workspace is not this poll’s, or polls:write is missing.'],
+    [404, 'No poll has this id.'],
+    ...own,
+  );

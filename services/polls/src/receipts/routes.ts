@@ -3,19 +3,67 @@
 // stream event that recorded it with the hashes that chain it to the poll's head, and, once the
 // poll is closed, the final head published with the totals. Anyone can then check with the
 // event's hash that the vote is in the chain the operators verify (`canvass streams verify`).
-import { notFound, type ServiceContext, sha256 } from '@canvass/service-kit';
+import { jsonResponse, notFound, problemResponses, type ServiceContext, sha256 } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type from 'typebox';
 import type { PollsTables } from '../tables.ts';
 
 const ReceiptParams = Type.Object({ receiptId: Type.String({ minLength: 10, maxLength: 100 }) });
+const Head = Type.Object({ version: Type.Integer({ minimum: 0 }), hash: Type.String() });
+const Receipt = Type.Object({
+  receiptId: Type.String(),
+  pollId: Type.String(),
+  question: Type.String(),
+  status: Type.Union([Type.Literal('counted'), Type.Literal('replaced'), Type.Literal('withdrawn')]),
+  castAt: Type.String({ format: 'date-time' }),
+  ballot: Type.Object({
+    optionIds: Type.Array(Type.String()),
+    rating: Type.Union([Type.Integer(), Type.Null()]),
+    text: Type.Union([Type.String(), Type.Null()]),
+  }),
+  moderation: Type.Optional(Type.String({ description: 'open_text: pending, approved or rejected.' })),
+  proof: Type.Object(
+    {
+      version: Type.Integer({ minimum: 1 }),
+      prevHash: Type.String(),
+      hash: Type.String(),
+      event: Type.Record(Type.String(), Type.Unknown(), {
+        description: 'The CloudEvent that recorded the vote.',
+      }),
+    },
+    { description: 'sha-256 over prevHash, version and the event’s canonical JSON gives hash.' },
+  ),
+  head: Head,
+  final: Type.Union([
+    Type.Object({
+      closedAt: Type.String({ format: 'date-time' }),
+      finalHead: Head,
+      totals: Type.Record(Type.String(), Type.Unknown()),
+      includesThisVote: Type.Boolean(),
+    }),
+    Type.Null(),
+  ]),
+  pollStatus: Type.String(),
+});
 
 export function receiptRoutes(app: FastifyInstance, { db }: ServiceContext): void {
   const kysely = db.kysely as Kysely<PollsTables>;
   app.get<{ Params: { receiptId: string } }>(
     '/api/v1/receipts/:receiptId',
-    { schema: { params: ReceiptParams } },
+    {
+      schema: {
+        tags: ['Votes'],
+        summary: 'Verify a vote receipt',
+        description:
+          'Shows the holder their ballot and the hash-chained stream event that recorded it, the poll’s current head and, once closed, the final head with the totals.',
+        params: ReceiptParams,
+        response: {
+          200: jsonResponse('The vote and its proof.', Receipt),
+          ...problemResponses(400, [404, 'No vote has this receipt id.']),
+        },
+      },
+    },
     async (request, reply) => {
       const vote = await kysely
         .selectFrom('votes')

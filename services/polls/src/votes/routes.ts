@@ -1,4 +1,14 @@
-import { HttpProblem, identityOf, notFound, type ServiceContext, sha256 } from '@canvass/service-kit';
+import {
+  emptyResponse,
+  HttpProblem,
+  identityOf,
+  jsonResponse,
+  notFound,
+  problemResponses,
+  type SecurityRequirements,
+  type ServiceContext,
+  sha256,
+} from '@canvass/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { PollCache } from '../polls/poll-cache.ts';
@@ -18,6 +28,20 @@ const VoterHeaders = Type.Object({
   ),
 });
 type VoterHeaders = Static<typeof VoterHeaders>;
+const WithdrawHeaders = Type.Object({
+  ...VoterHeaders.properties,
+  'access-code': Type.Optional(Type.String({ description: 'For polls that need an access code.' })),
+});
+
+const VOTER: SecurityRequirements = [{}, { bearer: [] }];
+const voteProblems = (...own: Parameters<typeof problemResponses>) =>
+  problemResponses(
+    [400, 'The request is not valid, or the Voter-Token header is missing.'],
+    [401, 'The poll takes votes from signed-in users only.'],
+    [403, 'The access code is missing or wrong.'],
+    [404, 'No poll has this id.'],
+    ...own,
+  );
 
 /** The open poll a vote goes to: from the cache, re-read before saying no (it may have just opened). */
 async function openPoll(cache: PollCache, pollId: string): Promise<StoredPoll> {
@@ -79,7 +103,31 @@ export function voteRoutes(
 ): void {
   app.post<{ Params: { pollId: string }; Body: CastVoteBody; Headers: VoterHeaders }>(
     '/api/v1/polls/:pollId/votes',
-    { schema: { params: PollIdParams, body: CastVoteBody, headers: VoterHeaders } },
+    {
+      schema: {
+        tags: ['Votes'],
+        summary: 'Vote',
+        description:
+          'The body carries the answer the poll type takes: `optionIds` (single and multiple choice), `ranking`, `rating` (rating and nps) or `text` (open text). One vote per voter: a second one is refused, or replaces the first where the poll allows changing votes. Answers only once the vote is stored.',
+        params: PollIdParams,
+        body: CastVoteBody,
+        headers: VoterHeaders,
+        security: VOTER,
+        response: {
+          201: jsonResponse(
+            'Counted. Keep the receipt: it verifies the vote and shows after_vote results.',
+            Type.Object({
+              receiptId: Type.String(),
+              replaced: Type.Boolean({ description: 'This vote replaced the voter’s earlier one.' }),
+            }),
+          ),
+          ...voteProblems(
+            [409, 'The poll is not open, or this voter has voted and votes cannot change.'],
+            [422, 'The answer does not fit the poll (wrong kind, unknown option, out of scale).'],
+          ),
+        },
+      },
+    },
     async (request, reply) => {
       const poll = await openPoll(cache, request.params.pollId);
       const ballot = parseBallot(poll, request.body);
@@ -99,7 +147,23 @@ export function voteRoutes(
   // Withdraw: the access code (if the poll needs one) comes in the Access-Code header.
   app.delete<{ Params: { pollId: string }; Headers: VoterHeaders }>(
     '/api/v1/polls/:pollId/votes/mine',
-    { schema: { params: PollIdParams, headers: VoterHeaders } },
+    {
+      schema: {
+        tags: ['Votes'],
+        summary: 'Withdraw your vote',
+        description: 'Where the poll allows changing votes, while it is open.',
+        params: PollIdParams,
+        headers: WithdrawHeaders,
+        security: VOTER,
+        response: {
+          204: emptyResponse('Withdrawn: it no longer counts.'),
+          ...voteProblems(
+            [404, 'No poll has this id, or this voter has no vote in it.'],
+            [409, 'The poll is not open, or votes cannot change.'],
+          ),
+        },
+      },
+    },
     async (request, reply) => {
       const poll = await openPoll(cache, request.params.pollId);
       const accessCode = request.headers['access-code'] as string | undefined;

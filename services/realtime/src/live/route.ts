@@ -2,10 +2,12 @@
 // when it asks for text/event-stream, 406 otherwise. The viewer's credentials go to analytics,
 // which decides (see access.ts); browsers cannot set headers on a WebSocket, so the receipt and
 // the manage token may also come as query parameters.
+import { LiveParams, LiveQuery } from '@canvass/contracts';
 import { HttpProblem, IDENTITY_HEADER, identityOf, signIdentity } from '@canvass/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import Type, { type Static } from 'typebox';
+import type { Static } from 'typebox';
 import type { Credentials } from './access.ts';
+import { liveDocs } from './docs.ts';
 import type { Hub } from './hub.ts';
 import type { LiveMetrics } from './metrics.ts';
 import { sseTransport } from './sse-transport.ts';
@@ -13,13 +15,6 @@ import type { Transport, TransportLimits } from './transport.ts';
 import type { Viewer } from './viewer.ts';
 import { wsTransport } from './ws-transport.ts';
 
-const LiveParams = Type.Object({ pollId: Type.String({ minLength: 1, maxLength: 64 }) });
-const LiveQuery = Type.Object({
-  /** The last sequence the client has: it is sent only newer snapshots. */
-  since: Type.Optional(Type.Integer({ minimum: 0 })),
-  receipt: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-  manageToken: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-});
 type LiveRequest = FastifyRequest<{
   Params: Static<typeof LiveParams>;
   Querystring: Static<typeof LiveQuery>;
@@ -96,7 +91,7 @@ export function liveRoutes(app: FastifyInstance, context: LiveRouteContext): voi
     method: 'GET',
     url: '/api/v1/polls/:pollId/live',
     exposeHeadRoute: false,
-    schema: { params: LiveParams, querystring: LiveQuery },
+    schema: { ...liveDocs, params: LiveParams, querystring: LiveQuery },
     async handler(request, reply) {
       if (!wantsEventStream(request.headers.accept)) {
         throw new HttpProblem(

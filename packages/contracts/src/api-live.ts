@@ -1,0 +1,56 @@
+// Live results (GET /api/v1/polls/{pollId}/live): what a client asks with and the messages it
+// receives, as WebSocket text frames or as Server-Sent Events (`event:` is the message type).
+// Realtime serves the route; the gateway documents it publicly.
+import Type from 'typebox';
+import { PollResults } from './api-results.ts';
+
+export const LIVE_DESCRIPTION = [
+  'Open it as a WebSocket (an HTTP upgrade: each text frame is one message), or ask for Server-Sent Events with `Accept: text/event-stream` (each event is one message; `event:` is its type). Anything else answers 406.',
+  'The first message is the current snapshot (unless `since` or `Last-Event-ID` says the client has it), then every newer one, whole and sequence-numbered: a client that reconnects with its last sequence converges on what a new client sees. `viewers` messages say how many are watching.',
+  'Who may watch follows the results’ visibility; a viewer who may not see them yet gets `hidden`, and a snapshot once they may. Browsers cannot set headers on a WebSocket, so the receipt and the manage token may come as query parameters.',
+].join('\n\n');
+
+export const LiveParams = Type.Object({ pollId: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const LiveQuery = Type.Object({
+  since: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'The last sequence the client has: only newer snapshots come.' }),
+  ),
+  receipt: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 512,
+      description: 'A vote receipt, for after_vote results (browsers cannot set headers on a WebSocket).',
+    }),
+  ),
+  manageToken: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 512, description: 'A guest poll’s manage token.' }),
+  ),
+});
+
+export const LiveMessage = Type.Union(
+  [
+    Type.Object(
+      { type: Type.Literal('snapshot'), sequence: Type.Integer({ minimum: 0 }), results: PollResults },
+      { description: 'The whole current results; with SSE, `id:` is the sequence (Last-Event-ID resumes).' },
+    ),
+    Type.Object(
+      { type: Type.Literal('viewers'), count: Type.Integer({ minimum: 0 }) },
+      { description: 'How many are watching this poll.' },
+    ),
+    Type.Object(
+      { type: Type.Literal('hidden'), reason: Type.String() },
+      { description: 'The results are not visible to this viewer now; a snapshot follows once they are.' },
+    ),
+    Type.Object(
+      {
+        type: Type.Literal('error'),
+        status: Type.Integer(),
+        title: Type.String(),
+        detail: Type.String(),
+      },
+      { description: 'The stream ends; reconnect when the status is 5xx.' },
+    ),
+  ],
+  { description: 'One live message.' },
+);

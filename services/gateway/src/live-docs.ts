@@ -1,0 +1,40 @@
+// How the live route reads in the public OpenAPI document. Realtime validates its parameters;
+// the gateway only documents them (swaggerTransform), so nothing is refused here that realtime
+// would take.
+import { ApiCredentials, LIVE_DESCRIPTION, LiveMessage, LiveParams, LiveQuery } from '@canvass/contracts';
+import { emptyResponse, problemResponses, type SecurityRequirements } from '@canvass/service-kit';
+import type { RouteShorthandOptions } from 'fastify';
+
+export const liveSecuritySchemes = {
+  manageToken: ApiCredentials.manageToken,
+  voteReceipt: ApiCredentials.voteReceipt,
+};
+
+export const liveRouteDocs: RouteShorthandOptions = {
+  schema: {
+    tags: ['Live'],
+    summary: 'Live results (WebSocket or Server-Sent Events)',
+    description: LIVE_DESCRIPTION,
+    security: [{}, { bearer: [] }, { manageToken: [] }, { voteReceipt: [] }] as SecurityRequirements,
+    response: {
+      101: emptyResponse('A WebSocket: each text frame is one message (JSON).'),
+      200: {
+        description: 'Server-Sent Events: each event’s data is one message (JSON).',
+        content: { 'text/event-stream': { schema: LiveMessage } },
+      },
+      ...problemResponses(
+        400,
+        [401, 'The credentials are not valid.'],
+        [404, 'No poll has this id.'],
+        [406, 'Neither a WebSocket upgrade nor `Accept: text/event-stream`.'],
+        [503, 'The live server is stopping or cannot be reached: reconnect.'],
+      ),
+    },
+  },
+  config: {
+    swaggerTransform: ({ schema, url }) => ({
+      schema: { ...schema, params: LiveParams, querystring: LiveQuery },
+      url,
+    }),
+  },
+};

@@ -1,0 +1,29 @@
+// How the live route reads in realtime's OpenAPI document (the gateway publishes the same route).
+import { ApiCredentials, LIVE_DESCRIPTION, LiveMessage } from '@canvass/contracts';
+import { emptyResponse, problemResponses, type SecurityRequirements } from '@canvass/service-kit';
+
+export const liveSecuritySchemes = {
+  manageToken: ApiCredentials.manageToken,
+  voteReceipt: ApiCredentials.voteReceipt,
+};
+
+export const liveDocs = {
+  tags: ['Live'],
+  summary: 'Live results (WebSocket or Server-Sent Events)',
+  description: LIVE_DESCRIPTION,
+  security: [{}, { bearer: [] }, { manageToken: [] }, { voteReceipt: [] }] as SecurityRequirements,
+  response: {
+    101: emptyResponse('A WebSocket: each text frame is one message (JSON).'),
+    200: {
+      description: 'Server-Sent Events: each event’s data is one message (JSON).',
+      content: { 'text/event-stream': { schema: LiveMessage } },
+    },
+    ...problemResponses(
+      400,
+      [401, 'The credentials are not valid.'],
+      [404, 'No poll has this id.'],
+      [406, 'Neither a WebSocket upgrade nor `Accept: text/event-stream`.'],
+      [503, 'This server is stopping: reconnect.'],
+    ),
+  },
+};

@@ -1,0 +1,223 @@
+// The gateway hop against nginx (the Debian package) as a reverse proxy in front of the same
+// upstream, in the same run: requests per second, latency, the p99 each hop adds over calling the
+// upstream directly, and each proxy's CPU time per request (from /proc, all its processes).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+export interface HopFigures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  addedP99Ms: number;
+  cpuMsPerRequest: number | null;
+}
+
+export interface ProxyResult {
+  direct: HopFigures;
+  nginx: HopFigures | null;
+  gateway: HopFigures;
+  note?: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function cpuMs(pids: readonly number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the command (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime + stime
+  }
+  return (ticks / CLOCK_TICKS) * 1000;
+}
+
+async function childPids(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return [pid, ...text.split(' ').filter(Boolean).map(Number)];
+}
+
+function startProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<ChildProcess> {
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${output}`)), 30_000);
+    const check = (chunk: Buffer) => {
+      output += chunk;
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.once('exit', (code) => reject(new Error(`${command} exited (${code}):\n${output}`)));
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const open = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`nothing answers on port ${port}`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export async function proxyPhase(
+  options: { seconds: number; connections: number },
+  progress: (text: string) => void,
+): Promise<ProxyResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'canvass-bench-proxy-'));
+  const children: ChildProcess[] = [];
+  try {
+    const upstreamPort = await freePort();
+    children.push(
+      await startProcess(
+        process.execPath,
+        ['tools/bench/src/hello-upstream.ts', String(upstreamPort)],
+        {},
+        /ready/,
+      ),
+    );
+    const path = '/api/v1/polls/BenchPoll001';
+
+    async function measure(
+      name: string,
+      port: number,
+      pids: readonly number[],
+      baselineP99?: number,
+    ): Promise<HopFigures> {
+      progress(`  ${name}: GET ${path}, ${options.connections} connections, ${options.seconds} s`);
+      const before = pids.length ? await cpuMs(pids) : 0;
+      const result = await autocannon({
+        url: `http://127.0.0.1:${port}${path}`,
+        connections: options.connections,
+        duration: options.seconds,
+      });
+      const used = pids.length ? (await cpuMs(pids)) - before : 0;
+      const requests = result.requests.total;
+      if (result.non2xx > 0 || result.errors > 0)
+        throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      return {
+        requestsPerSecond: result.requests.average,
+        p50Ms: result.latency.p50,
+        p99Ms: result.latency.p99,
+        addedP99Ms: baselineP99 === undefined ? 0 : result.latency.p99 - baselineP99,
+        cpuMsPerRequest: pids.length ? Math.round((used / Math.max(1, requests)) * 1000) / 1000 : null,
+      };
+    }
+
+    const direct = await measure('direct to the upstream', upstreamPort, []);
+
+    let nginx: HopFigures | null = null;
+    let note: string | undefined;
+    if (existsSync('/usr/sbin/nginx')) {
+      const nginxPort = await freePort();
+      const config = `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream canvass { server 127.0.0.1:${upstreamPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${nginxPort};
+    location / {
+      proxy_pass http://canvass;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`;
+      await writeFile(join(dir, 'nginx.conf'), config);
+      const master = spawn('/usr/sbin/nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], {
+        stdio: 'ignore',
+      });
+      children.push(master);
+      await waitForPort(nginxPort);
+      nginx = await measure(
+        'nginx (1 worker) in front',
+        nginxPort,
+        await childPids(master.pid!),
+        direct.p99Ms,
+      );
+    } else {
+      note = 'nginx is not installed (apt-get install -y nginx): no nginx figures';
+    }
+
+    const gatewayPort = await freePort();
+    const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+    const { REDIS_URL: _redis, NATS_URL: _nats, ...environment } = process.env;
+    // Memory rate limits (no Redis) and no results-cache listener (no NATS): the hop alone.
+    const gateway = spawn(process.execPath, ['services/gateway/src/main.ts'], {
+      cwd: root,
+      env: {
+        ...environment,
+        PORT: String(gatewayPort),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        POLLS_URL: upstreamUrl,
+        ANALYTICS_URL: upstreamUrl,
+        IDENTITY_URL: upstreamUrl,
+        REALTIME_URL: upstreamUrl,
+        CANVASS_RATE_LIMITS: JSON.stringify({ perIp: { points: 100_000_000, windowSeconds: 60 } }),
+      },
+      stdio: 'ignore',
+    });
+    children.push(gateway);
+    await waitForPort(gatewayPort);
+    const figures = await measure(
+      'the gateway (1 process) in front',
+      gatewayPort,
+      [gateway.pid!],
+      direct.p99Ms,
+    );
+    return { direct, nginx, gateway: figures, ...(note ? { note } : {}) };
+  } finally {
+    for (const child of children.reverse()) await stop(child);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
