@@ -19,6 +19,7 @@ export interface HopFigures {
   p99Ms: number;
   addedP99Ms: number;
   cpuMsPerRequest: number | null;
+  failed: number;
 }
 
 export interface ProxyResult {
@@ -132,14 +133,16 @@ export async function proxyPhase(
       });
       const used = pids.length ? (await cpuMs(pids)) - before : 0;
       const requests = result.requests.total;
-      if (result.non2xx > 0 || result.errors > 0)
-        throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      const failed = result.non2xx + result.errors + result.timeouts;
+      // A rare dropped keep-alive connection is noise; more than 1% means the figures mean nothing.
+      if (failed > requests / 100) throw new Error(`${name}: ${failed} of ${requests} requests failed`);
       return {
         requestsPerSecond: result.requests.average,
         p50Ms: result.latency.p50,
         p99Ms: result.latency.p99,
         addedP99Ms: baselineP99 === undefined ? 0 : result.latency.p99 - baselineP99,
         cpuMsPerRequest: pids.length ? Math.round((used / Math.max(1, requests)) * 1000) / 1000 : null,
+        failed,
       };
     }
 
