@@ -4,7 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { PgliteHost } from '@canvass/database';
 import { createInProcessBus, type InProcessBus, subjectFor, subjectMatches } from '@canvass/eventing';
-import { createGateway, injectUpstream, inProcessLive, type Upstream } from '@canvass/gateway';
+import {
+  createGateway,
+  createRateLimits,
+  defaultLimits,
+  type GatewayLimits,
+  injectUpstream,
+  inProcessLive,
+  type Upstream,
+} from '@canvass/gateway';
 import { type Mailer, memoryMailer } from '@canvass/identity';
 import type { RealtimeService } from '@canvass/realtime';
 import { createLogger, createServiceRuntime, type Logger, type ServiceRuntime } from '@canvass/service-kit';
@@ -27,6 +35,8 @@ export interface EmbeddedPlatform {
 }
 
 export interface EmbeddedOptions {
+  /** Overrides of the gateway's default rate limits (CANVASS_RATE_LIMITS). */
+  rateLimits?: Partial<GatewayLimits>;
   /** A folder to keep data in, or `memory://` for nothing kept. */
   dataDir: string;
   logLevel?: string;
@@ -93,6 +103,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     ...(options.apiKeyCacheMs !== undefined ? { apiKeyCacheMs: options.apiKeyCacheMs } : {}),
     adminRoutes: (admin) => tailRoute(admin, bus),
     resultsUpdates: bus,
+    rateLimits: createRateLimits({ ...defaultLimits, ...options.rateLimits }),
     live: inProcessLive(realtime.app),
     readiness: [...runtimes, { name: 'realtime', app: realtime.app }].map((runtime) => ({
       name: runtime.name,

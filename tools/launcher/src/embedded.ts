@@ -15,6 +15,8 @@ const EmbeddedConfig = Type.Object({
   LOG_LEVEL: { ...LogLevel, default: 'warn' },
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   CANVASS_MAIL_DIR: Type.String({ default: '.canvass/mail' }),
+  /** The gateway's rate limits, overriding the defaults, as JSON (see docs/operations.md). */
+  CANVASS_RATE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
 });
 
 const config = loadConfigOrExit(EmbeddedConfig, 'Canvass');
@@ -32,6 +34,7 @@ const platform = await startEmbeddedPlatform({
   adminToken,
   mailer: folderMailer(mailDir),
   publicUrl: `http://localhost:${config.PORT}`,
+  ...(config.CANVASS_RATE_LIMITS ? { rateLimits: JSON.parse(config.CANVASS_RATE_LIMITS) } : {}),
 });
 await platform.gateway.listen({ port: config.PORT, host: config.HOST });
 onShutdown(platform.logger, platform.stop);
