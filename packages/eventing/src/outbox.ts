@@ -23,6 +23,8 @@ export interface OutboxOptions {
   leaseMs?: number;
   /** Sent rows are deleted after this long (default one day); the poll streams keep history. */
   retainSentMs?: number;
+  /** Rows relayed between the relay's own vacuums of the outbox (default 20,000). */
+  vacuumEveryRows?: number;
   /** Fault injection for chaos tests: runs after a batch is published, before it is marked sent. */
   afterPublish?: () => void;
 }
@@ -65,6 +67,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let lastPrune = 0;
   let running: Promise<void> | undefined;
   let again = false;
+  // Every relayed row is updated once (pending → sent), leaving a dead entry in the pending index
+  // until a vacuum; without one (autovacuum off, or behind) the claim scans them all: 100 ms per
+  // claim at 170k dead entries, measured. So the relay vacuums its own outbox after heavy use.
+  let sentSinceVacuum = 0;
+  let vacuuming: Promise<void> | undefined;
+  const vacuumEvery = options.vacuumEveryRows ?? 20_000;
 
   async function claim(): Promise<ClaimedRow[]> {
     const result = await sql<ClaimedRow>`
@@ -96,6 +104,20 @@ export function createOutbox(options: OutboxOptions): Outbox {
     options.afterPublish?.();
     await sql`update outbox set state = 'sent', sent_at = now(), lease_until = null,
       attempts = attempts + 1, last_error = null where seq = any(${seqs})`.execute(db.kysely);
+    sentSinceVacuum += rows.length;
+    if (sentSinceVacuum >= vacuumEvery && !vacuuming) {
+      sentSinceVacuum = 0;
+      // In the background: VACUUM takes no lock that blocks appends, claims or updates.
+      vacuuming = sql`vacuum outbox`
+        .execute(db.kysely)
+        .then(
+          () => undefined,
+          (error: unknown) => logger.warn({ err: error }, 'outbox vacuum failed'),
+        )
+        .finally(() => {
+          vacuuming = undefined;
+        });
+    }
     return rows.length === batchSize;
   }
 
@@ -169,6 +191,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return result.rows[0]!;
     },
     async stop() {
+      await vacuuming;
       if (timer) clearInterval(timer);
       timer = undefined;
       await unlisten?.();
