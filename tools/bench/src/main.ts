@@ -10,12 +10,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@canvass/config';
 import Type from 'typebox';
+import { ceilingsPhase } from './ceilings-phase.ts';
+import { renderChart } from './chart.ts';
 import { startBenchCluster } from './cluster-platform.ts';
+import { embeddedPhase } from './embedded-phase.ts';
 import { eventingPhase } from './eventing-phase.ts';
 import { startBenchNats } from './private-nats.ts';
 import { summarizeProfiles } from './profile-summary.ts';
 import { proxyPhase } from './proxy-phase.ts';
-import { renderTable } from './report.ts';
+import { chartData, renderTable } from './report.ts';
 import { votesPhase } from './votes-phase.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, profile: { type: 'boolean' } } });
@@ -31,6 +34,17 @@ const started = performance.now();
 
 const nats = await startBenchNats(env.NATS_SERVER_BIN);
 try {
+  progress('Phase: ceilings (HTTP hello world, a bare proxy hop, PostgreSQL inserts)');
+  const ceilings = await ceilingsPhase(
+    {
+      seconds: quick ? 2 : 8,
+      connections: quick ? 16 : 64,
+      postgresUrl: env.POSTGRES_URL,
+      rows: quick ? 20_000 : 500_000,
+    },
+    progress,
+  );
+
   const events = quick ? 2_000 : 50_000;
   progress(`Phase: event backbone (${events} events)`);
   const eventing = await eventingPhase(nats.url, env.POSTGRES_URL, events, progress);
@@ -61,13 +75,18 @@ try {
   }
   const profiles = profileDir ? await summarizeProfiles(profileDir) : undefined;
 
+  progress('Phase: the embedded tier (start, memory, votes)');
+  const embedded = await embeddedPhase({ seconds: quick ? 3 : 10, connections: quick ? 16 : 64 }, progress);
+
   const results = {
     at: new Date().toISOString(),
     quick,
     seconds: Math.round((performance.now() - started) / 1000),
+    ceilings,
     eventing,
     proxy,
     votes,
+    embedded,
     ...(profiles ? { profiles } : {}),
   };
   const table = renderTable(results);
@@ -75,7 +94,10 @@ try {
   const stamp = results.at.replaceAll(':', '-');
   await writeFile(`bench/results/${stamp}.json`, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(`bench/results/${stamp}.md`, `${table}\n`);
-  process.stdout.write(`\n${table}\n\nWritten to bench/results/${stamp}.json, .md (${results.seconds} s)\n`);
+  await writeFile(`bench/results/${stamp}.svg`, renderChart(chartData(results)));
+  process.stdout.write(
+    `\n${table}\n\nWritten to bench/results/${stamp}.json, .md, .svg (${results.seconds} s)\n`,
+  );
 } finally {
   await nats.stop();
 }

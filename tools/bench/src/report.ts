@@ -1,11 +1,16 @@
 // The benchmark's markdown report: one table of every figure with its baseline and ratio, then
 // the correctness check and, when profiled, where the CPU went.
+import type { CeilingsResult } from './ceilings-phase.ts';
+import type { ChartData } from './chart.ts';
+import type { EmbeddedResult } from './embedded-phase.ts';
 import type { EventingResult } from './eventing-phase.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { HopFigures, ProxyResult } from './proxy-phase.ts';
 import type { VotesResult } from './votes-phase.ts';
 
 export interface BenchResults {
+  ceilings: CeilingsResult;
+  embedded: EmbeddedResult;
   eventing: EventingResult;
   proxy: ProxyResult;
   votes: VotesResult;
@@ -17,7 +22,8 @@ const ratio = (value: number, base: number) => (base > 0 ? (value / base).toFixe
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 
 export function renderTable(results: BenchResults): string {
-  const { eventing, proxy, votes } = results;
+  const { ceilings, embedded, eventing, proxy, votes } = results;
+  const bare = ceilings.bareProxy;
   const hop = (name: string, figures: HopFigures) =>
     row([
       `upstream GET via ${name} (+${figures.addedP99Ms} ms p99; ${figures.cpuMsPerRequest} ms CPU per request)`,
@@ -30,6 +36,33 @@ export function renderTable(results: BenchResults): string {
   const lines = [
     row(['measure', 'per second', 'p50 ms', 'p99 ms', 'p99.9 ms', 'ratio']),
     '|---|---:|---:|---:|---:|---:|',
+    row(['**ceilings**', '', '', '', '', '']),
+    row(['node:http hello world', n(ceilings.helloPerSecond), '', '', '', '']),
+    row([
+      `bare undici proxy hop (${bare.cpuMsPerRequest} ms CPU per request)`,
+      n(bare.perSecond),
+      bare.p50Ms,
+      bare.p99Ms,
+      bare.p999Ms,
+      ratio(bare.perSecond, ceilings.helloPerSecond),
+    ]),
+    row([
+      'PostgreSQL insert, 500 rows per statement (rows)',
+      n(ceilings.pgBatchedRowsPerSecond),
+      '',
+      '',
+      '',
+      '1.00',
+    ]),
+    row([
+      'PostgreSQL insert, one row per statement (rows)',
+      n(ceilings.pgSingleRowsPerSecond),
+      '',
+      '',
+      '',
+      ratio(ceilings.pgSingleRowsPerSecond, ceilings.pgBatchedRowsPerSecond),
+    ]),
+    row(['**event backbone**', '', '', '', '', '']),
     row(['raw JetStream async publish (baseline)', n(eventing.rawPublishPerSecond), '', '', '', '1.00']),
     row([
       'outbox → relay → JetStream → consumer',
@@ -75,6 +108,14 @@ export function renderTable(results: BenchResults): string {
       votes.manyPolls.p999Ms,
       ratio(votes.manyPolls.requestsPerSecond, votes.baseline.requestsPerSecond),
     ]),
+    row([
+      'the same, as a ratio to the bare proxy hop (target ≥ 0.8)',
+      '',
+      '',
+      '',
+      '',
+      ratio(votes.manyPolls.requestsPerSecond, bare.perSecond),
+    ]),
     ...votes.rates.map((rate) =>
       row([
         `votes offered at ${n(rate.offeredPerSecond)}/s, open loop (acked; ${rate.failed} failed, ${rate.shed} shed)`,
@@ -107,6 +148,28 @@ export function renderTable(results: BenchResults): string {
       ]),
     );
   }
+  const start = (name: string, figures: EmbeddedResult['firstStart']) =>
+    row([
+      `embedded tier, ${name} (RSS at ready ${figures.rssMb ?? '–'} MB)`,
+      '',
+      '',
+      '',
+      '',
+      `${(figures.readyMs / 1000).toFixed(1)} s`,
+    ]);
+  lines.push(
+    row(['**embedded tier**', '', '', '', '', '']),
+    start('first start, new data folder', embedded.firstStart),
+    start('warm start (target ≤ 3 s, ≤ 600 MB)', embedded.warmStart),
+    row([
+      `embedded votes, one poll (RSS after ${embedded.rssAfterLoadMb ?? '–'} MB; counted = acked: ${embedded.votes.consistent ? 'yes' : 'NO'})`,
+      n(embedded.votes.perSecond),
+      embedded.votes.p50Ms,
+      embedded.votes.p99Ms,
+      embedded.votes.p999Ms,
+      '',
+    ]),
+  );
   const { correctness } = votes;
   lines.push(
     '',
@@ -122,4 +185,76 @@ export function renderTable(results: BenchResults): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The chart (bench/results/*.svg): throughput against baselines, and latency percentiles. */
+export function chartData(results: BenchResults): ChartData {
+  const { ceilings, eventing, proxy, votes, embedded } = results;
+  return {
+    title: 'Canvass benchmark (this machine, one run)',
+    throughput: [
+      { label: 'node:http hello world', perSecond: ceilings.helloPerSecond, group: 'ceilings' },
+      { label: 'bare proxy hop', perSecond: ceilings.bareProxy.perSecond, group: 'ceilings' },
+      { label: 'raw JetStream publish', perSecond: eventing.rawPublishPerSecond, group: 'backbone' },
+      {
+        label: 'outbox → JetStream → consumer',
+        perSecond: eventing.pipelinePerSecond,
+        ratio: eventing.ratio,
+        group: 'backbone',
+      },
+      ...(proxy.nginx
+        ? [
+            {
+              label: 'GET via nginx',
+              perSecond: proxy.nginx.requestsPerSecond,
+              ratio: proxy.nginx.requestsPerSecond / proxy.direct.requestsPerSecond,
+              group: 'proxies',
+            },
+          ]
+        : []),
+      {
+        label: 'GET via the gateway',
+        perSecond: proxy.gateway.requestsPerSecond,
+        ratio: proxy.gateway.requestsPerSecond / proxy.direct.requestsPerSecond,
+        group: 'proxies',
+      },
+      { label: 'votes, one poll', perSecond: votes.onePoll.requestsPerSecond, group: 'votes' },
+      {
+        label: `votes, ${votes.manyPolls.polls} polls`,
+        perSecond: votes.manyPolls.requestsPerSecond,
+        ratio: votes.manyPolls.requestsPerSecond / ceilings.bareProxy.perSecond,
+        group: 'votes',
+      },
+      { label: 'votes, embedded tier', perSecond: embedded.votes.perSecond, group: 'votes' },
+    ],
+    latency: [
+      {
+        label: 'bare proxy hop',
+        p50Ms: ceilings.bareProxy.p50Ms,
+        p99Ms: ceilings.bareProxy.p99Ms,
+        p999Ms: ceilings.bareProxy.p999Ms,
+      },
+      {
+        label: 'votes, one poll',
+        p50Ms: votes.onePoll.p50Ms,
+        p99Ms: votes.onePoll.p99Ms,
+        p999Ms: votes.onePoll.p999Ms,
+      },
+      ...votes.rates.map((rate) => ({
+        label: `votes at ${n(rate.offeredPerSecond)}/s`,
+        p50Ms: rate.p50Ms,
+        p99Ms: rate.p99Ms,
+        p999Ms: rate.p999Ms,
+      })),
+      ...(votes.freshness
+        ? [
+            {
+              label: 'ack → live viewer',
+              p50Ms: votes.freshness.screen.p50Ms,
+              p99Ms: votes.freshness.screen.p99Ms,
+            },
+          ]
+        : []),
+    ],
+  };
 }
