@@ -15,6 +15,7 @@ import { renderChart } from './chart.ts';
 import { startBenchCluster } from './cluster-platform.ts';
 import { embeddedPhase } from './embedded-phase.ts';
 import { eventingPhase } from './eventing-phase.ts';
+import { fanoutPhase } from './fanout-phase.ts';
 import { startBenchNats } from './private-nats.ts';
 import { summarizeProfiles } from './profile-summary.ts';
 import { proxyPhase } from './proxy-phase.ts';
@@ -75,6 +76,17 @@ try {
   }
   const profiles = profileDir ? await summarizeProfiles(profileDir) : undefined;
 
+  progress('Phase: fan-out to live viewers (one realtime process against a raw ws broadcast)');
+  const fanout = await fanoutPhase(
+    {
+      viewers: quick ? 200 : 10_000,
+      seconds: quick ? 1 : 10,
+      natsUrl: nats.url,
+      profile: values.profile ?? false,
+    },
+    progress,
+  );
+
   progress('Phase: the embedded tier (start, memory, votes)');
   const embedded = await embeddedPhase({ seconds: quick ? 3 : 10, connections: quick ? 16 : 64 }, progress);
 
@@ -86,6 +98,7 @@ try {
     eventing,
     proxy,
     votes,
+    fanout,
     embedded,
     ...(profiles ? { profiles } : {}),
   };

@@ -4,6 +4,7 @@ import type { CeilingsResult } from './ceilings-phase.ts';
 import type { ChartData } from './chart.ts';
 import type { EmbeddedResult } from './embedded-phase.ts';
 import type { EventingResult } from './eventing-phase.ts';
+import type { FanoutResult } from './fanout-phase.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { HopFigures, ProxyResult } from './proxy-phase.ts';
 import type { VotesResult } from './votes-phase.ts';
@@ -12,6 +13,7 @@ export interface BenchResults {
   ceilings: CeilingsResult;
   embedded: EmbeddedResult;
   eventing: EventingResult;
+  fanout: FanoutResult;
   proxy: ProxyResult;
   votes: VotesResult;
   profiles?: ProfileSummary[];
@@ -148,6 +150,26 @@ export function renderTable(results: BenchResults): string {
       ]),
     );
   }
+  const { fanout } = results;
+  lines.push(
+    row([`**fan-out: ${n(fanout.connected)} viewers on one realtime process**`, '', '', '', '', '']),
+    row([
+      'raw ws broadcast, snapshots delivered (baseline)',
+      n(fanout.rawDeliveredPerSecond),
+      '',
+      '',
+      '',
+      '1.00',
+    ]),
+    row([
+      `realtime, snapshots delivered (${fanout.memoryPerConnectionKiB} KiB per connection; target ≥ 0.9)`,
+      n(fanout.realtimeDeliveredPerSecond),
+      '',
+      '',
+      '',
+      fanout.ratio.toFixed(2),
+    ]),
+  );
   const start = (name: string, figures: EmbeddedResult['firstStart']) =>
     row([
       `embedded tier, ${name} (RSS at ready ${figures.rssMb ?? '–'} MB)`,

@@ -40,6 +40,20 @@ interface Pending {
 
 const MAX_RECHECKS = 3;
 
+/**
+ * One message object per snapshot, shared by every viewer of the poll, so the transports can
+ * serialize it once (see ws-transport.ts) instead of once per viewer.
+ */
+const snapshotMessages = new WeakMap<object, LiveMessage>();
+function snapshotMessage(newest: { sequence: number; results: Record<string, unknown> }): LiveMessage {
+  let message = snapshotMessages.get(newest);
+  if (!message) {
+    message = { type: 'snapshot', ...newest };
+    snapshotMessages.set(newest, message);
+  }
+  return message;
+}
+
 export function createViewer(options: ViewerOptions): Viewer {
   const { channel, metrics } = options;
   let state: State = 'checking';
@@ -85,7 +99,7 @@ export function createViewer(options: ViewerOptions): Viewer {
     const newest = channel.newest;
     if (!newest || newest.sequence <= lastSequence) return;
     lastSequence = newest.sequence;
-    send('state', { message: { type: 'snapshot', ...newest }, live });
+    send('state', { message: snapshotMessage(newest), live });
   }
 
   async function check(): Promise<AccessOutcome> {

