@@ -1,6 +1,6 @@
 // Applies a batch of polls events to the results read model. Votes become deltas in memory first,
-// so a batch costs one upsert per poll, per option, per minute and per segment it touched, however
-// many votes it holds; retractions subtract exactly what the retracted ballot added. Lifecycle
+// so a batch costs one multi-row upsert per table (results, options, minutes, segments, terms),
+// however many votes and polls it holds; retractions subtract exactly what the retracted ballot added. Lifecycle
 // events (created, edited, opened, closed) and open-text answers are applied one by one, in order.
 import type { CloudEvent, PollSettings } from '@canvass/contracts';
 import { type Kysely, sql } from 'kysely';
@@ -254,70 +254,103 @@ async function hideAnswer(
   if (hidden) deltas.countTerms(pollId, text, -1);
 }
 
+/** Rows in key order: concurrent batches then lock shared rows in the same order (no deadlocks). */
+function sorted<T>(rows: T[], key: (row: T) => string): T[] {
+  return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** One multi-row upsert per table, however many polls, options, minutes and terms the batch touched. */
 async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
-  for (const [pollId, count] of deltas.ballots) {
+  const ballots = sorted(
+    [...deltas.ballots]
+      .filter(([, count]) => count !== 0)
+      .map(([poll_id, total_votes]) => ({ poll_id, total_votes })),
+    (row) => row.poll_id,
+  );
+  if (ballots.length > 0) {
     await trx
       .insertInto('poll_results')
-      .values({ poll_id: pollId, total_votes: count })
+      .values(ballots)
       .onConflict((oc) =>
-        oc
-          .column('poll_id')
-          .doUpdateSet({ total_votes: sql`poll_results.total_votes + ${count}`, updated_at: sql`now()` }),
+        oc.column('poll_id').doUpdateSet({
+          total_votes: sql`poll_results.total_votes + excluded.total_votes`,
+          updated_at: sql`now()`,
+        }),
       )
       .execute();
   }
-  for (const [pollId, options] of deltas.options) {
-    for (const [optionId, { votes, points }] of options) {
-      if (votes === 0 && points === 0) continue;
-      await trx
-        .insertInto('option_tallies')
-        .values({ poll_id: pollId, option_id: optionId, votes, points })
-        .onConflict((oc) =>
-          oc.columns(['poll_id', 'option_id']).doUpdateSet({
-            votes: sql`option_tallies.votes + ${votes}`,
-            points: sql`option_tallies.points + ${points}`,
-          }),
-        )
-        .execute();
-    }
+  const options = sorted(
+    [...deltas.options].flatMap(([poll_id, perOption]) =>
+      [...perOption]
+        .filter(([, delta]) => delta.votes !== 0 || delta.points !== 0)
+        .map(([option_id, delta]) => ({ poll_id, option_id, votes: delta.votes, points: delta.points })),
+    ),
+    (row) => `${row.poll_id}\u0000${row.option_id}`,
+  );
+  if (options.length > 0) {
+    await trx
+      .insertInto('option_tallies')
+      .values(options)
+      .onConflict((oc) =>
+        oc.columns(['poll_id', 'option_id']).doUpdateSet({
+          votes: sql`option_tallies.votes + excluded.votes`,
+          points: sql`option_tallies.points + excluded.points`,
+        }),
+      )
+      .execute();
   }
-  for (const [pollId, minutes] of deltas.minutes) {
-    for (const [minute, votes] of minutes) {
-      if (votes === 0) continue;
-      await trx
-        .insertInto('vote_minutes')
-        .values({ poll_id: pollId, minute: new Date(minute), votes })
-        .onConflict((oc) =>
-          oc.columns(['poll_id', 'minute']).doUpdateSet({ votes: sql`vote_minutes.votes + ${votes}` }),
-        )
-        .execute();
-    }
+  const minutes = sorted(
+    [...deltas.minutes].flatMap(([poll_id, perMinute]) =>
+      [...perMinute]
+        .filter(([, votes]) => votes !== 0)
+        .map(([minute, votes]) => ({ poll_id, minute, votes })),
+    ),
+    (row) => `${row.poll_id}\u0000${row.minute}`,
+  );
+  if (minutes.length > 0) {
+    await trx
+      .insertInto('vote_minutes')
+      .values(minutes.map((row) => ({ ...row, minute: new Date(row.minute) })))
+      .onConflict((oc) =>
+        oc.columns(['poll_id', 'minute']).doUpdateSet({ votes: sql`vote_minutes.votes + excluded.votes` }),
+      )
+      .execute();
   }
-  for (const [pollId, segments] of deltas.segments) {
-    for (const [key, votes] of segments) {
-      if (votes === 0) continue;
-      const [segment = '', optionId = ''] = key.split('\u0000');
-      await trx
-        .insertInto('segment_tallies')
-        .values({ poll_id: pollId, segment, option_id: optionId, votes })
-        .onConflict((oc) =>
-          oc
-            .columns(['poll_id', 'segment', 'option_id'])
-            .doUpdateSet({ votes: sql`segment_tallies.votes + ${votes}` }),
-        )
-        .execute();
-    }
+  const segments = sorted(
+    [...deltas.segments].flatMap(([poll_id, perKey]) =>
+      [...perKey]
+        .filter(([, votes]) => votes !== 0)
+        .map(([key, votes]) => {
+          const [segment = '', option_id = ''] = key.split('\u0000');
+          return { poll_id, segment, option_id, votes };
+        }),
+    ),
+    (row) => `${row.poll_id}\u0000${row.segment}\u0000${row.option_id}`,
+  );
+  if (segments.length > 0) {
+    await trx
+      .insertInto('segment_tallies')
+      .values(segments)
+      .onConflict((oc) =>
+        oc
+          .columns(['poll_id', 'segment', 'option_id'])
+          .doUpdateSet({ votes: sql`segment_tallies.votes + excluded.votes` }),
+      )
+      .execute();
   }
-  for (const [pollId, terms] of deltas.terms) {
-    for (const [term, count] of terms) {
-      if (count === 0) continue;
-      await trx
-        .insertInto('term_counts')
-        .values({ poll_id: pollId, term, count })
-        .onConflict((oc) =>
-          oc.columns(['poll_id', 'term']).doUpdateSet({ count: sql`term_counts.count + ${count}` }),
-        )
-        .execute();
-    }
+  const terms = sorted(
+    [...deltas.terms].flatMap(([poll_id, perTerm]) =>
+      [...perTerm].filter(([, count]) => count !== 0).map(([term, count]) => ({ poll_id, term, count })),
+    ),
+    (row) => `${row.poll_id}\u0000${row.term}`,
+  );
+  if (terms.length > 0) {
+    await trx
+      .insertInto('term_counts')
+      .values(terms)
+      .onConflict((oc) =>
+        oc.columns(['poll_id', 'term']).doUpdateSet({ count: sql`term_counts.count + excluded.count` }),
+      )
+      .execute();
   }
 }
