@@ -27,4 +27,6 @@ export const GatewayConfig = Type.Object({
   NATS_URL: Type.Optional(Type.String()),
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** The built web app to serve (web/dist, absolute); without it `/` is a plain page. */
+  CANVASS_WEB_ROOT: Type.Optional(Type.String({ minLength: 1 })),
 });

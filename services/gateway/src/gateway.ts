@@ -27,6 +27,7 @@ import { type ResilienceOptions, type ResilientUpstream, resilientUpstream } fro
 import { createResultsCache } from './results-cache.ts';
 import { publicRoutes, type RouteRule } from './routes.ts';
 import type { Upstream } from './upstream.ts';
+import { isWebAppBuilt, webAppRoutes } from './web.ts';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -54,6 +55,8 @@ export interface GatewayOptions {
   apiKeyCacheMs?: number;
   /** Extra operator routes on the gateway itself (the embedded tier's event tail). */
   adminRoutes?: (app: FastifyInstance) => void;
+  /** The built web app (web/dist) to serve at `/`, `/p/<pollId>`, …; unbuilt or unset: a plain page. */
+  webRoot?: string | undefined;
 }
 
 export function createGateway(options: GatewayOptions): FastifyInstance {
@@ -234,7 +237,11 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     options.adminRoutes?.(admin);
   });
 
-  const page = landingPage(options.tier, Object.keys(upstreams));
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  if (options.webRoot && isWebAppBuilt(options.webRoot)) {
+    webAppRoutes(app, options.webRoot);
+  } else {
+    const page = landingPage(options.tier, Object.keys(upstreams), { webAppMissing: !!options.webRoot });
+    app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  }
   return app;
 }

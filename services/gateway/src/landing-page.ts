@@ -1,7 +1,14 @@
-// The page at `/` until the web app lands: what is running and how to try it.
+// The page at `/` when the web app is not built (or not served): what is running and how to try it.
 import { escapeHtml } from '@canvass/service-kit';
 
-export function landingPage(tier: string, services: readonly string[]): string {
+export function landingPage(
+  tier: string,
+  services: readonly string[],
+  options: { webAppMissing?: boolean } = {},
+): string {
+  const build = options.webAppMissing
+    ? '<p>The web app is not built: run <code>npm run build:web</code> (or <code>npm start</code>, which builds it), then reload.</p>\n'
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -19,7 +26,7 @@ export function landingPage(tier: string, services: readonly string[]): string {
 <main>
 <h1>Canvass is running</h1>
 <p>Tier: <strong>${escapeHtml(tier)}</strong>. Services: ${services.map((s) => `<code>${escapeHtml(s)}</code>`).join(', ')}.</p>
-<h2>Try it</h2>
+${build}<h2>Try it</h2>
 <pre>curl -s -X POST localhost:PORT/api/v1/polls -H 'content-type: application/json' \\
   -d '{"question":"Lunch?","options":[{"label":"Pizza"},{"label":"Salad"}]}'
 curl -s -X POST localhost:PORT/api/v1/polls/POLL_ID/votes -H 'content-type: application/json' \\

@@ -11,6 +11,7 @@ import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
 import { provisionDatabases } from './provision.ts';
 import { dataServices, realtimeService } from './services.ts';
 import { type ProcessSpec, supervise } from './supervisor.ts';
+import { WEB_ROOT } from './web-app.ts';
 
 const ClusterConfig = Type.Object({
   PORT: Type.Integer({ minimum: 1, maximum: 65_000, default: 8080 }),
@@ -95,6 +96,7 @@ specs.push({
     ...(config.CANVASS_RATE_LIMITS ? { CANVASS_RATE_LIMITS: config.CANVASS_RATE_LIMITS } : {}),
     ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
     REALTIME_URL: realtimeUrls.join(','),
+    CANVASS_WEB_ROOT: WEB_ROOT,
   },
 });
 

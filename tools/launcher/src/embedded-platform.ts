@@ -47,6 +47,8 @@ export interface EmbeddedOptions {
   publicUrl?: string;
   /** How long the gateway trusts a verified API key (default 5 s). */
   apiKeyCacheMs?: number;
+  /** The built web app the gateway serves (web/dist); without it `/` is a plain page. */
+  webRoot?: string;
 }
 
 export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<EmbeddedPlatform> {
@@ -100,6 +102,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     adminToken: options.adminToken,
     internalSecret,
     publicUrl: settings.publicUrl,
+    webRoot: options.webRoot,
     ...(options.apiKeyCacheMs !== undefined ? { apiKeyCacheMs: options.apiKeyCacheMs } : {}),
     adminRoutes: (admin) => tailRoute(admin, bus),
     resultsUpdates: bus,

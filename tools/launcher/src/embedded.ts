@@ -7,6 +7,7 @@ import { LogLevel, onShutdown } from '@canvass/service-kit';
 import Type from 'typebox';
 import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
 import { startEmbeddedPlatform } from './embedded-platform.ts';
+import { WEB_ROOT } from './web-app.ts';
 
 const EmbeddedConfig = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
@@ -34,6 +35,7 @@ const platform = await startEmbeddedPlatform({
   adminToken,
   mailer: folderMailer(mailDir),
   publicUrl: `http://localhost:${config.PORT}`,
+  webRoot: WEB_ROOT,
   ...(config.CANVASS_RATE_LIMITS ? { rateLimits: JSON.parse(config.CANVASS_RATE_LIMITS) } : {}),
 });
 await platform.gateway.listen({ port: config.PORT, host: config.HOST });

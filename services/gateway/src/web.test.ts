@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { buildServiceApp, createLogger } from '@canvass/service-kit';
+import type { FastifyInstance } from 'fastify';
+import { isWebAppBuilt, webAppRoutes } from './web.ts';
+
+let root: string;
+let app: FastifyInstance;
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'canvass-web-'));
+  await mkdir(join(root, 'assets'));
+  await writeFile(join(root, 'index.html'), '<!doctype html><div id="app"></div>');
+  await writeFile(join(root, 'assets', 'main-abc123.js'), 'console.log(1)');
+  await writeFile(join(root, 'favicon.svg'), '<svg/>');
+  await writeFile(join(tmpdir(), 'canvass-web-secret.txt'), 'secret');
+  app = buildServiceApp({ name: 'gateway', logger: createLogger('gateway', 'silent') });
+  app.get('/api/v1/polls/:id', async () => ({ poll: true }));
+  webAppRoutes(app, root);
+  await app.ready();
+});
+
+after(async () => {
+  await app.close();
+  await rm(root, { recursive: true, force: true });
+  await rm(join(tmpdir(), 'canvass-web-secret.txt'), { force: true });
+});
+
+test('a built app is recognised by its index.html', async () => {
+  assert.equal(isWebAppBuilt(root), true);
+  assert.equal(isWebAppBuilt(join(root, 'assets')), false);
+});
+
+test('app routes get index.html, never cached', async () => {
+  for (const url of ['/', '/p/abc', '/p/abc?from=qr']) {
+    const response = await app.inject({ method: 'GET', url });
+    assert.equal(response.statusCode, 200, url);
+    assert.match(response.headers['content-type'] as string, /^text\/html/);
+    assert.equal(response.headers['cache-control'], 'no-cache');
+    assert.match(response.body, /<div id="app">/);
+  }
+});
+
+test('hashed assets are kept forever, other files revalidated', async () => {
+  const script = await app.inject({ method: 'GET', url: '/assets/main-abc123.js' });
+  assert.equal(script.statusCode, 200);
+  assert.match(script.headers['content-type'] as string, /^text\/javascript/);
+  assert.equal(script.headers['cache-control'], 'public, max-age=31536000, immutable');
+  assert.equal(script.body, 'console.log(1)');
+  const icon = await app.inject({ method: 'GET', url: '/favicon.svg' });
+  assert.equal(icon.headers['content-type'], 'image/svg+xml');
+  assert.equal(icon.headers['cache-control'], 'no-cache');
+});
+
+test('missing files, paths outside the app and reserved prefixes are 404 problems', async () => {
+  for (const url of [
+    '/assets/missing.js',
+    '/%2e%2e/canvass-web-secret.txt',
+    '/..%2fcanvass-web-secret.txt',
+    '/api/v1/nothing',
+    '/api',
+    '/oidc/nothing',
+    '/admin/v1/nothing',
+    '/interaction/x',
+  ]) {
+    const response = await app.inject({ method: 'GET', url });
+    assert.equal(response.statusCode, 404, url);
+    assert.match(response.headers['content-type'] as string, /problem\+json/, url);
+  }
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/api/v1/polls/p1' })).json(), { poll: true });
+});

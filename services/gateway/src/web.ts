@@ -1,0 +1,75 @@
+// Serves the built web app (web/dist): hashed assets cached for a year, and index.html (never
+// cached) for every other GET that is not the API, sign-in or operations, so client-side routes
+// like /p/<pollId> load the app. No dependency: files are streamed with node:fs.
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+/** Paths the app must never answer, whatever is (not) registered under them. */
+const RESERVED = /^\/(api|interaction|admin|healthz|readyz|metrics)(\/|$)|^\/oidc/;
+
+/** Vite puts content-hashed files under /assets/: they never change, so they may be kept forever. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** Whether `root` holds a built app (its index.html). */
+export function isWebAppBuilt(root: string): boolean {
+  return existsSync(resolve(root, 'index.html'));
+}
+
+export function webAppRoutes(app: FastifyInstance, webRoot: string): void {
+  const root = resolve(webRoot);
+
+  async function fileAt(path: string): Promise<{ file: string; size: number } | undefined> {
+    if (path.includes('\0')) return undefined;
+    const file = resolve(root, `.${path}`);
+    if (!file.startsWith(root + sep)) return undefined; // ../ and friends
+    const info = await stat(file).catch(() => undefined);
+    return info?.isFile() ? { file, size: info.size } : undefined;
+  }
+
+  async function serve(request: FastifyRequest, reply: FastifyReply) {
+    const pathname = request.url.split('?')[0]!;
+    if (RESERVED.test(pathname)) return reply.callNotFound();
+    let path: string;
+    try {
+      path = decodeURIComponent(pathname);
+    } catch {
+      return reply.callNotFound();
+    }
+    const found = path === '/' ? undefined : await fileAt(path);
+    if (found) {
+      reply
+        .type(CONTENT_TYPES[extname(found.file).toLowerCase()] ?? 'application/octet-stream')
+        .header('content-length', found.size)
+        .header('cache-control', path.startsWith('/assets/') ? IMMUTABLE : 'no-cache');
+      return reply.send(createReadStream(found.file));
+    }
+    // A missing file (it has an extension) is a 404; anything else is a route of the app.
+    if (extname(path) && extname(path) !== '.html') return reply.callNotFound();
+    const index = await readFile(resolve(root, 'index.html'));
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
+  }
+
+  app.get('/', serve);
+  app.get('/*', serve);
+}
