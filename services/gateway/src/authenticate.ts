@@ -13,7 +13,7 @@ import {
   signIdentity,
 } from '@canvass/service-kit';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
-import type { Upstream } from './upstream.ts';
+import { bodyBuffer, type Upstream } from './upstream.ts';
 
 export interface Caller {
   identity: Identity | undefined;
@@ -55,7 +55,7 @@ export function createAuthenticator(options: {
       url: '/oidc/jwks',
       headers: {},
     });
-    const text = Buffer.isBuffer(response.body) ? response.body.toString() : await streamText(response.body);
+    const text = (await bodyBuffer(response.body)).toString();
     jwks = { keys: createLocalJWKSet(JSON.parse(text) as JSONWebKeySet), fetchedAt: Date.now() };
     return jwks.keys;
   }
@@ -117,7 +117,7 @@ export function createAuthenticator(options: {
       headers: { 'content-type': 'application/json', 'x-canvass-internal': options.internalSecret },
       body: Buffer.from(JSON.stringify({ key })),
     });
-    const text = Buffer.isBuffer(response.body) ? response.body.toString() : await streamText(response.body);
+    const text = (await bodyBuffer(response.body)).toString();
     const answer = JSON.parse(text) as {
       valid: boolean;
       id?: string;
@@ -156,10 +156,4 @@ export function createAuthenticator(options: {
       return (await identify(request)).headers;
     },
   };
-}
-
-async function streamText(stream: AsyncIterable<Buffer | string>): Promise<string> {
-  let text = '';
-  for await (const chunk of stream) text += chunk.toString();
-  return text;
 }

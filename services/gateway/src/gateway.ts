@@ -26,7 +26,7 @@ import { createRateLimits, type RateLimits } from './rate-limits.ts';
 import { type ResilienceOptions, type ResilientUpstream, resilientUpstream } from './resilience.ts';
 import { createResultsCache } from './results-cache.ts';
 import { publicRoutes, type RouteRule } from './routes.ts';
-import type { Upstream } from './upstream.ts';
+import { bodyBuffer, type Upstream } from './upstream.ts';
 import { isWebAppBuilt, webAppRoutes } from './web.ts';
 
 export interface GatewayOptions {
@@ -135,9 +135,7 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
       answer: {
         status: response.status,
         headers: {},
-        body: Buffer.isBuffer(response.body)
-          ? response.body
-          : Buffer.from(await new Response(response.body as never).arrayBuffer()),
+        body: await bodyBuffer(response.body),
       },
       hit: false,
     }));

@@ -5,7 +5,7 @@ import { HttpProblem, jsonResponse, problemResponses, type SecurityRequirements 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { CachedAnswer } from './results-cache.ts';
-import type { ForwardResponse, Upstream } from './upstream.ts';
+import { bodyBuffer, type ForwardResponse, type Upstream } from './upstream.ts';
 
 export interface PageDeps {
   polls: Upstream;
@@ -15,12 +15,7 @@ export interface PageDeps {
   admit(request: FastifyRequest, reply: FastifyReply): Promise<Record<string, string>>;
 }
 
-async function json(body: ForwardResponse['body']): Promise<unknown> {
-  if (Buffer.isBuffer(body)) return JSON.parse(body.toString('utf8'));
-  let text = '';
-  for await (const chunk of body) text += chunk.toString();
-  return JSON.parse(text);
-}
+const json = async (body: ForwardResponse['body']) => JSON.parse((await bodyBuffer(body)).toString('utf8'));
 
 const Page = Type.Object({
   poll: PollView,

@@ -3,7 +3,7 @@
 // into one upstream call. An `analytics.results.updated` event for the poll drops its entry, so a
 // change shows at once; the TTL bounds staleness when no event arrives. Only requests without
 // credentials are cached: what they see depends on the poll alone, never on who asks.
-import type { ForwardResponse } from './upstream.ts';
+import { bodyBuffer, type ForwardResponse } from './upstream.ts';
 
 export interface CachedAnswer {
   status: number;
@@ -18,13 +18,6 @@ export interface ResultsCache {
 }
 
 const KEPT_HEADERS = ['content-type', 'cache-control'];
-
-async function toBuffer(body: ForwardResponse['body']): Promise<Buffer> {
-  if (Buffer.isBuffer(body)) return body;
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
 
 export function createResultsCache(options: { ttlMs?: number; maxEntries?: number } = {}): ResultsCache {
   const ttl = options.ttlMs ?? 1_000;
@@ -48,7 +41,7 @@ export function createResultsCache(options: { ttlMs?: number; maxEntries?: numbe
             const value = response.headers[name];
             if (typeof value === 'string') headers[name] = value;
           }
-          const answer = { status: response.status, headers, body: await toBuffer(response.body) };
+          const answer = { status: response.status, headers, body: await bodyBuffer(response.body) };
           // Only answers that depend on the poll alone: results, hidden (403), not found yet (404).
           if ([200, 403, 404].includes(answer.status) && (generation.get(pollId) ?? 0) === started) {
             if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);

@@ -20,6 +20,14 @@ export interface ForwardResponse {
   body: Buffer | Readable;
 }
 
+/** An answer's whole body, whether it came as a Buffer (inject, small answers) or a stream. */
+export async function bodyBuffer(body: ForwardResponse['body']): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) return body;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
 export interface Upstream {
   readonly name: string;
   forward(request: ForwardRequest): Promise<ForwardResponse>;

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { postgresInsertRates } from './ceilings-postgres.ts';
-import { cpuMs, freePort, startNodeScript, stopChild } from './ceilings-processes.ts';
+import { cpuMs, freePort, startNodeScript, stopChild } from './processes.ts';
 
 export interface CeilingsOptions {
   seconds: number;

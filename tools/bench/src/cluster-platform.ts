@@ -2,23 +2,10 @@
 // benchmark on its own databases (canvass_bench_*) and the benchmark's private NATS server.
 // With `profileDir`, every process writes a V8 CPU profile there when it exits.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './processes.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    // The services take the next few ports after the gateway's.
-    if (port < 60_000) return port;
-  }
-}
 
 export interface BenchCluster {
   url: string;
@@ -30,7 +17,9 @@ export async function startBenchCluster(options: {
   postgresUrl: string;
   profileDir?: string | undefined;
 }): Promise<BenchCluster> {
-  const port = await freePort();
+  // The services take the next few ports after the gateway's.
+  let port = await freePort();
+  while (port >= 60_000) port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
     cwd: root,
     env: {

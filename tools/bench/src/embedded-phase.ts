@@ -5,8 +5,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, residentMb, startNodeScript, stopChild } from './ceilings-processes.ts';
 import { type EmbeddedVotes, embeddedVotes } from './embedded-votes.ts';
+import { freePort, residentMb, startNodeScript, stopChild } from './processes.ts';
 
 export interface EmbeddedStart {
   /** From spawn to the ready line, measured here. */

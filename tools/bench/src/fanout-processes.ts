@@ -2,20 +2,13 @@
 // it reads about them from /proc: resident memory, CPU time, and how busy the whole machine is.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const CLOCK_TICKS = 100; // USER_HZ on Linux
+import { freePort, stopChild } from './processes.ts';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { cpuMs, freePort, stopChild } from './processes.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Resident memory of a process, in KiB (VmRSS). */
 export async function rssKiB(pid: number): Promise<number> {
@@ -24,12 +17,6 @@ export async function rssKiB(pid: number): Promise<number> {
 }
 
 /** CPU time (user + system) a process has used, in ms. */
-export async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  // Fields after the command (which may hold spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLOCK_TICKS) * 1000;
-}
 
 /** Busy and total jiffies of the whole machine, to tell how much of both cores a window used. */
 export async function machineTicks(): Promise<{ busy: number; total: number }> {
@@ -38,15 +25,6 @@ export async function machineTicks(): Promise<{ busy: number; total: number }> {
   const total = values.reduce((sum, value) => sum + value, 0);
   const idle = (values[3] ?? 0) + (values[4] ?? 0);
   return { busy: total - idle, total };
-}
-
-export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** The raw `ws` broadcaster (fanout-raw-server.ts) in its own process; resolves with its port. */

@@ -4,14 +4,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const CLOCK_TICKS = 100; // USER_HZ on Linux
+import { cpuMs, freePort, repositoryRoot, startNodeScript, stopChild } from './processes.ts';
 
 export interface HopFigures {
   requestsPerSecond: number;
@@ -29,56 +25,13 @@ export interface ProxyResult {
   note?: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function cpuMs(pids: readonly number[]): Promise<number> {
-  let ticks = 0;
-  for (const pid of pids) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    // Fields after the command (which may hold spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime + stime
-  }
-  return (ticks / CLOCK_TICKS) * 1000;
-}
+/** CPU time of several processes together (nginx's master and worker). */
+const cpuOf = async (pids: readonly number[]) =>
+  (await Promise.all(pids.map(cpuMs))).reduce((a, b) => a + b, 0);
 
 async function childPids(pid: number): Promise<number[]> {
   const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
   return [pid, ...text.split(' ').filter(Boolean).map(Number)];
-}
-
-function startProcess(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-): Promise<ChildProcess> {
-  const child = spawn(command, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${output}`)), 30_000);
-    const check = (chunk: Buffer) => {
-      output += chunk;
-      if (ready.test(output)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', check);
-    child.stderr?.on('data', check);
-    child.once('exit', (code) => reject(new Error(`${command} exited (${code}):\n${output}`)));
-  });
 }
 
 async function waitForPort(port: number): Promise<void> {
@@ -93,13 +46,6 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing answers on port ${port}`);
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 export async function proxyPhase(
   options: { seconds: number; connections: number },
   progress: (text: string) => void,
@@ -109,12 +55,8 @@ export async function proxyPhase(
   try {
     const upstreamPort = await freePort();
     children.push(
-      await startProcess(
-        process.execPath,
-        ['tools/bench/src/hello-upstream.ts', String(upstreamPort)],
-        {},
-        /ready/,
-      ),
+      (await startNodeScript('tools/bench/src/hello-upstream.ts', [String(upstreamPort)], { ready: /ready/ }))
+        .child,
     );
     const path = '/api/v1/polls/BenchPoll001';
 
@@ -125,13 +67,13 @@ export async function proxyPhase(
       baselineP99?: number,
     ): Promise<HopFigures> {
       progress(`  ${name}: GET ${path}, ${options.connections} connections, ${options.seconds} s`);
-      const before = pids.length ? await cpuMs(pids) : 0;
+      const before = pids.length ? await cpuOf(pids) : 0;
       const result = await autocannon({
         url: `http://127.0.0.1:${port}${path}`,
         connections: options.connections,
         duration: options.seconds,
       });
-      const used = pids.length ? (await cpuMs(pids)) - before : 0;
+      const used = pids.length ? (await cpuOf(pids)) - before : 0;
       const requests = result.requests.total;
       const failed = result.non2xx + result.errors + result.timeouts;
       // A rare dropped keep-alive connection is noise; more than 1% means the figures mean nothing.
@@ -196,7 +138,7 @@ http {
     const { REDIS_URL: _redis, NATS_URL: _nats, ...environment } = process.env;
     // Memory rate limits (no Redis) and no results-cache listener (no NATS): the hop alone.
     const gateway = spawn(process.execPath, ['services/gateway/src/main.ts'], {
-      cwd: root,
+      cwd: repositoryRoot,
       env: {
         ...environment,
         PORT: String(gatewayPort),
@@ -220,7 +162,7 @@ http {
     );
     return { direct, nginx, gateway: figures, ...(note ? { note } : {}) };
   } finally {
-    for (const child of children.reverse()) await stop(child);
+    for (const child of children.reverse()) await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   }
 }

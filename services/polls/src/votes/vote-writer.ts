@@ -45,12 +45,6 @@ export interface VoteWriterOptions {
   maxInFlight?: number;
 }
 
-export interface VoteWriterStats {
-  batches: number;
-  votes: number;
-  largestBatch: number;
-}
-
 export const pollNotOpen = (status: string) =>
   conflict('poll-not-open', 'This poll is not open for voting', `The poll is ${status}; nothing was stored.`);
 
@@ -73,7 +67,6 @@ interface PollState {
 type VoteRow = Insertable<PollsTables['votes']> & { id: string };
 
 export class VoteWriter {
-  readonly stats: VoteWriterStats = { batches: 0, votes: 0, largestBatch: 0 };
   readonly #queue: Pending[] = [];
   readonly #options: Required<VoteWriterOptions>;
   #inFlight = 0;
@@ -106,9 +99,6 @@ export class VoteWriter {
       const batch = this.#queue.splice(0, this.#options.maxBatch);
       if (batch.length === 0) return;
       this.#inFlight++;
-      this.stats.batches++;
-      this.stats.votes += batch.length;
-      this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
       void this.#write(batch).finally(() => {
         this.#inFlight--;
         this.#schedule();
