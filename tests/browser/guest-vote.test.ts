@@ -3,53 +3,21 @@
 // results bars move live when someone else votes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import {
-  buildWebAppIfStale,
-  type EmbeddedPlatform,
-  startEmbeddedPlatform,
-  WEB_ROOT,
-} from '@canvass/launcher';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { httpApi } from '../support/api.ts';
-import { freePort } from '../support/cluster.ts';
+import { type BrowserPlatform, PHONE, SCREENSHOTS, startBrowserPlatform } from '../support/browser.ts';
 
-const CHROMIUM = process.env.CANVASS_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-const PHONE = { width: 390, height: 844 };
-
-let platform: EmbeddedPlatform;
+let running: BrowserPlatform;
 let browser: Browser;
 let base: string;
 
 before(async () => {
-  buildWebAppIfStale();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  platform = await startEmbeddedPlatform({
-    dataDir: 'memory://',
-    logLevel: 'silent',
-    publicUrl: base,
-    webRoot: WEB_ROOT,
-  });
-  await platform.gateway.listen({ port, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  running = await startBrowserPlatform();
+  ({ browser, base } = running);
 });
 
 after(async () => {
-  await browser?.close();
-  await platform?.stop();
+  await running?.stop();
 });
 
 test('a guest creates a poll, a phone votes with one tap and watches results move live', async () => {
@@ -72,7 +40,7 @@ test('a guest creates a poll, a phone votes with one tap and watches results mov
   );
   assert.ok(manageToken, 'the manage token is kept in this browser');
 
-  const phone = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  const phone = await browser.newContext(PHONE);
   const voter = await phone.newPage();
   await voter.goto(shareLink);
   await voter.getByRole('heading', { name: 'Where should we have lunch?' }).waitFor();
@@ -104,7 +72,7 @@ test('a guest creates a poll, a phone votes with one tap and watches results mov
   assert.equal(await voter.getByRole('button', { name: 'Tacos' }).count(), 0);
 
   // Another phone whose earlier vote this browser does not remember: the 409 reads as words.
-  const sameVoter = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  const sameVoter = await browser.newContext(PHONE);
   const again = await sameVoter.newPage();
   await again.goto(`${base}/`);
   const token = await voter.evaluate(() => localStorage.getItem('canvass.voterToken'));
@@ -117,7 +85,7 @@ test('a guest creates a poll, a phone votes with one tap and watches results mov
 });
 
 test('the voter page says so when a poll does not exist or is closed', async () => {
-  const context = await browser.newContext({ viewport: PHONE });
+  const context = await browser.newContext({ viewport: PHONE.viewport! });
   const page = await context.newPage();
   await page.goto(`${base}/p/no-such-poll`);
   await page.getByRole('heading', { name: 'This poll cannot be shown' }).waitFor();

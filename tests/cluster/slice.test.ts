@@ -17,6 +17,7 @@ import { type OperatedPlatform, operationsTests } from '../support/operations.ts
 import { pollTypeTests } from '../support/polls.ts';
 import { sliceTests } from '../support/slice.ts';
 import { recountProperty } from '../support/vote-properties.ts';
+import { workspaceTests } from '../support/workspaces.ts';
 
 let launcher: ChildProcess;
 let api: Api;
@@ -113,6 +114,7 @@ recountProperty(
 );
 operationsTests(() => operated);
 oidcTests(() => oidc);
+workspaceTests(() => oidc);
 openApiTests(() => api, { url: () => (path) => `${operated.url}${path}` });
 
 test('a service process that dies is restarted, and no acknowledged vote is lost', async () => {

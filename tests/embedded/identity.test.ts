@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { authenticate, memoryMailer } from '@canvass/identity';
 import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
 import { IDENTITY_HEADER, signIdentity } from '@canvass/service-kit';
+import { sql } from 'kysely';
 import { type Api, injectApi } from '../support/api.ts';
 
 const mailer = memoryMailer();
@@ -218,4 +219,74 @@ test('password change, reset by mail, and account deletion (refused while sole o
   });
   assert.equal(again.status, 202);
   assert.match(mailer.sent.at(-1)!.subject, /Finish signing up/, 'the address is free again');
+});
+
+test('starting a workspace makes the caller its owner and publishes both events through the outbox', async () => {
+  const db = identityDb();
+  const identityApp = platform.runtimes.find((runtime) => runtime.name === 'identity')!.app;
+  await api('POST', '/api/v1/accounts', {
+    body: { email: 'erin@example.test', password: 'first password!', name: 'Erin' },
+  });
+  const erin = await db
+    .selectFrom('users')
+    .innerJoin('memberships', 'memberships.user_id', 'users.id')
+    .select(['users.id', 'memberships.workspace_id'])
+    .where('email', '=', 'erin@example.test')
+    .executeTakeFirstOrThrow();
+  const as = async (kind: 'user' | 'api-key') => ({
+    [IDENTITY_HEADER]: await signIdentity(platform.internalSecret, {
+      subject: kind === 'user' ? erin.id : 'api-key:k1',
+      kind,
+      workspace: erin.workspace_id,
+      role: 'owner',
+      scopes: [],
+    }),
+  });
+  const started = await identityApp.inject({
+    method: 'POST',
+    url: '/api/v1/workspaces',
+    headers: await as('user'),
+    payload: { name: 'Erin Two' },
+  });
+  assert.equal(started.statusCode, 201, started.body);
+  const workspace = started.json();
+  assert.deepEqual(workspace, { id: workspace.id, name: 'Erin Two', role: 'owner', plan: 'free' });
+
+  // Written with the workspace, in its transaction: there by the time the answer is.
+  const events = (
+    await sql<{ type: string; event: { data: Record<string, unknown> } }>`
+      select type, event from outbox where event->>'subject' = ${workspace.id} order by seq`.execute(db)
+  ).rows;
+  assert.deepEqual(
+    events.map((row) => [row.type, row.event.data.workspaceId]),
+    [
+      ['identity.workspace.created.v1', workspace.id],
+      ['identity.member.changed.v1', workspace.id],
+    ],
+  );
+  assert.equal(events[0]!.event.data.ownerId, erin.id);
+  assert.equal(events[1]!.event.data.role, 'owner');
+
+  const listed = await identityApp.inject({
+    method: 'GET',
+    url: '/api/v1/workspaces',
+    headers: await as('user'),
+  });
+  assert.deepEqual(
+    listed.json().map((w: { id: string; role: string }) => [w.id, w.role]),
+    [
+      [erin.workspace_id, 'owner'],
+      [workspace.id, 'owner'],
+    ],
+  );
+  for (const method of ['GET', 'POST'] as const) {
+    const refused = await identityApp.inject({
+      method,
+      url: '/api/v1/workspaces',
+      headers: await as('api-key'),
+      ...(method === 'POST' ? { payload: { name: 'Robots' } } : {}),
+    });
+    assert.equal(refused.statusCode, 403);
+    assert.match(refused.json().detail, /signed-in users, not with API keys/);
+  }
 });

@@ -5,13 +5,15 @@ import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { startEmbeddedPlatform } from '@canvass/launcher';
-import { injectApi } from '../support/api.ts';
+import { eventually, injectApi } from '../support/api.ts';
+import { ownerApiKey } from '../support/api-keys.ts';
 import {
   createWatchedPoll,
   type LiveMessage,
   openEventStream,
   openWebSocket,
   publishResults,
+  upgradeAnswer,
 } from '../support/live.ts';
 import { useListeningPlatform } from '../support/live-platform.ts';
 
@@ -161,6 +163,64 @@ test('results made private while watched are taken from anonymous viewers, not f
   assert.equal(afterHidden.filter(isSnapshot).length, 0, 'nothing leaks after hidden');
   anonymous.close();
   organizer.close();
+});
+
+test('a signed-in organizer watches hidden results over a WebSocket, the bearer token offered as a subprotocol', async () => {
+  const { key } = await ownerApiKey(platform(), api());
+  const auth = { authorization: `Bearer ${key}` };
+  const created = await api()('POST', '/api/v1/polls', {
+    headers: auth,
+    body: {
+      question: 'Hidden?',
+      options: [{ label: 'Yes' }, { label: 'No' }],
+      settings: { resultsVisibility: 'hidden' },
+    },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const poll = created.body;
+  await eventually(async () =>
+    assert.equal((await api()('GET', `/api/v1/polls/${poll.id}/results`, { headers: auth })).status, 200),
+  );
+  // What realtime is handed: the token must not be among the subprotocols.
+  const reachingRealtime: unknown[] = [];
+  const watch = (request: { headers: Record<string, unknown> }) =>
+    reachingRealtime.push(request.headers['sec-websocket-protocol']);
+  platform().realtime.app.server.on('upgrade', watch);
+  try {
+    const organizer = await openWebSocket(url(live(poll.id), 'ws'), ['canvass.v1', `canvass.bearer.${key}`]);
+    assert.equal(organizer.protocol, 'canvass.v1', 'the protocol offered is answered');
+    assert.equal((await organizer.next()).type, 'snapshot');
+    const anonymous = await openWebSocket(url(live(poll.id), 'ws'), ['canvass.v1']);
+    assert.equal(anonymous.protocol, 'canvass.v1');
+    assert.equal((await anonymous.next()).type, 'hidden');
+    assert.deepEqual(reachingRealtime, ['canvass.v1', 'canvass.v1']);
+
+    await api()('POST', `/api/v1/polls/${poll.id}/votes`, {
+      body: { optionIds: [poll.options[0].id] },
+      headers: { 'voter-token': `voter-${randomUUID()}` },
+    });
+    const counted = await organizer.next((m) => isSnapshot(m) && m.results.totalVotes === 1);
+    assert.equal(counted.results.options[0].votes, 1);
+    assert.equal(anonymous.messages.filter(isSnapshot).length, 0, 'nothing reaches the anonymous viewer');
+    organizer.close();
+    anonymous.close();
+  } finally {
+    platform().realtime.app.server.off('upgrade', watch);
+  }
+
+  for (const token of ['not-a-token', `${key.slice(0, -2)}xx`, '']) {
+    const refused = await upgradeAnswer(url(live(poll.id), 'ws'), {
+      'sec-websocket-protocol': `canvass.v1, canvass.bearer.${token}`,
+    });
+    assert.equal(refused.status, 401, `token "${token}"`);
+    assert.match(String(refused.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(JSON.parse(refused.body).type, '/problems/invalid-token');
+  }
+  await assert.rejects(
+    openWebSocket(url(live(poll.id), 'ws'), ['canvass.v1', 'canvass.bearer.expired-or-forged']),
+  );
+  // A subprotocol Canvass does not speak gets no answer, so the client gives up (as browsers do).
+  await assert.rejects(openWebSocket(url(live(poll.id), 'ws'), ['chat.v2']));
 });
 
 test('viewers see how many are watching, as it goes up and down', async () => {

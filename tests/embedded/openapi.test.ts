@@ -3,48 +3,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { publicRoutes } from '@canvass/gateway';
-import { ALL_SCOPES, IDENTITY_HEADER, routesOf, signIdentity } from '@canvass/service-kit';
+import { routesOf } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { ownerApiKey } from '../support/api-keys.ts';
 import { useListeningPlatform } from '../support/live-platform.ts';
 import { openApiTests, publicDocument } from '../support/openapi.ts';
 import { fastifyPath, operationsOf } from '../support/openapi-document.ts';
 
 const { platform, api, url } = useListeningPlatform();
 
-/** An API key with every scope, made as the owner of a new workspace would make it. */
-async function ownerApiKey(): Promise<string> {
-  const email = `walker-${crypto.randomUUID().slice(0, 8)}@example.test`;
-  const signUp = await api()('POST', '/api/v1/accounts', {
-    body: { email, password: 'a long enough password', name: 'Walker' },
-  });
-  assert.equal(signUp.status, 202);
-  const owner = await platform()
-    .host.database('identity')
-    .kysely.selectFrom('users')
-    .innerJoin('memberships', 'memberships.user_id', 'users.id')
-    .select(['users.id', 'memberships.workspace_id'])
-    .where('users.email', '=', email)
-    .executeTakeFirstOrThrow();
-  const identity = platform().runtimes.find((runtime) => runtime.name === 'identity')!.app;
-  const made = await identity.inject({
-    method: 'POST',
-    url: '/api/v1/api-keys',
-    headers: {
-      [IDENTITY_HEADER]: await signIdentity(platform().internalSecret, {
-        subject: owner.id,
-        kind: 'user',
-        workspace: owner.workspace_id,
-        role: 'owner',
-        scopes: ALL_SCOPES,
-      }),
-    },
-    payload: { name: 'OpenAPI walker', scopes: ALL_SCOPES },
-  });
-  assert.equal(made.statusCode, 201, made.body);
-  return made.json().key;
-}
-
-openApiTests(api, { bearer: ownerApiKey, url: () => url });
+// The walk's second round: an API key with every scope, in a workspace of its own.
+openApiTests(api, { bearer: async () => (await ownerApiKey(platform(), api())).key, url: () => url });
 
 const publicApiRoutes = (app: FastifyInstance) =>
   routesOf(app)

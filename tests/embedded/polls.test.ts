@@ -1,4 +1,153 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Api, ApiResponse } from '../support/api.ts';
+import { ownerApiKey, workspaceApiKey } from '../support/api-keys.ts';
 import { useEmbeddedPlatform } from '../support/embedded.ts';
 import { pollTypeTests } from '../support/polls.ts';
 
-pollTypeTests(useEmbeddedPlatform().api);
+const { platform, api } = useEmbeddedPlatform();
+
+pollTypeTests(api);
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON came back.
+type Json = any;
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** Every page of GET /api/v1/polls`query`, following `next`. */
+async function allPages(call: Api, key: string, query: string): Promise<{ pages: Json[]; ids: string[] }> {
+  const pages: Json[] = [];
+  let after: string | null = null;
+  do {
+    const page: ApiResponse = await call(
+      'GET',
+      `/api/v1/polls?${query}${after ? `&after=${encodeURIComponent(after)}` : ''}`,
+      { headers: bearer(key) },
+    );
+    assert.equal(page.status, 200, JSON.stringify(page.body));
+    pages.push(page.body);
+    after = page.body.next;
+  } while (after !== null && pages.length < 50);
+  return { pages, ids: pages.flatMap((page) => page.polls.map((poll: Json) => poll.id)) };
+}
+
+test("listing polls: the caller's workspace only, newest first, by status, in pages that miss nothing", async () => {
+  const ada = await ownerApiKey(platform(), api());
+  const bob = await ownerApiKey(platform(), api());
+  const create = async (key: string | undefined, body: Record<string, unknown>) => {
+    const created = await api()('POST', '/api/v1/polls', {
+      headers: key ? bearer(key) : {},
+      body: { options: [{ label: 'Yes' }, { label: 'No' }], ...body },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return created.body as Json;
+  };
+  const draft = await create(ada.key, { question: 'Draft?', status: 'draft' });
+  const open = await create(ada.key, { question: 'Open?' });
+  const coded = await create(ada.key, { question: 'With a code?', accessCode: 'secret-1' });
+  const closing = await create(ada.key, { question: 'Closed?' });
+  assert.equal(
+    (await api()('POST', `/api/v1/polls/${closing.id}/close`, { headers: bearer(ada.key) })).status,
+    200,
+  );
+  const scheduled = await create(ada.key, {
+    question: 'Later?',
+    opensAt: new Date(Date.now() + 3_600_000).toISOString(),
+  });
+  await create(undefined, { question: 'A guest poll belongs to no workspace' });
+  const bobs = await create(bob.key, { question: "Bob's?" });
+
+  const anonymous = await api()('GET', '/api/v1/polls');
+  assert.equal(anonymous.status, 401);
+  assert.match(anonymous.headers['content-type'] ?? '', /^application\/problem\+json/);
+
+  const newestFirst = [scheduled, closing, coded, open, draft].map((poll) => poll.id);
+  const listed = await api()('GET', '/api/v1/polls', { headers: bearer(ada.key) });
+  assert.equal(listed.status, 200, JSON.stringify(listed.body));
+  assert.equal(listed.headers['x-cache'], undefined, 'never the results cache');
+  assert.deepEqual(
+    listed.body.polls.map((poll: Json) => poll.id),
+    newestFirst,
+  );
+  assert.equal(listed.body.next, null, 'one page holds them all');
+  const byId = new Map(listed.body.polls.map((poll: Json) => [poll.id, poll]));
+  assert.deepEqual(
+    [draft, open, closing, scheduled].map((poll) => (byId.get(poll.id) as Json).status),
+    ['draft', 'open', 'closed', 'scheduled'],
+  );
+  assert.deepEqual((byId.get(open.id) as Json).options, open.options, 'options in their order');
+  assert.equal((byId.get(coded.id) as Json).accessCode, 'secret-1', 'organizers see the access code');
+  assert.equal((byId.get(open.id) as Json).workspaceId, ada.workspace);
+
+  const onlyBob = await api()('GET', '/api/v1/polls', { headers: bearer(bob.key) });
+  assert.deepEqual(
+    onlyBob.body.polls.map((poll: Json) => poll.id),
+    [bobs.id],
+  );
+
+  const opened = await api()('GET', '/api/v1/polls?status=open', { headers: bearer(ada.key) });
+  assert.deepEqual(
+    opened.body.polls.map((poll: Json) => poll.id),
+    [coded.id, open.id],
+  );
+
+  const paged = await allPages(api(), ada.key, 'limit=2');
+  assert.deepEqual(paged.ids, newestFirst);
+  assert.deepEqual(
+    paged.pages.map((page) => page.polls.length),
+    [2, 2, 1],
+  );
+  assert.equal(paged.pages.at(-1).next, null);
+
+  // Not cached: a new poll shows at once.
+  const newest = await create(ada.key, { question: 'Just now?' });
+  const again = await api()('GET', '/api/v1/polls?limit=1&status=open', { headers: bearer(ada.key) });
+  assert.deepEqual(
+    again.body.polls.map((poll: Json) => poll.id),
+    [newest.id],
+  );
+
+  // Polls made in the same millisecond still page in a stable order, each exactly once.
+  const sameTime = new Date('2030-01-01T00:00:00.000Z');
+  await platform()
+    .host.database('polls')
+    .kysely.updateTable('polls')
+    .set({ created_at: sameTime })
+    .where('id', 'in', [draft.id, open.id, coded.id])
+    .execute();
+  const tied = await allPages(api(), ada.key, 'limit=1');
+  assert.equal(tied.ids.length, 6);
+  assert.deepEqual(new Set(tied.ids), new Set([...newestFirst, newest.id]));
+  assert.deepEqual(new Set(tied.ids.slice(0, 3)), new Set([draft.id, open.id, coded.id]));
+  assert.deepEqual((await allPages(api(), ada.key, 'limit=2')).ids, tied.ids, 'id breaks the tie, stably');
+
+  // polls:read is enough to list; the access code is for those who may edit.
+  const reader = await workspaceApiKey(platform(), ada, ['polls:read']);
+  const asReader = await api()('GET', `/api/v1/polls?status=open&limit=100`, { headers: bearer(reader) });
+  assert.equal(asReader.status, 200);
+  const codedForReader = asReader.body.polls.find((poll: Json) => poll.id === coded.id);
+  assert.equal(codedForReader.accessCode, undefined);
+  const resultsOnly = await workspaceApiKey(platform(), ada, ['results:read']);
+  const refused = await api()('GET', '/api/v1/polls', { headers: bearer(resultsOnly) });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.type, '/problems/forbidden');
+});
+
+test('listing polls refuses a bad query with a problem naming the field', async () => {
+  const { key } = await ownerApiKey(platform(), api());
+  for (const [query, field] of [
+    ['status=running', '/status'],
+    ['limit=0', '/limit'],
+    ['limit=101', '/limit'],
+    ['after=not-a-cursor', '/after'],
+    [`after=${Buffer.from('2026-01-01T00:00:00.000Z~bad id!').toString('base64url')}`, '/after'],
+  ] as const) {
+    const response = await api()('GET', `/api/v1/polls?${query}`, { headers: bearer(key) });
+    assert.equal(response.status, 400, query);
+    assert.match(response.headers['content-type'] ?? '', /^application\/problem\+json/);
+    assert.ok(
+      response.body.errors.some((error: { field: string }) => error.field === field),
+      `${query}: ${JSON.stringify(response.body)}`,
+    );
+  }
+});

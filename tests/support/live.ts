@@ -51,8 +51,12 @@ function messageQueue() {
   };
 }
 
-export async function openWebSocket(url: string): Promise<LiveClient> {
-  const socket = new WebSocket(url);
+/** A WebSocket as a browser opens one; `protocol` is the subprotocol the server selected. */
+export async function openWebSocket(
+  url: string,
+  protocols: string[] = [],
+): Promise<LiveClient & { protocol: string }> {
+  const socket = new WebSocket(url, protocols);
   const queue = messageQueue();
   socket.addEventListener('message', (event) => queue.push(JSON.parse(String(event.data))));
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
@@ -62,7 +66,47 @@ export async function openWebSocket(url: string): Promise<LiveClient> {
     socket.addEventListener('open', () => resolve());
     socket.addEventListener('error', () => reject(new Error(`WebSocket ${url} failed`)));
   });
-  return { messages: queue.messages, next: queue.next, close: () => socket.close(), closed };
+  return {
+    messages: queue.messages,
+    next: queue.next,
+    close: () => socket.close(),
+    closed,
+    protocol: socket.protocol,
+  };
+}
+
+/** How the server answers an upgrade request with these headers: 101, or a refusal's status and body. */
+export function upgradeAnswer(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url.replace(/^ws/, 'http'), {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': Buffer.from('0123456789abcdef').toString('base64'),
+        ...headers,
+      },
+    });
+    req.on('upgrade', (response, socket) => {
+      socket.destroy();
+      resolve({ status: response.statusCode ?? 0, headers: response.headers, body: '' });
+    });
+    req.on('response', (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Parses SSE frames; `onEvent` gets each message with its `id` line, if any. */

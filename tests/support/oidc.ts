@@ -1,13 +1,13 @@
 // Canvass's OAuth2/OIDC provider driven by a real OIDC client library (openid-client) over HTTP,
-// against either tier: discovery, authorization code + PKCE through the sign-in and consent pages,
-// tokens, userinfo, refresh, revocation, client credentials; the gateway's checks on access tokens.
+// against either tier: discovery, authorization code + PKCE through the sign-in page (the web app
+// is not asked for consent), tokens, userinfo, refresh, revocation, client credentials; the
+// gateway's checks on access tokens.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ALL_SCOPES } from '@canvass/service-kit';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 import { eventually, httpApi } from './api.ts';
-import { BrowserSession, locationOf } from './browser-session.ts';
+import { signInToWebApp, signUpVerified } from './sign-in.ts';
 
 export interface OidcPlatform {
   /** Where the gateway listens; also the public URL the platform was started with. */
@@ -27,66 +27,16 @@ export function oidcTests(platform: () => OidcPlatform): void {
   const GRACE = `grace-${run}@example.test`;
   const LINUS = `linus-${run}@example.test`;
 
-  async function signUp(email: string, password: string, name: string) {
-    const api = httpApi(base());
-    const response = await api('POST', '/api/v1/accounts', { body: { email, password, name } });
-    assert.equal(response.status, 202);
-    const verified = await api('POST', '/api/v1/accounts/verify', {
-      body: { token: await platform().mailedToken(email) },
-    });
-    assert.equal(verified.status, 200);
-  }
-
-  async function signIn(password = 'a very long password', email = GRACE) {
-    const config = await client.discovery(
-      new URL(`${base()}/oidc`),
-      'canvass-web',
-      undefined,
-      client.None(),
-      {
-        execute: [client.allowInsecureRequests],
-      },
-    );
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const authorizationUrl = client.buildAuthorizationUrl(config, {
-      redirect_uri: `${base()}/auth/callback`,
-      // The web app asks for every API scope; the gateway narrows them to the user's role.
-      scope: `openid email profile offline_access ${ALL_SCOPES.join(' ')}`,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      prompt: 'consent',
-      resource: `${base()}/api`,
-    });
-    const browser = new BrowserSession();
-    let response = await browser.request(authorizationUrl.toString());
-    let next = locationOf(response, base());
-    assert.match(next, /\/interaction\//);
-    const loginPage = await browser.request(next);
-    assert.match(await loginPage.text(), /<label for="email">E-mail<\/label>/);
-    response = await browser.request(`${next}/login`, { form: { email, password } });
-    if (response.status !== 303) return { response, config };
-    response = await browser.request(locationOf(response, base()));
-    next = locationOf(response, base());
-    assert.match(await (await browser.request(next)).text(), /Allow Canvass/);
-    response = await browser.request(`${next}/confirm`, { method: 'POST' });
-    response = await browser.request(locationOf(response, base()));
-    const callback = new URL(locationOf(response, base()));
-    const tokens = await client.authorizationCodeGrant(
-      config,
-      callback,
-      { pkceCodeVerifier: verifier, expectedState: state },
-      { resource: `${base()}/api` },
-    );
-    return { response, config, tokens };
-  }
+  const signUp = (email: string, password: string, name: string) =>
+    signUpVerified(platform(), email, password, name);
+  const signIn = (password = 'a very long password', email = GRACE) =>
+    signInToWebApp(base(), email, password);
 
   test('sign-up through the gateway', async () => {
     await signUp(GRACE, 'a very long password', 'Grace');
   });
 
-  test('authorization code + PKCE: discovery, sign-in, consent, tokens, userinfo, refresh, revocation', async () => {
+  test('authorization code + PKCE: discovery, sign-in straight to the callback (no consent for the web app), tokens, userinfo, refresh, revocation', async () => {
     const { config, tokens } = await signIn();
     assert.ok(tokens, 'signed in');
     assert.equal(config.serverMetadata().issuer, `${base()}/oidc`);

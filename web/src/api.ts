@@ -5,22 +5,88 @@ export interface PollOption {
   label: string;
 }
 
+export type PollType = 'single_choice' | 'multiple_choice' | 'rating' | 'nps' | 'ranking' | 'open_text';
+export type PollStatus = 'draft' | 'scheduled' | 'open' | 'closed';
+
+/** How a poll takes votes and shows results (docs/polls.md, "settings"). */
+export interface PollSettings {
+  voters: 'anonymous' | 'signed_in' | 'access_code';
+  allowVoteChange: boolean;
+  resultsVisibility: 'live' | 'after_vote' | 'after_close' | 'hidden';
+  minSelections: number;
+  maxSelections: number;
+  scaleMin: number;
+  scaleMax: number;
+  moderation: boolean;
+}
+
 export interface Poll {
   id: string;
   question: string;
   type: string;
-  status: 'draft' | 'scheduled' | 'open' | 'closed';
+  status: PollStatus;
   options: PollOption[];
+  /** Always sent by the API; optional here for code that builds a poll before it has one. */
+  settings?: PollSettings;
   opensAt: string | null;
   closesAt: string | null;
   manageToken?: string;
 }
 
+export interface ResultsOption {
+  /** An option id; for rating and nps, the rated value. */
+  id: string;
+  label: string;
+  votes: number;
+  percent: number;
+  /** ranking: Borda points. */
+  points?: number;
+}
+
 export interface Results {
   pollId: string;
   totalVotes: number;
-  options: { id: string; label: string; votes: number; percent: number }[];
+  options: ResultsOption[];
   sequence?: number;
+  question?: string;
+  type?: PollType;
+  status?: PollStatus;
+  rating?: { average: number | null; scaleMin: number; scaleMax: number };
+  nps?: { score: number; promoters: number; passives: number; detractors: number };
+  answers?: {
+    shown: number;
+    awaitingModeration: number;
+    recent: { id: string; text: string }[];
+    terms: { term: string; count: number }[];
+  };
+  series?: { minute: string; votes: number }[];
+  breakdown?: {
+    segment: string | null;
+    totalVotes: number;
+    options: { id: string; votes: number; percent: number }[];
+  }[];
+  final?: { closedAt: string; finalHead: { version: number; hash: string }; totals: unknown } | null;
+  updatedAt?: string;
+}
+
+/** What GET /api/v1/receipts/{receiptId} answers. */
+export interface Receipt {
+  receiptId: string;
+  pollId: string;
+  question: string;
+  status: 'counted' | 'replaced' | 'withdrawn';
+  castAt: string;
+  ballot: { optionIds: string[]; rating: number | null; text: string | null };
+  moderation?: string;
+  proof: { version: number; prevHash: string; hash: string; event: Record<string, unknown> };
+  head: { version: number; hash: string };
+  final: {
+    closedAt: string;
+    finalHead: { version: number; hash: string };
+    totals: unknown;
+    includesThisVote: boolean;
+  } | null;
+  pollStatus: string;
 }
 
 export interface PollPage {

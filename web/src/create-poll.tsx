@@ -130,6 +130,25 @@ export function CreatePoll() {
           {busy ? 'Creating…' : 'Create poll'}
         </button>
       </form>
+      <p class="muted small organizer-note">
+        Running polls for a team or an event? <AppLink href="/app">Sign in</AppLink> or{' '}
+        <AppLink href="/sign-up">create a free account</AppLink> for a workspace with every poll type, a
+        presenter view and analytics.
+      </p>
     </main>
+  );
+}
+
+function AppLink({ href, children }: { href: string; children: string }) {
+  return (
+    <a
+      href={href}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate(href);
+      }}
+    >
+      {children}
+    </a>
   );
 }

@@ -1,28 +1,84 @@
+import type { ComponentChildren } from 'preact';
 import type { Results } from './api.ts';
 
-/** One bar per option; widths animate, so a live update never moves the layout. */
-export function ResultsBars({ results, chosen }: { results: Results; chosen?: string | null }) {
+export interface BarRow {
+  key: string;
+  label: string;
+  /** Bar width, 0–100. */
+  percent: number;
+  /** What the row shows at its end (`42%`, `12 points`). */
+  figure: string;
+  /** Said to screen readers and on hover: the figure in words. */
+  detail?: string;
+  chosen?: boolean;
+}
+
+const votes = (n: number, noun = 'vote') => (n === 1 ? `1 ${noun}` : `${n} ${noun}s`);
+
+/** Rows of labelled bars; widths animate, so a live update never moves the layout. */
+export function Bars({ rows }: { rows: BarRow[] }) {
   return (
-    <section aria-labelledby="results-heading">
+    <ul class="bars">
+      {rows.map((row) => (
+        <li key={row.key} class={row.chosen ? 'chosen' : undefined}>
+          <div class="bar-label">
+            <span>
+              {row.label}
+              {row.chosen && <span class="visually-hidden"> (your answer)</span>}
+            </span>
+            <span class="percent" title={row.detail}>
+              {row.figure}
+              {row.detail && <span class="visually-hidden"> ({row.detail})</span>}
+            </span>
+          </div>
+          <div class="bar" aria-hidden="true">
+            <div class="fill" style={{ width: `${Math.max(0, Math.min(100, row.percent))}%` }} />
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The results section: a heading with the vote count, what `children` add, then the bars. */
+export function ResultsBars({
+  results,
+  chosen,
+  children,
+}: {
+  results: Results;
+  chosen?: string | readonly string[] | null;
+  children?: ComponentChildren;
+}) {
+  const picked = new Set(typeof chosen === 'string' ? [chosen] : (chosen ?? []));
+  return (
+    <ResultsSection results={results}>
+      {children}
+      <Bars
+        rows={results.options.map((option) => ({
+          key: option.id,
+          label: option.label,
+          percent: option.percent,
+          figure: `${Math.round(option.percent)}%`,
+          detail: votes(option.votes),
+          chosen: picked.has(option.id),
+        }))}
+      />
+    </ResultsSection>
+  );
+}
+
+/** A results heading ("Results · 12 votes", "Final results" once closed) over its figures. */
+export function ResultsSection({ results, children }: { results: Results; children: ComponentChildren }) {
+  return (
+    <section class="results" aria-labelledby="results-heading">
       <h2 id="results-heading">
-        Results{' '}
-        <span class="muted">· {results.totalVotes === 1 ? '1 vote' : `${results.totalVotes} votes`}</span>
+        {results.status === 'closed' ? 'Final results' : 'Results'}{' '}
+        <span class="muted">
+          · {votes(results.totalVotes, results.type === 'open_text' ? 'answer' : 'vote')}
+        </span>
       </h2>
-      <ul class="bars">
-        {results.options.map((option) => (
-          <li key={option.id} class={option.id === chosen ? 'chosen' : undefined}>
-            <div class="bar-label">
-              <span>{option.label}</span>
-              <span class="percent" title={`${option.votes} ${option.votes === 1 ? 'vote' : 'votes'}`}>
-                {Math.round(option.percent)}%
-              </span>
-            </div>
-            <div class="bar" aria-hidden="true">
-              <div class="fill" style={{ width: `${option.percent}%` }} />
-            </div>
-          </li>
-        ))}
-      </ul>
+      {children}
     </section>
   );
 }

@@ -1,156 +1,156 @@
-// `/p/<pollId>`: the voter's page, phone first. One tap votes; the receipt and live results follow.
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError, callApi, type PollPage, pollPath } from './api.ts';
+// `/p/<pollId>` (and `/embed/<pollId>`, compact for another site's iframe): the voter's page, phone
+// first. The ballot fits the poll type; then the receipt, and the results, live, where the poll
+// shows them to this voter.
+import type { PollStatus } from './api.ts';
 import { useLiveResults } from './live.ts';
-import { ResultsBars } from './results-bars.tsx';
-import { keepVoteReceipt, manageToken, voteReceipt, voterToken } from './storage.ts';
+import { manageToken, signedInToken } from './storage.ts';
+import { AccessCodeForm } from './voter/access-code-form.tsx';
+import { Ballot, chosenIds, DEFAULT_SETTINGS } from './voter/ballot.tsx';
+import { useEmbedFrame } from './voter/embed.ts';
+import { PollStatusNotice, SignInNotice } from './voter/poll-status.tsx';
+import { ResultsView } from './voter/results-view.tsx';
+import { usePollPage } from './voter/use-poll-page.ts';
+import { useVoting } from './voter/use-voting.ts';
+import { VoteReceipt } from './voter/vote-receipt.tsx';
 
-type Load = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; page: PollPage };
-
+/** Why results are not shown: the refusal's type, or the poll's results visibility. */
 const hiddenReasons: Record<string, string> = {
   'results-after-vote': 'Results show once you have voted.',
+  after_vote: 'Results show once you have voted.',
   'results-after-close': 'Results show once the poll closes.',
+  after_close: 'Results show once the poll closes.',
   'results-hidden': 'The organizer keeps the results private.',
+  hidden: 'The organizer keeps the results private.',
+  'other-device': 'Results show on the device you voted with.',
+  loading: 'Loading the results…',
 };
+const whyNoResults = (reason: string, serverWords: string | null) =>
+  hiddenReasons[reason] ?? serverWords ?? 'Results are not available yet.';
 
-function credentialHeaders(pollId: string): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const receipt = voteReceipt(pollId);
-  const token = manageToken(pollId);
-  if (receipt) headers['vote-receipt'] = receipt;
-  if (token) headers['manage-token'] = token;
-  return headers;
-}
+const STAGES: readonly PollStatus[] = ['draft', 'scheduled', 'open', 'closed'];
+/** The later of two statuses: live results may know the poll opened or closed before the page does. */
+const later = (a: PollStatus, b: PollStatus | undefined) =>
+  b && STAGES.indexOf(b) > STAGES.indexOf(a) ? b : a;
 
-export function VotePage({ pollId }: { pollId: string }) {
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
-  const [receipt, setReceipt] = useState(() => voteReceipt(pollId));
-  const [alreadyVoted, setAlreadyVoted] = useState(false);
-  const [chosen, setChosen] = useState<string | null>(null);
-  const [sending, setSending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let current = true;
-    callApi<PollPage>('GET', `${pollPath(pollId)}/page`, { headers: credentialHeaders(pollId) })
-      .then((page) => {
-        if (!current) return;
-        setLoad({ state: 'ready', page });
-        document.title = `${page.poll.question} · Canvass`;
-      })
-      .catch((caught) => {
-        if (current) setLoad({ state: 'failed', message: messageOf(caught) });
-      });
-    return () => {
-      current = false;
-    };
-  }, [pollId]);
-
-  const initial = load.state === 'ready' ? load.page.results : null;
-  const live = useLiveResults(pollId, initial, {
-    receipt,
+export function VotePage({ pollId, embed = false }: { pollId: string; embed?: boolean }) {
+  const [load, reload] = usePollPage(pollId);
+  const poll = load.state === 'ready' ? load.page.poll : null;
+  const voting = useVoting(poll, pollId, { embed, onRefused: reload });
+  const live = useLiveResults(pollId, load.state === 'ready' ? load.page.results : null, {
+    receipt: voting.receipt,
     manageToken: manageToken(pollId),
   });
+  useEmbedFrame(pollId, embed);
+  const pageClass = embed ? 'vote embedded' : 'vote';
 
   if (load.state === 'loading') {
     return (
-      <main aria-busy="true">
-        <p class="muted">Loading the poll…</p>
+      <main class={pageClass} aria-busy="true">
+        <p class="visually-hidden" role="status">
+          Loading the poll…
+        </p>
+        <div class="skeleton heading" />
+        <div class="skeleton" />
+        <div class="skeleton" />
+        <div class="skeleton" />
       </main>
     );
   }
   if (load.state === 'failed') {
     return (
-      <main>
+      <main class={pageClass}>
         <h1>This poll cannot be shown</h1>
         <p class="error" role="alert">
           {load.message}
         </p>
-        <p>
-          <a href="/">Create a poll of your own</a>
-        </p>
+        {!embed && (
+          <p>
+            <a href="/">Create a poll of your own</a>
+          </p>
+        )}
       </main>
     );
   }
 
-  const { poll, resultsUnavailable } = load.page;
-  const voted = receipt !== null || alreadyVoted;
+  const { poll: shown, resultsUnavailable } = load.page;
+  const settings = shown.settings ?? DEFAULT_SETTINGS;
+  const status = later(shown.status, live.results?.status);
+  const voted = voting.receipt !== null || voting.alreadyVoted;
+  const needsSignIn = settings.voters === 'signed_in' && !signedInToken();
+  const needsCode = settings.voters === 'access_code' && !voting.code;
+  const balloting = status === 'open' && (!voted || voting.changing) && !needsSignIn;
+  const results = live.hidden ? null : (live.results ?? load.page.results);
+  const hiddenText = whyNoResults(
+    settings.resultsVisibility === 'after_vote' && voted
+      ? voting.receipt
+        ? 'loading'
+        : 'other-device'
+      : settings.resultsVisibility === 'after_close' && status === 'closed'
+        ? 'loading'
+        : (resultsUnavailable?.type.split('/').at(-1) ?? settings.resultsVisibility),
+    live.hidden,
+  );
 
-  async function vote(optionId: string) {
-    setSending(true);
-    setError(null);
-    setChosen(optionId);
-    try {
-      const answer = await callApi<{ receiptId: string }>('POST', `${pollPath(pollId)}/votes`, {
-        body: { optionIds: [optionId] },
-        headers: { 'voter-token': voterToken() },
-      });
-      keepVoteReceipt(pollId, answer.receiptId);
-      setReceipt(answer.receiptId);
-    } catch (caught) {
-      setChosen(null);
-      if (caught instanceof ApiError && caught.kind === 'already-voted') setAlreadyVoted(true);
-      else setError(messageOf(caught));
-    } finally {
-      setSending(false);
-    }
-  }
-
-  const results = live.results;
-  const hidden = live.hidden ?? (results ? null : resultsUnavailable?.type);
   return (
-    <main class="vote">
-      <h1>{poll.question}</h1>
-      <Status status={poll.status} opensAt={poll.opensAt} />
-      {poll.status === 'open' && !voted && poll.type !== 'single_choice' && (
-        <p>This kind of poll cannot be answered in the web app yet.</p>
+    <main class={pageClass}>
+      <h1>{shown.question}</h1>
+      <PollStatusNotice status={status} opensAt={shown.opensAt} />
+      {status === 'open' && needsSignIn && !voted && <SignInNotice embed={embed} />}
+      {status === 'open' && needsCode && (balloting || voting.codeProblem) && (
+        <AccessCodeForm given="" problem={voting.codeProblem} onCode={voting.giveCode} />
       )}
-      {poll.status === 'open' && !voted && poll.type === 'single_choice' && (
-        <fieldset class="choices" disabled={sending}>
-          <legend>Tap your answer</legend>
-          {poll.options.map((option) => (
-            <button
-              type="button"
-              key={option.id}
-              class={option.id === chosen ? 'choice chosen' : 'choice'}
-              onClick={() => vote(option.id)}
-            >
-              {option.label}
+      {balloting && !needsCode && (
+        <>
+          <Ballot
+            poll={shown}
+            settings={settings}
+            previous={voting.answer}
+            sending={voting.sending}
+            onVote={voting.vote}
+          />
+          {voting.changing && (
+            <button type="button" class="link" onClick={voting.cancelChange}>
+              Keep my vote as it is
             </button>
-          ))}
-        </fieldset>
+          )}
+        </>
       )}
-      {error && (
+      {voting.error && (
         <p class="error" role="alert">
-          {error}
+          {voting.error}
         </p>
       )}
       <div aria-live="polite">
-        {receipt && (
-          <p class="receipt">
-            Your vote is in. Receipt: <code>{receipt}</code>
-          </p>
+        {voted && !voting.changing && (
+          <VoteReceipt
+            receipt={voting.receipt}
+            canChange={settings.allowVoteChange && status === 'open' && voting.receipt !== null}
+            embed={embed}
+            busy={voting.sending}
+            justVoted={voting.justVoted}
+            onChange={voting.startChange}
+            onWithdraw={voting.withdraw}
+          />
         )}
-        {!receipt && alreadyVoted && <p class="receipt">You have already voted.</p>}
+        {voting.notice && <p class="receipt">{voting.notice}</p>}
       </div>
-      {results && results.totalVotes >= 0 && <ResultsBars results={results} chosen={chosen} />}
-      {!results && hidden && <p class="muted">{hiddenReasons[hidden] ?? 'Results are not available yet.'}</p>}
-      <p class="muted small">
-        {live.viewers !== null ? `${live.viewers} watching · ` : ''}
-        {live.connected ? 'Live' : 'Reconnecting…'}
+      {results ? (
+        <ResultsView results={results} type={shown.type} chosen={chosenIds(voting.answer)} />
+      ) : (
+        <p class="muted">{hiddenText}</p>
+      )}
+      <p class="muted small live-line">
+        {live.viewers !== null && `${live.viewers === 1 ? '1 person' : `${live.viewers} people`} watching · `}
+        {live.connected ? 'Live' : live.everConnected ? 'Reconnecting…' : 'Connecting…'}
+        {embed && (
+          <>
+            {' · '}
+            <a href={`/p/${encodeURIComponent(pollId)}`} target="_blank" rel="noopener">
+              Canvass
+            </a>
+          </>
+        )}
       </p>
     </main>
   );
-}
-
-function Status({ status, opensAt }: { status: string; opensAt: string | null }) {
-  if (status === 'closed') return <p class="notice">This poll is closed. No more votes are taken.</p>;
-  if (status === 'scheduled' && opensAt)
-    return <p class="notice">This poll is not open yet. It opens {new Date(opensAt).toLocaleString()}.</p>;
-  if (status !== 'open') return <p class="notice">This poll is not open yet.</p>;
-  return null;
-}
-
-function messageOf(caught: unknown): string {
-  return caught instanceof ApiError ? caught.message : 'Something went wrong. Try again.';
 }

@@ -4,10 +4,15 @@
 import Type from 'typebox';
 import { PollResults } from './api-results.ts';
 
+/** The WebSocket subprotocol live results speak; offered, it is answered. */
+export const LIVE_PROTOCOL = 'canvass.v1';
+/** Offered as `canvass.bearer.<access token>`, a subprotocol carries a browser's bearer token. */
+export const BEARER_PROTOCOL_PREFIX = 'canvass.bearer.';
+
 export const LIVE_DESCRIPTION = [
   'Open it as a WebSocket (an HTTP upgrade: each text frame is one message), or ask for Server-Sent Events with `Accept: text/event-stream` (each event is one message; `event:` is its type). Anything else answers 406.',
   'The first message is the current snapshot (unless `since` or `Last-Event-ID` says the client has it), then every newer one, whole and sequence-numbered: a client that reconnects with its last sequence converges on what a new client sees. `viewers` messages say how many are watching.',
-  'Who may watch follows the results’ visibility; a viewer who may not see them yet gets `hidden`, and a snapshot once they may. Browsers cannot set headers on a WebSocket, so the receipt and the manage token may come as query parameters.',
+  'Who may watch follows the results’ visibility; a viewer who may not see them yet gets `hidden`, and a snapshot once they may. Browsers cannot set headers on a WebSocket, so the receipt and the manage token may come as query parameters, and a bearer token (access token or API key) as a subprotocol: offer `Sec-WebSocket-Protocol: canvass.v1, canvass.bearer.<token>`. The gateway takes the token out and authenticates it like `Authorization: Bearer` (an invalid one refuses the upgrade with 401); the answer selects `canvass.v1`.',
 ].join('\n\n');
 
 export const LiveParams = Type.Object({ pollId: Type.String({ minLength: 1, maxLength: 64 }) });

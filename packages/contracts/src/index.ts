@@ -1,6 +1,13 @@
 export { ResultsUpdatedV1 } from './analytics-events.ts';
 export { ApiCredentials } from './api-credentials.ts';
-export { LIVE_DESCRIPTION, LiveMessage, LiveParams, LiveQuery } from './api-live.ts';
+export {
+  BEARER_PROTOCOL_PREFIX,
+  LIVE_DESCRIPTION,
+  LIVE_PROTOCOL,
+  LiveMessage,
+  LiveParams,
+  LiveQuery,
+} from './api-live.ts';
 export { PollView } from './api-polls.ts';
 export { PollResults } from './api-results.ts';
 export { type CloudEvent, CloudEventEnvelope, defineEvent, type EventContract } from './envelope.ts';

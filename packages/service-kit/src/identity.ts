@@ -5,10 +5,9 @@
 import type { FastifyRequest } from 'fastify';
 import { jwtVerify, SignJWT } from 'jose';
 import { HttpProblem } from './problem.ts';
+import type { Role } from './roles.ts';
 
 export const IDENTITY_HEADER = 'x-canvass-identity';
-
-export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
 
 export interface Identity {
   /** A user id, or `api-key:<id>` for an API key. */
@@ -21,30 +20,7 @@ export interface Identity {
   plan?: string;
 }
 
-/** What each role may do; an API key has exactly the scopes it was created with. */
-export const roleScopes: Readonly<Record<Role, readonly string[]>> = {
-  viewer: ['polls:read', 'results:read'],
-  editor: ['polls:read', 'results:read', 'polls:write'],
-  admin: [
-    'polls:read',
-    'results:read',
-    'polls:write',
-    'webhooks:manage',
-    'api-keys:manage',
-    'members:manage',
-  ],
-  owner: [
-    'polls:read',
-    'results:read',
-    'polls:write',
-    'webhooks:manage',
-    'api-keys:manage',
-    'members:manage',
-    'workspace:manage',
-  ],
-};
-
-export const ALL_SCOPES = roleScopes.owner;
+export { ALL_SCOPES, type Role, roleScopes } from './roles.ts';
 
 const encoder = new TextEncoder();
 

@@ -1,7 +1,9 @@
 // Edge hygiene for every request: a W3C `traceparent` (started here when the client sent none, so
 // the services' logs and events join one trace), CORS for the public API (polls are embedded on
 // other sites; credentials are bearer tokens, never cookies, so any origin may call), and security
-// headers. Body size limits are set per route (see gateway.ts); compression is in proxy.ts.
+// headers, framing among them: API answers may never be framed, pages only by Canvass itself
+// unless the route says otherwise (the web app's embeds, see web.ts). Body size limits are set
+// per route (see gateway.ts); compression is in proxy.ts.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 
@@ -41,9 +43,19 @@ export function edgeHooks(app: FastifyInstance): void {
     if (request.headers['x-forwarded-proto'] === 'https' || request.protocol === 'https')
       reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     const type = String(reply.getHeader('content-type') ?? '');
-    // API answers are data, never a page: nothing may run or frame them.
-    if (request.url.startsWith('/api/') && !type.startsWith('text/html')) {
+    const api = request.url.startsWith('/api/');
+    if (api && !type.startsWith('text/html')) {
+      // API answers are data, never a page: nothing may run or frame them.
       reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    } else if (!reply.hasHeader('content-security-policy')) {
+      // A page that set no policy of its own (sign-in pages, the landing page, files).
+      reply.header('content-security-policy', api ? "frame-ancestors 'none'" : "frame-ancestors 'self'");
+    }
+    // The same for browsers that know only X-Frame-Options.
+    const policy = String(reply.getHeader('content-security-policy'));
+    if (!reply.hasHeader('x-frame-options')) {
+      if (policy.includes("frame-ancestors 'none'")) reply.header('x-frame-options', 'DENY');
+      else if (policy.includes("frame-ancestors 'self'")) reply.header('x-frame-options', 'SAMEORIGIN');
     }
     return payload;
   });

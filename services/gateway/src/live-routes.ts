@@ -1,9 +1,11 @@
 // The gateway's side of live results: the HTTP route (SSE) and WebSocket upgrades, both
-// authenticated like every other route, then handed to realtime (see live.ts). On close, live
-// connections are cut so the gateway stops promptly; clients reconnect.
+// authenticated like every other route (an upgrade may carry its bearer token as a subprotocol,
+// see ws-bearer.ts), then handed to realtime (see live.ts). On close, live connections are cut so
+// the gateway stops promptly; clients reconnect.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { BEARER_PROTOCOL_PREFIX } from '@canvass/contracts';
 import { HttpProblem } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from './authenticate.ts';
@@ -11,8 +13,34 @@ import type { LiveUpstream } from './live.ts';
 import { liveRouteDocs } from './live-docs.ts';
 import { LIVE_PATH, LIVE_ROUTE } from './routes.ts';
 import { refuseUpgrade } from './tunnel.ts';
+import { takeBearerProtocol } from './ws-bearer.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The identity headers for an upgrade: from `Authorization`, or else from a bearer token offered
+ * as a subprotocol (see ws-bearer.ts). A token offered that way that identifies nobody is refused
+ * (401): the browser meant to sign in, and a WebSocket has no later request to fail on.
+ */
+async function upgradeIdentity(
+  request: IncomingMessage,
+  authenticator: Authenticator,
+): Promise<Record<string, string>> {
+  const token = takeBearerProtocol(request);
+  if (token === undefined || request.headers.authorization) return authenticator.identityHeaders(request);
+  const caller = await authenticator.identify({
+    headers: { ...request.headers, authorization: `Bearer ${token}` },
+  });
+  if (!caller.identity) {
+    throw new HttpProblem(
+      401,
+      'invalid-token',
+      'The access token is not valid',
+      `The ${BEARER_PROTOCOL_PREFIX}… subprotocol did not carry a valid access token or API key.`,
+    );
+  }
+  return caller.headers;
+}
 
 export function liveRoutes(app: FastifyInstance, live: LiveUpstream, authenticator: Authenticator): void {
   // Upgraded sockets, and SSE responses (destroying one destroys its socket).
@@ -35,7 +63,7 @@ export function liveRoutes(app: FastifyInstance, live: LiveUpstream, authenticat
     }
     const given = request.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    authenticator.identityHeaders(request).then(
+    upgradeIdentity(request, authenticator).then(
       (identity) => {
         if (socket.destroyed) return;
         hold(socket);

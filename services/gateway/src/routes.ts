@@ -30,6 +30,7 @@ export const publicRoutes: readonly RouteRule[] = [
   { url: '/api/v1/invitations/*', methods: ALL, service: 'identity' },
   { url: '/api/v1/members', methods: ALL, service: 'identity' },
   { url: '/api/v1/members/*', methods: ALL, service: 'identity' },
+  { url: '/api/v1/workspaces', methods: ALL, service: 'identity' },
   { url: '/oidc', methods: ALL, service: 'identity', ownCredentials: true },
   { url: '/oidc/*', methods: ALL, service: 'identity', ownCredentials: true },
   { url: '/interaction/*', methods: ALL, service: 'identity', ownCredentials: true },

@@ -35,12 +35,26 @@ test('a built app is recognised by its index.html', async () => {
 });
 
 test('app routes get index.html, never cached', async () => {
-  for (const url of ['/', '/p/abc', '/p/abc?from=qr']) {
+  for (const url of ['/', '/p/abc', '/p/abc?from=qr', '/receipts/qj9Tfb_tqbKkS7l.o1eaikYyescE8BR']) {
     const response = await app.inject({ method: 'GET', url });
     assert.equal(response.statusCode, 200, url);
     assert.match(response.headers['content-type'] as string, /^text\/html/);
     assert.equal(response.headers['cache-control'], 'no-cache');
     assert.match(response.body, /<div id="app">/);
+  }
+});
+
+test('app pages may be framed by Canvass only; embeds by any site', async () => {
+  for (const url of ['/', '/p/abc', '/receipts/r1']) {
+    const response = await app.inject({ method: 'GET', url });
+    assert.match(String(response.headers['content-security-policy']), /frame-ancestors 'self'/, url);
+    assert.equal(response.headers['x-frame-options'], 'SAMEORIGIN', url);
+  }
+  for (const url of ['/embed/abc', '/embed/abc?theme=light']) {
+    const response = await app.inject({ method: 'GET', url });
+    assert.match(response.body, /<div id="app">/);
+    assert.doesNotMatch(String(response.headers['content-security-policy']), /frame-ancestors/, url);
+    assert.equal(response.headers['x-frame-options'], undefined, url);
   }
 });
 

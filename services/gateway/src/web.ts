@@ -1,6 +1,7 @@
 // Serves the built web app (web/dist): hashed assets cached for a year, and index.html (never
 // cached) for every other GET that is not the API, sign-in or operations, so client-side routes
-// like /p/<pollId> load the app. No dependency: files are streamed with node:fs.
+// like /p/<pollId> load the app. No dependency: files are streamed with node:fs. Pages may be
+// framed by Canvass itself only, except the embeds (/embed/<pollId>), which any site may frame.
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
@@ -27,6 +28,17 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** Paths the app must never answer, whatever is (not) registered under them. */
 const RESERVED = /^\/(api|interaction|admin|healthz|readyz|metrics)(\/|$)|^\/oidc/;
+
+/** App pages made for other sites' iframes: the only ones any site may frame. */
+export const EMBEDDABLE = /^\/embed\//;
+
+/** Every other page: framed by Canvass's own pages only (clickjacking). */
+const PAGE_FRAMING = {
+  'content-security-policy': "frame-ancestors 'self'; base-uri 'self'; object-src 'none'",
+  'x-frame-options': 'SAMEORIGIN',
+};
+/** No frame-ancestors at all, so any page may frame it (`*` would still refuse file: and sandboxed hosts). */
+const EMBED_FRAMING = { 'content-security-policy': "base-uri 'self'; object-src 'none'" };
 
 /** Vite puts content-hashed files under /assets/: they never change, so they may be kept forever. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -64,10 +76,17 @@ export function webAppRoutes(app: FastifyInstance, webRoot: string): void {
         .header('cache-control', path.startsWith('/assets/') ? IMMUTABLE : 'no-cache');
       return reply.send(createReadStream(found.file));
     }
-    // A missing file (it has an extension) is a 404; anything else is a route of the app.
-    if (extname(path) && extname(path) !== '.html') return reply.callNotFound();
+    // A missing asset (under /assets/, or a file type the app ships) is a 404; anything else is a
+    // route of the app, dots and all (receipt ids have one: /receipts/<a>.<b>).
+    const extension = extname(path).toLowerCase();
+    const missingFile = Object.hasOwn(CONTENT_TYPES, extension) && extension !== '.html';
+    if (path.startsWith('/assets/') || missingFile) return reply.callNotFound();
     const index = await readFile(resolve(root, 'index.html'));
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .headers(EMBEDDABLE.test(path) ? EMBED_FRAMING : PAGE_FRAMING)
+      .send(index);
   }
 
   app.get('/', serve);

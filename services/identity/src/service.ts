@@ -14,6 +14,7 @@ import { interactionRoutes, mountProvider } from './oidc/interactions.ts';
 import { keyAdminRoutes } from './oidc/key-admin.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { IdentityTables } from './tables.ts';
+import { workspaceRoutes } from './workspaces/routes.ts';
 
 export interface IdentityOptions {
   mailer: Mailer;
@@ -35,6 +36,7 @@ export function createIdentityService(options: IdentityOptions) {
         { name: 'Accounts', description: 'Sign up, confirm the address, passwords, delete the account.' },
         { name: 'Credentials', description: 'API keys and machine clients of a workspace.' },
         { name: 'Members', description: 'A workspace’s members, roles and invitations.' },
+        { name: 'Workspaces', description: 'The workspaces you belong to, and starting new ones.' },
       ],
     },
     adminRoutes: (app) => keyAdminRoutes(app, context, () => rebuildProvider()),
@@ -55,6 +57,7 @@ export function createIdentityService(options: IdentityOptions) {
         mailer: options.mailer,
         publicUrl: options.publicUrl,
       });
+      workspaceRoutes(app, { ...context, internalSecret: options.internalSecret });
       const db = context.db.kysely as Kysely<IdentityTables>;
       // Built on first use: its keys live in tables that migrations create after routes are registered.
       let provider: Promise<Provider> | undefined;

@@ -3,7 +3,7 @@
 // of this process alone, so every process sees every update), access from analytics' results
 // endpoint, viewer counts from this process or Redis.
 import { randomUUID } from 'node:crypto';
-import { ResultsUpdatedV1 } from '@canvass/contracts';
+import { LIVE_PROTOCOL, ResultsUpdatedV1 } from '@canvass/contracts';
 import { type EventBus, type Subscription, validateEvent } from '@canvass/eventing';
 import { buildServiceApp, type Logger } from '@canvass/service-kit';
 import websocket from '@fastify/websocket';
@@ -74,7 +74,12 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     ],
   });
   app.register(websocket, {
-    options: { maxPayload: 4 * 1024 },
+    options: {
+      maxPayload: 4 * 1024,
+      // A browser drops a connection whose offered subprotocols get no answer: answer the one we
+      // speak, and never echo another (ws would echo the first offered, whatever it is).
+      handleProtocols: (offered) => (offered.has(LIVE_PROTOCOL) ? LIVE_PROTOCOL : false),
+    },
     // A client that vanishes mid-frame is routine here, not an error worth a stack trace.
     errorHandler: (error, socket, request) => {
       request.log.debug({ err: error }, 'live connection failed');

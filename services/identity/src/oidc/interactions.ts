@@ -1,6 +1,7 @@
 // Routes behind the provider's prompts: sign-in (rate limited per IP and per account, with one
-// message for every failure so nobody learns which addresses have accounts) and consent.
-import type { FastifyInstance } from 'fastify';
+// message for every failure so nobody learns which addresses have accounts) and consent, which
+// only other clients are asked for: Canvass's own web app is granted what it asks at once.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import { RateLimiterRes } from 'rate-limiter-flexible';
@@ -28,13 +29,16 @@ export function interactionRoutes(
   app.get<{ Params: { uid: string } }>('/interaction/:uid', async (request, reply) => {
     const provider = await getProvider();
     const details = await provider.interactionDetails(request.raw, reply.raw);
+    // Canvass's own web app asks nobody's permission to be Canvass: signed in, the user goes on.
+    if (details.prompt.name === 'consent' && details.params.client_id === WEB_CLIENT_ID) {
+      return reply.redirect(await grantConsent(provider, request, reply, details), 303);
+    }
     reply.type('text/html; charset=utf-8');
     if (details.prompt.name === 'login') return loginPage(details.uid);
     const scopes = String(details.params.scope ?? '')
       .split(' ')
       .filter(Boolean);
-    const client = details.params.client_id === WEB_CLIENT_ID ? 'Canvass' : String(details.params.client_id);
-    return consentPage(details.uid, client, scopes);
+    return consentPage(details.uid, String(details.params.client_id), scopes);
   });
 
   app.post<{ Params: { uid: string }; Body: { email?: string; password?: string } }>(
@@ -82,27 +86,7 @@ export function interactionRoutes(
   app.post<{ Params: { uid: string } }>('/interaction/:uid/confirm', async (request, reply) => {
     const provider = await getProvider();
     const details = await provider.interactionDetails(request.raw, reply.raw);
-    const accountId = details.session?.accountId;
-    const clientId = String(details.params.client_id);
-    const grant = details.grantId
-      ? await provider.Grant.find(details.grantId)
-      : new provider.Grant({ accountId: accountId ?? '', clientId });
-    if (!grant) throw new Error('grant not found');
-    const missing = details.prompt.details as {
-      missingOIDCScope?: string[];
-      missingOIDCClaims?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-      grant.addResourceScope(resource, scopes.join(' '));
-    }
-    const grantId = await grant.save();
-    const url = await provider.interactionResult(request.raw, reply.raw, {
-      consent: details.grantId ? {} : { grantId },
-    });
-    return reply.redirect(url, 303);
+    return reply.redirect(await grantConsent(provider, request, reply, details), 303);
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/abort', async (request, reply) => {
@@ -112,6 +96,41 @@ export function interactionRoutes(
       error_description: 'You did not allow access.',
     });
     return reply.redirect(url, 303);
+  });
+}
+
+type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/**
+ * Grants what the consent prompt found missing (OpenID scopes, claims, API scopes), to the
+ * grant the request already has or a new one, and finishes the interaction: answers where the
+ * browser goes next. The consent page's Allow and the web app's automatic consent both end here.
+ */
+async function grantConsent(
+  provider: Provider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  details: InteractionDetails,
+): Promise<string> {
+  const accountId = details.session?.accountId;
+  const clientId = String(details.params.client_id);
+  const grant = details.grantId
+    ? await provider.Grant.find(details.grantId)
+    : new provider.Grant({ accountId: accountId ?? '', clientId });
+  if (!grant) throw new Error('grant not found');
+  const missing = details.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(resource, scopes.join(' '));
+  }
+  const grantId = await grant.save();
+  return provider.interactionResult(request.raw, reply.raw, {
+    consent: details.grantId ? {} : { grantId },
   });
 }
 

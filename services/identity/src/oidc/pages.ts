@@ -15,6 +15,8 @@ function page(title: string, body: string): string {
   input { width: 100%; padding: .6rem; font-size: 1rem; box-sizing: border-box; }
   button { margin-top: 1.25rem; padding: .6rem 1.2rem; font-size: 1rem; }
   .error { padding: .75rem; border: 2px solid #b00020; border-radius: .4rem; }
+  a { color: #3b4fd8; }
+  @media (prefers-color-scheme: dark) { a { color: #8c9bff; } }
 </style>
 </head>
 <body><main>${body}</main></body>
@@ -32,7 +34,9 @@ export function loginPage(uid: string, options: { email?: string; error?: string
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <button type="submit">Sign in</button>
-</form>`,
+</form>
+<p><a href="/forgot-password">Forgot your password?</a></p>
+<p>New to Canvass? <a href="/sign-up">Create an account</a></p>`,
   );
 }
 

@@ -1,6 +1,6 @@
 // Reading and writing polls in the service's own schema.
 import type { PollSettings } from '@canvass/contracts';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { PollsTables } from '../tables.ts';
 import type { PollView } from './schemas.ts';
 
@@ -57,6 +57,27 @@ export async function replaceOptions(
     .execute();
 }
 
+type PollRow = Selectable<PollsTables['polls']>;
+type OptionRow = { id: string; label: string };
+
+function toStoredPoll(row: PollRow, options: OptionRow[]): StoredPoll {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    question: row.question,
+    type: row.type as StoredPoll['type'],
+    status: row.status as StoredPoll['status'],
+    options,
+    settings: row.settings,
+    accessCode: row.access_code,
+    opensAt: row.opens_at ? new Date(row.opens_at) : null,
+    closesAt: row.closes_at ? new Date(row.closes_at) : null,
+    createdAt: new Date(row.created_at),
+    configVersion: row.config_version,
+    manageTokenHash: row.manage_token_hash,
+  };
+}
+
 export async function findPoll(
   db: Kysely<PollsTables>,
   pollId: string,
@@ -72,21 +93,55 @@ export async function findPoll(
     .where('poll_id', '=', pollId)
     .orderBy('position')
     .execute();
-  return {
-    id: row.id,
-    workspaceId: row.workspace_id,
-    question: row.question,
-    type: row.type as StoredPoll['type'],
-    status: row.status as StoredPoll['status'],
-    options: pollOptions,
-    settings: row.settings,
-    accessCode: row.access_code,
-    opensAt: row.opens_at ? new Date(row.opens_at) : null,
-    closesAt: row.closes_at ? new Date(row.closes_at) : null,
-    createdAt: new Date(row.created_at),
-    configVersion: row.config_version,
-    manageTokenHash: row.manage_token_hash,
-  };
+  return toStoredPoll(row, pollOptions);
+}
+
+/** Where a page of a workspace's polls starts: after this poll (newest first). */
+export interface PollCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/**
+ * A page of a workspace's polls, newest first (keyset on created_at, id: index
+ * polls_by_workspace), with the options of the whole page read in one query. One more row than
+ * `limit` is read to tell whether another page follows.
+ */
+export async function listWorkspacePolls(
+  db: Kysely<PollsTables>,
+  page: { workspaceId: string; status?: StoredPoll['status']; limit: number; after?: PollCursor },
+): Promise<{ polls: StoredPoll[]; next: PollCursor | null }> {
+  let query = db
+    .selectFrom('polls')
+    .selectAll()
+    .where('workspace_id', '=', page.workspaceId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1);
+  if (page.status) query = query.where('status', '=', page.status);
+  const after = page.after;
+  if (after) {
+    query = query.where(({ eb, refTuple, tuple }) =>
+      eb(refTuple('created_at', 'id'), '<', tuple(after.createdAt, after.id)),
+    );
+  }
+  const rows = await query.execute();
+  const more = rows.length > page.limit;
+  const shown = more ? rows.slice(0, page.limit) : rows;
+  const byPoll = new Map<string, OptionRow[]>(shown.map((row) => [row.id, []]));
+  if (shown.length > 0) {
+    const optionRows = await db
+      .selectFrom('poll_options')
+      .select(['poll_id', 'id', 'label'])
+      .where('poll_id', 'in', [...byPoll.keys()])
+      .orderBy('poll_id')
+      .orderBy('position')
+      .execute();
+    for (const option of optionRows) byPoll.get(option.poll_id)?.push({ id: option.id, label: option.label });
+  }
+  const polls = shown.map((row) => toStoredPoll(row, byPoll.get(row.id) ?? []));
+  const last = polls.at(-1);
+  return { polls, next: more && last ? { createdAt: last.createdAt, id: last.id } : null };
 }
 
 export function toPollView(poll: StoredPoll, options: { organizer?: boolean } = {}): PollView {

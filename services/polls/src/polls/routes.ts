@@ -21,14 +21,17 @@ import type { Lifecycle } from './lifecycle.ts';
 import { waitingStatus } from './lifecycle.ts';
 import { authorizeOrganizer, isOrganizer } from './organizer.ts';
 import type { PollCache } from './poll-cache.ts';
-import { insertPoll, type StoredPoll, toPollView } from './poll-store.ts';
+import { decodeCursor, encodeCursor } from './poll-cursor.ts';
+import { insertPoll, listWorkspacePolls, type StoredPoll, toPollView } from './poll-store.ts';
 import {
   CreatePollBody,
   EditPollBody,
+  ListPollsQuery,
   ORGANIZER,
   organizerProblems,
   PollHistory,
   PollIdParams,
+  PollPage,
   PollView,
 } from './schemas.ts';
 import { checkPollShape, defaultSettings } from './settings.ts';
@@ -147,6 +150,43 @@ export function pollRoutes(
         .code(201)
         .header('location', `/api/v1/polls/${id}`)
         .send({ ...toPollView(poll, { organizer: true }), ...(manageToken ? { manageToken } : {}) });
+    },
+  );
+
+  app.get<{ Querystring: ListPollsQuery }>(
+    '/api/v1/polls',
+    {
+      schema: {
+        tags: ['Polls'],
+        summary: 'List your workspace’s polls',
+        description:
+          'Newest first, a page at a time (pass `next` as `after`), optionally only those in one `status`. Guest polls belong to no workspace and are not listed. Access codes show to members with polls:write.',
+        querystring: ListPollsQuery,
+        security: [{ bearer: [] }],
+        response: {
+          200: jsonResponse('A page of polls.', PollPage),
+          ...problemResponses(
+            [400, 'The query is not valid, or `after` is not a `next` from an earlier page.'],
+            401,
+            [403, 'Signed in without polls:read.'],
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const identity = requireScope(await identityOf(request, internalSecret), 'polls:read');
+      const { status, limit, after } = request.query;
+      const page = await listWorkspacePolls(kysely, {
+        workspaceId: identity.workspace,
+        limit,
+        ...(status ? { status } : {}),
+        ...(after ? { after: decodeCursor(after) } : {}),
+      });
+      const organizer = identity.scopes.includes('polls:write');
+      return {
+        polls: page.polls.map((poll) => toPollView(poll, { organizer })),
+        next: page.next ? encodeCursor(page.next) : null,
+      };
     },
   );
 

@@ -1,4 +1,4 @@
-import { PollSettings, PollType } from '@canvass/contracts';
+import { PollSettings, PollStatus, PollType, PollView } from '@canvass/contracts';
 import { problemResponses, type SecurityRequirements } from '@canvass/service-kit';
 import Type, { type Static } from 'typebox';
 
@@ -43,7 +43,23 @@ export const EditPollBody = Type.Object(
 export type EditPollBody = Static<typeof EditPollBody>;
 
 /** The poll as the API shows it (shared with the gateway's page route, so it lives in contracts). */
-export { PollView } from '@canvass/contracts';
+export { PollView };
+
+export const ListPollsQuery = Type.Object({
+  status: Type.Optional(PollStatus),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  after: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Paging: the `next` of the previous page.' }),
+  ),
+});
+export type ListPollsQuery = Static<typeof ListPollsQuery>;
+
+export const PollPage = Type.Object({
+  polls: Type.Array(PollView),
+  next: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `after` for the next page; null on the last one.',
+  }),
+});
 
 export const PollHistory = Type.Object({
   pollId: Type.String(),

@@ -1,0 +1,215 @@
+// The organizer's side in Chromium against the embedded tier: sign up (the confirmation link from
+// the mail), sign in through Canvass's OIDC provider (authorization code + PKCE), create a poll of
+// every type and open it, watch the presenter view move without a reload as votes arrive, read
+// the analytics, make an API key, invite a member and switch to a new workspace.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { memoryMailer } from '@canvass/identity';
+import type { BrowserContext, Page } from 'playwright-core';
+import { httpApi } from '../support/api.ts';
+import { type BrowserPlatform, SCREENSHOTS, startBrowserPlatform } from '../support/browser.ts';
+
+const DESKTOP = { viewport: { width: 1280, height: 860 } };
+const EMAIL = 'ada@example.test';
+const PASSWORD = 'a very long password';
+
+let env: BrowserPlatform;
+const mailer = memoryMailer();
+let context: BrowserContext;
+let page: Page;
+
+before(async () => {
+  env = await startBrowserPlatform({ mailer });
+  context = await env.browser.newContext(DESKTOP);
+  page = await context.newPage();
+});
+
+after(async () => {
+  await context?.close();
+  await env?.stop();
+});
+
+const linkIn = (subject: RegExp) => {
+  const mail = mailer.sent.findLast((m) => m.to === EMAIL && subject.test(m.subject));
+  assert.ok(mail, `a mail matching ${subject}`);
+  const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
+  assert.ok(link, 'the mail carries a link');
+  return link;
+};
+
+async function pollIdOnPage(): Promise<string> {
+  await page.waitForURL(/\/app\/polls\/(?!new$)[^/]+$/);
+  return decodeURIComponent(new URL(page.url()).pathname.split('/').at(-1)!);
+}
+
+test('an organizer signs up, confirms the address and signs in with PKCE', async () => {
+  await page.goto(`${env.base}/sign-up`);
+  await page.getByLabel('Your name').fill('Ada');
+  await page.getByLabel('E-mail').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
+
+  await page.goto(linkIn(/Finish signing up/));
+  await page.getByRole('heading', { name: 'Your address is confirmed' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  // Canvass's own sign-in page (the provider's interaction), then straight back: no consent step.
+  await page.waitForURL(/\/interaction\//);
+  await page.getByLabel('E-mail').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Polls' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/app');
+  await page.getByText('This workspace has no polls yet.').waitFor();
+  const session = await page.evaluate(() => JSON.parse(localStorage.getItem('canvass.session') ?? 'null'));
+  assert.equal(session.role, 'owner', 'the access token carries the owner role');
+  assert.ok(session.refreshToken, 'a refresh token is kept');
+});
+
+const POLLS = [
+  { type: 'Single choice', question: 'Which talk was best?', options: ['Keynote', 'Workshop', 'Panel'] },
+  {
+    type: 'Multiple choice',
+    question: 'Which snacks should we order?',
+    options: ['Fruit', 'Cookies', 'Nuts'],
+  },
+  { type: 'Rating', question: 'Rate the venue', options: [] },
+  { type: 'Net Promoter Score', question: 'Would you recommend this event?', options: [] },
+  { type: 'Ranking', question: 'Rank the topics', options: ['Testing', 'Security', 'Design'] },
+  { type: 'Open text', question: 'What should we improve?', options: [] },
+];
+const created = new Map<string, string>();
+
+test('the organizer creates a poll of every type and opens it', async () => {
+  for (const poll of POLLS) {
+    await page.getByRole('link', { name: 'Polls', exact: true }).click();
+    await page
+      .getByRole('link', { name: /New poll|Create your first poll/ })
+      .first()
+      .click();
+    await page.getByRole('heading', { name: 'New poll' }).waitFor();
+    await page.getByLabel('Question').fill(poll.question);
+    await page.getByRole('radio', { name: new RegExp(`^${poll.type}`) }).check();
+    for (const [i, label] of poll.options.entries()) {
+      if (i >= 2) await page.getByRole('button', { name: '+ Add an option' }).click();
+      await page.getByLabel(`Option ${i + 1}`, { exact: true }).fill(label);
+    }
+    // The preview follows what is typed.
+    const preview = page.getByRole('complementary', { name: 'Preview' });
+    await preview.getByText(poll.question).waitFor();
+    if (poll.type === 'Ranking') {
+      await page.screenshot({ path: `${SCREENSHOTS}organizer-editor.png`, animations: 'disabled' });
+    }
+    await page.getByRole('button', { name: 'Open for voting' }).click();
+    const id = await pollIdOnPage();
+    await page.getByRole('heading', { name: poll.question }).waitFor();
+    await page.locator('.poll-meta .badge', { hasText: 'Open' }).waitFor();
+    created.set(poll.type, id);
+  }
+  const api = httpApi(env.base);
+  for (const [type, id] of created) {
+    const answer = await api('GET', `/api/v1/polls/${id}`);
+    assert.equal(answer.status, 200);
+    assert.equal((answer.body as { status: string }).status, 'open', `${type} is open`);
+  }
+
+  await page.getByRole('link', { name: 'Polls', exact: true }).click();
+  for (const poll of POLLS) await page.getByText(poll.question).waitFor();
+  assert.equal(await page.locator('.poll-list li').count(), POLLS.length);
+});
+
+test('the presenter view moves as votes arrive, without a reload', async () => {
+  const id = created.get('Single choice')!;
+  const api = httpApi(env.base);
+  const poll = (await api('GET', `/api/v1/polls/${id}`)).body as { options: { id: string }[] };
+
+  const presenter = await context.newPage();
+  await presenter.setViewportSize({ width: 1600, height: 900 });
+  await presenter.goto(`${env.base}/app/polls/${id}/present`);
+  await presenter.getByRole('heading', { name: 'Which talk was best?' }).waitFor();
+  await presenter.getByTestId('total-votes').filter({ hasText: '0 votes' }).waitFor();
+  await presenter.getByText('Live', { exact: true }).waitFor();
+  let navigations = 0;
+  presenter.on('framenavigated', () => navigations++);
+
+  const picks = [0, 0, 1, 2, 0];
+  for (const [i, pick] of picks.entries()) {
+    const vote = await api('POST', `/api/v1/polls/${id}/votes`, {
+      headers: { 'voter-token': `presenter-voter-${i}` },
+      body: { optionIds: [poll.options[pick]!.id] },
+    });
+    assert.equal(vote.status, 201);
+  }
+  await presenter.getByTestId('total-votes').filter({ hasText: '5 votes' }).waitFor();
+  await presenter.getByText('60%').waitFor();
+  await presenter
+    .getByTestId('viewers')
+    .filter({ hasText: /\d+ watching/ })
+    .waitFor();
+  assert.equal(navigations, 0, 'the presenter page never reloaded');
+  await presenter.screenshot({ path: `${SCREENSHOTS}presenter.png`, animations: 'disabled' });
+  await presenter.close();
+
+  // The poll's own page: live results, the share panel with its QR code, analytics with the chart.
+  await page.goto(`${env.base}/app/polls/${id}`);
+  await page.getByRole('img', { name: /^QR code for / }).waitFor();
+  const embed = await page.getByLabel('Embed on a website').inputValue();
+  assert.match(embed, new RegExp(`<iframe src="${env.base}/embed/${id}"`));
+  await page.getByRole('heading', { name: 'Analytics' }).waitFor();
+  await page.locator('.chart canvas').first().waitFor();
+  await page.getByRole('row', { name: /Direct link 5/ }).waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}organizer-poll.png`, fullPage: true, animations: 'disabled' });
+
+  await page.getByRole('link', { name: 'Polls', exact: true }).click();
+  await page.locator('.poll-list li', { hasText: 'Which talk was best?' }).getByText('5 votes').waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}organizer-polls.png`, animations: 'disabled' });
+});
+
+test('the organizer closes a poll from its page', async () => {
+  const id = created.get('Rating')!;
+  await page.goto(`${env.base}/app/polls/${id}`);
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Close voting' }).click();
+  await page.locator('.poll-meta .badge', { hasText: 'Closed' }).waitFor();
+  const answer = await httpApi(env.base)('GET', `/api/v1/polls/${id}`);
+  assert.equal((answer.body as { status: string }).status, 'closed');
+});
+
+test('API keys are made, shown once, work, and are revoked', async () => {
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await page.getByLabel('Name').fill('Reporting script');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = await page.getByLabel('New API key').inputValue();
+  assert.match(key, /^cvk_/);
+  const api = httpApi(env.base);
+  const listed = await api('GET', '/api/v1/polls', { headers: { authorization: `Bearer ${key}` } });
+  assert.equal(listed.status, 200, 'the new key reads the workspace’s polls');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page
+    .getByRole('row', { name: /Reporting script/ })
+    .getByRole('button', { name: 'Revoke' })
+    .click();
+  await page
+    .getByRole('row', { name: /Reporting script/ })
+    .getByText(/^Revoked/)
+    .waitFor();
+});
+
+test('members: an invitation link, and a second workspace in the switcher', async () => {
+  await page.getByRole('link', { name: 'Members' }).click();
+  await page.getByRole('row', { name: /Ada/ }).waitFor();
+  await page.getByRole('button', { name: 'Create invitation' }).click();
+  assert.match(await page.getByLabel('Invitation link').inputValue(), /\/invite\?token=/);
+
+  page.once('dialog', (dialog) => dialog.accept('Conference team'));
+  await page.getByLabel('Workspace').selectOption('+new');
+  await page.getByText('This workspace has no polls yet.').waitFor();
+  await page
+    .getByLabel('Workspace')
+    .locator('option', { hasText: 'Conference team' })
+    .waitFor({ state: 'attached' });
+  // Back to the first workspace: its polls are there again.
+  await page.getByLabel('Workspace').selectOption({ index: 0 });
+  await page.getByText('Which talk was best?').waitFor();
+});

@@ -1,0 +1,34 @@
+// What the organizer pages read from the API, beyond what voters see.
+import type { Poll, PollSettings, Results } from '../api.ts';
+import { api, type Role } from './auth.ts';
+
+export type { PollSettings };
+
+export interface OrganizerPoll extends Poll {
+  workspaceId: string | null;
+  settings: PollSettings;
+  createdAt: string;
+  accessCode?: string;
+}
+
+export interface FullResults extends Results {
+  series: NonNullable<Results['series']>;
+  breakdown: NonNullable<Results['breakdown']>;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  role: Role;
+  plan: string;
+}
+
+export const pollApi = (pollId: string) => `/api/v1/polls/${encodeURIComponent(pollId)}`;
+
+export const loadPoll = (pollId: string) => api<OrganizerPoll>('GET', pollApi(pollId));
+export const loadResults = (pollId: string) => api<FullResults>('GET', `${pollApi(pollId)}/results`);
+
+export const shareLink = (pollId: string) => `${location.origin}/p/${encodeURIComponent(pollId)}`;
+export const embedLink = (pollId: string) => `${location.origin}/embed/${encodeURIComponent(pollId)}`;
+export const embedSnippet = (pollId: string) =>
+  `<iframe src="${embedLink(pollId)}" title="Canvass poll" width="100%" height="520" style="border:0;max-width:36rem" loading="lazy"></iframe>`;

@@ -1,0 +1,191 @@
+// `/app/polls/<id>`: one poll for its organizer: open, close, edit, present; share it; results
+// and analytics that move live; export every vote; moderate open-text answers.
+import { useState } from 'preact/hooks';
+import { useLiveResults } from '../live.ts';
+import { ResultsView } from '../voter/results-view.tsx';
+import { Analytics } from './analytics.tsx';
+import { accessToken, api, can, type Session } from './auth.ts';
+import { type FullResults, loadPoll, loadResults, type OrganizerPoll, pollApi } from './model.ts';
+import { SharePanel } from './share.tsx';
+import { Failure, Link, Loading, messageOf, StatusBadge, TYPE_LABELS, useLoad, when } from './ui.tsx';
+
+async function download(pollId: string, format: 'csv' | 'json') {
+  const response = await fetch(`${pollApi(pollId)}/export?format=${format}`, {
+    headers: { authorization: `Bearer ${await accessToken()}` },
+  });
+  if (!response.ok) throw new Error('The export did not work. Try again.');
+  const url = URL.createObjectURL(await response.blob());
+  const a = Object.assign(document.createElement('a'), { href: url, download: `poll-${pollId}.${format}` });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function PollDetail({ pollId, session }: { pollId: string; session: Session }) {
+  const [loaded, reload] = useLoad(
+    async () => ({ poll: await loadPoll(pollId), results: await loadResults(pollId).catch(() => null) }),
+    [pollId, session.workspace],
+  );
+  if (loaded.state === 'loading') return <Loading what="the poll" />;
+  if (loaded.state === 'failed') {
+    return (
+      <>
+        <h1>This poll cannot be shown</h1>
+        <Failure message={loaded.message} />
+        <Link href="/app">Back to your polls</Link>
+      </>
+    );
+  }
+  return (
+    <PollBody poll={loaded.value.poll} initial={loaded.value.results} session={session} reload={reload} />
+  );
+}
+
+function PollBody(props: {
+  poll: OrganizerPoll;
+  initial: FullResults | null;
+  session: Session;
+  reload: () => void;
+}) {
+  const { poll, session } = props;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const live = useLiveResults(poll.id, props.initial, { bearer: accessToken });
+  const results = (live.results ?? props.initial) as FullResults | null;
+  const writer = can(session, 'polls:write');
+  const path = `/app/polls/${encodeURIComponent(poll.id)}`;
+
+  async function act(action: () => Promise<unknown>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      props.reload();
+    } catch (caught) {
+      setError(messageOf(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <p class="crumbs">
+        <Link href="/app">← Polls</Link>
+      </p>
+      <div class="page-head">
+        <h1>{poll.question}</h1>
+      </div>
+      <p class="poll-meta">
+        <StatusBadge status={poll.status} /> {TYPE_LABELS[poll.type] ?? poll.type}
+        {poll.status === 'scheduled' && poll.opensAt && ` · opens ${when(poll.opensAt)}`}
+        {poll.closesAt && poll.status !== 'closed' && ` · closes ${when(poll.closesAt)}`}
+        {live.viewers !== null && ` · ${live.viewers} watching`}
+        {live.connected && <span class="live-dot">Live</span>}
+      </p>
+      <div class="actions">
+        {writer && (poll.status === 'draft' || poll.status === 'scheduled') && (
+          <button
+            type="button"
+            class="primary"
+            disabled={busy}
+            onClick={() => act(() => api('POST', `${pollApi(poll.id)}/open`))}
+          >
+            Open now
+          </button>
+        )}
+        {writer && poll.status === 'open' && (
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => {
+              if (confirm('Close the poll? Voting stops and the results become final.'))
+                act(() => api('POST', `${pollApi(poll.id)}/close`));
+            }}
+          >
+            Close voting
+          </button>
+        )}
+        {writer && poll.status !== 'closed' && (
+          <Link class="button" href={`${path}/edit`}>
+            Edit
+          </Link>
+        )}
+        <Link class="button" href={`${path}/present`} target="_blank">
+          Present
+        </Link>
+        <button type="button" disabled={busy} onClick={() => act(() => download(poll.id, 'csv'))}>
+          Export CSV
+        </button>
+        <button type="button" disabled={busy} onClick={() => act(() => download(poll.id, 'json'))}>
+          Export JSON
+        </button>
+      </div>
+      {error && <Failure message={error} />}
+
+      {poll.status !== 'closed' && <SharePanel pollId={poll.id} accessCode={poll.accessCode} />}
+
+      {results ? (
+        <ResultsView results={results} type={poll.type} chosen={[]} />
+      ) : (
+        <p class="muted">No results yet.</p>
+      )}
+
+      {poll.type === 'open_text' && poll.settings.moderation && writer && <Moderation pollId={poll.id} />}
+      {results && <Analytics results={results} />}
+    </>
+  );
+}
+
+interface AnswerPage {
+  answers: { voteId: string; text: string | null; castAt: string }[];
+  next: string | null;
+}
+
+function Moderation({ pollId }: { pollId: string }) {
+  const [loaded, reload] = useLoad(
+    () => api<AnswerPage>('GET', `${pollApi(pollId)}/answers?status=pending&limit=50`),
+    [pollId],
+  );
+  const [error, setError] = useState<string | null>(null);
+  async function decide(voteId: string, decision: 'approved' | 'rejected') {
+    try {
+      await api('POST', `${pollApi(pollId)}/answers/${encodeURIComponent(voteId)}`, { decision });
+      reload();
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+  return (
+    <section aria-labelledby="moderation-heading">
+      <h2 id="moderation-heading">Answers waiting for you</h2>
+      {error && <Failure message={error} />}
+      {loaded.state === 'loading' && <Loading what="answers" />}
+      {loaded.state === 'failed' && <Failure message={loaded.message} />}
+      {loaded.state === 'ready' && loaded.value.answers.length === 0 && (
+        <p class="muted">
+          Nothing to approve. New answers appear here.{' '}
+          <button type="button" class="link" onClick={reload}>
+            Check again
+          </button>
+        </p>
+      )}
+      {loaded.state === 'ready' && loaded.value.answers.length > 0 && (
+        <ul class="answers">
+          {loaded.value.answers.map((answer) => (
+            <li class="answer" key={answer.voteId}>
+              <span>{answer.text}</span>
+              <span class="actions">
+                <button type="button" onClick={() => decide(answer.voteId, 'approved')}>
+                  Approve
+                </button>
+                <button type="button" onClick={() => decide(answer.voteId, 'rejected')}>
+                  Reject
+                </button>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

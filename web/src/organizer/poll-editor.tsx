@@ -1,0 +1,406 @@
+// `/app/polls/new` and `/app/polls/<id>/edit`: one form for every poll type, with the voter's
+// view beside it as it is typed. Once a poll has votes its options and voting rules are frozen
+// (the API says so with 409 poll-has-votes); the question and results visibility still change.
+import { useState } from 'preact/hooks';
+import { navigate } from '../router.ts';
+import { api } from './auth.ts';
+import { type OrganizerPoll, type PollSettings, pollApi } from './model.ts';
+import { PollPreview } from './poll-preview.tsx';
+import { Failure, Link, messageOf, TYPE_LABELS } from './ui.tsx';
+
+type PollType = keyof typeof TYPE_LABELS;
+const WITH_OPTIONS = new Set(['single_choice', 'multiple_choice', 'ranking']);
+const TYPE_HINTS: Record<string, string> = {
+  single_choice: 'Voters pick one option.',
+  multiple_choice: 'Voters pick several options.',
+  rating: 'Voters rate on a scale, e.g. 1 to 5 stars.',
+  nps: 'How likely, from 0 to 10, to recommend: the Net Promoter Score.',
+  ranking: 'Voters put the options in order.',
+  open_text: 'Voters answer in their own words; a word cloud builds up.',
+};
+
+let nextKey = 0;
+const row = (label = '') => ({ key: nextKey++, label });
+
+export interface Draft {
+  question: string;
+  type: PollType;
+  options: { key: number; label: string }[];
+  settings: PollSettings;
+  accessCode: string;
+  opensAt: string;
+  closesAt: string;
+}
+
+/** `datetime-local` wants local time without a zone. */
+const toLocalInput = (iso: string | null) => {
+  if (!iso) return '';
+  const date = new Date(iso);
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (value: string) => (value ? new Date(value).toISOString() : null);
+
+function draftOf(poll: OrganizerPoll | null): Draft {
+  if (!poll) {
+    return {
+      question: '',
+      type: 'single_choice',
+      options: [row(), row()],
+      settings: {
+        voters: 'anonymous',
+        allowVoteChange: false,
+        resultsVisibility: 'live',
+        minSelections: 1,
+        maxSelections: 2,
+        scaleMin: 1,
+        scaleMax: 5,
+        moderation: true,
+      },
+      accessCode: '',
+      opensAt: '',
+      closesAt: '',
+    };
+  }
+  return {
+    question: poll.question,
+    type: poll.type as PollType,
+    options: poll.options.map((option) => row(option.label)),
+    settings: poll.settings,
+    accessCode: poll.accessCode ?? '',
+    opensAt: toLocalInput(poll.opensAt),
+    closesAt: toLocalInput(poll.closesAt),
+  };
+}
+
+/** The settings that matter for the type (the API fills in the rest). */
+function settingsFor(draft: Draft): Partial<PollSettings> {
+  const { settings, type } = draft;
+  const common = {
+    voters: settings.voters,
+    allowVoteChange: settings.allowVoteChange,
+    resultsVisibility: settings.resultsVisibility,
+  };
+  if (type === 'multiple_choice')
+    return { ...common, minSelections: settings.minSelections, maxSelections: settings.maxSelections };
+  if (type === 'rating') return { ...common, scaleMin: settings.scaleMin, scaleMax: settings.scaleMax };
+  if (type === 'open_text') return { ...common, moderation: settings.moderation };
+  return common;
+}
+
+function check(draft: Draft): string | null {
+  if (!draft.question.trim()) return 'Write the question first.';
+  const labels = draft.options.map((o) => o.label.trim()).filter(Boolean);
+  if (WITH_OPTIONS.has(draft.type) && labels.length < 2) return 'Give at least two options.';
+  if (draft.type === 'multiple_choice') {
+    if (draft.settings.minSelections > draft.settings.maxSelections)
+      return 'The fewest choices cannot be more than the most.';
+    if (draft.settings.maxSelections > labels.length)
+      return `Voters cannot pick more than the ${labels.length} options there are.`;
+  }
+  if (draft.type === 'rating' && draft.settings.scaleMin >= draft.settings.scaleMax)
+    return 'The scale must go up: its lowest value below its highest.';
+  if (draft.settings.voters === 'access_code' && draft.accessCode.trim().length < 4)
+    return 'Give an access code of at least 4 characters, or let anyone vote.';
+  if (draft.opensAt && draft.closesAt && new Date(draft.closesAt) <= new Date(draft.opensAt))
+    return 'The poll must close after it opens.';
+  return null;
+}
+
+export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
+  const [draft, setDraft] = useState<Draft>(() => draftOf(poll));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const editing = poll !== null;
+  const set = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
+  const setSetting = (change: Partial<PollSettings>) =>
+    setDraft((d) => ({ ...d, settings: { ...d.settings, ...change } }));
+  const setType = (type: PollType) =>
+    setDraft((d) => ({
+      ...d,
+      type,
+      settings: {
+        ...d.settings,
+        ...(type === 'nps'
+          ? { scaleMin: 0, scaleMax: 10 }
+          : type === 'rating'
+            ? { scaleMin: 1, scaleMax: 5 }
+            : {}),
+        ...(type === 'multiple_choice' ? { maxSelections: Math.max(2, d.options.length) } : {}),
+      },
+    }));
+
+  async function save(status: 'draft' | 'open') {
+    setError(null);
+    const problem = check(draft);
+    if (problem) return setError(problem);
+    const options = WITH_OPTIONS.has(draft.type)
+      ? draft.options.map((o) => ({ label: o.label.trim() })).filter((o) => o.label)
+      : undefined;
+    const body = {
+      question: draft.question.trim(),
+      ...(options ? { options } : {}),
+      settings: settingsFor(draft),
+      ...(draft.settings.voters === 'access_code' ? { accessCode: draft.accessCode.trim() } : {}),
+      opensAt: fromLocalInput(draft.opensAt),
+      closesAt: fromLocalInput(draft.closesAt),
+    };
+    setBusy(true);
+    try {
+      const saved = editing
+        ? await api<OrganizerPoll>('PATCH', pollApi(poll.id), {
+            ...body,
+            ...(draft.settings.voters === 'access_code' ? {} : { accessCode: null }),
+          })
+        : await api<OrganizerPoll>('POST', '/api/v1/polls', { ...body, type: draft.type, status });
+      navigate(`/app/polls/${encodeURIComponent(saved.id)}`);
+    } catch (caught) {
+      setError(messageOf(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const hasOptions = WITH_OPTIONS.has(draft.type);
+  return (
+    <>
+      <p class="crumbs">
+        <Link href={editing ? `/app/polls/${encodeURIComponent(poll.id)}` : '/app'}>← Back</Link>
+      </p>
+      <h1>{editing ? 'Edit the poll' : 'New poll'}</h1>
+      <div class="editor">
+        <form
+          class="editor-form"
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            save(draft.opensAt ? 'draft' : 'open');
+          }}
+        >
+          <label for="question">Question</label>
+          <input
+            id="question"
+            value={draft.question}
+            maxLength={300}
+            placeholder="What should we ask?"
+            onInput={(e) => set({ question: e.currentTarget.value })}
+          />
+
+          <fieldset disabled={editing}>
+            <legend>Poll type</legend>
+            <div class="type-grid">
+              {Object.entries(TYPE_LABELS).map(([type, label]) => (
+                <label key={type} class={draft.type === type ? 'type-card chosen' : 'type-card'}>
+                  <input
+                    type="radio"
+                    name="type"
+                    value={type}
+                    checked={draft.type === type}
+                    onChange={() => setType(type)}
+                  />
+                  <span class="type-name">{label}</span>
+                  <span class="muted small">{TYPE_HINTS[type]}</span>
+                </label>
+              ))}
+            </div>
+            {editing && <p class="muted small">The type of a poll stays as it was created.</p>}
+          </fieldset>
+
+          {hasOptions && (
+            <fieldset>
+              <legend>Options</legend>
+              {draft.options.map((option, index) => (
+                <div class="option-row" key={option.key}>
+                  <input
+                    aria-label={`Option ${index + 1}`}
+                    value={option.label}
+                    maxLength={200}
+                    placeholder={`Option ${index + 1}`}
+                    onInput={(e) => {
+                      const label = e.currentTarget.value;
+                      set({
+                        options: draft.options.map((o) => (o.key === option.key ? { ...o, label } : o)),
+                      });
+                    }}
+                  />
+                  <button
+                    type="button"
+                    class="remove"
+                    aria-label={`Remove option ${index + 1}`}
+                    disabled={draft.options.length <= 2}
+                    onClick={() => set({ options: draft.options.filter((o) => o.key !== option.key) })}
+                  >
+                    ×
+                  </button>
+                </div>
+              ))}
+              <button
+                type="button"
+                class="link"
+                disabled={draft.options.length >= 50}
+                onClick={() => set({ options: [...draft.options, row()] })}
+              >
+                + Add an option
+              </button>
+            </fieldset>
+          )}
+
+          {draft.type === 'multiple_choice' && (
+            <div class="pair">
+              <div>
+                <label for="min-selections">Fewest choices</label>
+                <input
+                  id="min-selections"
+                  type="number"
+                  min={1}
+                  value={draft.settings.minSelections}
+                  onInput={(e) => setSetting({ minSelections: Number(e.currentTarget.value) || 1 })}
+                />
+              </div>
+              <div>
+                <label for="max-selections">Most choices</label>
+                <input
+                  id="max-selections"
+                  type="number"
+                  min={1}
+                  value={draft.settings.maxSelections}
+                  onInput={(e) => setSetting({ maxSelections: Number(e.currentTarget.value) || 1 })}
+                />
+              </div>
+            </div>
+          )}
+          {draft.type === 'rating' && (
+            <div class="pair">
+              <div>
+                <label for="scale-min">Scale from</label>
+                <input
+                  id="scale-min"
+                  type="number"
+                  min={0}
+                  max={9}
+                  value={draft.settings.scaleMin}
+                  onInput={(e) => setSetting({ scaleMin: Number(e.currentTarget.value) })}
+                />
+              </div>
+              <div>
+                <label for="scale-max">to</label>
+                <input
+                  id="scale-max"
+                  type="number"
+                  min={1}
+                  max={10}
+                  value={draft.settings.scaleMax}
+                  onInput={(e) => setSetting({ scaleMax: Number(e.currentTarget.value) })}
+                />
+              </div>
+            </div>
+          )}
+          {draft.type === 'open_text' && (
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={draft.settings.moderation}
+                onChange={(e) => setSetting({ moderation: e.currentTarget.checked })}
+              />
+              Show answers only after I approve them
+            </label>
+          )}
+
+          <label for="voters">Who can vote</label>
+          <select
+            id="voters"
+            value={draft.settings.voters}
+            onChange={(e) => setSetting({ voters: e.currentTarget.value as PollSettings['voters'] })}
+          >
+            <option value="anonymous">Anyone with the link (one vote per device)</option>
+            <option value="access_code">Anyone with the link and an access code</option>
+            <option value="signed_in">Only people signed in to Canvass</option>
+          </select>
+          {draft.settings.voters === 'access_code' && (
+            <>
+              <label for="access-code">Access code</label>
+              <input
+                id="access-code"
+                value={draft.accessCode}
+                maxLength={64}
+                onInput={(e) => set({ accessCode: e.currentTarget.value })}
+              />
+            </>
+          )}
+
+          <label for="visibility">Who sees the results</label>
+          <select
+            id="visibility"
+            value={draft.settings.resultsVisibility}
+            onChange={(e) =>
+              setSetting({ resultsVisibility: e.currentTarget.value as PollSettings['resultsVisibility'] })
+            }
+          >
+            <option value="live">Everyone, live</option>
+            <option value="after_vote">Voters, once they have voted</option>
+            <option value="after_close">Everyone, once the poll closes</option>
+            <option value="hidden">Only organizers</option>
+          </select>
+
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={draft.settings.allowVoteChange}
+              onChange={(e) => setSetting({ allowVoteChange: e.currentTarget.checked })}
+            />
+            Voters may change or withdraw their vote while the poll is open
+          </label>
+
+          <fieldset>
+            <legend>Schedule (optional)</legend>
+            <div class="pair">
+              <div>
+                <label for="opens-at">Opens</label>
+                <input
+                  id="opens-at"
+                  type="datetime-local"
+                  value={draft.opensAt}
+                  onInput={(e) => set({ opensAt: e.currentTarget.value })}
+                />
+              </div>
+              <div>
+                <label for="closes-at">Closes</label>
+                <input
+                  id="closes-at"
+                  type="datetime-local"
+                  value={draft.closesAt}
+                  onInput={(e) => set({ closesAt: e.currentTarget.value })}
+                />
+              </div>
+            </div>
+          </fieldset>
+
+          {error && <Failure message={error} />}
+          <div class="actions">
+            {editing ? (
+              <button type="button" class="primary" disabled={busy} onClick={() => save('draft')}>
+                {busy ? 'Saving…' : 'Save changes'}
+              </button>
+            ) : draft.opensAt ? (
+              <button type="button" class="primary" disabled={busy} onClick={() => save('draft')}>
+                {busy ? 'Saving…' : 'Schedule'}
+              </button>
+            ) : (
+              <>
+                <button type="button" class="primary" disabled={busy} onClick={() => save('open')}>
+                  {busy ? 'Saving…' : 'Open for voting'}
+                </button>
+                <button type="button" disabled={busy} onClick={() => save('draft')}>
+                  Save as draft
+                </button>
+              </>
+            )}
+          </div>
+        </form>
+        <aside class="preview" aria-label="Preview">
+          <p class="muted small">What voters see</p>
+          <PollPreview draft={draft} />
+        </aside>
+      </div>
+    </>
+  );
+}

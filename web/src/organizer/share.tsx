@@ -1,0 +1,81 @@
+// Sharing a poll: the link, a QR code drawn in the browser (nothing leaves the page to make it),
+// and the iframe snippet that embeds the voting page on another site.
+import { encode } from 'uqr';
+import { embedSnippet, shareLink } from './model.ts';
+import { CopyButton } from './ui.tsx';
+
+/** A QR code as one SVG path (dark modules only), on a white square so phones read it in dark mode. */
+export function QrCode({ text, size = 192, label }: { text: string; size?: number; label: string }) {
+  const qr = encode(text, { ecc: 'M', border: 2 });
+  let path = '';
+  qr.data.forEach((line, y) => {
+    line.forEach((dark, x) => {
+      if (dark) path += `M${x} ${y}h1v1h-1z`;
+    });
+  });
+  return (
+    <svg
+      class="qr"
+      role="img"
+      aria-label={label}
+      width={size}
+      height={size}
+      viewBox={`0 0 ${qr.size} ${qr.size}`}
+      shape-rendering="crispEdges"
+    >
+      <rect width={qr.size} height={qr.size} fill="#fff" />
+      <path d={path} fill="#000" />
+    </svg>
+  );
+}
+
+function downloadQr(pollId: string) {
+  const svg = document.querySelector('.share-panel svg.qr');
+  if (!svg) return;
+  const blob = new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' });
+  const url = URL.createObjectURL(blob);
+  const a = Object.assign(document.createElement('a'), { href: url, download: `canvass-poll-${pollId}.svg` });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function SharePanel({ pollId, accessCode }: { pollId: string; accessCode?: string | undefined }) {
+  const link = shareLink(pollId);
+  const snippet = embedSnippet(pollId);
+  return (
+    <section class="share-panel" aria-labelledby="share-heading">
+      <h2 id="share-heading">Share</h2>
+      <div class="share-grid">
+        <div>
+          <label for="share-link">Link for voters</label>
+          <div class="share">
+            <input id="share-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton text={link} />
+          </div>
+          {accessCode && (
+            <p>
+              Access code: <code>{accessCode}</code>
+            </p>
+          )}
+          <label for="embed-code">Embed on a website</label>
+          <textarea
+            id="embed-code"
+            readOnly
+            rows={3}
+            value={snippet}
+            onFocus={(e) => e.currentTarget.select()}
+          />
+          <CopyButton text={snippet} label="Copy embed code" />
+        </div>
+        <figure>
+          <QrCode text={link} label={`QR code for ${link}`} />
+          <figcaption>
+            <button type="button" class="link" onClick={() => downloadQr(pollId)}>
+              Download the QR code
+            </button>
+          </figcaption>
+        </figure>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,152 @@
+// Casting, changing and withdrawing a vote, and what the voter is told about each. The receipt is
+// kept per poll in this browser; an access code is kept once a vote with it went through.
+import { useState } from 'preact/hooks';
+import { ApiError, callApi, type Poll, pollPath } from '../api.ts';
+import {
+  accessCode,
+  forgetAccessCode,
+  forgetVoteReceipt,
+  keepAccessCode,
+  keepVoteReceipt,
+  signedInToken,
+  voteReceipt,
+  voterToken,
+} from '../storage.ts';
+import type { Answer } from './ballot.tsx';
+import { plainWords } from './problems.ts';
+
+export interface Voting {
+  receipt: string | null;
+  alreadyVoted: boolean;
+  /** The voter asked to change their vote: the ballot shows again. */
+  changing: boolean;
+  /** The answer last sent from this page (marks the voter's own in the results). */
+  answer: Answer | null;
+  code: string | null;
+  codeProblem: string | null;
+  sending: boolean;
+  justVoted: boolean;
+  error: string | null;
+  /** Good news to announce (a withdrawal went through). */
+  notice: string | null;
+  vote(answer: Answer): Promise<void>;
+  withdraw(): Promise<void>;
+  startChange(): void;
+  cancelChange(): void;
+  giveCode(code: string): void;
+}
+
+export function useVoting(
+  poll: Poll | null,
+  pollId: string,
+  { embed, onRefused }: { embed: boolean; onRefused(): void },
+): Voting {
+  const [receipt, setReceipt] = useState(() => voteReceipt(pollId));
+  const [alreadyVoted, setAlreadyVoted] = useState(false);
+  const [changing, setChanging] = useState(false);
+  const [answer, setAnswer] = useState<Answer | null>(null);
+  const [code, setCode] = useState(() => accessCode(pollId));
+  const [codeProblem, setCodeProblem] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const [justVoted, setJustVoted] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const needsCode = poll?.settings?.voters === 'access_code';
+
+  function headers(): Record<string, string> {
+    const token = signedInToken();
+    return {
+      'voter-token': voterToken(),
+      ...(poll?.settings?.voters === 'signed_in' && token ? { authorization: `Bearer ${token}` } : {}),
+      // Withdrawing takes the code as a header (a DELETE has no body); a vote takes it in the body.
+      ...(needsCode && code ? { 'access-code': code } : {}),
+    };
+  }
+
+  /** Says what went wrong; a wrong code goes back to the code form, a poll that changed is re-read. */
+  function refused(caught: unknown) {
+    if (caught instanceof ApiError && caught.kind === 'wrong-access-code') {
+      forgetAccessCode(pollId);
+      setCode(null);
+      setCodeProblem(plainWords(caught));
+    } else if (caught instanceof ApiError && caught.kind === 'already-voted') {
+      setAlreadyVoted(true);
+      setChanging(false);
+      setJustVoted(true);
+    } else {
+      setError(plainWords(caught));
+      if (caught instanceof ApiError && (caught.kind === 'poll-not-open' || caught.status === 422))
+        onRefused();
+    }
+  }
+
+  async function vote(given: Answer) {
+    setSending(true);
+    setError(null);
+    setNotice(null);
+    setAnswer(given);
+    try {
+      const body = {
+        ...given,
+        ...(needsCode && code ? { accessCode: code } : {}),
+        ...(embed ? { segment: 'embed' } : {}),
+      };
+      const answered = await callApi<{ receiptId: string }>('POST', `${pollPath(pollId)}/votes`, {
+        body,
+        headers: headers(),
+      });
+      keepVoteReceipt(pollId, answered.receiptId);
+      if (needsCode && code) keepAccessCode(pollId, code);
+      setReceipt(answered.receiptId);
+      setChanging(false);
+      setJustVoted(true);
+    } catch (caught) {
+      setAnswer(null);
+      refused(caught);
+    } finally {
+      setSending(false);
+    }
+  }
+
+  async function withdraw() {
+    setSending(true);
+    setError(null);
+    try {
+      await callApi('DELETE', `${pollPath(pollId)}/votes/mine`, { headers: headers() });
+      forgetVoteReceipt(pollId);
+      setReceipt(null);
+      setAnswer(null);
+      setJustVoted(false);
+      setNotice('Your vote was withdrawn. It no longer counts; you can vote again while the poll is open.');
+    } catch (caught) {
+      refused(caught);
+    } finally {
+      setSending(false);
+    }
+  }
+
+  return {
+    receipt,
+    alreadyVoted,
+    changing,
+    answer,
+    code,
+    codeProblem,
+    sending,
+    justVoted,
+    error,
+    notice,
+    vote,
+    withdraw,
+    startChange: () => {
+      setChanging(true);
+      setJustVoted(false);
+      setNotice(null);
+    },
+    cancelChange: () => setChanging(false),
+    giveCode: (given) => {
+      setCode(given);
+      setCodeProblem(null);
+    },
+  };
+}
