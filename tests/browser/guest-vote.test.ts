@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { assertAccessible } from '../support/accessibility.ts';
 import { httpApi } from '../support/api.ts';
 import { type BrowserPlatform, PHONE, SCREENSHOTS, startBrowserPlatform } from '../support/browser.ts';
 
@@ -30,6 +31,7 @@ test('a guest creates a poll, a phone votes with one tap and watches results mov
   await landing.getByRole('button', { name: '+ Add an option' }).click();
   await landing.getByLabel('Option 3', { exact: true }).fill('Tacos');
   await landing.screenshot({ path: `${SCREENSHOTS}landing.png`, animations: 'disabled' });
+  await assertAccessible(landing, 'landing page');
   await landing.getByRole('button', { name: 'Create poll' }).click();
   const shareLink = await landing.getByLabel('Share this link with your voters').inputValue();
   const pollId = /\/p\/([^/]+)$/.exec(shareLink)?.[1];
@@ -65,6 +67,7 @@ test('a guest creates a poll, a phone votes with one tap and watches results mov
   await voter.locator('.bars li', { hasText: 'Pizza' }).getByText('50%').waitFor();
   await voter.getByText('2 votes').waitFor();
   await voter.screenshot({ path: `${SCREENSHOTS}voter-after-voting.png`, animations: 'disabled' });
+  await assertAccessible(voter, 'voter page after voting');
 
   // The same browser again: it is the same voter, so the page says it has voted.
   await voter.reload();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { memoryMailer } from '@canvass/identity';
 import type { BrowserContext, Page } from 'playwright-core';
+import { assertAccessible } from '../support/accessibility.ts';
 import { httpApi } from '../support/api.ts';
 import { type BrowserPlatform, SCREENSHOTS, startBrowserPlatform } from '../support/browser.ts';
 
@@ -47,6 +48,7 @@ test('an organizer signs up, confirms the address and signs in with PKCE', async
   await page.getByLabel('Your name').fill('Ada');
   await page.getByLabel('E-mail').fill(EMAIL);
   await page.getByLabel('Password').fill(PASSWORD);
+  await assertAccessible(page, 'sign-up');
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
 
@@ -56,12 +58,14 @@ test('an organizer signs up, confirms the address and signs in with PKCE', async
 
   // Canvass's own sign-in page (the provider's interaction), then straight back: no consent step.
   await page.waitForURL(/\/interaction\//);
+  await assertAccessible(page, 'sign-in');
   await page.getByLabel('E-mail').fill(EMAIL);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Polls' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/app');
   await page.getByText('This workspace has no polls yet.').waitFor();
+  await assertAccessible(page, 'empty poll list');
   const session = await page.evaluate(() => JSON.parse(localStorage.getItem('canvass.session') ?? 'null'));
   assert.equal(session.role, 'owner', 'the access token carries the owner role');
   assert.ok(session.refreshToken, 'a refresh token is kept');
@@ -99,6 +103,7 @@ test('the organizer creates a poll of every type and opens it', async () => {
     const preview = page.getByRole('complementary', { name: 'Preview' });
     await preview.getByText(poll.question).waitFor();
     if (poll.type === 'Ranking') {
+      await assertAccessible(page, 'poll editor');
       await page.screenshot({ path: `${SCREENSHOTS}organizer-editor.png`, animations: 'disabled' });
     }
     await page.getByRole('button', { name: 'Open for voting' }).click();
@@ -148,6 +153,7 @@ test('the presenter view moves as votes arrive, without a reload', async () => {
     .filter({ hasText: /\d+ watching/ })
     .waitFor();
   assert.equal(navigations, 0, 'the presenter page never reloaded');
+  await assertAccessible(presenter, 'presenter');
   await presenter.screenshot({ path: `${SCREENSHOTS}presenter.png`, animations: 'disabled' });
   await presenter.close();
 
@@ -159,11 +165,18 @@ test('the presenter view moves as votes arrive, without a reload', async () => {
   await page.getByRole('heading', { name: 'Analytics' }).waitFor();
   await page.locator('.chart canvas').first().waitFor();
   await page.getByRole('row', { name: /Direct link 5/ }).waitFor();
+  await assertAccessible(page, 'poll page');
   await page.screenshot({ path: `${SCREENSHOTS}organizer-poll.png`, fullPage: true, animations: 'disabled' });
 
   await page.getByRole('link', { name: 'Polls', exact: true }).click();
   await page.locator('.poll-list li', { hasText: 'Which talk was best?' }).getByText('5 votes').waitFor();
+  await assertAccessible(page, 'poll list');
   await page.screenshot({ path: `${SCREENSHOTS}organizer-polls.png`, animations: 'disabled' });
+  // Dark mode follows the system, here too.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await assertAccessible(page, 'poll list, dark');
+  await page.screenshot({ path: `${SCREENSHOTS}organizer-polls-dark.png`, animations: 'disabled' });
+  await page.emulateMedia({ colorScheme: 'light' });
 });
 
 test('the organizer closes a poll from its page', async () => {
@@ -182,6 +195,7 @@ test('API keys are made, shown once, work, and are revoked', async () => {
   await page.getByRole('button', { name: 'Create key' }).click();
   const key = await page.getByLabel('New API key').inputValue();
   assert.match(key, /^cvk_/);
+  await assertAccessible(page, 'API keys');
   const api = httpApi(env.base);
   const listed = await api('GET', '/api/v1/polls', { headers: { authorization: `Bearer ${key}` } });
   assert.equal(listed.status, 200, 'the new key reads the workspace’s polls');
@@ -201,6 +215,7 @@ test('members: an invitation link, and a second workspace in the switcher', asyn
   await page.getByRole('row', { name: /Ada/ }).waitFor();
   await page.getByRole('button', { name: 'Create invitation' }).click();
   assert.match(await page.getByLabel('Invitation link').inputValue(), /\/invite\?token=/);
+  await assertAccessible(page, 'members');
 
   page.once('dialog', (dialog) => dialog.accept('Conference team'));
   await page.getByLabel('Workspace').selectOption('+new');
