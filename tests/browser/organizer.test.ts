@@ -217,14 +217,38 @@ test('members: an invitation link, and a second workspace in the switcher', asyn
   assert.match(await page.getByLabel('Invitation link').inputValue(), /\/invite\?token=/);
   await assertAccessible(page, 'members');
 
-  page.once('dialog', (dialog) => dialog.accept('Conference team'));
-  await page.getByLabel('Workspace').selectOption('+new');
+  const menu = page.getByRole('button', { name: /^Workspace:/ });
+  await menu.click();
+  await page.getByRole('button', { name: '+ New workspace' }).click();
+  await page.getByLabel('Name of the new workspace').fill('Conference team');
+  await page.getByRole('button', { name: 'Create workspace' }).click();
   await page.getByText('This workspace has no polls yet.').waitFor();
-  await page
-    .getByLabel('Workspace')
-    .locator('option', { hasText: 'Conference team' })
-    .waitFor({ state: 'attached' });
+  await page.getByRole('button', { name: /^Workspace:\s*Conference team/ }).waitFor();
+  type Kept = { workspace: string; accessToken: string };
+  const kept = async () =>
+    (await page.evaluate('JSON.parse(localStorage.getItem("canvass.session"))')) as Kept;
+  const { workspace, accessToken } = await kept();
+
+  // A silent refresh (the access token about to run out) stays in the workspace switched to.
+  await page.evaluate(
+    'localStorage.setItem("canvass.session", JSON.stringify({ ...JSON.parse(localStorage.getItem("canvass.session")), expiresAt: 0 }))',
+  );
+  await page.reload();
+  await page.getByText('This workspace has no polls yet.').waitFor();
+  const refreshed = await kept();
+  assert.notEqual(refreshed.accessToken, accessToken, 'a new access token');
+  assert.equal(refreshed.workspace, workspace, 'still the workspace switched to');
+
   // Back to the first workspace: its polls are there again.
-  await page.getByLabel('Workspace').selectOption({ index: 0 });
+  await menu.click();
+  await page.getByRole('button', { name: /Ada's workspace/ }).click();
   await page.getByText('Which talk was best?').waitFor();
+});
+
+test('signing in comes back only to Canvass pages', async () => {
+  await page.goto(`${env.base}/sign-in?returnTo=${encodeURIComponent('//example.org/phish')}`);
+  await page.waitForURL(`${env.base}/app`);
+  await page.goto(`${env.base}/sign-in?returnTo=${encodeURIComponent('/app/keys')}`);
+  await page.waitForURL(`${env.base}/app/keys`);
+  await page.getByRole('heading', { name: 'API keys' }).waitFor();
 });

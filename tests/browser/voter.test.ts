@@ -6,19 +6,22 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import { memoryMailer } from '@canvass/identity';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible } from '../support/accessibility.ts';
 import { type Api, eventually, httpApi } from '../support/api.ts';
 import { type BrowserPlatform, PHONE, SCREENSHOTS, startBrowserPlatform } from '../support/browser.ts';
+import { signInToWebApp, signUpVerified } from '../support/sign-in.ts';
 
 let running: BrowserPlatform;
 let browser: Browser;
 let base: string;
 let api: Api;
 const contexts: BrowserContext[] = [];
+const mailer = memoryMailer();
 
 before(async () => {
-  running = await startBrowserPlatform();
+  running = await startBrowserPlatform({ mailer });
   ({ browser, base } = running);
   api = httpApi(base);
 });
@@ -83,6 +86,9 @@ test('single choice: one tap votes; the vote can be changed and withdrawn; after
   );
 
   await page.getByRole('button', { name: 'Change my vote' }).tap();
+  // The answer given is marked for screen readers too, not by colour only.
+  await page.getByRole('button', { name: 'Friday', pressed: true }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Monday', pressed: false }).count(), 1);
   await page.getByRole('button', { name: 'Monday' }).tap();
   const second = await receiptOf(page);
   assert.notEqual(second, first, 'a changed vote has a new receipt');
@@ -127,12 +133,35 @@ test('multiple choice: checkboxes within min and max, then a Vote button with th
   await page.locator('.bars li', { hasText: 'Crisps' }).getByText('0%').waitFor();
 });
 
-test('rating: one tap on the scale; the average and the spread', async () => {
-  const poll = await createPoll({ question: 'How was the keynote?', type: 'rating' });
+test('rating: one tap on the scale, the rating given marked as pressed; the average and the spread', async () => {
+  const poll = await createPoll({
+    question: 'How was the keynote?',
+    type: 'rating',
+    settings: { allowVoteChange: true },
+  });
   const page = await phoneAt(`/p/${poll.id}`);
+  await page.getByRole('button', { name: '5, highest' }).waitFor();
+  const scale = page.locator('.scale-buttons button');
+  assert.deepEqual(await scale.evaluateAll((buttons) => buttons.map((b) => b.ariaPressed)), [
+    'false',
+    'false',
+    'false',
+    'false',
+    'false',
+  ]);
   await page.getByRole('button', { name: '4', exact: true }).tap();
   await receiptOf(page);
   await page.locator('.figure', { hasText: 'average, out of 5' }).getByText('4.0').waitFor();
+  // Changing it, the rating given is the pressed one.
+  await page.getByRole('button', { name: 'Change my vote' }).tap();
+  await page.getByRole('button', { name: '4', exact: true, pressed: true }).waitFor();
+  assert.deepEqual(await scale.evaluateAll((buttons) => buttons.map((b) => b.ariaPressed)), [
+    'false',
+    'false',
+    'false',
+    'true',
+    'false',
+  ]);
 });
 
 test('nps: 0 to 10 labelled at both ends; the score with promoters, passives, detractors', async () => {
@@ -158,7 +187,7 @@ test('ranking: reordered with Move up / Move down (focus follows), then submitte
   await page.getByRole('button', { name: 'Move Panel up' }).tap();
   // At the top its Move up turns off, and the focus stays with the moved option (on Move down).
   await page.getByRole('button', { name: 'Move Panel up', disabled: true }).waitFor();
-  await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Move Panel down');
+  await page.waitForFunction("document.activeElement?.getAttribute('aria-label') === 'Move Panel down'");
   await page.getByText('Panel is now number 1 of 3.').waitFor({ state: 'attached' });
   assert.deepEqual(await page.locator('.ranking .rank-label').allTextContents(), [
     'Panel',
@@ -222,7 +251,7 @@ test('an access-code poll asks for the code, refuses a wrong one in plain words,
   await page.locator('.bars li', { hasText: 'Noodles' }).getByText('100%').waitFor();
 });
 
-test('a signed_in poll says that signing in is needed', async () => {
+test('a signed_in poll says that signing in is needed, and the sign-in link comes back to it', async () => {
   const poll = await createPoll({
     question: 'Members only?',
     options: [{ label: 'Yes' }, { label: 'No' }],
@@ -230,8 +259,73 @@ test('a signed_in poll says that signing in is needed', async () => {
   });
   const page = await phoneAt(`/p/${poll.id}`);
   await page.getByText('Only signed-in people can vote in this poll.').waitFor();
-  assert.equal(await page.getByRole('link', { name: 'Sign in to vote' }).getAttribute('href'), '/app');
+  assert.equal(
+    await page.getByRole('link', { name: 'Sign in to vote' }).getAttribute('href'),
+    `/sign-in?returnTo=%2Fp%2F${poll.id}`,
+  );
   assert.equal(await page.getByRole('button', { name: 'Yes' }).count(), 0);
+});
+
+/** A phone holding a signed-in session (as organizer/auth.ts keeps it) whose access token ran out. */
+async function phoneWithSession(path: string, refreshToken: string): Promise<Page> {
+  const context = await browser.newContext(PHONE);
+  contexts.push(context);
+  const session = {
+    accessToken: 'an access token that ran out',
+    refreshToken,
+    expiresAt: Date.now() - 60_000,
+    workspace: '',
+    role: 'viewer',
+    scopes: [],
+    name: null,
+    email: null,
+  };
+  // Once per context: the page's own refresh replaces it, and a reload must not bring it back.
+  await context.addInitScript(`if (!sessionStorage.getItem('seeded')) {
+    sessionStorage.setItem('seeded', '1');
+    localStorage.setItem('canvass.session', ${JSON.stringify(JSON.stringify(session))});
+  }`);
+  const page = await context.newPage();
+  await page.goto(`${base}${path}`);
+  return page;
+}
+
+test('a signed-in voter votes long after signing in (the token is refreshed); an ended session asks to sign in again', async () => {
+  const email = 'member@example.test';
+  await signUpVerified(
+    {
+      base,
+      mailedToken: async (to) => /token=([\w-]+)/.exec(mailer.sent.findLast((m) => m.to === to)!.text)![1]!,
+    },
+    email,
+    'a very long password',
+    'Member',
+  );
+  const { tokens } = await signInToWebApp(base, email, 'a very long password');
+  assert.ok(tokens?.refresh_token, 'signed in, with a refresh token');
+  const poll = await createPoll({
+    question: 'Members only: Friday drinks?',
+    options: [{ label: 'Yes' }, { label: 'No' }],
+    settings: { voters: 'signed_in' },
+  });
+
+  const page = await phoneWithSession(`/p/${poll.id}`, tokens.refresh_token);
+  await page.getByRole('button', { name: 'Yes' }).tap();
+  await receiptOf(page);
+  const kept = JSON.parse(String(await page.evaluate("localStorage.getItem('canvass.session')")));
+  assert.notEqual(kept.accessToken, 'an access token that ran out', 'a fresh access token was fetched');
+  assert.ok(kept.expiresAt > Date.now(), 'and kept for the next request');
+  await eventually(async () => {
+    const results = await api('GET', `/api/v1/polls/${poll.id}/results`);
+    assert.equal(results.body.totalVotes, 1);
+  });
+
+  // The refresh token was rotated by that refresh: the old one no longer works.
+  const ended = await phoneWithSession(`/p/${poll.id}`, tokens.refresh_token);
+  await ended.getByRole('button', { name: 'No' }).tap();
+  await ended.getByRole('alert').getByText('Your sign-in has ended. Sign in again').waitFor();
+  await ended.getByRole('link', { name: 'Sign in to vote' }).waitFor();
+  assert.equal(await ended.getByRole('button', { name: 'No' }).count(), 0, 'no ballot without a session');
 });
 
 test('the receipt page verifies the vote, and after closing that the final count includes it', async () => {
@@ -298,6 +392,12 @@ test('the embed votes inside another origin’s iframe, tagged as the embed segm
     await page.goto(host.url);
     const frame = page.frameLocator('#poll');
     await frame.getByRole('heading', { name: 'Did this post help you?' }).waitFor();
+    // Its own background, so its text stays readable whatever colours the host page has.
+    const framed = page.frames().find((candidate) => candidate.url().includes('/embed/'));
+    assert.equal(
+      await framed?.evaluate('getComputedStyle(document.documentElement).backgroundColor'),
+      'rgb(251, 251, 253)',
+    );
     await frame.getByRole('button', { name: 'Yes, a lot' }).tap();
     await frame.getByText(/Your vote is in\. Receipt:/).waitFor();
     await frame.locator('.bars li', { hasText: 'Yes, a lot' }).getByText('100%').waitFor();
@@ -323,6 +423,20 @@ test('the embed votes inside another origin’s iframe, tagged as the embed segm
   }
 });
 
+test('an embed lets the host page show through only when asked to (?transparent=1)', async () => {
+  const poll = await createPoll({ question: 'See-through?', options: [{ label: 'Yes' }, { label: 'No' }] });
+  const background = (page: Page) =>
+    page.evaluate(
+      '[document.documentElement, document.body].map((node) => getComputedStyle(node).backgroundColor)',
+    );
+  const transparent = await phoneAt(`/embed/${poll.id}?transparent=1`);
+  await transparent.getByRole('heading', { name: 'See-through?' }).waitFor();
+  assert.deepEqual(await background(transparent), ['rgba(0, 0, 0, 0)', 'rgba(0, 0, 0, 0)']);
+  const opaque = await phoneAt(`/embed/${poll.id}`);
+  await opaque.getByRole('heading', { name: 'See-through?' }).waitFor();
+  assert.equal(((await background(opaque)) as string[])[0], 'rgb(251, 251, 253)');
+});
+
 test('framing: embeds by any site, other pages by Canvass only, the API never', async () => {
   const embed = await fetch(`${base}/embed/any`);
   assert.doesNotMatch(embed.headers.get('content-security-policy') ?? '', /frame-ancestors/);
@@ -346,7 +460,7 @@ test('dark mode follows the system, and stays readable', async () => {
   contexts.push(context);
   const page = await context.newPage();
   await page.goto(`${base}/p/${poll.id}`);
-  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const background = String(await page.evaluate('getComputedStyle(document.body).backgroundColor'));
   const [red = 255, green = 255, blue = 255] = (background.match(/\d+/g) ?? []).map(Number);
   assert.ok(red + green + blue < 150, `a dark background, got ${background}`);
   await page.getByRole('button', { name: 'Backend' }).tap();

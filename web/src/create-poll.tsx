@@ -2,30 +2,25 @@
 // answer carries is shown only once, so this browser keeps it (by poll id).
 import { useState } from 'preact/hooks';
 import { ApiError, callApi, type Poll } from './api.ts';
+import { CopyField, OptionRows, optionRow } from './fields.tsx';
 import { navigate } from './router.ts';
 import { keepManageToken } from './storage.ts';
 
-const MIN_OPTIONS = 2;
 const MAX_OPTIONS = 10;
-let nextRowKey = 0;
-const row = (label = '') => ({ key: nextRowKey++, label });
 
 export function CreatePoll() {
   const [question, setQuestion] = useState('');
-  const [options, setOptions] = useState(() => [row(), row()]);
+  const [options, setOptions] = useState(() => [optionRow(), optionRow()]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<Poll | null>(null);
-
-  const setLabel = (key: number, label: string) =>
-    setOptions((rows) => rows.map((r) => (r.key === key ? { ...r, label } : r)));
 
   async function submit(event: Event) {
     event.preventDefault();
     setError(null);
     const labels = options.map((o) => o.label.trim()).filter(Boolean);
     if (!question.trim()) return setError('Write a question first.');
-    if (labels.length < MIN_OPTIONS) return setError('Give at least two options.');
+    if (labels.length < 2) return setError('Give at least two options.');
     setBusy(true);
     try {
       const poll = await callApi<Poll>('POST', '/api/v1/polls', {
@@ -51,13 +46,7 @@ export function CreatePoll() {
       <main>
         <h1>Your poll is live</h1>
         <p class="question">{created.question}</p>
-        <label for="share-link">Share this link with your voters</label>
-        <div class="share">
-          <input id="share-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} />
-          <button type="button" onClick={() => navigator.clipboard?.writeText(link)}>
-            Copy
-          </button>
-        </div>
+        <CopyField id="share-link" label="Share this link with your voters" value={link} />
         <p class="actions">
           <a
             class="button primary"
@@ -90,37 +79,7 @@ export function CreatePoll() {
           placeholder="Where should we have lunch?"
           onInput={(e) => setQuestion(e.currentTarget.value)}
         />
-        <fieldset>
-          <legend>Options</legend>
-          {options.map((option, index) => (
-            <div class="option-row" key={option.key}>
-              <input
-                aria-label={`Option ${index + 1}`}
-                value={option.label}
-                maxLength={200}
-                placeholder={`Option ${index + 1}`}
-                onInput={(e) => setLabel(option.key, e.currentTarget.value)}
-              />
-              <button
-                type="button"
-                class="remove"
-                aria-label={`Remove option ${index + 1}`}
-                disabled={options.length <= MIN_OPTIONS}
-                onClick={() => setOptions((rows) => rows.filter((r) => r.key !== option.key))}
-              >
-                ×
-              </button>
-            </div>
-          ))}
-          <button
-            type="button"
-            class="link"
-            disabled={options.length >= MAX_OPTIONS}
-            onClick={() => setOptions((rows) => [...rows, row()])}
-          >
-            + Add an option
-          </button>
-        </fieldset>
+        <OptionRows rows={options} max={MAX_OPTIONS} onChange={setOptions} />
         {error && (
           <p class="error" role="alert">
             {error}

@@ -28,6 +28,7 @@ function App() {
 }
 
 const ACCOUNT_PAGES = [
+  '/sign-in',
   '/sign-up',
   '/verify-email',
   '/reset-password',

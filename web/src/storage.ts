@@ -1,6 +1,8 @@
-// What this browser remembers: one voter token, and per poll its manage token, vote receipt and
-// access code. localStorage can be unavailable (private modes, blocked storage, some third-party
-// iframes): then nothing is remembered and the pages still work for the visit.
+// What this browser remembers: one voter token, per poll its manage token, vote receipt and access
+// code, and the organizer side's signed-in session (kept by organizer/auth.ts). localStorage can
+// be unavailable (private modes, blocked storage, some third-party iframes): then nothing is
+// remembered and the pages still work for the visit.
+import { ApiError } from './api.ts';
 
 function read(key: string): string | null {
   try {
@@ -51,21 +53,27 @@ export const accessCode = (pollId: string) => read(`canvass.accessCode.${pollId}
 export const keepAccessCode = (pollId: string, code: string) => write(`canvass.accessCode.${pollId}`, code);
 export const forgetAccessCode = (pollId: string) => forget(`canvass.accessCode.${pollId}`);
 
-/**
- * The signed-in user's API access token, when the organizer side's session (`canvass.session`)
- * holds one that has not run out: signed_in polls take votes with it. Read here without importing
- * the organizer code, so the voter page stays small.
- */
-export function signedInToken(): string | null {
+/** Where the organizer side keeps the signed-in session (organizer/auth.ts). */
+export const SESSION_KEY = 'canvass.session';
+
+/** Whether this browser keeps a signed-in session (its access token may be refreshed before use). */
+export function hasSession(): boolean {
   try {
-    const session = JSON.parse(read('canvass.session') ?? 'null') as {
-      accessToken?: unknown;
-      expiresAt?: unknown;
-    } | null;
-    if (typeof session?.accessToken !== 'string') return null;
-    if (typeof session.expiresAt === 'number' && session.expiresAt <= Date.now()) return null;
-    return session.accessToken;
+    const session = JSON.parse(read(SESSION_KEY) ?? 'null') as { accessToken?: unknown } | null;
+    return typeof session?.accessToken === 'string';
   } catch {
-    return null;
+    return false;
   }
+}
+
+/**
+ * The signed-in user's API access token, refreshed when it is about to run out: signed_in polls
+ * take votes with it. The sign-in code is fetched for these polls only (its own chunk), so the
+ * voter page stays small. Rejects with `signed-out` when there is no session, or it has ended.
+ */
+export async function signedInToken(): Promise<string> {
+  const auth = await import('./organizer/auth.ts').catch(() => {
+    throw new ApiError(0, 'network', 'Canvass cannot be reached. Check your connection and try again.');
+  });
+  return auth.accessToken();
 }

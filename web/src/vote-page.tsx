@@ -1,11 +1,12 @@
 // `/p/<pollId>` (and `/embed/<pollId>`, compact for another site's iframe): the voter's page, phone
 // first. The ballot fits the poll type; then the receipt, and the results, live, where the poll
 // shows them to this voter.
+import { defaultSettings } from '@canvass/contracts/poll-defaults';
 import type { PollStatus } from './api.ts';
 import { useLiveResults } from './live.ts';
-import { manageToken, signedInToken } from './storage.ts';
+import { hasSession, manageToken } from './storage.ts';
 import { AccessCodeForm } from './voter/access-code-form.tsx';
-import { Ballot, chosenIds, DEFAULT_SETTINGS } from './voter/ballot.tsx';
+import { Ballot, chosenIds } from './voter/ballot.tsx';
 import { useEmbedFrame } from './voter/embed.ts';
 import { PollStatusNotice, SignInNotice } from './voter/poll-status.tsx';
 import { ResultsView } from './voter/results-view.tsx';
@@ -73,10 +74,10 @@ export function VotePage({ pollId, embed = false }: { pollId: string; embed?: bo
   }
 
   const { poll: shown, resultsUnavailable } = load.page;
-  const settings = shown.settings ?? DEFAULT_SETTINGS;
+  const settings = shown.settings ?? defaultSettings(shown.type, shown.options.length);
   const status = later(shown.status, live.results?.status);
   const voted = voting.receipt !== null || voting.alreadyVoted;
-  const needsSignIn = settings.voters === 'signed_in' && !signedInToken();
+  const needsSignIn = settings.voters === 'signed_in' && (voting.signInProblem !== null || !hasSession());
   const needsCode = settings.voters === 'access_code' && !voting.code;
   const balloting = status === 'open' && (!voted || voting.changing) && !needsSignIn;
   const results = live.hidden ? null : (live.results ?? load.page.results);
@@ -95,7 +96,9 @@ export function VotePage({ pollId, embed = false }: { pollId: string; embed?: bo
     <main class={pageClass}>
       <h1>{shown.question}</h1>
       <PollStatusNotice status={status} opensAt={shown.opensAt} />
-      {status === 'open' && needsSignIn && !voted && <SignInNotice embed={embed} />}
+      {status === 'open' && needsSignIn && (!voted || voting.signInProblem) && (
+        <SignInNotice pollId={pollId} problem={voting.signInProblem} embed={embed} />
+      )}
       {status === 'open' && needsCode && (balloting || voting.codeProblem) && (
         <AccessCodeForm given="" problem={voting.codeProblem} onCode={voting.giveCode} />
       )}

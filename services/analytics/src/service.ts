@@ -15,6 +15,7 @@ import {
   VoteCastV3,
   VoteRetractedV1,
 } from '@canvass/contracts';
+import { defaultSettings } from '@canvass/contracts/poll-defaults';
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import { TALLIES_CONSUMER } from './consumer-names.ts';
@@ -27,16 +28,7 @@ import type { AnalyticsTables } from './tables.ts';
 /** v1 polls were single choice, open to anyone, results live. */
 function upcastPollV1(event: CloudEvent): CloudEvent {
   const data = event.data as { options: unknown[] };
-  const settings = {
-    voters: 'anonymous',
-    allowVoteChange: false,
-    resultsVisibility: 'live',
-    minSelections: 1,
-    maxSelections: 1,
-    scaleMin: 1,
-    scaleMax: 5,
-    moderation: false,
-  };
+  const settings = defaultSettings('single_choice', data.options.length);
   return { ...event, type: PollCreatedV2.type, data: { ...data, settings, opensAt: null, closesAt: null } };
 }
 

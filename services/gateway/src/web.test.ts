@@ -44,16 +44,18 @@ test('app routes get index.html, never cached', async () => {
   }
 });
 
-test('app pages may be framed by Canvass only; embeds by any site', async () => {
-  for (const url of ['/', '/p/abc', '/receipts/r1']) {
+test('app pages may be framed by Canvass only; embeds by any site; scripts come from Canvass only', async () => {
+  for (const url of ['/', '/p/abc', '/receipts/r1', '/app/polls/abc']) {
     const response = await app.inject({ method: 'GET', url });
     assert.match(String(response.headers['content-security-policy']), /frame-ancestors 'self'/, url);
+    assert.match(String(response.headers['content-security-policy']), /script-src 'self'/, url);
     assert.equal(response.headers['x-frame-options'], 'SAMEORIGIN', url);
   }
   for (const url of ['/embed/abc', '/embed/abc?theme=light']) {
     const response = await app.inject({ method: 'GET', url });
     assert.match(response.body, /<div id="app">/);
     assert.doesNotMatch(String(response.headers['content-security-policy']), /frame-ancestors/, url);
+    assert.match(String(response.headers['content-security-policy']), /script-src 'self'/, url);
     assert.equal(response.headers['x-frame-options'], undefined, url);
   }
 });

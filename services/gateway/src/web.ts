@@ -33,12 +33,15 @@ const RESERVED = /^\/(api|interaction|admin|healthz|readyz|metrics)(\/|$)|^\/oid
 export const EMBEDDABLE = /^\/embed\//;
 
 /** Every other page: framed by Canvass's own pages only (clickjacking). */
+// Scripts only from Canvass itself (the build has no inline script): the pages keep a signed-in
+// organizer's tokens, so an injected script must have nowhere to come from.
+const SCRIPTS = "script-src 'self'; base-uri 'self'; object-src 'none'";
 const PAGE_FRAMING = {
-  'content-security-policy': "frame-ancestors 'self'; base-uri 'self'; object-src 'none'",
+  'content-security-policy': `frame-ancestors 'self'; ${SCRIPTS}`,
   'x-frame-options': 'SAMEORIGIN',
 };
 /** No frame-ancestors at all, so any page may frame it (`*` would still refuse file: and sandboxed hosts). */
-const EMBED_FRAMING = { 'content-security-policy': "base-uri 'self'; object-src 'none'" };
+const EMBED_FRAMING = { 'content-security-policy': SCRIPTS };
 
 /** Vite puts content-hashed files under /assets/: they never change, so they may be kept forever. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';

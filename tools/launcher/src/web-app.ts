@@ -1,7 +1,7 @@
 // Where the built web app lives, and building it when it is missing or older than its sources
 // (`npm start` runs this first, so a fresh clone needs only `npm install`).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,12 @@ function newestChange(path: string): number {
 export function webAppIsStale(): boolean {
   const index = join(WEB_ROOT, 'index.html');
   if (!existsSync(index)) return true;
-  const sources = ['src', 'index.html', 'vite.config.ts', 'package.json'].map((name) => join(WEB_DIR, name));
+  // The app's tsconfig lists what it compiles, the shared import-free modules outside web/ too.
+  const compiled = (JSON.parse(readFileSync(join(WEB_DIR, 'tsconfig.json'), 'utf8')) as { include: string[] })
+    .include;
+  const sources = [...compiled, 'index.html', 'package.json', 'tsconfig.json'].map((name) =>
+    join(WEB_DIR, name),
+  );
   const newestSource = Math.max(...sources.filter(existsSync).map(newestChange));
   return newestSource > statSync(index).mtimeMs;
 }

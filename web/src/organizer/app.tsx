@@ -1,7 +1,7 @@
 // The organizer side of the web app, loaded only when a page needs it (the voter page stays
 // small): account pages, and behind sign-in the workspace with its polls, keys and members.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { navigate } from '../router.ts';
 import {
   AcceptInvite,
@@ -12,7 +12,16 @@ import {
   SignUp,
   VerifyEmail,
 } from './account.tsx';
-import { api, can, currentSession, onSessionChange, refresh, type Session, signOut } from './auth.ts';
+import {
+  api,
+  can,
+  currentSession,
+  onSessionChange,
+  refresh,
+  type Session,
+  safeReturn,
+  signOut,
+} from './auth.ts';
 import { loadPoll, type Workspace } from './model.ts';
 import { PollDetail } from './poll-detail.tsx';
 import { PollEditor } from './poll-editor.tsx';
@@ -35,6 +44,10 @@ export function OrganizerApp({ path }: { path: string }) {
   if (path === '/reset-password') return <ResetPassword />;
   if (path === '/forgot-password') return <ForgotPassword />;
   if (path === '/auth/callback') return <AuthCallback />;
+  if (path === '/sign-in') {
+    const returnTo = safeReturn(new URLSearchParams(location.search).get('returnTo'));
+    return session ? <Redirect to={returnTo} /> : <SignInWall returnTo={returnTo} />;
+  }
   if (!session) return <SignInWall returnTo={location.pathname + location.search} />;
   if (path === '/invite') return <AcceptInvite />;
 
@@ -44,13 +57,15 @@ export function OrganizerApp({ path }: { path: string }) {
     return <Presenter pollId={pollId} session={session} />;
 
   let page: ComponentChildren;
+  let title = 'Polls';
   if (path === '/app' || path === '/app/') page = <PollList session={session} />;
-  else if (pollId === 'new') page = <PollEditor poll={null} />;
-  else if (pollId && poll?.[2] === 'edit') page = <EditPoll pollId={pollId} />;
-  else if (pollId) page = <PollDetail pollId={pollId} session={session} />;
-  else if (path === '/app/keys') page = <ApiKeys session={session} />;
-  else if (path === '/app/members') page = <Members session={session} />;
-  else
+  else if (pollId === 'new') [page, title] = [<PollEditor poll={null} />, 'New poll'];
+  else if (pollId && poll?.[2] === 'edit') [page, title] = [<EditPoll pollId={pollId} />, 'Edit the poll'];
+  else if (pollId) [page, title] = [<PollDetail pollId={pollId} session={session} />, 'Poll'];
+  else if (path === '/app/keys') [page, title] = [<ApiKeys session={session} />, 'API keys'];
+  else if (path === '/app/members') [page, title] = [<Members session={session} />, 'Members'];
+  else {
+    title = 'Page not found';
     page = (
       <>
         <h1>Page not found</h1>
@@ -59,8 +74,9 @@ export function OrganizerApp({ path }: { path: string }) {
         </p>
       </>
     );
+  }
   return (
-    <Shell session={session} path={path}>
+    <Shell session={session} path={path} title={title}>
       {page}
     </Shell>
   );
@@ -73,49 +89,125 @@ function EditPoll({ pollId }: { pollId: string }) {
   return <PollEditor poll={loaded.value} />;
 }
 
-function WorkspaceSwitcher({ session }: { session: Session }) {
+/** The workspace menu: a disclosure listing the user's workspaces, and a form to start another. */
+function WorkspaceMenu({ session }: { session: Session }) {
   const [loaded, reload] = useLoad(() => api<Workspace[]>('GET', '/api/v1/workspaces'), [session.workspace]);
+  const [open, setOpen] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
   const workspaces = loaded.state === 'ready' ? loaded.value : [];
+  const current = workspaces.find((w) => w.id === session.workspace);
 
-  async function change(value: string) {
+  const close = () => {
+    setOpen(false);
+    setCreating(false);
+    setError(null);
+    toggle.current?.focus();
+  };
+
+  // Escape closes the open menu, wherever the focus is.
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') close();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  });
+
+  async function switchTo(id: string) {
+    setBusy(true);
     setError(null);
     try {
-      if (value === '+new') {
-        const name = prompt('Name the new workspace')?.trim();
-        if (!name) return;
-        const made = await api<Workspace>('POST', '/api/v1/workspaces', { name });
-        await refresh(made.id);
-        reload();
-      } else {
-        await refresh(value);
-      }
+      await refresh(id);
+      close();
       navigate('/app');
     } catch (caught) {
       setError(messageOf(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function create(event: Event) {
+    event.preventDefault();
+    const name = String(new FormData(event.currentTarget as HTMLFormElement).get('name') ?? '').trim();
+    if (!name) return setError('Name the workspace.');
+    setBusy(true);
+    setError(null);
+    try {
+      const made = await api<Workspace>('POST', '/api/v1/workspaces', { name });
+      reload();
+      await switchTo(made.id);
+    } catch (caught) {
+      setError(messageOf(caught));
+      setBusy(false);
     }
   }
 
   return (
     <div class="switcher">
-      <label for="workspace" class="visually-hidden">
-        Workspace
-      </label>
-      <select id="workspace" value={session.workspace} onChange={(e) => change(e.currentTarget.value)}>
-        {workspaces.length === 0 && <option value={session.workspace}>Workspace</option>}
-        {workspaces.map((w) => (
-          <option key={w.id} value={w.id}>
-            {w.name}
-          </option>
-        ))}
-        <option value="+new">+ New workspace…</option>
-      </select>
-      {error && <Failure message={error} />}
+      <button
+        type="button"
+        ref={toggle}
+        aria-expanded={open}
+        aria-controls="workspace-menu"
+        onClick={() => (open ? close() : setOpen(true))}
+      >
+        <span class="visually-hidden">Workspace:&nbsp;</span>
+        {current?.name ?? 'Workspace'} ▾
+      </button>
+      {open && (
+        <div id="workspace-menu" class="menu">
+          <ul aria-label="Your workspaces">
+            {workspaces.map((w) => (
+              <li key={w.id}>
+                <button
+                  type="button"
+                  aria-current={w.id === session.workspace ? 'true' : undefined}
+                  disabled={busy}
+                  onClick={() => (w.id === session.workspace ? close() : switchTo(w.id))}
+                >
+                  <span>{w.name}</span> <span class="muted small">{w.role}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          {creating ? (
+            <form onSubmit={create} noValidate>
+              <label for="new-workspace">Name of the new workspace</label>
+              <input id="new-workspace" name="name" maxLength={100} />
+              <button type="submit" class="primary" disabled={busy}>
+                {busy ? 'Creating…' : 'Create workspace'}
+              </button>
+            </form>
+          ) : (
+            <button type="button" class="link" onClick={() => setCreating(true)}>
+              + New workspace
+            </button>
+          )}
+          {error && <Failure message={error} />}
+        </div>
+      )}
     </div>
   );
 }
 
-function Shell({ session, path, children }: { session: Session; path: string; children: ComponentChildren }) {
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to), [to]);
+  return null;
+}
+
+function Shell(props: { session: Session; path: string; title: string; children: ComponentChildren }) {
+  const { session, path, children } = props;
+  const main = useRef<HTMLElement>(null);
+  // A new page says so: its title, and the focus moves to its content (as a page load would).
+  useEffect(() => {
+    document.title = `${props.title} · Canvass`;
+    main.current?.focus();
+  }, [path]);
   const nav: [string, string, boolean][] = [
     ['/app', 'Polls', true],
     ['/app/keys', 'API keys', can(session, 'api-keys:manage')],
@@ -130,7 +222,7 @@ function Shell({ session, path, children }: { session: Session; path: string; ch
         <Link href="/app" class="brand">
           Canvass
         </Link>
-        <WorkspaceSwitcher session={session} />
+        <WorkspaceMenu session={session} />
         <nav aria-label="Main">
           {nav
             .filter(([, , shown]) => shown)
@@ -147,7 +239,7 @@ function Shell({ session, path, children }: { session: Session; path: string; ch
           Sign out
         </button>
       </header>
-      <main id="content" class="wide">
+      <main id="content" class="wide" tabIndex={-1} ref={main}>
         {children}
       </main>
     </div>

@@ -5,9 +5,9 @@
 // takes the other tab's tokens instead of signing the user out.
 import { ALL_SCOPES, type Role, roleScopes } from '@canvass/service-kit/roles';
 import { ApiError, callApi } from '../api.ts';
+import { SESSION_KEY } from '../storage.ts';
 
 const CLIENT_ID = 'canvass-web';
-const SESSION_KEY = 'canvass.session';
 const PENDING_KEY = 'canvass.signIn';
 /** Refresh this long before the access token runs out, so no request meets an expired one. */
 const EARLY_MS = 30_000;
@@ -132,6 +132,10 @@ async function tokenRequest(form: Record<string, string>): Promise<TokenAnswer> 
   return answer;
 }
 
+/** Where to go after signing in: a path of this site only (never `//elsewhere` or `/\\elsewhere`). */
+export const safeReturn = (path: string | null | undefined) =>
+  path && /^\/(?![/\\])/.test(path) ? path : '/app';
+
 /** Goes to the provider's sign-in page; the callback brings the user back to `returnTo`. */
 export async function startSignIn(returnTo: string): Promise<void> {
   const origin = await publicUrl();
@@ -145,7 +149,7 @@ export async function startSignIn(returnTo: string): Promise<void> {
   const challenge = base64url(
     new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))),
   );
-  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, returnTo }));
+  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, returnTo: safeReturn(returnTo) }));
   const query = new URLSearchParams({
     client_id: CLIENT_ID,
     response_type: 'code',
@@ -187,44 +191,66 @@ export async function finishSignIn(search: string): Promise<string> {
     resource: `${location.origin}/api`,
   });
   keep(sessionFrom(answer, null));
-  return pending.returnTo.startsWith('/') ? pending.returnTo : '/app';
+  return safeReturn(pending.returnTo);
 }
 
 let refreshing: Promise<Session> | null = null;
 
-/** A new access token, for the same workspace or for `workspace`. */
+/**
+ * Refreshes run one at a time across tabs (Web Locks; a tab without them, e.g. plain http on a
+ * LAN address, serializes within itself only). Refresh tokens rotate and the provider revokes the
+ * whole grant when one is used twice, so two tabs must never send the same one.
+ */
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  return locks ? locks.request('canvass.refresh', work) : work();
+}
+
+/**
+ * A new access token, for the session's workspace or for `workspace` (a switch). The workspace is
+ * always named: without it the provider picks the user's first, and a silent refresh would undo
+ * a switch.
+ */
 export function refresh(workspace?: string): Promise<Session> {
   if (refreshing && !workspace) return refreshing;
-  const attempt = (async () => {
-    const before = readSession() ?? memory;
-    if (!before) throw new ApiError(401, 'signed-out', 'You are signed out. Sign in again.');
-    try {
-      const answer = await tokenRequest({
-        grant_type: 'refresh_token',
-        refresh_token: before.refreshToken,
-        resource: `${location.origin}/api`,
-        ...(workspace ? { workspace } : {}),
-      });
-      const session = sessionFrom(answer, before);
-      keep(session);
-      return session;
-    } catch (error) {
-      // Another tab may have rotated the refresh token first: take its tokens.
-      const now = readSession();
-      if (!workspace && now && now.refreshToken !== before.refreshToken) {
-        memory = now;
-        return now;
-      }
-      if (error instanceof ApiError && error.kind === 'invalid_grant') keep(null);
-      throw error instanceof ApiError && error.kind === 'invalid_grant'
-        ? new ApiError(401, 'signed-out', 'Your session has ended. Sign in again.')
-        : error;
-    }
-  })();
+  const had = memory?.accessToken;
+  const attempt = (refreshing ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(() =>
+      oneAtATime(async () => {
+        const before = readSession() ?? memory;
+        if (!before) throw new ApiError(401, 'signed-out', 'You are signed out. Sign in again.');
+        // Another tab refreshed while this one waited: its tokens do.
+        if (!workspace && before.accessToken !== had && before.expiresAt - EARLY_MS > Date.now()) {
+          memory = before;
+          return before;
+        }
+        try {
+          const answer = await tokenRequest({
+            grant_type: 'refresh_token',
+            refresh_token: before.refreshToken,
+            resource: `${location.origin}/api`,
+            workspace: workspace ?? before.workspace,
+          });
+          const session = sessionFrom(answer, before);
+          keep(session);
+          return session;
+        } catch (error) {
+          if (!(error instanceof ApiError) || error.kind !== 'invalid_grant') throw error;
+          keep(null);
+          throw new ApiError(401, 'signed-out', 'Your session has ended. Sign in again.');
+        }
+      }),
+    );
   refreshing = attempt;
-  attempt.finally(() => {
-    if (refreshing === attempt) refreshing = null;
-  });
+  attempt.then(
+    () => {
+      if (refreshing === attempt) refreshing = null;
+    },
+    () => {
+      if (refreshing === attempt) refreshing = null;
+    },
+  );
   return attempt;
 }
 

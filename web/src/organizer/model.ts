@@ -28,6 +28,12 @@ export const pollApi = (pollId: string) => `/api/v1/polls/${encodeURIComponent(p
 export const loadPoll = (pollId: string) => api<OrganizerPoll>('GET', pollApi(pollId));
 export const loadResults = (pollId: string) => api<FullResults>('GET', `${pollApi(pollId)}/results`);
 
+/** A poll with its results as they are now (none yet, or not readable: null). */
+export const loadPollAndResults = async (pollId: string) => ({
+  poll: await loadPoll(pollId),
+  results: await loadResults(pollId).catch(() => null),
+});
+
 export const shareLink = (pollId: string) => `${location.origin}/p/${encodeURIComponent(pollId)}`;
 export const embedLink = (pollId: string) => `${location.origin}/embed/${encodeURIComponent(pollId)}`;
 export const embedSnippet = (pollId: string) =>

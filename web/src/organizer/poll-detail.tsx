@@ -1,11 +1,11 @@
 // `/app/polls/<id>`: one poll for its organizer: open, close, edit, present; share it; results
 // and analytics that move live; export every vote; moderate open-text answers.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLiveResults } from '../live.ts';
 import { ResultsView } from '../voter/results-view.tsx';
 import { Analytics } from './analytics.tsx';
 import { accessToken, api, can, type Session } from './auth.ts';
-import { type FullResults, loadPoll, loadResults, type OrganizerPoll, pollApi } from './model.ts';
+import { type FullResults, loadPollAndResults, type OrganizerPoll, pollApi } from './model.ts';
 import { SharePanel } from './share.tsx';
 import { Failure, Link, Loading, messageOf, StatusBadge, TYPE_LABELS, useLoad, when } from './ui.tsx';
 
@@ -21,10 +21,7 @@ async function download(pollId: string, format: 'csv' | 'json') {
 }
 
 export function PollDetail({ pollId, session }: { pollId: string; session: Session }) {
-  const [loaded, reload] = useLoad(
-    async () => ({ poll: await loadPoll(pollId), results: await loadResults(pollId).catch(() => null) }),
-    [pollId, session.workspace],
-  );
+  const [loaded, reload] = useLoad(() => loadPollAndResults(pollId), [pollId, session.workspace]);
   if (loaded.state === 'loading') return <Loading what="the poll" />;
   if (loaded.state === 'failed') {
     return (
@@ -53,6 +50,9 @@ function PollBody(props: {
   const results = (live.results ?? props.initial) as FullResults | null;
   const writer = can(session, 'polls:write');
   const path = `/app/polls/${encodeURIComponent(poll.id)}`;
+  useEffect(() => {
+    document.title = `${poll.question} · Canvass`;
+  }, [poll.question]);
 
   async function act(action: () => Promise<unknown>) {
     setBusy(true);
@@ -130,7 +130,9 @@ function PollBody(props: {
         <p class="muted">No results yet.</p>
       )}
 
-      {poll.type === 'open_text' && poll.settings.moderation && writer && <Moderation pollId={poll.id} />}
+      {poll.type === 'open_text' && poll.settings.moderation && writer && (
+        <Moderation pollId={poll.id} waiting={results?.answers?.awaitingModeration ?? 0} />
+      )}
       {results && <Analytics results={results} />}
     </>
   );
@@ -141,11 +143,18 @@ interface AnswerPage {
   next: string | null;
 }
 
-function Moderation({ pollId }: { pollId: string }) {
+/** Open-text answers waiting for approval; the live count of waiting answers brings new ones in. */
+function Moderation({ pollId, waiting }: { pollId: string; waiting: number }) {
   const [loaded, reload] = useLoad(
     () => api<AnswerPage>('GET', `${pollApi(pollId)}/answers?status=pending&limit=50`),
     [pollId],
   );
+  const seen = useRef(waiting);
+  useEffect(() => {
+    if (seen.current === waiting) return;
+    seen.current = waiting;
+    reload();
+  }, [waiting, reload]);
   const [error, setError] = useState<string | null>(null);
   async function decide(voteId: string, decision: 'approved' | 'rejected') {
     try {

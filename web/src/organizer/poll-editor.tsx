@@ -1,7 +1,10 @@
 // `/app/polls/new` and `/app/polls/<id>/edit`: one form for every poll type, with the voter's
 // view beside it as it is typed. Once a poll has votes its options and voting rules are frozen
 // (the API says so with 409 poll-has-votes); the question and results visibility still change.
+
+import { defaultSettings } from '@canvass/contracts/poll-defaults';
 import { useState } from 'preact/hooks';
+import { type OptionRow, OptionRows, optionRow } from '../fields.tsx';
 import { navigate } from '../router.ts';
 import { api } from './auth.ts';
 import { type OrganizerPoll, type PollSettings, pollApi } from './model.ts';
@@ -19,13 +22,10 @@ const TYPE_HINTS: Record<string, string> = {
   open_text: 'Voters answer in their own words; a word cloud builds up.',
 };
 
-let nextKey = 0;
-const row = (label = '') => ({ key: nextKey++, label });
-
 export interface Draft {
   question: string;
   type: PollType;
-  options: { key: number; label: string }[];
+  options: OptionRow[];
   settings: PollSettings;
   accessCode: string;
   opensAt: string;
@@ -45,17 +45,8 @@ function draftOf(poll: OrganizerPoll | null): Draft {
     return {
       question: '',
       type: 'single_choice',
-      options: [row(), row()],
-      settings: {
-        voters: 'anonymous',
-        allowVoteChange: false,
-        resultsVisibility: 'live',
-        minSelections: 1,
-        maxSelections: 2,
-        scaleMin: 1,
-        scaleMax: 5,
-        moderation: true,
-      },
+      options: [optionRow(), optionRow()],
+      settings: defaultSettings('single_choice', 2),
       accessCode: '',
       opensAt: '',
       closesAt: '',
@@ -64,7 +55,7 @@ function draftOf(poll: OrganizerPoll | null): Draft {
   return {
     question: poll.question,
     type: poll.type as PollType,
-    options: poll.options.map((option) => row(option.label)),
+    options: poll.options.map((option) => optionRow(option.label)),
     settings: poll.settings,
     accessCode: poll.accessCode ?? '',
     opensAt: toLocalInput(poll.opensAt),
@@ -107,25 +98,24 @@ function check(draft: Draft): string | null {
 }
 
 export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
-  const [draft, setDraft] = useState<Draft>(() => draftOf(poll));
+  const [original] = useState<Draft>(() => draftOf(poll));
+  const [draft, setDraft] = useState<Draft>(original);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const editing = poll !== null;
   const set = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
   const setSetting = (change: Partial<PollSettings>) =>
     setDraft((d) => ({ ...d, settings: { ...d.settings, ...change } }));
+  // A new type starts from its own defaults; who votes and who sees results stay as chosen.
   const setType = (type: PollType) =>
     setDraft((d) => ({
       ...d,
       type,
       settings: {
-        ...d.settings,
-        ...(type === 'nps'
-          ? { scaleMin: 0, scaleMax: 10 }
-          : type === 'rating'
-            ? { scaleMin: 1, scaleMax: 5 }
-            : {}),
-        ...(type === 'multiple_choice' ? { maxSelections: Math.max(2, d.options.length) } : {}),
+        ...defaultSettings(type, d.options.length),
+        voters: d.settings.voters,
+        allowVoteChange: d.settings.allowVoteChange,
+        resultsVisibility: d.settings.resultsVisibility,
       },
     }));
 
@@ -141,8 +131,9 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
       ...(options ? { options } : {}),
       settings: settingsFor(draft),
       ...(draft.settings.voters === 'access_code' ? { accessCode: draft.accessCode.trim() } : {}),
-      opensAt: fromLocalInput(draft.opensAt),
-      closesAt: fromLocalInput(draft.closesAt),
+      // Times go only when they changed: the inputs hold minutes, the poll may hold seconds.
+      ...(draft.opensAt !== original.opensAt ? { opensAt: fromLocalInput(draft.opensAt) } : {}),
+      ...(draft.closesAt !== original.closesAt ? { closesAt: fromLocalInput(draft.closesAt) } : {}),
     };
     setBusy(true);
     try {
@@ -206,42 +197,7 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
           </fieldset>
 
           {hasOptions && (
-            <fieldset>
-              <legend>Options</legend>
-              {draft.options.map((option, index) => (
-                <div class="option-row" key={option.key}>
-                  <input
-                    aria-label={`Option ${index + 1}`}
-                    value={option.label}
-                    maxLength={200}
-                    placeholder={`Option ${index + 1}`}
-                    onInput={(e) => {
-                      const label = e.currentTarget.value;
-                      set({
-                        options: draft.options.map((o) => (o.key === option.key ? { ...o, label } : o)),
-                      });
-                    }}
-                  />
-                  <button
-                    type="button"
-                    class="remove"
-                    aria-label={`Remove option ${index + 1}`}
-                    disabled={draft.options.length <= 2}
-                    onClick={() => set({ options: draft.options.filter((o) => o.key !== option.key) })}
-                  >
-                    ×
-                  </button>
-                </div>
-              ))}
-              <button
-                type="button"
-                class="link"
-                disabled={draft.options.length >= 50}
-                onClick={() => set({ options: [...draft.options, row()] })}
-              >
-                + Add an option
-              </button>
-            </fieldset>
+            <OptionRows rows={draft.options} max={50} onChange={(options) => set({ options })} />
           )}
 
           {draft.type === 'multiple_choice' && (

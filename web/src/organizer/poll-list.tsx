@@ -1,7 +1,7 @@
 // `/app`: the workspace's polls, newest first, with status and vote counts that keep moving for
 // open polls (their results are read again every few seconds while the tab is visible; the
 // gateway's results cache makes that cheap).
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, can, type Session } from './auth.ts';
 import { loadResults, type OrganizerPoll } from './model.ts';
 import { Failure, Link, Loading, messageOf, plural, StatusBadge, TYPE_LABELS, when } from './ui.tsx';
@@ -54,8 +54,11 @@ export function PollList({ session }: { session: Session }) {
   const [error, setError] = useState<string | null>(null);
   const [more, setMore] = useState(false);
 
+  // Which listing is on screen: a page that arrives for an earlier one is dropped.
+  const listing = useRef(0);
   useEffect(() => {
     let current = true;
+    listing.current += 1;
     setPage(null);
     setError(null);
     const query = new URLSearchParams({ limit: '20', ...(filter ? { status: filter } : {}) });
@@ -72,6 +75,7 @@ export function PollList({ session }: { session: Session }) {
 
   async function loadMore() {
     if (!page?.next) return;
+    const asked = listing.current;
     setMore(true);
     try {
       const query = new URLSearchParams({
@@ -80,7 +84,7 @@ export function PollList({ session }: { session: Session }) {
         ...(filter ? { status: filter } : {}),
       });
       const answer = await api<Page>('GET', `/api/v1/polls?${query}`);
-      setPage({ polls: [...page.polls, ...answer.polls], next: answer.next });
+      if (asked === listing.current) setPage({ polls: [...page.polls, ...answer.polls], next: answer.next });
     } catch (caught) {
       setError(messageOf(caught));
     } finally {

@@ -4,15 +4,12 @@ import { useEffect } from 'preact/hooks';
 import { useLiveResults } from '../live.ts';
 import { ResultsView } from '../voter/results-view.tsx';
 import { accessToken, type Session } from './auth.ts';
-import { type FullResults, loadPoll, loadResults, shareLink } from './model.ts';
+import { type FullResults, loadPollAndResults, shareLink } from './model.ts';
 import { QrCode } from './share.tsx';
 import { Failure, Loading, plural, useLoad } from './ui.tsx';
 
 export function Presenter({ pollId, session }: { pollId: string; session: Session }) {
-  const [loaded] = useLoad(
-    async () => ({ poll: await loadPoll(pollId), results: await loadResults(pollId).catch(() => null) }),
-    [pollId, session.workspace],
-  );
+  const [loaded] = useLoad(() => loadPollAndResults(pollId), [pollId, session.workspace]);
   const initial = loaded.state === 'ready' ? loaded.value.results : null;
   const live = useLiveResults(pollId, initial, { bearer: accessToken });
 
@@ -53,7 +50,7 @@ export function Presenter({ pollId, session }: { pollId: string; session: Sessio
         </button>
       </header>
       <div class="presenter-body">
-        <div class="presenter-results" aria-live="polite">
+        <div class="presenter-results">
           {results ? (
             <ResultsView results={results} type={poll.type} chosen={[]} />
           ) : (
@@ -75,7 +72,9 @@ export function Presenter({ pollId, session }: { pollId: string; session: Sessio
         </aside>
       </div>
       <footer class="presenter-foot">
-        <span data-testid="total-votes">{plural(results?.totalVotes ?? 0, 'vote')}</span>
+        <span data-testid="total-votes" aria-live="polite">
+          {plural(results?.totalVotes ?? 0, 'vote')}
+        </span>
         <span data-testid="viewers">{live.viewers !== null ? `${live.viewers} watching` : ''}</span>
         <span>{live.connected ? 'Live' : 'Reconnecting…'}</span>
       </footer>

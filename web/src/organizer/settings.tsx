@@ -1,8 +1,9 @@
 // `/app/keys` and `/app/members`: a workspace's API keys (made with scopes, shown once, revoked)
 // and its members (roles, removal, invitations by link).
 import { useState } from 'preact/hooks';
+import { CopyField } from '../fields.tsx';
 import { api, type Role, type Session } from './auth.ts';
-import { CopyButton, Failure, Loading, messageOf, useLoad, when } from './ui.tsx';
+import { Failure, Loading, messageOf, useLoad, when } from './ui.tsx';
 
 const SCOPES: [string, string][] = [
   ['polls:read', 'Read polls'],
@@ -69,15 +70,7 @@ export function ApiKeys({ session }: { session: Session }) {
           <p>
             <strong>{made.name}</strong> is ready. Copy the key now: it is shown only once.
           </p>
-          <div class="share">
-            <input
-              aria-label="New API key"
-              readOnly
-              value={made.key}
-              onFocus={(e) => e.currentTarget.select()}
-            />
-            <CopyButton text={made.key} />
-          </div>
+          <CopyField id="new-key" label="New API key" value={made.key} />
         </div>
       )}
       <form onSubmit={create} noValidate class="card">
@@ -165,11 +158,14 @@ export function Members({ session }: { session: Session }) {
     setError(null);
     try {
       await action();
-      reload();
     } catch (caught) {
       setError(messageOf(caught));
     }
+    // Also after a refusal: a select must show the role the member really has.
+    reload();
   }
+  // Only an owner makes or unmakes owners.
+  const offered = ROLES.filter(([role]) => role !== 'owner' || session.role === 'owner');
 
   async function sendInvite(event: Event) {
     event.preventDefault();
@@ -192,7 +188,7 @@ export function Members({ session }: { session: Session }) {
         <h2>Invite someone</h2>
         <label for="invite-role">Role</label>
         <select id="invite-role" name="role" defaultValue="editor">
-          {ROLES.filter(([role]) => role !== 'owner' || session.role === 'owner').map(([role, label]) => (
+          {offered.map(([role, label]) => (
             <option key={role} value={role}>
               {label}
             </option>
@@ -205,16 +201,7 @@ export function Members({ session }: { session: Session }) {
         </button>
         {invite && (
           <div class="callout" role="status">
-            <p>Share this link (valid 7 days, once):</p>
-            <div class="share">
-              <input
-                aria-label="Invitation link"
-                readOnly
-                value={invite.link}
-                onFocus={(e) => e.currentTarget.select()}
-              />
-              <CopyButton text={invite.link} />
-            </div>
+            <CopyField id="invite-link" label="Invitation link (valid 7 days, once)" value={invite.link} />
           </div>
         )}
       </form>
@@ -243,6 +230,7 @@ export function Members({ session }: { session: Session }) {
                     <select
                       aria-label={`Role of ${member.name}`}
                       value={member.role}
+                      disabled={member.role === 'owner' && session.role !== 'owner'}
                       onChange={(e) =>
                         run(() =>
                           api('PATCH', `/api/v1/members/${encodeURIComponent(member.userId)}`, {
@@ -251,7 +239,7 @@ export function Members({ session }: { session: Session }) {
                         )
                       }
                     >
-                      {ROLES.map(([role]) => (
+                      {(member.role === 'owner' ? ROLES : offered).map(([role]) => (
                         <option key={role} value={role}>
                           {role}
                         </option>

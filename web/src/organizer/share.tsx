@@ -1,8 +1,8 @@
 // Sharing a poll: the link, a QR code drawn in the browser (nothing leaves the page to make it),
 // and the iframe snippet that embeds the voting page on another site.
 import { encode } from 'uqr';
+import { CopyField } from '../fields.tsx';
 import { embedSnippet, shareLink } from './model.ts';
-import { CopyButton } from './ui.tsx';
 
 /** A QR code as one SVG path (dark modules only), on a white square so phones read it in dark mode. */
 export function QrCode({ text, size = 192, label }: { text: string; size?: number; label: string }) {
@@ -47,25 +47,19 @@ export function SharePanel({ pollId, accessCode }: { pollId: string; accessCode?
       <h2 id="share-heading">Share</h2>
       <div class="share-grid">
         <div>
-          <label for="share-link">Link for voters</label>
-          <div class="share">
-            <input id="share-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} />
-            <CopyButton text={link} />
-          </div>
+          <CopyField id="share-link" label="Link for voters" value={link} />
           {accessCode && (
             <p>
               Access code: <code>{accessCode}</code>
             </p>
           )}
-          <label for="embed-code">Embed on a website</label>
-          <textarea
+          <CopyField
             id="embed-code"
-            readOnly
-            rows={3}
+            label="Embed on a website"
             value={snippet}
-            onFocus={(e) => e.currentTarget.select()}
+            rows={3}
+            copyLabel="Copy embed code"
           />
-          <CopyButton text={snippet} label="Copy embed code" />
         </div>
         <figure>
           <QrCode text={link} label={`QR code for ${link}`} />

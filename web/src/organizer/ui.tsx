@@ -76,30 +76,6 @@ export function Failure({ message }: { message: string }) {
   );
 }
 
-export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
-  const [copied, setCopied] = useState(false);
-  useEffect(() => {
-    if (!copied) return;
-    const timer = setTimeout(() => setCopied(false), 2000);
-    return () => clearTimeout(timer);
-  }, [copied]);
-  return (
-    <button
-      type="button"
-      onClick={async () => {
-        try {
-          await navigator.clipboard.writeText(text);
-          setCopied(true);
-        } catch {
-          // Clipboard refused (no permission): the text is selectable next to the button.
-        }
-      }}
-    >
-      <span aria-live="polite">{copied ? 'Copied' : label}</span>
-    </button>
-  );
-}
-
 export const STATUS_LABELS: Record<string, string> = {
   draft: 'Draft',
   scheduled: 'Scheduled',

@@ -17,17 +17,6 @@ export interface BallotProps {
   onVote(answer: Answer): void;
 }
 
-export const DEFAULT_SETTINGS: PollSettings = {
-  voters: 'anonymous',
-  allowVoteChange: false,
-  resultsVisibility: 'live',
-  minSelections: 1,
-  maxSelections: 1,
-  scaleMin: 1,
-  scaleMax: 5,
-  moderation: false,
-};
-
 /** The option ids an answer picked, best first: what results mark as the voter's own. */
 export function chosenIds(answer: Answer | null): string[] {
   if (!answer) return [];

@@ -13,6 +13,7 @@ export function SingleChoiceBallot({ poll, previous, sending, onVote }: BallotPr
           type="button"
           key={option.id}
           class={option.id === chosen ? 'choice chosen' : 'choice'}
+          aria-pressed={option.id === chosen}
           onClick={() => onVote({ optionIds: [option.id] })}
         >
           {option.label}

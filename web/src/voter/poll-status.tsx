@@ -16,12 +16,30 @@ export function PollStatusNotice({ status, opensAt }: { status: PollStatus; open
   );
 }
 
-export function SignInNotice({ embed }: { embed: boolean }) {
+/**
+ * The way to sign in, coming back to this poll's page (from an embed too: signing in happens in a
+ * new tab, as the provider's pages are not for framing). `problem` says why, after a refusal.
+ */
+export function SignInNotice({
+  pollId,
+  problem,
+  embed,
+}: {
+  pollId: string;
+  problem: string | null;
+  embed: boolean;
+}) {
+  const returnTo = `/p/${encodeURIComponent(pollId)}`;
   return (
     <div class="notice">
-      <p>Only signed-in people can vote in this poll.</p>
+      {problem ? <p role="alert">{problem}</p> : <p>Only signed-in people can vote in this poll.</p>}
       <p>
-        <a class="button primary" href="/app" target={embed ? '_blank' : undefined} rel="noopener">
+        <a
+          class="button primary"
+          href={`/sign-in?returnTo=${encodeURIComponent(returnTo)}`}
+          target={embed ? '_blank' : undefined}
+          rel="noopener"
+        >
           Sign in to vote
         </a>
       </p>

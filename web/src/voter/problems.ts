@@ -10,6 +10,8 @@ const WORDS: Record<string, string> = {
   'vote-change-not-allowed': 'Votes in this poll cannot be changed or withdrawn.',
   'wrong-access-code': 'That access code is not right. Check it with the organizer and try again.',
   'sign-in-required': 'Only signed-in people can vote in this poll. Sign in, then come back to vote.',
+  'signed-out': 'Your sign-in has ended. Sign in again, then come back to vote.',
+  'invalid-token': 'Canvass did not accept your sign-in. Sign in again, then come back to vote.',
   'too-many-requests': 'That was a lot of requests in a short time. Wait a few seconds and try again.',
   'receipt-not-found': 'No vote has this receipt. Check that the address is complete.',
   'vote-not-found': 'There is no vote from you in this poll to withdraw.',

@@ -2,20 +2,10 @@
 // hash-chained record holds the vote, the record's head now, and after closing whether the final
 // count includes it. The entry's hash is recomputed here in the browser, so the voter does not
 // have to take the server's word for it (hash = sha-256 of prevHash, version and the event's
-// canonical JSON, as docs/polls.md says).
+// canonical JSON, as docs/polls.md says; `canonicalJson` is the one the polls service hashes with).
+import { canonicalJson } from '@canvass/contracts/canonical-json';
 import { useEffect, useState } from 'preact/hooks';
 import type { Receipt } from '../api.ts';
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 type Check = 'checking' | 'match' | 'mismatch' | 'unavailable';
 

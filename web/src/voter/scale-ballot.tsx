@@ -20,6 +20,7 @@ export function ScaleBallot({ poll, settings, previous, sending, onVote }: Ballo
             type="button"
             key={value}
             class={value === chosen ? 'chosen' : undefined}
+            aria-pressed={value === chosen}
             aria-label={
               value === min
                 ? `${value}, ${low.toLowerCase()}`

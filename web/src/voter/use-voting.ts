@@ -1,5 +1,6 @@
 // Casting, changing and withdrawing a vote, and what the voter is told about each. The receipt is
-// kept per poll in this browser; an access code is kept once a vote with it went through.
+// kept per poll in this browser; an access code is kept once a vote with it went through. A
+// signed_in poll takes the signed-in session's access token, refreshed first when it is due.
 import { useState } from 'preact/hooks';
 import { ApiError, callApi, type Poll, pollPath } from '../api.ts';
 import {
@@ -24,6 +25,8 @@ export interface Voting {
   answer: Answer | null;
   code: string | null;
   codeProblem: string | null;
+  /** Why the voter must sign in (again) before voting: the session is missing, ended or refused. */
+  signInProblem: string | null;
   sending: boolean;
   justVoted: boolean;
   error: string | null;
@@ -36,6 +39,9 @@ export interface Voting {
   giveCode(code: string): void;
 }
 
+/** Refusals that signing in (again) cures: no session, a session that ended, a token refused. */
+const SIGN_IN_AGAIN = new Set(['sign-in-required', 'signed-out', 'invalid-token']);
+
 export function useVoting(
   poll: Poll | null,
   pollId: string,
@@ -47,25 +53,30 @@ export function useVoting(
   const [answer, setAnswer] = useState<Answer | null>(null);
   const [code, setCode] = useState(() => accessCode(pollId));
   const [codeProblem, setCodeProblem] = useState<string | null>(null);
+  const [signInProblem, setSignInProblem] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const [justVoted, setJustVoted] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const needsCode = poll?.settings?.voters === 'access_code';
 
-  function headers(): Record<string, string> {
-    const token = signedInToken();
+  async function headers(): Promise<Record<string, string>> {
     return {
       'voter-token': voterToken(),
-      ...(poll?.settings?.voters === 'signed_in' && token ? { authorization: `Bearer ${token}` } : {}),
+      ...(poll?.settings?.voters === 'signed_in' ? { authorization: `Bearer ${await signedInToken()}` } : {}),
       // Withdrawing takes the code as a header (a DELETE has no body); a vote takes it in the body.
       ...(needsCode && code ? { 'access-code': code } : {}),
     };
   }
 
-  /** Says what went wrong; a wrong code goes back to the code form, a poll that changed is re-read. */
+  /**
+   * Says what went wrong; a wrong code goes back to the code form, a missing or ended sign-in to
+   * the sign-in link, and a poll that changed is re-read.
+   */
   function refused(caught: unknown) {
-    if (caught instanceof ApiError && caught.kind === 'wrong-access-code') {
+    if (caught instanceof ApiError && SIGN_IN_AGAIN.has(caught.kind)) {
+      setSignInProblem(plainWords(caught));
+    } else if (caught instanceof ApiError && caught.kind === 'wrong-access-code') {
       forgetAccessCode(pollId);
       setCode(null);
       setCodeProblem(plainWords(caught));
@@ -93,7 +104,7 @@ export function useVoting(
       };
       const answered = await callApi<{ receiptId: string }>('POST', `${pollPath(pollId)}/votes`, {
         body,
-        headers: headers(),
+        headers: await headers(),
       });
       keepVoteReceipt(pollId, answered.receiptId);
       if (needsCode && code) keepAccessCode(pollId, code);
@@ -112,7 +123,7 @@ export function useVoting(
     setSending(true);
     setError(null);
     try {
-      await callApi('DELETE', `${pollPath(pollId)}/votes/mine`, { headers: headers() });
+      await callApi('DELETE', `${pollPath(pollId)}/votes/mine`, { headers: await headers() });
       forgetVoteReceipt(pollId);
       setReceipt(null);
       setAnswer(null);
@@ -132,6 +143,7 @@ export function useVoting(
     answer,
     code,
     codeProblem,
+    signInProblem,
     sending,
     justVoted,
     error,

@@ -1,26 +1,14 @@
-// A poll's settings: defaults by type, and the rules that make a combination valid. One place,
-// used when a poll is created and when it is edited.
+// A poll's settings: defaults by type (shared with analytics and the web app, so they live in
+// contracts), and the rules that make a combination valid, used when a poll is created and edited.
 import type { PollSettings } from '@canvass/contracts';
 import { HttpProblem } from '@canvass/service-kit';
 import type { StoredPoll } from './poll-store.ts';
 
-export const NPS_SCALE = { scaleMin: 0, scaleMax: 10 } as const;
+export { defaultSettings } from '@canvass/contracts/poll-defaults';
 
 /** Types whose ballots pick among the poll's options. */
 export const hasOptions = (type: StoredPoll['type']) =>
   type === 'single_choice' || type === 'multiple_choice' || type === 'ranking';
-
-export function defaultSettings(type: StoredPoll['type'], optionCount: number): PollSettings {
-  return {
-    voters: 'anonymous',
-    allowVoteChange: false,
-    resultsVisibility: 'live',
-    minSelections: 1,
-    maxSelections: type === 'multiple_choice' ? Math.max(1, optionCount) : 1,
-    ...(type === 'nps' ? NPS_SCALE : { scaleMin: 1, scaleMax: 5 }),
-    moderation: type === 'open_text',
-  };
-}
 
 const invalid = (detail: string, field: string) =>
   new HttpProblem(422, 'invalid-poll', 'This poll cannot be set up that way', detail, {

@@ -1,19 +1,9 @@
 // The hash chain of a poll stream: each event's hash is sha-256 over the previous hash, its
 // version and its canonical JSON (keys sorted, so storage that reorders keys changes nothing).
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@canvass/contracts/canonical-json';
 
 export const GENESIS_HASH = '0'.repeat(64);
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 export function chainHash(previousHash: string, version: number, event: unknown): string {
   return createHash('sha256')
