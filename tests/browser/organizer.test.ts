@@ -3,6 +3,7 @@
 // every type and open it, watch the presenter view move without a reload as votes arrive, read
 // the analytics, make an API key, invite a member and switch to a new workspace.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { memoryMailer } from '@canvass/identity';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -187,6 +188,67 @@ test('the organizer closes a poll from its page', async () => {
   await page.locator('.poll-meta .badge', { hasText: 'Closed' }).waitFor();
   const answer = await httpApi(env.base)('GET', `/api/v1/polls/${id}`);
   assert.equal((answer.body as { status: string }).status, 'closed');
+});
+
+test('a scheduled poll is edited, opened on demand, and its votes exported', async () => {
+  await page.getByRole('link', { name: 'Polls', exact: true }).click();
+  await page.getByRole('link', { name: 'New poll' }).click();
+  await page.getByLabel('Question').fill('Where next year?');
+  await page.getByLabel('Option 1', { exact: true }).fill('Lisbon');
+  await page.getByLabel('Option 2', { exact: true }).fill('Oslo');
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60_000)
+    .toISOString()
+    .slice(0, 16);
+  await page.getByLabel('Opens').fill(local);
+  await page.getByRole('button', { name: 'Schedule' }).click();
+  const id = await pollIdOnPage();
+  await page.locator('.poll-meta .badge', { hasText: 'Scheduled' }).waitFor();
+  await page
+    .getByText(/opens /)
+    .first()
+    .waitFor();
+
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.getByLabel('Question').fill('Where shall we meet next year?');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByRole('heading', { name: 'Where shall we meet next year?' }).waitFor();
+  await page.getByRole('button', { name: 'Open now' }).click();
+  await page.locator('.poll-meta .badge', { hasText: 'Open' }).waitFor();
+
+  const api = httpApi(env.base);
+  const poll = (await api('GET', `/api/v1/polls/${id}`)).body as { options: { id: string }[] };
+  const vote = await api('POST', `/api/v1/polls/${id}/votes`, {
+    headers: { 'voter-token': 'export-voter' },
+    body: { optionIds: [poll.options[1]!.id] },
+  });
+  assert.equal(vote.status, 201);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `poll-${id}.csv`);
+  const csv = await readFile(await download.path(), 'utf8');
+  assert.match(csv, /Oslo/, 'the exported vote names its answer');
+});
+
+test('open-text answers wait for the organizer, who approves them on the poll page', async () => {
+  const id = created.get('Open text')!;
+  await page.goto(`${env.base}/app/polls/${id}`);
+  await page.getByRole('heading', { name: 'Answers waiting for you' }).waitFor();
+  await page.getByText('Nothing to approve.').waitFor();
+  const answer = await httpApi(env.base)('POST', `/api/v1/polls/${id}/votes`, {
+    headers: { 'voter-token': 'text-voter' },
+    body: { text: 'More coffee breaks' },
+  });
+  assert.equal(answer.status, 201);
+  // The live count of waiting answers brings it in without a reload.
+  const waiting = page.locator('.answer', { hasText: 'More coffee breaks' });
+  await waiting.waitFor();
+  await waiting.getByRole('button', { name: 'Approve' }).click();
+  await page.getByText('Nothing to approve.').waitFor();
+  // Approved, it shows among the poll's latest answers (the live results).
+  await page.locator('ul.answers li', { hasText: 'More coffee breaks' }).waitFor();
 });
 
 test('API keys are made, shown once, work, and are revoked', async () => {

@@ -8,17 +8,10 @@ export interface PollOption {
 export type PollType = 'single_choice' | 'multiple_choice' | 'rating' | 'nps' | 'ranking' | 'open_text';
 export type PollStatus = 'draft' | 'scheduled' | 'open' | 'closed';
 
-/** How a poll takes votes and shows results (docs/polls.md, "settings"). */
-export interface PollSettings {
-  voters: 'anonymous' | 'signed_in' | 'access_code';
-  allowVoteChange: boolean;
-  resultsVisibility: 'live' | 'after_vote' | 'after_close' | 'hidden';
-  minSelections: number;
-  maxSelections: number;
-  scaleMin: number;
-  scaleMax: number;
-  moderation: boolean;
-}
+/** How a poll takes votes and shows results (docs/polls.md, "settings"): one definition, shared. */
+import type { PollSettings } from '@canvass/contracts/poll-defaults';
+
+export type { PollSettings };
 
 export interface Poll {
   id: string;

@@ -179,7 +179,7 @@ function Moderation({ pollId, waiting }: { pollId: string; waiting: number }) {
         </p>
       )}
       {loaded.state === 'ready' && loaded.value.answers.length > 0 && (
-        <ul class="answers">
+        <ul class="pending-answers">
           {loaded.value.answers.map((answer) => (
             <li class="answer" key={answer.voteId}>
               <span>{answer.text}</span>

@@ -202,52 +202,42 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
 
           {draft.type === 'multiple_choice' && (
             <div class="pair">
-              <div>
-                <label for="min-selections">Fewest choices</label>
-                <input
-                  id="min-selections"
-                  type="number"
-                  min={1}
-                  value={draft.settings.minSelections}
-                  onInput={(e) => setSetting({ minSelections: Number(e.currentTarget.value) || 1 })}
-                />
-              </div>
-              <div>
-                <label for="max-selections">Most choices</label>
-                <input
-                  id="max-selections"
-                  type="number"
-                  min={1}
-                  value={draft.settings.maxSelections}
-                  onInput={(e) => setSetting({ maxSelections: Number(e.currentTarget.value) || 1 })}
-                />
-              </div>
+              <NumberField
+                id="min-selections"
+                label="Fewest choices"
+                min={1}
+                max={50}
+                value={draft.settings.minSelections}
+                onChange={(minSelections) => setSetting({ minSelections })}
+              />
+              <NumberField
+                id="max-selections"
+                label="Most choices"
+                min={1}
+                max={50}
+                value={draft.settings.maxSelections}
+                onChange={(maxSelections) => setSetting({ maxSelections })}
+              />
             </div>
           )}
           {draft.type === 'rating' && (
             <div class="pair">
-              <div>
-                <label for="scale-min">Scale from</label>
-                <input
-                  id="scale-min"
-                  type="number"
-                  min={0}
-                  max={9}
-                  value={draft.settings.scaleMin}
-                  onInput={(e) => setSetting({ scaleMin: Number(e.currentTarget.value) })}
-                />
-              </div>
-              <div>
-                <label for="scale-max">to</label>
-                <input
-                  id="scale-max"
-                  type="number"
-                  min={1}
-                  max={10}
-                  value={draft.settings.scaleMax}
-                  onInput={(e) => setSetting({ scaleMax: Number(e.currentTarget.value) })}
-                />
-              </div>
+              <NumberField
+                id="scale-min"
+                label="Scale from"
+                min={0}
+                max={9}
+                value={draft.settings.scaleMin}
+                onChange={(scaleMin) => setSetting({ scaleMin })}
+              />
+              <NumberField
+                id="scale-max"
+                label="to"
+                min={1}
+                max={10}
+                value={draft.settings.scaleMax}
+                onChange={(scaleMax) => setSetting({ scaleMax })}
+              />
             </div>
           )}
           {draft.type === 'open_text' && (
@@ -358,5 +348,31 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
         </aside>
       </div>
     </>
+  );
+}
+
+function NumberField(props: {
+  id: string;
+  label: string;
+  min: number;
+  max: number;
+  value: number;
+  onChange(value: number): void;
+}) {
+  return (
+    <div>
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type="number"
+        min={props.min}
+        max={props.max}
+        value={props.value}
+        onInput={(e) => {
+          const value = Number(e.currentTarget.value);
+          if (Number.isInteger(value)) props.onChange(Math.min(props.max, Math.max(props.min, value)));
+        }}
+      />
+    </div>
   );
 }
