@@ -43,6 +43,13 @@ test('a guest creates a poll, a phone votes with one tap and watches results mov
   assert.ok(manageToken, 'the manage token is kept in this browser');
 
   const phone = await browser.newContext(PHONE);
+  // Layout shifts not caused by the voter's own input add up to the page's CLS.
+  await phone.addInitScript(`
+    globalThis.layoutShift = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (!entry.hadRecentInput) globalThis.layoutShift += entry.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  `);
   const voter = await phone.newPage();
   await voter.goto(shareLink);
   await voter.getByRole('heading', { name: 'Where should we have lunch?' }).waitFor();
@@ -66,6 +73,10 @@ test('a guest creates a poll, a phone votes with one tap and watches results mov
   await tacos.getByText('50%').waitFor();
   await voter.locator('.bars li', { hasText: 'Pizza' }).getByText('50%').waitFor();
   await voter.getByText('2 votes').waitFor();
+  // No layout jumps: loading, voting and a live update together stay under 0.1, the threshold
+  // Chrome's Web Vitals call good.
+  const shift = Number(await voter.evaluate('globalThis.layoutShift'));
+  assert.ok(shift < 0.1, `cumulative layout shift ${shift.toFixed(3)}`);
   await voter.screenshot({ path: `${SCREENSHOTS}voter-after-voting.png`, animations: 'disabled' });
   await assertAccessible(voter, 'voter page after voting');
 

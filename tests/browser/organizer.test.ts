@@ -307,6 +307,26 @@ test('members: an invitation link, and a second workspace in the switcher', asyn
   await page.getByText('Which talk was best?').waitFor();
 });
 
+test('the organizer pages fit a phone: nothing wider than the screen', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const path of [
+    '/app',
+    `/app/polls/${created.get('Single choice')}`,
+    '/app/polls/new',
+    '/app/keys',
+    '/app/members',
+  ]) {
+    await page.goto(`${env.base}${path}`);
+    await page.locator('main h1').first().waitFor();
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - innerWidth'));
+    assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`);
+  }
+  await page.goto(`${env.base}/app/polls/${created.get('Single choice')}`);
+  await page.getByRole('img', { name: /^QR code for / }).waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}organizer-phone.png`, animations: 'disabled' });
+  await page.setViewportSize(DESKTOP.viewport);
+});
+
 test('signing in comes back only to Canvass pages', async () => {
   await page.goto(`${env.base}/sign-in?returnTo=${encodeURIComponent('//example.org/phish')}`);
   await page.waitForURL(`${env.base}/app`);
