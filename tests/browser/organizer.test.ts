@@ -98,13 +98,15 @@ test('the organizer creates a poll of every type and opens it', async () => {
     await page.getByRole('radio', { name: new RegExp(`^${poll.type}`) }).check();
     for (const [i, label] of poll.options.entries()) {
       if (i >= 2) await page.getByRole('button', { name: '+ Add an option' }).click();
-      await page.getByLabel(`Option ${i + 1}`, { exact: true }).fill(label);
+      await page.getByRole('textbox', { name: `Option ${i + 1}`, exact: true }).fill(label);
     }
-    // The preview follows what is typed.
+    // The preview is the voter's own ballot, following what is typed.
     const preview = page.getByRole('complementary', { name: 'Preview' });
     await preview.getByText(poll.question).waitFor();
+    for (const label of poll.options) await preview.getByText(label, { exact: true }).first().waitFor();
     if (poll.type === 'Ranking') {
       await assertAccessible(page, 'poll editor');
+      await page.evaluate('scrollTo(0, 0)');
       await page.screenshot({ path: `${SCREENSHOTS}organizer-editor.png`, animations: 'disabled' });
     }
     await page.getByRole('button', { name: 'Open for voting' }).click();
@@ -194,8 +196,8 @@ test('a scheduled poll is edited, opened on demand, and its votes exported', asy
   await page.getByRole('link', { name: 'Polls', exact: true }).click();
   await page.getByRole('link', { name: 'New poll' }).click();
   await page.getByLabel('Question').fill('Where next year?');
-  await page.getByLabel('Option 1', { exact: true }).fill('Lisbon');
-  await page.getByLabel('Option 2', { exact: true }).fill('Oslo');
+  await page.getByRole('textbox', { name: 'Option 1', exact: true }).fill('Lisbon');
+  await page.getByRole('textbox', { name: 'Option 2', exact: true }).fill('Oslo');
   const tomorrow = new Date(Date.now() + 86_400_000);
   const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60_000)
     .toISOString()
@@ -318,6 +320,7 @@ test('the organizer pages fit a phone: nothing wider than the screen', async () 
   ]) {
     await page.goto(`${env.base}${path}`);
     await page.locator('main h1').first().waitFor();
+    await page.locator('[aria-busy="true"]').first().waitFor({ state: 'detached' });
     const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - innerWidth'));
     assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`);
   }

@@ -1,66 +1,51 @@
-// The editor's live preview: the ballot as a voter's phone shows it, drawn from the unsaved draft.
-// Nothing in it votes.
+// The editor's live preview: the voter's own ballot (the same components the voting page uses),
+// drawn from the unsaved draft. It can be tried; nothing is sent.
+import { useState } from 'preact/hooks';
+import type { Poll } from '../api.ts';
+import { Ballot } from '../voter/ballot.tsx';
 import type { Draft } from './poll-editor.tsx';
 
+const VISIBILITY: Record<string, string> = {
+  live: 'Results show live.',
+  after_vote: 'Results show after voting.',
+  after_close: 'Results show when the poll closes.',
+  hidden: 'Results stay private.',
+};
+
 export function PollPreview({ draft }: { draft: Draft }) {
-  const { type, settings } = draft;
-  const labels = draft.options.map((o, i) => o.label.trim() || `Option ${i + 1}`);
-  const scale: number[] = [];
-  for (let n = settings.scaleMin; n <= settings.scaleMax && scale.length <= 11; n++) scale.push(n);
+  const [tried, setTried] = useState(false);
+  const poll: Poll = {
+    id: 'preview',
+    question: draft.question.trim() || 'Your question',
+    type: draft.type,
+    status: 'open',
+    options: draft.options.map((o, i) => ({
+      id: `option-${o.key}`,
+      label: o.label.trim() || `Option ${i + 1}`,
+    })),
+    settings: draft.settings,
+    opensAt: null,
+    closesAt: null,
+  };
   return (
-    <div class="phone" inert>
-      <h2 class="preview-question">{draft.question.trim() || 'Your question'}</h2>
-      {settings.voters === 'access_code' && <p class="muted small">Voters type the access code first.</p>}
-      {settings.voters === 'signed_in' && <p class="muted small">Voters sign in first.</p>}
-      {type === 'single_choice' &&
-        labels.map((label) => (
-          <div class="choice" key={label}>
-            {label}
-          </div>
-        ))}
-      {type === 'multiple_choice' && (
-        <>
-          <p class="muted small">
-            Pick{' '}
-            {settings.minSelections === settings.maxSelections
-              ? settings.minSelections
-              : `${settings.minSelections} to ${settings.maxSelections}`}
-          </p>
-          {labels.map((label) => (
-            <div class="choice" key={label}>
-              ☐ {label}
-            </div>
-          ))}
-        </>
+    <div class="phone">
+      <h2 class="preview-question">{poll.question}</h2>
+      {draft.settings.voters === 'access_code' && (
+        <p class="muted small">Voters type the access code first.</p>
       )}
-      {type === 'ranking' &&
-        labels.map((label, i) => (
-          <div class="choice" key={label}>
-            {i + 1}. {label}
-          </div>
-        ))}
-      {(type === 'rating' || type === 'nps') && (
-        <div class="scale-preview">
-          {(type === 'nps' ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] : scale).map((n) => (
-            <span key={n}>{n}</span>
-          ))}
-        </div>
-      )}
-      {type === 'open_text' && (
-        <>
-          <div class="textarea-preview">Your answer…</div>
-          {settings.moderation && <p class="muted small">Answers show once the organizer approves them.</p>}
-        </>
-      )}
-      <p class="muted small">
-        {
-          {
-            live: 'Results show live.',
-            after_vote: 'Results show after voting.',
-            after_close: 'Results show when the poll closes.',
-            hidden: 'Results stay private.',
-          }[settings.resultsVisibility]
-        }
+      {draft.settings.voters === 'signed_in' && <p class="muted small">Voters sign in first.</p>}
+      <Ballot
+        key={`${draft.type}:${draft.options.length}`}
+        poll={poll}
+        settings={draft.settings}
+        previous={null}
+        sending={false}
+        onVote={() => setTried(true)}
+      />
+      <p class="muted small" aria-live="polite">
+        {tried
+          ? 'That is how voting feels. Nothing was sent: this is a preview.'
+          : VISIBILITY[draft.settings.resultsVisibility]}
       </p>
     </div>
   );
