@@ -156,6 +156,11 @@ test('the presenter view moves as votes arrive, without a reload', async () => {
     .filter({ hasText: /\d+ watching/ })
     .waitFor();
   assert.equal(navigations, 0, 'the presenter page never reloaded');
+  // The results can stay covered until the reveal: a button, or H on the keyboard.
+  await presenter.getByRole('button', { name: 'Hide results' }).click();
+  await presenter.getByText('Results are hidden until you show them.').waitFor();
+  await presenter.keyboard.press('h');
+  await presenter.getByText('60%').waitFor();
   await assertAccessible(presenter, 'presenter');
   await presenter.screenshot({ path: `${SCREENSHOTS}presenter.png`, animations: 'disabled' });
   await presenter.close();
@@ -182,14 +187,19 @@ test('the presenter view moves as votes arrive, without a reload', async () => {
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
-test('the organizer closes a poll from its page', async () => {
+test('the organizer closes a poll from its page; its presenter view follows', async () => {
   const id = created.get('Rating')!;
+  const presenter = await context.newPage();
+  await presenter.goto(`${env.base}/app/polls/${id}/present`);
+  await presenter.getByText('Vote at').waitFor();
   await page.goto(`${env.base}/app/polls/${id}`);
   page.once('dialog', (dialog) => dialog.accept());
   await page.getByRole('button', { name: 'Close voting' }).click();
   await page.locator('.poll-meta .badge', { hasText: 'Closed' }).waitFor();
   const answer = await httpApi(env.base)('GET', `/api/v1/polls/${id}`);
   assert.equal((answer.body as { status: string }).status, 'closed');
+  await presenter.getByText('Voting has closed.').waitFor();
+  await presenter.close();
 });
 
 test('a scheduled poll is edited, opened on demand, and its votes exported', async () => {

@@ -1,6 +1,7 @@
 // `/app/polls/<id>/present`: the poll on the big screen. Large type, the join link and QR code
 // for the room, bars that move as votes arrive (live WebSocket, no reload) and how many watch.
-import { useEffect } from 'preact/hooks';
+// The presenter may keep the results covered until the reveal (H), and go full screen (F).
+import { useEffect, useState } from 'preact/hooks';
 import { useLiveResults } from '../live.ts';
 import { ResultsView } from '../voter/results-view.tsx';
 import { accessToken, type Session } from './auth.ts';
@@ -13,9 +14,20 @@ export function Presenter({ pollId, session }: { pollId: string; session: Sessio
   const initial = loaded.state === 'ready' ? loaded.value.results : null;
   const live = useLiveResults(pollId, initial, { bearer: accessToken });
 
+  const [covered, setCovered] = useState(false);
+
   useEffect(() => {
     document.body.classList.add('presenting');
-    return () => document.body.classList.remove('presenting');
+    const onKey = (event: KeyboardEvent) => {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key === 'f') toggleFullScreen();
+      if (event.key === 'h') setCovered((c) => !c);
+    };
+    addEventListener('keydown', onKey);
+    return () => {
+      document.body.classList.remove('presenting');
+      removeEventListener('keydown', onKey);
+    };
   }, []);
 
   if (loaded.state === 'loading')
@@ -32,42 +44,41 @@ export function Presenter({ pollId, session }: { pollId: string; session: Sessio
     );
   const { poll } = loaded.value;
   const results = (live.results ?? initial) as FullResults | null;
+  // Closing or opening elsewhere shows here too: snapshots carry the poll's status.
+  const status = results?.status ?? poll.status;
   const link = shareLink(poll.id);
   return (
     <main class="presenter">
       <header class="presenter-head">
         <h1>{poll.question}</h1>
-        <button
-          type="button"
-          class="fullscreen"
-          onClick={() =>
-            document.fullscreenElement
-              ? document.exitFullscreen()
-              : document.documentElement.requestFullscreen()
-          }
-        >
-          Full screen
-        </button>
+        <div class="actions presenter-controls">
+          <button type="button" aria-pressed={covered} onClick={() => setCovered((c) => !c)}>
+            {covered ? 'Show results' : 'Hide results'}
+          </button>
+          <button type="button" onClick={toggleFullScreen}>
+            Full screen
+          </button>
+        </div>
       </header>
       <div class="presenter-body">
         <div class="presenter-results">
-          {results ? (
+          {covered ? (
+            <p class="covered">Results are hidden until you show them.</p>
+          ) : results ? (
             <ResultsView results={results} type={poll.type} chosen={[]} />
           ) : (
             <p class="muted">Results appear as votes arrive.</p>
           )}
         </div>
         <aside class="presenter-join">
-          {poll.status === 'open' ? (
+          {status === 'open' ? (
             <>
               <p>Vote at</p>
               <p class="join-link">{link.replace(/^https?:\/\//, '')}</p>
               <QrCode text={link} size={220} label={`QR code to vote at ${link}`} />
             </>
           ) : (
-            <p class="notice">
-              {poll.status === 'closed' ? 'Voting has closed.' : 'Voting has not opened yet.'}
-            </p>
+            <p class="notice">{status === 'closed' ? 'Voting has closed.' : 'Voting has not opened yet.'}</p>
           )}
         </aside>
       </div>
@@ -80,4 +91,9 @@ export function Presenter({ pollId, session }: { pollId: string; session: Sessio
       </footer>
     </main>
   );
+}
+
+function toggleFullScreen() {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else document.documentElement.requestFullscreen().catch(() => undefined);
 }
