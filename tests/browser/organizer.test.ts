@@ -13,12 +13,14 @@ import { type BrowserPlatform, SCREENSHOTS, startBrowserPlatform } from '../supp
 
 const DESKTOP = { viewport: { width: 1280, height: 860 } };
 const EMAIL = 'ada@example.test';
+const GRACE = 'grace@example.test';
 const PASSWORD = 'a very long password';
 
 let env: BrowserPlatform;
 const mailer = memoryMailer();
 let context: BrowserContext;
 let page: Page;
+let graceContext: BrowserContext | undefined;
 
 before(async () => {
   env = await startBrowserPlatform({ mailer });
@@ -31,13 +33,35 @@ after(async () => {
   await env?.stop();
 });
 
-const linkIn = (subject: RegExp) => {
-  const mail = mailer.sent.findLast((m) => m.to === EMAIL && subject.test(m.subject));
-  assert.ok(mail, `a mail matching ${subject}`);
+const linkIn = (to: string, subject: RegExp) => {
+  const mail = mailer.sent.findLast((m) => m.to === to && subject.test(m.subject));
+  assert.ok(mail, `a mail to ${to} matching ${subject}`);
   const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
   assert.ok(link, 'the mail carries a link');
   return link;
 };
+
+/** Signs up on /sign-up and opens the confirmation link from the mail. */
+async function signUp(on: Page, name: string, email: string, check = false) {
+  await on.goto(`${env.base}/sign-up`);
+  await on.getByLabel('Your name').fill(name);
+  await on.getByLabel('E-mail').fill(email);
+  await on.getByLabel('Password').fill(PASSWORD);
+  if (check) await assertAccessible(on, 'sign-up');
+  await on.getByRole('button', { name: 'Create account' }).click();
+  await on.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
+  await on.goto(linkIn(email, /Finish signing up/));
+  await on.getByRole('heading', { name: 'Your address is confirmed' }).waitFor();
+}
+
+/** On Canvass's own sign-in page (the provider's interaction): straight back, no consent step. */
+async function signIn(on: Page, email: string, password = PASSWORD, check = false) {
+  await on.waitForURL(/\/interaction\//);
+  if (check) await assertAccessible(on, 'sign-in');
+  await on.getByLabel('E-mail').fill(email);
+  await on.getByLabel('Password').fill(password);
+  await on.getByRole('button', { name: 'Sign in' }).click();
+}
 
 async function pollIdOnPage(): Promise<string> {
   await page.waitForURL(/\/app\/polls\/(?!new$)[^/]+$/);
@@ -45,24 +69,9 @@ async function pollIdOnPage(): Promise<string> {
 }
 
 test('an organizer signs up, confirms the address and signs in with PKCE', async () => {
-  await page.goto(`${env.base}/sign-up`);
-  await page.getByLabel('Your name').fill('Ada');
-  await page.getByLabel('E-mail').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await assertAccessible(page, 'sign-up');
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
-
-  await page.goto(linkIn(/Finish signing up/));
-  await page.getByRole('heading', { name: 'Your address is confirmed' }).waitFor();
+  await signUp(page, 'Ada', EMAIL, true);
   await page.getByRole('button', { name: 'Sign in' }).click();
-
-  // Canvass's own sign-in page (the provider's interaction), then straight back: no consent step.
-  await page.waitForURL(/\/interaction\//);
-  await assertAccessible(page, 'sign-in');
-  await page.getByLabel('E-mail').fill(EMAIL);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, EMAIL, PASSWORD, true);
   await page.getByRole('heading', { name: 'Polls' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/app');
   await page.getByText('This workspace has no polls yet.').waitFor();
@@ -287,9 +296,27 @@ test('API keys are made, shown once, work, and are revoked', async () => {
 test('members: an invitation link, and a second workspace in the switcher', async () => {
   await page.getByRole('link', { name: 'Members' }).click();
   await page.getByRole('row', { name: /Ada/ }).waitFor();
+  await page.getByLabel('Role', { exact: true }).selectOption('editor');
   await page.getByRole('button', { name: 'Create invitation' }).click();
-  assert.match(await page.getByLabel('Invitation link').inputValue(), /\/invite\?token=/);
+  const invitation = await page.getByLabel(/^Invitation link/).inputValue();
+  assert.match(invitation, /\/invite\?token=/);
   await assertAccessible(page, 'members');
+
+  // Someone new opens the link: they sign up, sign in, and join as an editor.
+  const grace = await (await env.browser.newContext(DESKTOP)).newPage();
+  await signUp(grace, 'Grace', GRACE);
+  await grace.goto(invitation);
+  await grace.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(grace, GRACE);
+  await grace.getByRole('heading', { name: 'You joined the workspace' }).waitFor();
+  await grace.getByRole('link', { name: 'Go to your polls' }).click();
+  await grace.getByText('Which talk was best?').waitFor();
+  assert.equal(await grace.getByRole('link', { name: 'API keys' }).count(), 0, 'an editor manages no keys');
+  await grace.getByRole('link', { name: 'New poll' }).waitFor();
+  await page.reload();
+  await page.getByRole('row', { name: /Grace/ }).getByRole('combobox').waitFor();
+  assert.equal(await page.getByRole('combobox', { name: 'Role of Grace' }).inputValue(), 'editor');
+  graceContext = grace.context();
 
   const menu = page.getByRole('button', { name: /^Workspace:/ });
   await menu.click();
@@ -346,4 +373,40 @@ test('signing in comes back only to Canvass pages', async () => {
   await page.goto(`${env.base}/sign-in?returnTo=${encodeURIComponent('/app/keys')}`);
   await page.waitForURL(`${env.base}/app/keys`);
   await page.getByRole('heading', { name: 'API keys' }).waitFor();
+});
+
+test('account: a new password works at the next sign-in; deleting an account takes it out of the workspace', async () => {
+  const grace = graceContext!.pages()[0]!;
+  await grace.getByRole('link', { name: /Grace/ }).click();
+  await grace.getByRole('heading', { name: 'Your account', exact: true }).waitFor();
+  await grace.getByLabel('Current password').fill(PASSWORD);
+  await grace.getByLabel('New password').fill('another long password');
+  await grace.getByRole('button', { name: 'Change password' }).click();
+  await grace.getByText('Your password is changed.').waitFor();
+  await assertAccessible(grace, 'account');
+
+  // Sign out (the provider asks once), then in again with the new password.
+  await grace.getByRole('button', { name: 'Sign out' }).click();
+  await grace.getByRole('button', { name: 'Sign out' }).click();
+  await grace.getByRole('heading', { name: 'You are signed out' }).waitFor();
+  await grace.goto(`${env.base}/app/account`);
+  await grace.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(grace, GRACE, 'another long password');
+  await grace.getByRole('heading', { name: 'Your account', exact: true }).waitFor();
+
+  await grace.getByLabel('Your password, to confirm').fill('another long password');
+  grace.once('dialog', (dialog) => dialog.accept());
+  await grace.getByRole('button', { name: 'Delete my account' }).click();
+  await grace.waitForURL(/\/oidc\/session\/end/);
+  await page.goto(`${env.base}/app/members`);
+  await page.getByRole('row', { name: /Ada/ }).waitFor();
+  assert.equal(await page.getByRole('row', { name: /Grace/ }).count(), 0, 'Grace left with her account');
+  await graceContext!.close();
+});
+
+test('a poll page shows its history', async () => {
+  await page.goto(`${env.base}/app/polls/${created.get('Rating')}`);
+  await page.getByText('History').click();
+  await page.getByText('Created').waitFor();
+  await page.getByText('Closed; the results are final').waitFor();
 });

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { callApi } from '../api.ts';
 import { navigate } from '../router.ts';
-import { api, finishSignIn, refresh, startSignIn } from './auth.ts';
+import { api, finishSignIn, refresh, type Session, signOut, startSignIn } from './auth.ts';
 import { Failure, Link, messageOf } from './ui.tsx';
 
 const tokenFromQuery = () => new URLSearchParams(location.search).get('token') ?? '';
@@ -244,5 +244,97 @@ export function AcceptInvite() {
         </Link>
       </p>
     </main>
+  );
+}
+
+/** `/app/account`: who is signed in, a new password, and deleting the account. */
+export function AccountSettings({ session }: { session: Session }) {
+  const [changed, setChanged] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+
+  async function changePassword(event: Event) {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    const newPassword = String(data.get('new-password') ?? '');
+    setError(null);
+    setChanged(false);
+    if (newPassword.length < 10) return setError('Choose a new password of at least 10 characters.');
+    try {
+      await api('POST', '/api/v1/account/password', {
+        currentPassword: String(data.get('current-password') ?? ''),
+        newPassword,
+      });
+      form.reset();
+      setChanged(true);
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+
+  async function deleteAccount(event: Event) {
+    event.preventDefault();
+    const password = String(
+      new FormData(event.currentTarget as HTMLFormElement).get('delete-password') ?? '',
+    );
+    setDeleteError(null);
+    if (
+      !confirm(
+        'Delete your account? Workspaces only you belong to are deleted with it. This cannot be undone.',
+      )
+    )
+      return;
+    try {
+      await api('DELETE', '/api/v1/account', { password });
+      await signOut();
+    } catch (caught) {
+      setDeleteError(messageOf(caught));
+    }
+  }
+
+  return (
+    <>
+      <h1>Your account</h1>
+      <p>
+        Signed in as <strong>{session.name ?? 'you'}</strong>
+        {session.email && ` (${session.email})`}.
+      </p>
+      <form onSubmit={changePassword} noValidate class="card">
+        <h2>Change your password</h2>
+        <label for="current-password">Current password</label>
+        <input
+          id="current-password"
+          name="current-password"
+          type="password"
+          autocomplete="current-password"
+        />
+        <label for="new-password">New password</label>
+        <input id="new-password" name="new-password" type="password" autocomplete="new-password" />
+        <p class="muted small">At least 10 characters.</p>
+        {error && <Failure message={error} />}
+        {changed && (
+          <p role="status" class="success">
+            Your password is changed.
+          </p>
+        )}
+        <button type="submit" class="primary">
+          Change password
+        </button>
+      </form>
+      <form onSubmit={deleteAccount} noValidate class="card danger-zone">
+        <h2>Delete your account</h2>
+        <p>
+          Workspaces only you belong to are deleted with it. If you are the only owner of a workspace with
+          other members, make one of them an owner first.
+        </p>
+        <label for="delete-password">Your password, to confirm</label>
+        <input id="delete-password" name="delete-password" type="password" autocomplete="current-password" />
+        {deleteError && <Failure message={deleteError} />}
+        <button type="submit" class="danger">
+          Delete my account
+        </button>
+      </form>
+    </>
   );
 }

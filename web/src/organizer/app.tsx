@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { navigate } from '../router.ts';
 import {
   AcceptInvite,
+  AccountSettings,
   AuthCallback,
   ForgotPassword,
   ResetPassword,
@@ -64,6 +65,7 @@ export function OrganizerApp({ path }: { path: string }) {
   else if (pollId) [page, title] = [<PollDetail pollId={pollId} session={session} />, 'Poll'];
   else if (path === '/app/keys') [page, title] = [<ApiKeys session={session} />, 'API keys'];
   else if (path === '/app/members') [page, title] = [<Members session={session} />, 'Members'];
+  else if (path === '/app/account') [page, title] = [<AccountSettings session={session} />, 'Your account'];
   else {
     title = 'Page not found';
     page = (
@@ -232,9 +234,9 @@ function Shell(props: { session: Session; path: string; title: string; children:
               </Link>
             ))}
         </nav>
-        <span class="who">
-          {session.name ?? session.email ?? ''} <span class="badge">{session.role}</span>
-        </span>
+        <Link href="/app/account" class="who" current={path === '/app/account'}>
+          {session.name ?? session.email ?? 'Account'} <span class="badge">{session.role}</span>
+        </Link>
         <button type="button" class="link" onClick={() => signOut()}>
           Sign out
         </button>

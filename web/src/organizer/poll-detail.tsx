@@ -134,6 +134,7 @@ function PollBody(props: {
         <Moderation pollId={poll.id} waiting={results?.answers?.awaitingModeration ?? 0} />
       )}
       {results && <Analytics results={results} />}
+      <History pollId={poll.id} />
     </>
   );
 }
@@ -196,5 +197,63 @@ function Moderation({ pollId, waiting }: { pollId: string; waiting: number }) {
         </ul>
       )}
     </section>
+  );
+}
+
+interface HistoryEntry {
+  version: number;
+  type: string;
+  at: string;
+  data: { changes?: Record<string, unknown>; by?: string };
+}
+
+const FIELD_WORDS: Record<string, string> = {
+  question: 'the question',
+  options: 'the options',
+  settings: 'the settings',
+  accessCode: 'the access code',
+  opensAt: 'the opening time',
+  closesAt: 'the closing time',
+};
+
+function describe(entry: HistoryEntry): string {
+  const kind = entry.type.split('.')[2];
+  if (kind === 'created') return 'Created';
+  if (kind === 'opened') return 'Opened for voting';
+  if (kind === 'closed') return 'Closed; the results are final';
+  if (kind === 'claimed') return 'Moved into this workspace';
+  if (kind === 'updated') {
+    const fields = Object.keys(entry.data.changes ?? {}).map((field) => FIELD_WORDS[field] ?? field);
+    return `Changed ${fields.join(', ') || 'nothing'}`;
+  }
+  return entry.type;
+}
+
+/** The poll's audit trail (its own events; votes are left out), read when opened. */
+function History({ pollId }: { pollId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details class="history" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>History</summary>
+      {open && <HistoryList pollId={pollId} />}
+    </details>
+  );
+}
+
+function HistoryList({ pollId }: { pollId: string }) {
+  const [loaded] = useLoad(
+    () => api<{ entries: HistoryEntry[] }>('GET', `${pollApi(pollId)}/history`),
+    [pollId],
+  );
+  if (loaded.state === 'loading') return <Loading what="the history" />;
+  if (loaded.state === 'failed') return <Failure message={loaded.message} />;
+  return (
+    <ol class="history-list">
+      {loaded.value.entries.map((entry) => (
+        <li key={entry.version}>
+          <time dateTime={entry.at}>{when(entry.at)}</time> {describe(entry)}
+        </li>
+      ))}
+    </ol>
   );
 }
