@@ -48,7 +48,7 @@ const seconds = (performance.now() / 1000).toFixed(1);
 process.stdout.write(
   `\n  Canvass is running (embedded tier, ready in ${seconds} s)\n\n` +
     `  Open   http://${shownHost}:${port}/\n` +
-    `  Data   ${dataDir}  (stop, then delete this folder to start afresh)\n` +
+    `  Data   ${dataDir}  ${dataDir.startsWith('memory://') ? '(nothing is kept)' : '(stop, then delete this folder to start afresh)'}\n` +
     `  Mail   ${mailDir}  (sign-up and other mails land here as files)\n` +
     `  Ops    npx canvass events outbox status   (operator token in ${tokenFile})\n` +
     `  Stop   Ctrl-C\n\n`,
