@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { buildServiceApp, createLogger } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { isWebAppBuilt, webAppRoutes } from './web.ts';
@@ -15,6 +16,8 @@ before(async () => {
   await mkdir(join(root, 'assets'));
   await writeFile(join(root, 'index.html'), '<!doctype html><div id="app"></div>');
   await writeFile(join(root, 'assets', 'main-abc123.js'), 'console.log(1)');
+  await writeFile(join(root, 'assets', 'main-abc123.js.br'), brotliCompressSync('console.log(1)'));
+  await writeFile(join(root, 'assets', 'main-abc123.js.gz'), gzipSync('console.log(1)'));
   await writeFile(join(root, 'favicon.svg'), '<svg/>');
   await writeFile(join(tmpdir(), 'canvass-web-secret.txt'), 'secret');
   app = buildServiceApp({ name: 'gateway', logger: createLogger('gateway', 'silent') });
@@ -87,4 +90,19 @@ test('missing files, paths outside the app and reserved prefixes are 404 problem
     assert.match(response.headers['content-type'] as string, /problem\+json/, url);
   }
   assert.deepEqual((await app.inject({ method: 'GET', url: '/api/v1/polls/p1' })).json(), { poll: true });
+});
+
+test('assets go out precompressed when the client takes it: brotli, else gzip, else as they are', async () => {
+  const url = '/assets/main-abc123.js';
+  const br = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+  assert.equal(br.headers['content-encoding'], 'br');
+  assert.equal(br.headers.vary, 'accept-encoding');
+  assert.match(br.headers['content-type'] as string, /^text\/javascript/);
+  assert.equal(brotliDecompressSync(br.rawPayload).toString(), 'console.log(1)');
+  const gz = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.equal(gunzipSync(gz.rawPayload).toString(), 'console.log(1)');
+  const plain = await app.inject({ method: 'GET', url });
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.equal(plain.body, 'console.log(1)');
 });

@@ -31,7 +31,7 @@ export interface EmbeddedResult {
 
 const RATE_LIMITS = JSON.stringify({ perIp: { points: 100_000_000, windowSeconds: 60 } });
 
-async function startEmbedded(folder: string) {
+export async function startEmbedded(folder: string) {
   const port = await freePort();
   const started = performance.now();
   const { child, ready } = await startNodeScript('tools/launcher/src/embedded.ts', [], {

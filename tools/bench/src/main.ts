@@ -21,6 +21,7 @@ import { summarizeProfiles } from './profile-summary.ts';
 import { proxyPhase } from './proxy-phase.ts';
 import { chartData, renderTable } from './report.ts';
 import { votesPhase } from './votes-phase.ts';
+import { webPhase } from './web-phase.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, profile: { type: 'boolean' } } });
 const env = loadConfig(
@@ -90,6 +91,9 @@ try {
   progress('Phase: the embedded tier (start, memory, votes)');
   const embedded = await embeddedPhase({ seconds: quick ? 3 : 10, connections: quick ? 16 : 64 }, progress);
 
+  progress('Phase: the voter page on a throttled phone (Chromium; 4x CPU, Slow 4G)');
+  const web = await webPhase({ loads: quick ? 2 : 10 }, progress);
+
   const results = {
     at: new Date().toISOString(),
     quick,
@@ -100,6 +104,7 @@ try {
     votes,
     fanout,
     embedded,
+    web,
     ...(profiles ? { profiles } : {}),
   };
   const table = renderTable(results);

@@ -8,6 +8,7 @@ import type { FanoutResult } from './fanout-phase.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { HopFigures, ProxyResult } from './proxy-phase.ts';
 import type { VotesResult } from './votes-phase.ts';
+import type { WebResult } from './web-phase.ts';
 
 export interface BenchResults {
   ceilings: CeilingsResult;
@@ -16,6 +17,7 @@ export interface BenchResults {
   fanout: FanoutResult;
   proxy: ProxyResult;
   votes: VotesResult;
+  web: WebResult;
   profiles?: ProfileSummary[];
 }
 
@@ -191,6 +193,37 @@ export function renderTable(results: BenchResults): string {
       embedded.votes.p999Ms,
       '',
     ]),
+  );
+  const { web } = results;
+  lines.push(
+    row([
+      `**voter page on a throttled phone** (cold cache, 4× CPU, Slow 4G; ${web.loads} loads)`,
+      '',
+      '',
+      '',
+      '',
+      '',
+    ]),
+    ...(web.note
+      ? [row([web.note, '', '', '', '', ''])]
+      : [
+          row([
+            `page without JavaScript, same poll, until its options show (baseline; p90 ${n(web.baselineReadyMs.p90)} ms)`,
+            '',
+            n(web.baselineReadyMs.p50),
+            '',
+            '',
+            '1.00',
+          ]),
+          row([
+            `voter page until the ballot can be tapped (p90 ${n(web.voterReadyMs.p90)} ms; first paint ${n(web.voterFcpMs)} ms; ${web.voterTransferKb} KB over the wire)`,
+            '',
+            n(web.voterReadyMs.p50),
+            '',
+            '',
+            ratio(web.voterReadyMs.p50, web.baselineReadyMs.p50),
+          ]),
+        ]),
   );
   const { correctness } = votes;
   lines.push(
