@@ -18,6 +18,8 @@ const EmbeddedConfig = Type.Object({
   CANVASS_MAIL_DIR: Type.String({ default: '.canvass/mail' }),
   /** The gateway's rate limits, overriding the defaults, as JSON (see docs/operations.md). */
   CANVASS_RATE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
+  /** Where people reach Canvass (links in mails, the sign-in issuer), as in the cluster tier. */
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
 const config = loadConfigOrExit(EmbeddedConfig, 'Canvass');
@@ -29,12 +31,13 @@ const tokenFile = dataDir.startsWith('memory://')
   : join(dirname(dataDir), 'admin-token');
 const adminToken = await ensureAdminToken(config.CANVASS_ADMIN_TOKEN, tokenFile);
 const mailDir = resolve(config.CANVASS_MAIL_DIR);
+const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
 const platform = await startEmbeddedPlatform({
   dataDir,
   logLevel: config.LOG_LEVEL,
   adminToken,
   mailer: folderMailer(mailDir),
-  publicUrl: `http://localhost:${config.PORT}`,
+  publicUrl,
   webRoot: WEB_ROOT,
   ...(config.CANVASS_RATE_LIMITS ? { rateLimits: JSON.parse(config.CANVASS_RATE_LIMITS) } : {}),
 });
@@ -47,7 +50,7 @@ const shownHost = config.HOST === '0.0.0.0' || config.HOST === '127.0.0.1' ? 'lo
 const seconds = (performance.now() / 1000).toFixed(1);
 process.stdout.write(
   `\n  Canvass is running (embedded tier, ready in ${seconds} s)\n\n` +
-    `  Open   http://${shownHost}:${port}/\n` +
+    `  Open   ${config.PUBLIC_URL ? `${publicUrl}/` : `http://${shownHost}:${port}/`}\n` +
     `  Data   ${dataDir}  ${dataDir.startsWith('memory://') ? '(nothing is kept)' : '(stop, then delete this folder to start afresh)'}\n` +
     `  Mail   ${mailDir}  (sign-up and other mails land here as files)\n` +
     `  Ops    npx canvass events outbox status   (operator token in ${tokenFile})\n` +
