@@ -84,6 +84,8 @@ test('a guest creates a poll, a phone votes with one tap and watches results mov
   await voter.reload();
   await voter.getByText(/Your vote is in\. Receipt:/).waitFor();
   assert.equal(await voter.getByRole('button', { name: 'Tacos' }).count(), 0);
+  // Its own answer is marked again in the results (from the receipt's ballot).
+  await voter.locator('.bars li.chosen', { hasText: 'Tacos' }).waitFor();
 
   // Another phone whose earlier vote this browser does not remember: the 409 reads as words.
   const sameVoter = await browser.newContext(PHONE);

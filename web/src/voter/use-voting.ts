@@ -1,8 +1,8 @@
 // Casting, changing and withdrawing a vote, and what the voter is told about each. The receipt is
 // kept per poll in this browser; an access code is kept once a vote with it went through. A
 // signed_in poll takes the signed-in session's access token, refreshed first when it is due.
-import { useState } from 'preact/hooks';
-import { ApiError, callApi, type Poll, pollPath } from '../api.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, callApi, type Poll, pollPath, type Receipt } from '../api.ts';
 import {
   accessCode,
   forgetAccessCode,
@@ -59,6 +59,26 @@ export function useVoting(
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const needsCode = poll?.settings?.voters === 'access_code';
+
+  // Back on the page with a receipt: its ballot marks the voter's own answer in the results again.
+  const type = poll?.type;
+  useEffect(() => {
+    if (!receipt || !type || answer) return;
+    let current = true;
+    callApi<Receipt>('GET', `/api/v1/receipts/${encodeURIComponent(receipt)}`).then(
+      ({ ballot, status }) => {
+        if (!current || status !== 'counted') return;
+        if (type === 'ranking') setAnswer({ ranking: ballot.optionIds });
+        else if (ballot.rating !== null) setAnswer({ rating: ballot.rating });
+        else if (ballot.text !== null) setAnswer({ text: ballot.text });
+        else setAnswer({ optionIds: ballot.optionIds });
+      },
+      () => undefined, // Marking is a nicety: the page works without it.
+    );
+    return () => {
+      current = false;
+    };
+  }, [receipt, type]);
 
   async function headers(): Promise<Record<string, string>> {
     return {
