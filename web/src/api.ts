@@ -99,6 +99,10 @@ export class ApiError extends Error {
   }
 }
 
+/** What a request that never reached Canvass (offline, a failed chunk load) throws. */
+export const unreachable = () =>
+  new ApiError(0, 'network', 'Canvass cannot be reached. Check your connection and try again.');
+
 export async function callApi<T>(
   method: string,
   url: string,
@@ -116,7 +120,7 @@ export async function callApi<T>(
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
     });
   } catch {
-    throw new ApiError(0, 'network', 'Canvass cannot be reached. Check your connection and try again.');
+    throw unreachable();
   }
   const text = await response.text();
   let body: Record<string, unknown> = {};
@@ -134,5 +138,9 @@ export async function callApi<T>(
   }
   return body as T;
 }
+
+/** A refusal (or anything thrown) in words for the page: the problem's own, or a generic line. */
+export const messageOf = (caught: unknown) =>
+  caught instanceof ApiError ? caught.message : 'Something went wrong. Try again.';
 
 export const pollPath = (pollId: string) => `/api/v1/polls/${encodeURIComponent(pollId)}`;

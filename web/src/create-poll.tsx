@@ -1,9 +1,9 @@
 // `/`: anyone creates a guest single-choice poll and gets its share link. The manage token the
 // answer carries is shown only once, so this browser keeps it (by poll id).
 import { useState } from 'preact/hooks';
-import { ApiError, callApi, type Poll } from './api.ts';
+import { callApi, messageOf, type Poll } from './api.ts';
 import { CopyField, OptionRows, optionRow } from './fields.tsx';
-import { navigate } from './router.ts';
+import { Link } from './link.tsx';
 import { keepManageToken } from './storage.ts';
 
 const MAX_OPTIONS = 10;
@@ -33,7 +33,7 @@ export function CreatePoll() {
       if (poll.manageToken) keepManageToken(poll.id, poll.manageToken);
       setCreated(poll);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : 'Something went wrong. Try again.');
+      setError(messageOf(caught));
     } finally {
       setBusy(false);
     }
@@ -48,16 +48,9 @@ export function CreatePoll() {
         <p class="question">{created.question}</p>
         <CopyField id="share-link" label="Share this link with your voters" value={link} />
         <p class="actions">
-          <a
-            class="button primary"
-            href={path}
-            onClick={(e) => {
-              e.preventDefault();
-              navigate(path);
-            }}
-          >
+          <Link class="button primary" href={path}>
             Open the poll
-          </a>
+          </Link>
           <button type="button" class="link" onClick={() => setCreated(null)}>
             Create another poll
           </button>
@@ -90,24 +83,10 @@ export function CreatePoll() {
         </button>
       </form>
       <p class="muted small organizer-note">
-        Running polls for a team or an event? <AppLink href="/app">Sign in</AppLink> or{' '}
-        <AppLink href="/sign-up">create a free account</AppLink> for a workspace with every poll type, a
-        presenter view and analytics.
+        Running polls for a team or an event? <Link href="/app">Sign in</Link> or{' '}
+        <Link href="/sign-up">create a free account</Link> for a workspace with every poll type, a presenter
+        view and analytics.
       </p>
     </main>
-  );
-}
-
-function AppLink({ href, children }: { href: string; children: string }) {
-  return (
-    <a
-      href={href}
-      onClick={(e) => {
-        e.preventDefault();
-        navigate(href);
-      }}
-    >
-      {children}
-    </a>
   );
 }

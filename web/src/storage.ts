@@ -2,9 +2,9 @@
 // code, and the organizer side's signed-in session (kept by organizer/auth.ts). localStorage can
 // be unavailable (private modes, blocked storage, some third-party iframes): then nothing is
 // remembered and the pages still work for the visit.
-import { ApiError } from './api.ts';
+import { unreachable } from './api.ts';
 
-function read(key: string): string | null {
+export function read(key: string): string | null {
   try {
     return localStorage.getItem(key);
   } catch {
@@ -12,7 +12,7 @@ function read(key: string): string | null {
   }
 }
 
-function write(key: string, value: string): void {
+export function write(key: string, value: string): void {
   try {
     localStorage.setItem(key, value);
   } catch {
@@ -20,7 +20,7 @@ function write(key: string, value: string): void {
   }
 }
 
-function forget(key: string): void {
+export function forget(key: string): void {
   try {
     localStorage.removeItem(key);
   } catch {
@@ -73,7 +73,7 @@ export function hasSession(): boolean {
  */
 export async function signedInToken(): Promise<string> {
   const auth = await import('./organizer/auth.ts').catch(() => {
-    throw new ApiError(0, 'network', 'Canvass cannot be reached. Check your connection and try again.');
+    throw unreachable();
   });
   return auth.accessToken();
 }

@@ -62,17 +62,35 @@ export function webAppRoutes(app: FastifyInstance, webRoot: string): void {
     return info?.isFile() ? { file, size: info.size } : undefined;
   }
 
+  /** Which compressed copies the build wrote beside `file` (their sizes), by encoding. */
+  const copiesOf = async (file: string) => {
+    const [br, gzip] = await Promise.all(
+      ['.br', '.gz'].map((suffix) =>
+        stat(file + suffix).then(
+          (info) => (info.isFile() ? info.size : undefined),
+          () => undefined,
+        ),
+      ),
+    );
+    return { br, gzip };
+  };
+  // Content-hashed assets never change: their copies are looked up once, not on every request.
+  const assetCopies = new Map<string, ReturnType<typeof copiesOf>>();
+
   /** The brotli (else gzip) copy of `file` the client accepts, when the build made one. */
-  async function precompressed(file: string, accepted: string | string[] | undefined) {
+  async function precompressed(file: string, immutable: boolean, accepted: string | string[] | undefined) {
     const encodings = String(accepted ?? '');
-    for (const [encoding, suffix] of [
-      ['br', '.br'],
-      ['gzip', '.gz'],
-    ] as const) {
-      if (!new RegExp(`\\b${encoding}\\b`).test(encodings)) continue;
-      const info = await stat(file + suffix).catch(() => undefined);
-      if (info?.isFile()) return { file: file + suffix, size: info.size, encoding };
+    const takesBr = /\bbr\b/.test(encodings);
+    const takesGzip = /\bgzip\b/.test(encodings);
+    if (!takesBr && !takesGzip) return undefined;
+    let copies = immutable ? assetCopies.get(file) : undefined;
+    if (!copies) {
+      copies = copiesOf(file);
+      if (immutable) assetCopies.set(file, copies);
     }
+    const { br, gzip } = await copies;
+    if (takesBr && br !== undefined) return { file: `${file}.br`, size: br, encoding: 'br' };
+    if (takesGzip && gzip !== undefined) return { file: `${file}.gz`, size: gzip, encoding: 'gzip' };
     return undefined;
   }
 
@@ -89,11 +107,12 @@ export function webAppRoutes(app: FastifyInstance, webRoot: string): void {
     if (found) {
       // The build writes brotli and gzip copies of text assets beside them (build-web.ts): a
       // phone fetches a third of the bytes, and no request spends CPU compressing.
-      const packed = await precompressed(found.file, request.headers['accept-encoding']);
+      const immutable = path.startsWith('/assets/');
+      const packed = await precompressed(found.file, immutable, request.headers['accept-encoding']);
       reply
         .type(CONTENT_TYPES[extname(found.file).toLowerCase()] ?? 'application/octet-stream')
         .header('content-length', packed?.size ?? found.size)
-        .header('cache-control', path.startsWith('/assets/') ? IMMUTABLE : 'no-cache');
+        .header('cache-control', immutable ? IMMUTABLE : 'no-cache');
       if (packed) reply.header('content-encoding', packed.encoding).header('vary', 'accept-encoding');
       return reply.send(createReadStream(packed?.file ?? found.file));
     }

@@ -4,8 +4,8 @@
 // tab); one refresh runs at a time per tab, and a tab that loses a rotation race to another tab
 // takes the other tab's tokens instead of signing the user out.
 import { ALL_SCOPES, type Role, roleScopes } from '@canvass/service-kit/roles';
-import { ApiError, callApi } from '../api.ts';
-import { SESSION_KEY } from '../storage.ts';
+import { ApiError, callApi, unreachable } from '../api.ts';
+import { forget, read, SESSION_KEY, write } from '../storage.ts';
 
 const CLIENT_ID = 'canvass-web';
 const PENDING_KEY = 'canvass.signIn';
@@ -51,20 +51,16 @@ let listeners: Array<(session: Session | null) => void> = [];
 
 export function readSession(): Session | null {
   try {
-    const text = localStorage.getItem(SESSION_KEY);
-    return text ? (JSON.parse(text) as Session) : null;
+    return JSON.parse(read(SESSION_KEY) ?? 'null') as Session | null;
   } catch {
     return null;
   }
 }
 
+/** Keeps the session for every tab (without storage it lives in this tab only). */
 function keep(session: Session | null): void {
-  try {
-    if (session) localStorage.setItem(SESSION_KEY, JSON.stringify(session));
-    else localStorage.removeItem(SESSION_KEY);
-  } catch {
-    // Without storage the session lives in this tab only.
-  }
+  if (session) write(SESSION_KEY, JSON.stringify(session));
+  else forget(SESSION_KEY);
   memory = session;
   for (const listener of listeners) listener(session);
 }
@@ -119,7 +115,7 @@ async function tokenRequest(form: Record<string, string>): Promise<TokenAnswer> 
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: new URLSearchParams({ client_id: CLIENT_ID, ...form }),
   }).catch(() => {
-    throw new ApiError(0, 'network', 'Canvass cannot be reached. Check your connection and try again.');
+    throw unreachable();
   });
   const answer = (await response.json().catch(() => ({}))) as TokenAnswer;
   if (!response.ok) {

@@ -1,5 +1,5 @@
 // What the organizer pages read from the API, beyond what voters see.
-import type { Poll, PollSettings, Results } from '../api.ts';
+import { type Poll, type PollSettings, pollPath, type Results } from '../api.ts';
 import { api, type Role } from './auth.ts';
 
 export type { PollSettings };
@@ -23,10 +23,8 @@ export interface Workspace {
   plan: string;
 }
 
-export const pollApi = (pollId: string) => `/api/v1/polls/${encodeURIComponent(pollId)}`;
-
-export const loadPoll = (pollId: string) => api<OrganizerPoll>('GET', pollApi(pollId));
-export const loadResults = (pollId: string) => api<FullResults>('GET', `${pollApi(pollId)}/results`);
+export const loadPoll = (pollId: string) => api<OrganizerPoll>('GET', pollPath(pollId));
+export const loadResults = (pollId: string) => api<FullResults>('GET', `${pollPath(pollId)}/results`);
 
 /** A poll with its results as they are now (none yet, or not readable: null). */
 export const loadPollAndResults = async (pollId: string) => ({

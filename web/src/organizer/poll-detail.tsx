@@ -1,23 +1,31 @@
 // `/app/polls/<id>`: one poll for its organizer: open, close, edit, present; share it; results
 // and analytics that move live; export every vote; moderate open-text answers.
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { pollPath } from '../api.ts';
 import { useLiveResults } from '../live.ts';
 import { ResultsView } from '../voter/results-view.tsx';
 import { Analytics } from './analytics.tsx';
 import { accessToken, api, can, type Session } from './auth.ts';
-import { type FullResults, loadPollAndResults, type OrganizerPoll, pollApi } from './model.ts';
+import { type FullResults, loadPollAndResults, type OrganizerPoll } from './model.ts';
 import { SharePanel } from './share.tsx';
-import { Failure, Link, Loading, messageOf, StatusBadge, TYPE_LABELS, useLoad, when } from './ui.tsx';
+import {
+  Failure,
+  Link,
+  Loading,
+  messageOf,
+  StatusBadge,
+  saveFile,
+  TYPE_LABELS,
+  useLoad,
+  when,
+} from './ui.tsx';
 
 async function download(pollId: string, format: 'csv' | 'json') {
-  const response = await fetch(`${pollApi(pollId)}/export?format=${format}`, {
+  const response = await fetch(`${pollPath(pollId)}/export?format=${format}`, {
     headers: { authorization: `Bearer ${await accessToken()}` },
   });
   if (!response.ok) throw new Error('The export did not work. Try again.');
-  const url = URL.createObjectURL(await response.blob());
-  const a = Object.assign(document.createElement('a'), { href: url, download: `poll-${pollId}.${format}` });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveFile(await response.blob(), `poll-${pollId}.${format}`);
 }
 
 export function PollDetail({ pollId, session }: { pollId: string; session: Session }) {
@@ -88,7 +96,7 @@ function PollBody(props: {
             type="button"
             class="primary"
             disabled={busy}
-            onClick={() => act(() => api('POST', `${pollApi(poll.id)}/open`))}
+            onClick={() => act(() => api('POST', `${pollPath(poll.id)}/open`))}
           >
             Open now
           </button>
@@ -99,7 +107,7 @@ function PollBody(props: {
             disabled={busy}
             onClick={() => {
               if (confirm('Close the poll? Voting stops and the results become final.'))
-                act(() => api('POST', `${pollApi(poll.id)}/close`));
+                act(() => api('POST', `${pollPath(poll.id)}/close`));
             }}
           >
             Close voting
@@ -147,7 +155,7 @@ interface AnswerPage {
 /** Open-text answers waiting for approval; the live count of waiting answers brings new ones in. */
 function Moderation({ pollId, waiting }: { pollId: string; waiting: number }) {
   const [loaded, reload] = useLoad(
-    () => api<AnswerPage>('GET', `${pollApi(pollId)}/answers?status=pending&limit=50`),
+    () => api<AnswerPage>('GET', `${pollPath(pollId)}/answers?status=pending&limit=50`),
     [pollId],
   );
   const seen = useRef(waiting);
@@ -159,7 +167,7 @@ function Moderation({ pollId, waiting }: { pollId: string; waiting: number }) {
   const [error, setError] = useState<string | null>(null);
   async function decide(voteId: string, decision: 'approved' | 'rejected') {
     try {
-      await api('POST', `${pollApi(pollId)}/answers/${encodeURIComponent(voteId)}`, { decision });
+      await api('POST', `${pollPath(pollId)}/answers/${encodeURIComponent(voteId)}`, { decision });
       reload();
     } catch (caught) {
       setError(messageOf(caught));
@@ -242,7 +250,7 @@ function History({ pollId }: { pollId: string }) {
 
 function HistoryList({ pollId }: { pollId: string }) {
   const [loaded] = useLoad(
-    () => api<{ entries: HistoryEntry[] }>('GET', `${pollApi(pollId)}/history`),
+    () => api<{ entries: HistoryEntry[] }>('GET', `${pollPath(pollId)}/history`),
     [pollId],
   );
   if (loaded.state === 'loading') return <Loading what="the history" />;

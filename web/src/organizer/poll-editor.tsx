@@ -4,10 +4,11 @@
 
 import { defaultSettings } from '@canvass/contracts/poll-defaults';
 import { useState } from 'preact/hooks';
+import { pollPath } from '../api.ts';
 import { type OptionRow, OptionRows, optionRow } from '../fields.tsx';
 import { navigate } from '../router.ts';
 import { api } from './auth.ts';
-import { type OrganizerPoll, type PollSettings, pollApi } from './model.ts';
+import type { OrganizerPoll, PollSettings } from './model.ts';
 import { PollPreview } from './poll-preview.tsx';
 import { Failure, Link, messageOf, TYPE_LABELS } from './ui.tsx';
 
@@ -138,7 +139,7 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
     setBusy(true);
     try {
       const saved = editing
-        ? await api<OrganizerPoll>('PATCH', pollApi(poll.id), {
+        ? await api<OrganizerPoll>('PATCH', pollPath(poll.id), {
             ...body,
             ...(draft.settings.voters === 'access_code' ? {} : { accessCode: null }),
           })

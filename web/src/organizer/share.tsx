@@ -3,6 +3,7 @@
 import { encode } from 'uqr';
 import { CopyField } from '../fields.tsx';
 import { embedSnippet, shareLink } from './model.ts';
+import { saveFile } from './ui.tsx';
 
 /** A QR code as one SVG path (dark modules only), on a white square so phones read it in dark mode. */
 export function QrCode({ text, size = 192, label }: { text: string; size?: number; label: string }) {
@@ -32,11 +33,10 @@ export function QrCode({ text, size = 192, label }: { text: string; size?: numbe
 function downloadQr(pollId: string) {
   const svg = document.querySelector('.share-panel svg.qr');
   if (!svg) return;
-  const blob = new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' });
-  const url = URL.createObjectURL(blob);
-  const a = Object.assign(document.createElement('a'), { href: url, download: `canvass-poll-${pollId}.svg` });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveFile(
+    new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' }),
+    `canvass-poll-${pollId}.svg`,
+  );
 }
 
 export function SharePanel({ pollId, accessCode }: { pollId: string; accessCode?: string | undefined }) {

@@ -1,36 +1,10 @@
-// Small pieces the organizer pages share: links that stay in the app, loading and error states,
-// a copy button that says it copied, and the labels Canvass uses for statuses and poll types.
-import type { ComponentChildren } from 'preact';
+// Small pieces the organizer pages share: loading and error states, downloads, and the labels
+// Canvass uses for statuses and poll types (links, words and formats come from the app's own).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from '../api.ts';
-import { navigate } from '../router.ts';
+import { messageOf } from '../api.ts';
 
-export function Link(props: {
-  href: string;
-  class?: string | undefined;
-  children: ComponentChildren;
-  target?: string;
-  current?: boolean;
-}) {
-  return (
-    <a
-      href={props.href}
-      class={props.class}
-      target={props.target}
-      aria-current={props.current ? 'page' : undefined}
-      onClick={(event) => {
-        if (props.target || event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-        event.preventDefault();
-        navigate(props.href);
-      }}
-    >
-      {props.children}
-    </a>
-  );
-}
-
-export const messageOf = (caught: unknown) =>
-  caught instanceof ApiError ? caught.message : 'Something went wrong. Try again.';
+export { Link } from '../link.tsx';
+export { messageOf };
 
 export type Loaded<T> =
   | { state: 'loading' }
@@ -96,7 +70,11 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status}`}>{STATUS_LABELS[status] ?? status}</span>;
 }
 
-export const when = (iso: string | null) =>
-  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '';
+export { plural, when } from '../format.ts';
 
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** Hands `blob` to the browser as a download named `name`. */
+export function saveFile(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  Object.assign(document.createElement('a'), { href: url, download: name }).click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

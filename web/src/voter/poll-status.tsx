@@ -1,16 +1,16 @@
 // What a voter is told when the poll does not take their vote now: not open yet, closed, or
 // for signed-in voters only.
 import type { PollStatus } from '../api.ts';
+import { when } from '../format.ts';
 
 export function PollStatusNotice({ status, opensAt }: { status: PollStatus; opensAt: string | null }) {
   if (status === 'closed') return <p class="notice">This poll is closed. No more votes are taken.</p>;
   if (status === 'open') return null;
-  const when = opensAt ? new Date(opensAt) : null;
   return (
     <p class="notice">
       This poll is not open yet.
-      {when && when.getTime() > Date.now()
-        ? ` It opens ${when.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}.`
+      {opensAt && Date.parse(opensAt) > Date.now()
+        ? ` It opens ${when(opensAt)}.`
         : ' Come back when the organizer opens it.'}
     </p>
   );

@@ -1,9 +1,8 @@
 // The API's refusals in the words a voter needs: what happened and what to do. Anything not listed
 // here reads as the problem's own `detail`, which the services write for people too.
-import { ApiError } from '../api.ts';
+import { ApiError, messageOf } from '../api.ts';
 
 const WORDS: Record<string, string> = {
-  network: 'Canvass cannot be reached. Check your connection and try again.',
   'poll-not-found': 'There is no poll at this address. Check the link you were given.',
   'poll-not-open': 'This poll is not taking votes right now, so your vote was not stored.',
   'already-voted': 'You have already voted in this poll, and votes cannot be changed.',
@@ -19,6 +18,5 @@ const WORDS: Record<string, string> = {
 };
 
 export function plainWords(caught: unknown): string {
-  if (!(caught instanceof ApiError)) return 'Something went wrong. Try again.';
-  return WORDS[caught.kind] || caught.message;
+  return (caught instanceof ApiError && WORDS[caught.kind]) || messageOf(caught);
 }

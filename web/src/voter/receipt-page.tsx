@@ -2,6 +2,7 @@
 // proof. Only the receipt's holder can open it: the server keeps only the receipt's hash.
 import { useEffect, useState } from 'preact/hooks';
 import { callApi, type Poll, pollPath, type Receipt } from '../api.ts';
+import { when } from '../format.ts';
 import { plainWords } from './problems.ts';
 import { ReceiptProof } from './receipt-proof.tsx';
 
@@ -98,9 +99,7 @@ export function ReceiptPage({ receiptId }: { receiptId: string }) {
           <a href={`/p/${encodeURIComponent(receipt.pollId)}`}>{receipt.question}</a>
         </dd>
         <dt>Voted</dt>
-        <dd>
-          {new Date(receipt.castAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}
-        </dd>
+        <dd>{when(receipt.castAt)}</dd>
         <dt>Your answer</dt>
         <dd>
           <BallotWords receipt={receipt} poll={poll} />

@@ -6,6 +6,7 @@
 import { canonicalJson } from '@canvass/contracts/canonical-json';
 import { useEffect, useState } from 'preact/hooks';
 import type { Receipt } from '../api.ts';
+import { when } from '../format.ts';
 
 type Check = 'checking' | 'match' | 'mismatch' | 'unavailable';
 
@@ -24,9 +25,6 @@ const CHECK_WORDS: Record<Check, string> = {
   mismatch: 'Warning: the hash does not match the recorded vote. Tell the poll’s organizer.',
   unavailable: 'This browser cannot check the hash on an insecure (http) page; the figures are below.',
 };
-
-const when = (iso: string) =>
-  new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function ReceiptProof({ receipt }: { receipt: Receipt }) {
   const { proof, head, final } = receipt;

@@ -1,7 +1,7 @@
 // Sign-up and e-mail verification. A sign-up answers the same whether or not the address already
 // has an account (no enumeration): a new address gets a verification link, a known one a note
 // saying someone tried to sign up with it.
-import { MemberChangedV1, UserRegisteredV1, WorkspaceCreatedV1 } from '@canvass/contracts';
+import { UserRegisteredV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
   HttpProblem,
@@ -17,6 +17,7 @@ import { consumeOrThrow, type Limiters } from '../limits.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { hashPassword } from '../passwords.ts';
 import type { IdentityTables } from '../tables.ts';
+import { startWorkspace } from '../workspaces/start.ts';
 import { issueEmailToken, useEmailToken } from './email-tokens.ts';
 
 const SignUpBody = Type.Object(
@@ -83,9 +84,7 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
         return reply.code(202).send(ACCEPTED);
       }
       const userId = newId(16);
-      const workspaceId = newId(16);
-      const now = new Date();
-      const workspaceName = `${request.body.name.trim()}'s workspace`;
+      const at = new Date().toISOString();
       const token = await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('users')
@@ -98,32 +97,19 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
             deleted_at: null,
           })
           .execute();
-        await trx.insertInto('workspaces').values({ id: workspaceId, name: workspaceName }).execute();
-        await trx
-          .insertInto('memberships')
-          .values({ workspace_id: workspaceId, user_id: userId, role: 'owner' })
-          .execute();
         const verifyToken = await issueEmailToken(trx, userId, 'verify-email', VERIFY_TTL_MS);
-        const at = now.toISOString();
         await deps.outbox.append(trx, [
           createEvent(UserRegisteredV1, {
             source: '/identity',
             subject: userId,
             data: { userId, registeredAt: at },
           }),
-          createEvent(WorkspaceCreatedV1, {
-            source: '/identity',
-            subject: workspaceId,
-            workspace: workspaceId,
-            data: { workspaceId, name: workspaceName, ownerId: userId, plan: 'free', createdAt: at },
-          }),
-          createEvent(MemberChangedV1, {
-            source: '/identity',
-            subject: workspaceId,
-            workspace: workspaceId,
-            data: { workspaceId, userId, role: 'owner', changedAt: at },
-          }),
         ]);
+        await startWorkspace(trx, deps.outbox, {
+          userId,
+          name: `${request.body.name.trim()}'s workspace`,
+          at,
+        });
         return verifyToken;
       });
       await deps.mailer.send({

@@ -1,13 +1,11 @@
 // A person's workspaces: those they belong to (the web app's workspace switcher), and new ones
 // they start. Switching is a token request naming `workspace=<id>` (see oidc/provider.ts).
-import { MemberChangedV1, Role, WorkspaceCreatedV1 } from '@canvass/contracts';
-import { createEvent } from '@canvass/eventing';
+import { Role } from '@canvass/contracts';
 import {
   HttpProblem,
   type Identity,
   identityOf,
   jsonResponse,
-  newId,
   problemResponses,
   type ServiceContext,
 } from '@canvass/service-kit';
@@ -15,6 +13,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
 import type { IdentityTables } from '../tables.ts';
+import { startWorkspace } from './start.ts';
 
 const CreateBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) },
@@ -101,11 +100,9 @@ export function workspaceRoutes(app: FastifyInstance, deps: WorkspaceDeps): void
     },
     async (request, reply) => {
       const identity = await person(request);
-      const workspaceId = newId(16);
       const userId = identity.subject;
       const name = request.body.name.trim();
-      const at = new Date().toISOString();
-      await db.transaction().execute(async (trx) => {
+      const workspaceId = await db.transaction().execute(async (trx) => {
         // An access token outlives a deleted account by up to its 15 minutes.
         const account = await trx
           .selectFrom('users')
@@ -116,25 +113,7 @@ export function workspaceRoutes(app: FastifyInstance, deps: WorkspaceDeps): void
         if (!account) {
           throw new HttpProblem(401, 'unauthenticated', 'Sign in first', 'This account no longer exists.');
         }
-        await trx.insertInto('workspaces').values({ id: workspaceId, name }).execute();
-        await trx
-          .insertInto('memberships')
-          .values({ workspace_id: workspaceId, user_id: userId, role: 'owner' })
-          .execute();
-        await deps.outbox.append(trx, [
-          createEvent(WorkspaceCreatedV1, {
-            source: '/identity',
-            subject: workspaceId,
-            workspace: workspaceId,
-            data: { workspaceId, name, ownerId: userId, plan: 'free', createdAt: at },
-          }),
-          createEvent(MemberChangedV1, {
-            source: '/identity',
-            subject: workspaceId,
-            workspace: workspaceId,
-            data: { workspaceId, userId, role: 'owner', changedAt: at },
-          }),
-        ]);
+        return startWorkspace(trx, deps.outbox, { userId, name, at: new Date().toISOString() });
       });
       return reply.code(201).send({ id: workspaceId, name, role: 'owner', plan: 'free' });
     },
