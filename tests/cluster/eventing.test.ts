@@ -1,4 +1,5 @@
-// The eventing path against real PostgreSQL and NATS JetStream: outbox → JetStream → inbox.
+// The eventing path against real PostgreSQL and NATS JetStream: outbox log → relay → JetStream
+// partition → consumer (inbox for events without a stream version).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -8,9 +9,12 @@ import {
   createConsumer,
   createEvent,
   createOutbox,
+  createRelay,
   type EventBus,
   eventingMigrations,
   listDeadLetters,
+  logSubject,
+  outboxLog,
   replayDeadLetter,
   type Subscription,
   startConsumer,
@@ -68,7 +72,7 @@ after(async () => {
   await bus.close();
   const jsm = await jetstreamManager(nc);
   for (let p = 0; p < 8; p++) {
-    await jsm.consumers.delete('POLLS', durableNameFor(consumerName, `polls.vote.cast.${p}`)).catch(() => {});
+    await jsm.consumers.delete('POLLS', durableNameFor(consumerName, logSubject('polls', p))).catch(() => {});
   }
   await nc.close();
   await db.close();
@@ -86,19 +90,18 @@ function vote(pollId: string) {
   });
 }
 
-test('outbox rows reach the consumer through JetStream once each', async () => {
+test('outbox events reach the consumer through JetStream once each', async () => {
   const pollId = randomUUID();
-  const outbox = createOutbox({ db, bus, logger });
+  const outbox = createOutbox(db);
+  const relay = createRelay({ db, bus, log: outboxLog(), logger });
   const events = Array.from({ length: 50 }, () => vote(pollId));
   await db.kysely.transaction().execute((trx) => outbox.append(trx, events));
-  await outbox.flush();
-  // Publishing the same rows again (a relay that crashed before marking them sent) changes nothing.
+  await relay.flush();
+  // Publishing the same rows again (a relay that crashed before its checkpoint moved) changes nothing.
   await bus.publish(events);
   await eventually(async () => assert.equal(await seenFor(pollId), 50));
-  const pending = await sql<{
-    n: number;
-  }>`select count(*)::int as n from outbox where state = 'pending'`.execute(db.kysely);
-  assert.equal(pending.rows[0]?.n, 0);
+  assert.equal((await relay.status()).pending, 0);
+  await relay.stop();
 });
 
 test('a redelivered event (same id, new broker message) is handled once', async () => {
@@ -181,7 +184,7 @@ test('an event dead-lettered by a bug is replayed once after the fix', async () 
     await consumer.pause();
     const jsm = await jetstreamManager(nc);
     for (let p = 0; p < 8; p++) {
-      await jsm.consumers.delete('POLLS', durableNameFor(name, `polls.vote.cast.${p}`)).catch(() => {});
+      await jsm.consumers.delete('POLLS', durableNameFor(name, logSubject('polls', p))).catch(() => {});
     }
   }
 });

@@ -1,5 +1,6 @@
-// A state change and its outbox row commit or roll back together: a failure injected at the
-// outbox write must leave no trace of the poll either.
+// A state change and its event commit or roll back together: a failure injected where the event
+// is written (the poll's stream, which is also the log the relay publishes) must leave no trace
+// of the poll either.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Database } from '@canvass/database';
@@ -20,7 +21,11 @@ class FailOnInsertInto implements KyselyPlugin {
   }
   transformQuery(args: PluginTransformQueryArgs) {
     const node = args.node;
-    if (node.kind === 'InsertQueryNode' && node.into?.table.identifier.name === this.table) {
+    const raw = node.kind === 'RawNode' ? node.sqlFragments.join(' ') : '';
+    if (
+      (node.kind === 'InsertQueryNode' && node.into?.table.identifier.name === this.table) ||
+      raw.includes(`insert into ${this.table} `)
+    ) {
       throw new Error(`injected failure writing ${this.table}`);
     }
     return node;
@@ -40,9 +45,9 @@ async function count(db: Database, table: string, where: string, value: string):
 }
 
 export function atomicityTests(database: () => Database): void {
-  test('a poll and its outbox event commit or roll back together', async () => {
+  test('a poll and its event commit or roll back together', async () => {
     const db = database();
-    const failing: Database = { ...db, kysely: db.kysely.withPlugin(new FailOnInsertInto('outbox')) };
+    const failing: Database = { ...db, kysely: db.kysely.withPlugin(new FailOnInsertInto('poll_events')) };
     const logger = createLogger('polls', 'silent');
     const bus = createInProcessBus();
     const broken = await createServiceRuntime({
@@ -75,8 +80,8 @@ export function atomicityTests(database: () => Database): void {
     assert.equal(await count(db, 'polls', 'id', pollId), 1);
     const events = await sql<{
       n: number;
-    }>`select count(*)::int as n from outbox where event->'data'->>'pollId' = ${pollId}`.execute(db.kysely);
-    assert.equal(events.rows[0]?.n, 1, 'the committed poll has exactly one outbox event');
+    }>`select count(*)::int as n from poll_events where poll_id = ${pollId}`.execute(db.kysely);
+    assert.equal(events.rows[0]?.n, 1, 'the committed poll has exactly one event');
     await broken.stopHttp();
     await healthy.stopHttp();
   });

@@ -1,5 +1,6 @@
 // CloudEvents 1.0 structured envelope, with the extensions Canvass relies on:
-// traceparent (W3C trace context), partitionkey (ordering), workspace (tenant).
+// traceparent (W3C trace context), partitionkey (ordering), streamversion (order within a key),
+// workspace (tenant).
 import Type, { type Static, type TSchema } from 'typebox';
 
 export const CloudEventEnvelope = Type.Object({
@@ -13,6 +14,12 @@ export const CloudEventEnvelope = Type.Object({
   dataschema: Type.Optional(Type.String()),
   traceparent: Type.Optional(Type.String({ pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' })),
   partitionkey: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * The event's place in its partition key's stream (1, 2, 3, … with no gaps): set when the
+   * producer keeps such a stream (a poll's events), so consumers apply each key's events once and
+   * in order, whatever order and how often they arrive.
+   */
+  streamversion: Type.Optional(Type.Integer({ minimum: 1 })),
   workspace: Type.Optional(Type.String({ minLength: 1 })),
   data: Type.Unknown(),
 });

@@ -1,10 +1,13 @@
 // Cluster tier bus over NATS JetStream. One stream per bounded context (the first segment of the
-// event type: stream POLLS holds `polls.>`), created or updated at first use. Subjects drop the
-// version and partition where configured (`polls.vote.cast.3`, see @canvass/eventing subjects).
-// Publishing waits for JetStream's ack and passes the event id as Nats-Msg-Id, so a relay that
-// publishes a row twice (a crash between publish and marking it sent) stores it once. A
-// subscription is one durable pull consumer per subject (servers before 2.10 take one filter
-// subject each), so each partition is consumed in order and partitions are consumed in parallel.
+// event type: stream POLLS holds `polls.>`), created or updated at first use. A context with an
+// ordered log sends every event on its partition subject (`polls.events.3`), others on the type
+// without its version (see @canvass/eventing subjects). Publishing waits for JetStream's ack and
+// passes the event id as Nats-Msg-Id, so a batch published twice (a relay that crashed before
+// its checkpoint moved) is stored once. A subscription is one durable pull consumer per subject
+// (servers before 2.10 take one filter subject each): each partition is handled one batch at a
+// time, in order, by one loop; a batch that fails is retried in place (never nak'd, which would
+// let later messages pass it) and acknowledged with one ack for the whole batch (AckPolicy.All);
+// a long batch tells JetStream it is still being worked on, so it is not redelivered meanwhile.
 // An ephemeral subscription (live fan-out) is a durable of its own per process that starts at new
 // events and that the server deletes once nobody has pulled from it for a while.
 import {
@@ -52,6 +55,8 @@ export const STREAM_MAX_AGE_MS = 7 * 24 * 3600_000;
 export const STREAM_MAX_AGES: Readonly<Record<string, number>> = { analytics: 3600_000 };
 /** An ephemeral subscription's consumer outlives its process by this long, then the server drops it. */
 export const EPHEMERAL_INACTIVE_MS = 30_000;
+/** A delivered batch not acknowledged (nor said to be in hand) within this comes back. */
+const ACK_WAIT_MS = 10_000;
 
 export function streamNameFor(subject: string): string {
   const context = subject.split('.')[0];
@@ -121,11 +126,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     },
 
     async subscribe(subscribe) {
+      const subjects = subjectsFor(subscribe.types, partitions);
       const parts = await Promise.all(
-        subjectsFor(subscribe.types, partitions).map(async (subject) =>
-          consumeSubject(await ensureStream(subject), subject, subscribe),
-        ),
+        subjects.map(async (subject) => consumeSubject(await ensureStream(subject), subject, subscribe)),
       );
+      if (!subscribe.ephemeral) await dropStaleDurables(subscribe.name, subjects);
       durables.set(
         subscribe.name,
         parts.map((part) => part.id),
@@ -160,25 +165,62 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     },
   };
 
+  /**
+   * Durables of this subscription on subjects it no longer reads (a layout before the ordered
+   * log had one per event type): deleted, so they stop holding messages and counting as lag.
+   */
+  async function dropStaleDurables(name: string, subjects: readonly string[]): Promise<void> {
+    const wanted = new Set(subjects.map((subject) => durableNameFor(name, subject)));
+    for (const stream of new Set(subjects.map(streamNameFor))) {
+      const stale: string[] = [];
+      for await (const info of jsm.consumers.list(stream)) {
+        if (info.name.startsWith(`${name}__`) && !wanted.has(info.name)) stale.push(info.name);
+      }
+      for (const durable of stale) {
+        await jsm.consumers.delete(stream, durable).catch(() => {});
+        options.logger.info({ stream, durable }, 'dropped a durable consumer of the previous layout');
+      }
+    }
+  }
+
   async function consumeSubject(stream: string, subject: string, subscribe: SubscribeOptions) {
     const durable = durableNameFor(subscribe.name, subject);
     const ephemeral = subscribe.ephemeral === true;
     const config = {
       durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
+      // One ack per batch acknowledges it whole (a partition is handled in order by one loop).
+      ack_policy: AckPolicy.All,
       deliver_policy: subscribe.startAt === 'now' || ephemeral ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: subject,
-      // Short, so that messages handed to a process that died come back soon (the inbox makes
-      // a redelivery of a slow but live batch harmless).
-      ack_wait: nanos(10_000),
+      // Short, so that messages handed to a process that died come back soon; a live batch that
+      // takes longer says so (working()), and a redelivery changes nothing (stream versions, inbox).
+      ack_wait: nanos(ACK_WAIT_MS),
       max_ack_pending: 10_000,
       ...(ephemeral ? { inactive_threshold: nanos(EPHEMERAL_INACTIVE_MS) } : {}),
     };
     async function ensureConsumer(): Promise<void> {
+      let existing: Awaited<ReturnType<typeof jsm.consumers.info>> | undefined;
       try {
-        await jsm.consumers.add(stream, config);
+        existing = await jsm.consumers.info(stream, durable);
       } catch {
-        // It exists already (another replica, an earlier run): keep its position.
+        existing = undefined;
+      }
+      if (existing && existing.config.ack_policy === AckPolicy.All) return; // keep its position
+      if (existing) {
+        // Made by an earlier release with per-message acks (which cannot be changed in place):
+        // make it again from where it had acknowledged everything.
+        await jsm.consumers.delete(stream, durable);
+      }
+      const floor = existing?.ack_floor.stream_seq ?? 0;
+      try {
+        await jsm.consumers.add(
+          stream,
+          existing && floor > 0
+            ? { ...config, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 }
+            : config,
+        );
+      } catch {
+        // Another replica made it between our two calls.
         await jsm.consumers.info(stream, durable);
       }
     }
@@ -186,37 +228,50 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     const maxBatch = subscribe.maxBatch ?? 500;
     const queue: JsMsg[] = [];
     let working: Promise<void> | undefined;
+    let stopped = false;
+
+    /** Hands a batch over until it is handled; tells JetStream it is in hand while that takes long. */
+    async function handleInOrder(batch: JsMsg[]): Promise<void> {
+      const deliveries: Delivery[] = batch.map((message) => ({
+        payload: parsePayload(message),
+        attempt: message.info.deliveryCount,
+      }));
+      const progress = setInterval(() => {
+        for (const message of batch) message.working();
+      }, ACK_WAIT_MS / 3);
+      try {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await subscribe.handle(deliveries);
+            batch.at(-1)?.ack();
+            return;
+          } catch (error) {
+            // Stopping leaves the batch unacknowledged: it comes back to whoever reads next.
+            if (stopped) return;
+            const delay = Math.min(30_000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
+            options.logger.warn({ err: error, consumer: durable, attempt }, 'batch failed; retrying it');
+            await new Promise((resolve) => setTimeout(resolve, delay));
+          }
+        }
+      } finally {
+        clearInterval(progress);
+      }
+    }
 
     async function work(): Promise<void> {
-      while (queue.length > 0) {
-        const batch = queue.splice(0, maxBatch);
-        const deliveries: Delivery[] = batch.map((message) => ({
-          payload: parsePayload(message),
-          attempt: message.info.deliveryCount,
-        }));
-        try {
-          await subscribe.handle(deliveries);
-          for (const message of batch) message.ack();
-        } catch (error) {
-          const attempt = Math.max(...deliveries.map((delivery) => delivery.attempt));
-          const delay = Math.min(30_000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
-          options.logger.warn({ err: error, consumer: durable, attempt }, 'batch failed; redelivering');
-          for (const message of batch) message.nak(Math.round(delay));
-        }
-      }
+      while (queue.length > 0 && !stopped) await handleInOrder(queue.splice(0, maxBatch));
     }
 
     function kick(): void {
       if (working) return;
       working = work().finally(() => {
         working = undefined;
-        if (queue.length > 0) kick();
+        if (queue.length > 0 && !stopped) kick();
       });
     }
 
     // Pull messages until stopped; if the server goes away the iterator fails, and pulling
     // resumes (from the durable's position) once it is back.
-    let stopped = false;
     let current: Awaited<ReturnType<Awaited<ReturnType<typeof js.consumers.get>>['consume']>> | undefined;
     const loop = (async () => {
       while (!stopped) {
@@ -242,10 +297,12 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     return {
       id: { stream, durable },
       async stop() {
+        // The batch in hand finishes; what was pulled and not begun is left unacknowledged.
         stopped = true;
         current?.stop();
-        await loop;
+        await loop.catch(() => {});
         while (working) await working;
+        queue.length = 0;
         // Nobody resumes an ephemeral subscription: free it now rather than after the inactivity limit.
         if (ephemeral) await jsm.consumers.delete(stream, durable).catch(() => {});
       },

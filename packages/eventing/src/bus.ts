@@ -11,11 +11,16 @@ export interface Delivery {
 export interface SubscribeOptions {
   /** Durable name: deliveries resume where this name left off. */
   name: string;
-  /** CloudEvents types to receive. */
+  /**
+   * CloudEvents types to receive. A context with an ordered log (polls, identity) is read whole:
+   * a subscriber to any of its types receives every event of its partitions, since keyed streams
+   * must be seen whole to be applied in order (`createConsumer` skips the types it does not take).
+   */
   types: readonly string[];
   /**
-   * Handles a batch. Resolving acknowledges every delivery in it; rejecting has all of them
-   * delivered again later, so the handler must be idempotent (see `createConsumer`).
+   * Handles a batch, in order. Resolving acknowledges every delivery in it; rejecting has the same
+   * batch handed over again (after a backoff) before anything later, so the handler must be
+   * idempotent (see `createConsumer`).
    */
   handle(batch: readonly Delivery[]): Promise<void>;
   maxBatch?: number;

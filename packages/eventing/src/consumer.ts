@@ -1,15 +1,19 @@
-// An idempotent consumer. Each batch is handled in one transaction that also records the event
-// ids in the inbox, so an event delivered again changes nothing. A failing batch is retried with
+// An idempotent consumer. Each batch is handled in one transaction that also records what it
+// applied, so an event delivered again changes nothing: events of keyed streams (a poll's, carrying
+// `streamversion`) by each key's applied version, applied in version order with early ones parked
+// (ordered.ts); any other event by its id in the inbox. A failing batch is retried with
 // exponential backoff and jitter; if it still fails, its events are tried one at a time and an
 // event that keeps failing goes to the dead-letter store with its error, attempt count and
-// failure times, so one bad event never holds up the rest. An event that breaks its contract goes
-// there at once (retrying cannot fix it). Older versions a consumer lists are upcast first.
+// failure times, so one bad event never holds up the rest (its stream moves past it). An event
+// that breaks its contract goes there at once (retrying cannot fix it). Older versions a consumer
+// lists are upcast first.
 import type { CloudEvent } from '@canvass/contracts';
 import type { AnyTables, Database } from '@canvass/database';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { type Kysely, sql } from 'kysely';
 import type { Delivery, EventBus, Subscription } from './bus.ts';
 import { validateEvent } from './events.ts';
+import { applyInOrder, isSequenced, skipVersion } from './ordered.ts';
 
 export interface ConsumerLogger {
   warn(object: object, message: string): void;
@@ -45,8 +49,18 @@ export interface Consumer {
   handleBatch(batch: readonly Delivery[]): Promise<void>;
   /** Whether this consumer takes events of a type (any version it lists). */
   accepts(type: string): boolean;
-  /** Runs raw payloads through validation, upcasting, the inbox and the handler (dead-letter replay, rebuilds). */
-  applyPayloads(trx: Kysely<AnyTables>, payloads: readonly unknown[]): Promise<void>;
+  /**
+   * Runs raw payloads through validation, upcasting, de-duplication and the handler (rebuilds);
+   * returns the events applied. The caller runs `committed` once its transaction commits.
+   */
+  applyPayloads(trx: Kysely<AnyTables>, payloads: readonly unknown[]): Promise<CloudEvent[]>;
+  /**
+   * Applies a dead-lettered event in the caller's transaction: as it is, since its stream moved
+   * past it (a dead letter replays once: its state changes in the same transaction). Returns a
+   * function to call after commit (the same after-commit hook as live events).
+   */
+  replay(trx: Kysely<AnyTables>, payload: unknown): Promise<() => void>;
+  committed(events: readonly CloudEvent[]): void;
   subscribe(bus: EventBus): Promise<Subscription>;
   /** Stops taking deliveries; the broker keeps them for `resume` (a rebuild, a shutdown). */
   pause(): Promise<void>;
@@ -69,6 +83,16 @@ function describePayload(payload: unknown): { id: string | null; type: string | 
   };
 }
 
+/** Stands for a dead-lettered event in its stream's order; its type is nobody's. */
+const PLACEHOLDER = {
+  specversion: '1.0',
+  source: '/dead-lettered',
+  type: 'dead.lettered.v0',
+  time: new Date(0).toISOString(),
+  datacontenttype: 'application/json',
+  data: null,
+} as const;
+
 const isRetryable = (error: unknown) => !(error as { nonRetryable?: boolean } | undefined)?.nonRetryable;
 
 export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer {
@@ -83,22 +107,38 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
     }),
   });
 
+  /**
+   * Validates and upcasts. An event of a type this consumer does not take comes back as it is:
+   * it is not handled, but it still moves its stream's position (a poll's stream holds every type).
+   */
   function toEvent(payload: unknown): CloudEvent {
-    let event = validateEvent(payload);
-    if (!accepted.has(event.type)) {
-      throw Object.assign(new Error(`consumer ${spec.name} does not accept ${event.type}`), {
-        nonRetryable: true,
-      });
-    }
+    const event = validateEvent(payload);
     const upcaster = spec.upcast?.[event.type];
-    if (upcaster) event = validateEvent(upcaster(event));
-    return event;
+    return upcaster ? validateEvent(upcaster(event)) : event;
   }
 
-  async function applyEvents(trx: Kysely<AnyTables>, events: readonly CloudEvent[]): Promise<void> {
-    // De-duplicate within the batch too: a broker may hand over the same event twice at once.
-    const unique = [...new Map(events.map((event) => [event.id, event])).values()];
-    if (unique.length === 0) return;
+  async function applyEvents(
+    trx: Kysely<AnyTables>,
+    events: readonly CloudEvent[],
+    streams: readonly string[] = [],
+  ): Promise<CloudEvent[]> {
+    const mine = (list: readonly CloudEvent[]) => list.filter((event) => accepted.has(event.type));
+    const applied = mine(
+      await applyInOrder(
+        trx,
+        spec.name,
+        events,
+        async (due) => {
+          const handled = mine(due);
+          if (handled.length > 0) await spec.handle(trx, handled);
+        },
+        streams,
+      ),
+    );
+    // Events of no keyed stream: de-duplicated by id, within the batch too (a broker may hand
+    // over the same event twice at once).
+    const unique = [...new Map(mine(events.filter((e) => !isSequenced(e))).map((e) => [e.id, e])).values()];
+    if (unique.length === 0) return applied;
     const fresh = await trx
       .insertInto('inbox')
       .values(unique.map((event) => ({ consumer: spec.name, event_id: event.id })))
@@ -108,6 +148,11 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
     const freshIds = new Set(fresh.map((row) => row.event_id as string));
     const freshEvents = unique.filter((event) => freshIds.has(event.id));
     if (freshEvents.length > 0) await spec.handle(trx, freshEvents);
+    return [...applied, ...freshEvents];
+  }
+
+  function committed(events: readonly CloudEvent[]): void {
+    if (events.length > 0) spec.committed?.(events);
   }
 
   async function deadLetter(failures: readonly Failure[]): Promise<void> {
@@ -151,20 +196,24 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
   }
 
   /** Applies events with retries; resolves with the failure if every attempt failed. */
-  async function applyWithRetry(events: readonly CloudEvent[]): Promise<Failure | undefined> {
+  async function applyWithRetry(
+    events: readonly CloudEvent[],
+    streams: readonly string[] = [],
+  ): Promise<Failure | undefined> {
     let tries = 0;
     let firstFailedAt: Date | undefined;
+    let applied: CloudEvent[] = [];
     try {
       await policy.execute(async () => {
         tries++;
         try {
-          await db.kysely.transaction().execute((trx) => applyEvents(trx, events));
+          applied = await db.kysely.transaction().execute((trx) => applyEvents(trx, events, streams));
         } catch (error) {
           firstFailedAt ??= new Date();
           throw error;
         }
       });
-      spec.committed?.(events);
+      committed(applied);
       return undefined;
     } catch (error) {
       return {
@@ -189,21 +238,36 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
           attempts: 1,
           firstFailedAt: new Date(),
         });
+        // Its stream moves past it (never handled: no consumer takes this type), so the events
+        // after it are not held back.
+        const { partitionkey, streamversion, id } = (delivery.payload ?? {}) as Partial<CloudEvent>;
+        if (typeof partitionkey === 'string' && Number.isInteger(streamversion) && typeof id === 'string')
+          events.push({ ...PLACEHOLDER, id, partitionkey, streamversion: streamversion as number });
       }
     }
     await deadLetter(invalid);
     const failure = await applyWithRetry(events);
     if (!failure) return deps.afterCommit?.();
-    if (events.length === 1) return deadLetter([{ ...failure, payload: events[0] }]);
+    if (events.length === 1) return giveUp(events[0]!, failure);
     // Find the event(s) at fault: one at a time, each with its own retries.
     logger.warn(
       { consumer: spec.name, err: failure.error, events: events.length },
       'batch failed; trying one by one',
     );
-    for (const event of events) {
+    const ordered = [...events].sort((a, b) => (a.streamversion ?? 0) - (b.streamversion ?? 0));
+    for (const event of ordered) {
       const single = await applyWithRetry([event]);
-      if (single) await deadLetter([{ ...single, payload: event }]);
+      if (single) await giveUp(event, single);
     }
+  }
+
+  /** Dead-letters an event; its stream moves past it, and what waited behind it is applied. */
+  async function giveUp(event: CloudEvent, failure: Failure): Promise<void> {
+    await deadLetter([{ ...failure, payload: event }]);
+    if (!isSequenced(event)) return;
+    await db.kysely.transaction().execute((trx) => skipVersion(trx, spec.name, event));
+    const behind = await applyWithRetry([], [event.partitionkey]);
+    if (behind) logger.warn({ consumer: spec.name, err: behind.error }, 'events after a dead letter wait');
   }
 
   let bus: EventBus | undefined;
@@ -226,6 +290,17 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
     handleBatch,
     accepts: (type) => accepted.has(type),
     applyPayloads: (trx, payloads) => applyEvents(trx, payloads.map(toEvent)),
+    async replay(trx, payload) {
+      const event = toEvent(payload);
+      if (!accepted.has(event.type)) throw new Error(`consumer ${spec.name} does not take ${event.type}`);
+      if (!isSequenced(event)) {
+        const applied = await applyEvents(trx, [event]);
+        return () => committed(applied);
+      }
+      await spec.handle(trx, [event]);
+      return () => committed([event]);
+    },
+    committed,
     subscribe,
     async pause() {
       await subscription?.stop();

@@ -1,5 +1,6 @@
 // Operating the dead-letter store: list, inspect, replay through the consumer that failed, or
-// discard. A replay goes through the inbox, so an event is never applied twice.
+// discard. A dead letter is replayed once (its state changes in the replay's transaction), and
+// the replay runs the consumer's after-commit hook like a live event.
 import type { Database } from '@canvass/database';
 import { sql } from 'kysely';
 import type { Consumer } from './consumer.ts';
@@ -78,11 +79,14 @@ export async function replayDeadLetter(
     );
   }
   try {
-    await db.kysely.transaction().execute(async (trx) => {
-      await consumer.applyPayloads(trx, [parsePayload(letter.payload)]);
+    const after = await db.kysely.transaction().execute(async (trx) => {
+      const committed = await consumer.replay(trx, parsePayload(letter.payload));
       await sql`update dead_letters set state = 'replayed', resolved_at = now()
         where id = ${id} and state = 'pending'`.execute(trx);
+      return committed;
     });
+    // The same after-commit hook as a live event: a replayed vote reaches live viewers.
+    after();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await sql`update dead_letters set attempts = attempts + 1, last_failed_at = now(), error = ${message}

@@ -4,10 +4,13 @@
 // So does a paused one (a subscription name that stopped): events wait in the outbox until it is back.
 import type { CloudEvent } from '@canvass/contracts';
 import type { Delivery, EventBus, SubscribeOptions, Subscription } from './bus.ts';
+import { contextOf, defaultPartitions } from './subjects.ts';
 
 interface Subscriber {
   options: SubscribeOptions;
   types: Set<string>;
+  /** Contexts with an ordered log it reads whole (as a broker subscriber reads their partitions). */
+  logs: Set<string>;
   attempts: Map<string, number>;
   inFlight: Set<Promise<void>>;
   stopped: boolean;
@@ -25,7 +28,9 @@ export function createInProcessBus(): InProcessBus {
   let closed = false;
 
   async function deliver(subscriber: Subscriber, events: readonly CloudEvent[]): Promise<void> {
-    const matching = events.filter((event) => subscriber.types.has(event.type));
+    const matching = events.filter(
+      (event) => subscriber.types.has(event.type) || subscriber.logs.has(contextOf(event.type)),
+    );
     const maxBatch = subscriber.options.maxBatch ?? 500;
     for (let start = 0; start < matching.length; start += maxBatch) {
       const chunk = matching.slice(start, start + maxBatch);
@@ -44,7 +49,8 @@ export function createInProcessBus(): InProcessBus {
     async publish(events) {
       if (closed) throw new Error('event bus is closed');
       for (const [name, types] of paused) {
-        if (events.some((event) => types.has(event.type))) throw new Error(`subscriber ${name} is paused`);
+        if (events.some((event) => types.has(event.type) || types.has(contextOf(event.type))))
+          throw new Error(`subscriber ${name} is paused`);
       }
       for (const listener of taps) for (const event of events) listener(event);
       const work: Promise<void>[] = [];
@@ -64,6 +70,7 @@ export function createInProcessBus(): InProcessBus {
       const subscriber: Subscriber = {
         options,
         types: new Set(options.types),
+        logs: new Set(options.types.map(contextOf).filter((context) => defaultPartitions[context])),
         attempts: new Map(),
         inFlight: new Set(),
         stopped: false,
@@ -75,7 +82,8 @@ export function createInProcessBus(): InProcessBus {
           subscriber.stopped = true;
           subscribers.delete(subscriber);
           // A stopped consumer group holds its events back; an ephemeral subscription just leaves.
-          if (!closed && !options.ephemeral) paused.set(options.name, subscriber.types);
+          if (!closed && !options.ephemeral)
+            paused.set(options.name, new Set([...subscriber.types, ...subscriber.logs]));
           await Promise.allSettled([...subscriber.inFlight]);
         },
       };

@@ -18,10 +18,29 @@ export {
 export { EventValidationError } from './errors.ts';
 export { createEvent, type NewEvent, validateEvent } from './events.ts';
 export { createInProcessBus, type InProcessBus } from './in-process-bus.ts';
-export { eventingMigrations } from './migrations.ts';
-export { createOutbox, type Outbox, type OutboxOptions, type OutboxStatus } from './outbox.ts';
 export {
+  advancePartitionsSql,
+  type EventLog,
+  type LogEntry,
+  lockPartitions,
+  logChannel,
+  outboxLog,
+} from './log.ts';
+export { eventingMigrations } from './migrations.ts';
+export { isSequenced, planStreams } from './ordered.ts';
+export { createOutbox, keyOf, type Outbox } from './outbox.ts';
+export {
+  createRelay,
+  type PartitionStatus,
+  type Relay,
+  type RelayOptions,
+  type RelayStatus,
+} from './relay.ts';
+export {
+  contextOf,
   defaultPartitions,
+  LOG_PARTITIONS,
+  logSubject,
   type PartitionMap,
   partitionOf,
   subjectFor,

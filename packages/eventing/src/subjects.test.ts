@@ -1,16 +1,34 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { partitionOf, subjectFor, subjectsFor } from './subjects.ts';
+import { partitionOf, subjectFor, subjectMatches, subjectsFor } from './subjects.ts';
 
-test('votes of one poll always land on the same partition subject', () => {
+const pollTypes = [
+  'polls.poll.created.v2',
+  'polls.poll.updated.v1',
+  'polls.poll.opened.v1',
+  'polls.poll.closed.v1',
+  'polls.poll.claimed.v1',
+  'polls.vote.cast.v3',
+  'polls.vote.retracted.v1',
+  'polls.answer.moderated.v1',
+];
+
+test('every event of one poll, whatever its type, lands on the same partition subject', () => {
   fc.assert(
-    fc.property(fc.string({ minLength: 1 }), fc.uuid(), fc.uuid(), (pollId, a, b) => {
-      const one = subjectFor({ type: 'polls.vote.cast.v1', id: a, partitionkey: pollId });
-      const two = subjectFor({ type: 'polls.vote.cast.v2', id: b, partitionkey: pollId });
-      assert.equal(one, two);
-      assert.match(one, /^polls\.vote\.cast\.[0-7]$/);
-    }),
+    fc.property(
+      fc.string({ minLength: 1 }),
+      fc.constantFrom(...pollTypes),
+      fc.constantFrom(...pollTypes),
+      fc.uuid(),
+      fc.uuid(),
+      (pollId, typeA, typeB, a, b) => {
+        const one = subjectFor({ type: typeA, id: a, partitionkey: pollId });
+        const two = subjectFor({ type: typeB, id: b, partitionkey: pollId });
+        assert.equal(one, two);
+        assert.match(one, /^polls\.events\.[0-7]$/);
+      },
+    ),
   );
 });
 
@@ -20,19 +38,20 @@ test('partitions spread keys over every subject', () => {
   for (const count of counts) assert.ok(count > 700 && count < 1300, `uneven spread: ${counts}`);
 });
 
-test('unpartitioned types have one subject without a version', () => {
-  assert.equal(subjectFor({ type: 'polls.poll.created.v1', id: 'x' }), 'polls.poll.created');
-  assert.deepEqual(
-    subjectsFor(['polls.poll.created.v1', 'polls.vote.cast.v1', 'polls.vote.cast.v2']).length,
-    9,
+test("identity's events are partitioned by workspace; other contexts have one subject per type", () => {
+  assert.match(
+    subjectFor({ type: 'identity.member.changed.v1', id: 'x', partitionkey: 'w1' }),
+    /^identity\.events\.[0-7]$/,
   );
+  assert.equal(subjectFor({ type: 'analytics.results.updated.v1', id: 'x' }), 'analytics.results.updated');
+  assert.equal(subjectsFor(pollTypes).length, 8);
+  assert.deepEqual(subjectsFor(['analytics.results.updated.v1']), ['analytics.results.updated']);
 });
 
-test('subject patterns match like NATS wildcards', async () => {
-  const { subjectMatches } = await import('./subjects.ts');
-  assert.ok(subjectMatches('polls.>', 'polls.vote.cast.3'));
-  assert.ok(subjectMatches('polls.vote.cast.*', 'polls.vote.cast.3'));
-  assert.ok(!subjectMatches('polls.vote.cast.*', 'polls.vote.cast'));
+test('subject patterns match like NATS wildcards', () => {
+  assert.ok(subjectMatches('polls.>', 'polls.events.3'));
+  assert.ok(subjectMatches('polls.events.*', 'polls.events.3'));
+  assert.ok(!subjectMatches('polls.events.*', 'polls.events'));
   assert.ok(!subjectMatches('polls.>', 'polls'));
   assert.ok(subjectMatches('polls.poll.created', 'polls.poll.created'));
   assert.ok(!subjectMatches('analytics.>', 'polls.poll.created'));

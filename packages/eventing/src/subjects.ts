@@ -1,15 +1,26 @@
-// Where an event travels on a broker. The subject is the event type without its version
-// (`polls.vote.cast.v1` → `polls.vote.cast`), so every version of an event shares one ordered
-// subject; types with partitions add the partition of their partition key
-// (`polls.vote.cast.5`), so each poll's votes stay in order while partitions scale out.
+// Where an event travels on a broker. A bounded context that keeps an ordered log (polls,
+// identity) sends every event of one partition key, whatever its type, on one partition subject
+// (`polls.events.5`): a poll's created, opened, votes, retractions, moderation and close travel in
+// the order they were committed, and partitions are consumed in parallel. Every other type has
+// one subject, the type without its version (`analytics.results.updated`), so all versions of an
+// event share one ordered subject.
 
-/** Partition counts per unversioned type; every other type has one subject and no suffix. */
+/** Partition counts of the contexts that keep an ordered log (context = the type's first segment). */
 export type PartitionMap = Readonly<Record<string, number>>;
 
-export const defaultPartitions: PartitionMap = { 'polls.vote.cast': 8 };
+/**
+ * Fixed per deployment: the partition is stored with each log row, so changing a count needs a
+ * migration that re-partitions the log (docs/operations.md).
+ */
+export const LOG_PARTITIONS = 8;
+export const defaultPartitions: PartitionMap = { polls: LOG_PARTITIONS, identity: LOG_PARTITIONS };
 
 export function unversioned(type: string): string {
   return type.replace(/\.v\d+$/, '');
+}
+
+export function contextOf(type: string): string {
+  return type.slice(0, type.indexOf('.'));
 }
 
 /** FNV-1a: stable across processes and releases, unlike anything seeded. */
@@ -22,26 +33,32 @@ export function partitionOf(key: string, partitions: number): number {
   return (hash >>> 0) % partitions;
 }
 
+export function logSubject(context: string, partition: number): string {
+  return `${context}.events.${partition}`;
+}
+
 export function subjectFor(
   event: { type: string; id: string; partitionkey?: string | undefined },
   partitions: PartitionMap = defaultPartitions,
 ): string {
-  const base = unversioned(event.type);
-  const count = partitions[base] ?? 1;
-  return count > 1 ? `${base}.${partitionOf(event.partitionkey ?? event.id, count)}` : base;
+  const context = contextOf(event.type);
+  const count = partitions[context];
+  return count
+    ? logSubject(context, partitionOf(event.partitionkey ?? event.id, count))
+    : unversioned(event.type);
 }
 
-/** Every subject a consumer of these types must read: all partitions of partitioned types. */
+/** Every subject a consumer of these types must read: all partitions of a context's log. */
 export function subjectsFor(
   types: readonly string[],
   partitions: PartitionMap = defaultPartitions,
 ): string[] {
   const subjects = new Set<string>();
   for (const type of types) {
-    const base = unversioned(type);
-    const count = partitions[base] ?? 1;
-    if (count > 1) for (let p = 0; p < count; p++) subjects.add(`${base}.${p}`);
-    else subjects.add(base);
+    const context = contextOf(type);
+    const count = partitions[context];
+    if (count) for (let p = 0; p < count; p++) subjects.add(logSubject(context, p));
+    else subjects.add(unversioned(type));
   }
   return [...subjects];
 }

@@ -10,8 +10,8 @@ import {
   type EventBus,
   getDeadLetter,
   listDeadLetters,
-  type Outbox,
   pendingDeadLetters,
+  type Relay,
   replayDeadLetter,
 } from '@canvass/eventing';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -21,7 +21,7 @@ import { HttpProblem } from './problem.ts';
 export interface AdminContext {
   service: string;
   db: Database;
-  outbox: Outbox;
+  relay: Relay;
   bus: EventBus;
   consumers: ReadonlyMap<string, Consumer>;
   token: string | undefined;
@@ -79,10 +79,10 @@ function toProblem(error: unknown): never {
 }
 
 export function adminRoutes(app: FastifyInstance, context: AdminContext): void {
-  const { db, outbox, bus, consumers, service } = context;
+  const { db, relay, bus, consumers, service } = context;
   app.addHook('preHandler', requireAdminToken(context.token));
 
-  app.get('/admin/v1/outbox', async () => ({ service, ...(await outbox.status()) }));
+  app.get('/admin/v1/outbox', async () => ({ service, ...(await relay.status()) }));
 
   app.get('/admin/v1/consumers', async () => {
     const dead = await pendingDeadLetters(db);

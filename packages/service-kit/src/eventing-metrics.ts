@@ -2,13 +2,13 @@
 // oldest unsent row, consumer lag, and dead letters waiting for an operator. One set of gauges
 // per registry; each service runtime adds itself as a source (several in the embedded tier).
 import type { Database } from '@canvass/database';
-import { type EventBus, type Outbox, pendingDeadLetters } from '@canvass/eventing';
+import { type EventBus, pendingDeadLetters, type Relay } from '@canvass/eventing';
 import { Gauge, type Registry } from 'prom-client';
 
 export interface EventingSource {
   service: string;
   db: Database;
-  outbox: Outbox;
+  relay: Relay;
   bus: EventBus;
   consumers: readonly string[];
 }
@@ -51,7 +51,7 @@ export function registerEventingMetrics(registry: Registry, source: EventingSour
       'canvass_outbox_backlog',
       'Outbox rows not yet published',
       ['service'],
-      async (s, set) => set({ service: s.service }, (await s.outbox.status()).pending),
+      async (s, set) => set({ service: s.service }, (await s.relay.status()).pending),
     );
     sourceGauge(
       registry,
@@ -59,7 +59,7 @@ export function registerEventingMetrics(registry: Registry, source: EventingSour
       'canvass_outbox_oldest_age_seconds',
       'Age of the oldest outbox row not yet published',
       ['service'],
-      async (s, set) => set({ service: s.service }, (await s.outbox.status()).oldestPendingAgeSeconds),
+      async (s, set) => set({ service: s.service }, (await s.relay.status()).oldestPendingAgeSeconds),
     );
     sourceGauge(
       registry,

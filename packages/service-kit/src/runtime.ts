@@ -9,9 +9,13 @@ import {
   type ConsumerSpec,
   createConsumer,
   createOutbox,
+  createRelay,
   type EventBus,
+  type EventLog,
   eventingMigrations,
   type Outbox,
+  outboxLog,
+  type Relay,
 } from '@canvass/eventing';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -41,6 +45,11 @@ export interface ServiceModule {
   /** Service-specific operator routes under /admin/v1, behind the operator token. */
   adminRoutes?(app: FastifyInstance, consumers: ReadonlyMap<string, Consumer>): void | Promise<void>;
   consumers?: readonly ConsumerSpec[];
+  /**
+   * The ordered log its relay publishes (default: the outbox). Polls relays its poll streams,
+   * which are its outbox: each event is written once.
+   */
+  eventLog?: EventLog;
   /** How its public routes are described in OpenAPI (tags, credentials). */
   openapi?: OpenApiOptions;
   /** Background work (schedulers, batchers): started with the relay, stopped before HTTP closes. */
@@ -64,14 +73,14 @@ export interface RuntimeOptions {
 export interface ServiceRuntime {
   readonly name: string;
   readonly app: FastifyInstance;
-  readonly outbox: Outbox;
+  readonly relay: Relay;
   readonly consumers: ReadonlyMap<string, Consumer>;
   /** Applies migrations (retrying while the database is unreachable) and starts the consumers. */
   prepare(options?: { retry?: boolean }): Promise<void>;
   /** Starts publishing the outbox; call once every consumer in the process is subscribed. */
   startRelay(): void;
   stopHttp(): Promise<void>;
-  /** Publishes what is pending and stops the relay. */
+  /** Publishes what is pending, stops the relay and hands its partitions over. */
   flushOutbox(): Promise<void>;
   stopConsumers(): Promise<void>;
 }
@@ -81,15 +90,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function createServiceRuntime(options: RuntimeOptions): Promise<ServiceRuntime> {
   const { db, bus, logger } = options;
   const chaos = new Set(options.chaos ?? []);
-  const outbox = createOutbox({
+  const outbox = createOutbox(db);
+  const module = options.create({ db, outbox, bus, logger, internalSecret: options.internalSecret });
+  const relay = createRelay({
     db,
     bus,
     logger,
+    log: module.eventLog ?? outboxLog(),
     ...(chaos.has('outbox-crash-after-publish')
       ? { afterPublish: () => process.kill(process.pid, 'SIGKILL') }
       : {}),
   });
-  const module = options.create({ db, outbox, bus, logger, internalSecret: options.internalSecret });
   const consumers = new Map<string, Consumer>();
   const afterCommit = chaos.has('consumer-crash-after-commit')
     ? () => process.kill(process.pid, 'SIGKILL')
@@ -103,7 +114,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
   registerEventingMetrics(metrics, {
     service: options.name,
     db,
-    outbox,
+    relay,
     bus,
     consumers: [...consumers.keys()],
   });
@@ -130,7 +141,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
   });
   await app.register(async (scope) => module.routes(scope));
   await app.register(async (scope) => {
-    adminRoutes(scope, { service: options.name, db, outbox, bus, consumers, token: options.adminToken });
+    adminRoutes(scope, { service: options.name, db, relay, bus, consumers, token: options.adminToken });
     await module.adminRoutes?.(scope, consumers);
   });
 
@@ -157,14 +168,14 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
   return {
     name: options.name,
     app,
-    outbox,
+    relay,
     consumers,
     async prepare(prepareOptions) {
       await applyMigrations(prepareOptions?.retry ?? false);
       for (const consumer of consumers.values()) await consumer.subscribe(bus);
     },
     startRelay() {
-      outbox.start();
+      relay.start();
       module.background?.start();
       // Inbox rows only guard against redeliveries, which cannot come once JetStream has dropped
       // the event (7 days): prune them a day after that.
@@ -180,7 +191,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
       await app.close();
       await module.background?.stop();
     },
-    flushOutbox: () => outbox.stop(),
+    flushOutbox: () => relay.stop(),
     async stopConsumers() {
       await Promise.all([...consumers.values()].map((consumer) => consumer.pause()));
     },

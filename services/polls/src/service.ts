@@ -1,6 +1,7 @@
 // The polls service: polls of every type, their lifecycle and schedule, and votes (one per voter,
 // changeable where the poll allows). Every change is an event in the poll's hash-chained stream
-// and in the outbox, in the transaction that makes it.
+// (which is also its outbox: the relay publishes it as an ordered log), in the transaction that
+// makes it.
 import { ApiCredentials } from '@canvass/contracts';
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
@@ -11,6 +12,7 @@ import { PollCache } from './polls/poll-cache.ts';
 import { claimRoute, pollRoutes } from './polls/routes.ts';
 import { receiptRoutes } from './receipts/routes.ts';
 import { streamAdminRoutes } from './streams/admin-routes.ts';
+import { pollLog } from './streams/poll-stream.ts';
 import type { PollsTables } from './tables.ts';
 import { voteRoutes } from './votes/routes.ts';
 import { VoteWriter } from './votes/vote-writer.ts';
@@ -21,10 +23,9 @@ const SCHEDULE_TICK_MS = 1_000;
 export function createPollsService(context: ServiceContext): ServiceModule {
   const kysely = context.db.kysely as Kysely<PollsTables>;
   const cache = new PollCache(kysely);
-  const lifecycle = createLifecycle({ kysely, outbox: context.outbox, cache, logger: context.logger });
+  const lifecycle = createLifecycle({ kysely, cache, logger: context.logger });
   const writer = new VoteWriter({
     kysely,
-    outbox: context.outbox,
     logger: context.logger,
     secret: context.internalSecret ?? '',
   });
@@ -33,6 +34,7 @@ export function createPollsService(context: ServiceContext): ServiceModule {
   return {
     name: 'polls',
     migrationsDir: new URL('../migrations/', import.meta.url),
+    eventLog: pollLog,
     openapi: {
       tags: [
         { name: 'Polls', description: 'Create, read, edit, open, close and export polls.' },

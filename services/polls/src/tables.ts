@@ -44,5 +44,7 @@ export interface PollsTables {
     event: unknown;
     prev_hash: string;
     hash: string;
+    partition: number;
+    seq: number;
   };
 }

@@ -3,7 +3,14 @@
 // rate measured on the same server in the same run.
 import { VoteCastV2 } from '@canvass/contracts';
 import { createPostgresDatabase, migrate } from '@canvass/database';
-import { createEvent, createOutbox, eventingMigrations, startConsumer } from '@canvass/eventing';
+import {
+  createEvent,
+  createOutbox,
+  createRelay,
+  eventingMigrations,
+  outboxLog,
+  startConsumer,
+} from '@canvass/eventing';
 import { createNatsBus } from '@canvass/eventing-nats';
 import { provisionDatabases } from '@canvass/launcher';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -73,24 +80,32 @@ async function pipelineRate(
     },
     { db, bus, logger: silent },
   );
-  const outbox = createOutbox({ db, bus, logger: silent });
+  const outbox = createOutbox(db);
+  const relay = createRelay({ db, bus, log: outboxLog(), logger: silent });
   const started = performance.now();
-  outbox.start();
+  relay.start();
   const batch = 500;
+  // Each poll's events carry their stream version, as polls' own do: the consumer applies them
+  // in order by version (no inbox row per event).
+  const versions = new Map<string, number>();
   for (let written = 0; written < count; written += batch) {
-    const events = Array.from({ length: Math.min(batch, count - written) }, (_, i) =>
-      createEvent(VoteCastV2, {
+    const events = Array.from({ length: Math.min(batch, count - written) }, (_, i) => {
+      const pollId = `poll-${(written + i) % 64}`;
+      const streamversion = (versions.get(pollId) ?? 0) + 1;
+      versions.set(pollId, streamversion);
+      const event = createEvent(VoteCastV2, {
         source: '/bench',
-        partitionkey: `poll-${(written + i) % 64}`,
+        partitionkey: pollId,
         data: {
-          pollId: `poll-${(written + i) % 64}`,
+          pollId,
           voteId: `v${written + i}`,
           optionIds: ['a'],
           segment: null,
           castAt: new Date().toISOString(),
         },
-      }),
-    );
+      });
+      return { ...event, streamversion };
+    });
     await db.kysely.transaction().execute((trx) => outbox.append(trx, events));
   }
   for (;;) {
@@ -100,7 +115,7 @@ async function pipelineRate(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const rate = count / ((performance.now() - started) / 1000);
-  await outbox.stop();
+  await relay.stop();
   await subscription.stop();
   await bus.close();
   await sql`drop schema if exists bench cascade`.execute(db.kysely);

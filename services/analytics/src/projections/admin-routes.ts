@@ -1,7 +1,8 @@
 // Rebuilding a projection from the source's event history (`canvass projections rebuild`): the
 // CLI begins (the live consumer pauses and the projection is emptied), sends the source's events
 // page by page, and ends (the consumer resumes). Events that arrived meanwhile waited in the
-// broker (or the producer's outbox); those already replayed are skipped by the inbox.
+// broker (or the producer's log); those already replayed are skipped (each poll's applied
+// version, or the inbox).
 import type { Consumer } from '@canvass/eventing';
 import { HttpProblem, type ServiceContext } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -73,6 +74,8 @@ export function projectionAdminRoutes(
       await db.kysely.transaction().execute(async (trx) => {
         for (const table of projection.tables) await sql`delete from ${sql.table(table)}`.execute(trx);
         await sql`delete from inbox where consumer = ${projection.consumer}`.execute(trx);
+        await sql`delete from stream_positions where consumer = ${projection.consumer}`.execute(trx);
+        await sql`delete from parked_events where consumer = ${projection.consumer}`.execute(trx);
       });
       request.log.warn({ projection: projection.name }, 'projection rebuild began; live updates paused');
       return { name: projection.name, state: 'rebuilding' };
@@ -95,7 +98,8 @@ export function projectionAdminRoutes(
       const wanted = request.body.events.filter((event) =>
         consumer.accepts(String((event as { type?: unknown }).type)),
       );
-      await db.kysely.transaction().execute((trx) => consumer.applyPayloads(trx, wanted));
+      const applied = await db.kysely.transaction().execute((trx) => consumer.applyPayloads(trx, wanted));
+      consumer.committed(applied);
       return { applied: wanted.length, skipped: request.body.events.length - wanted.length };
     },
   );

@@ -8,7 +8,7 @@ import Type, { type Static } from 'typebox';
 import { authorizeOrganizer } from '../polls/organizer.ts';
 import type { PollCache } from '../polls/poll-cache.ts';
 import { ORGANIZER, organizerProblems } from '../polls/schemas.ts';
-import { recordPollEvents } from '../streams/record.ts';
+import { appendToStream } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
 
 const AnswersQuery = Type.Object({
@@ -170,7 +170,7 @@ export function answerRoutes(app: FastifyInstance, context: ServiceContext, cach
               moderatedAt: new Date().toISOString(),
             },
           });
-          await recordPollEvents(trx, context.outbox, poll.id, [event]);
+          await appendToStream(trx, poll.id, [event]);
         }
         return { voteId: answer.id, text: answer.text, moderation: decision };
       });

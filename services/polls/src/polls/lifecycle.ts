@@ -1,8 +1,9 @@
 // A poll's lifecycle: draft → scheduled → open → closed, by hand or at set times. Each change
 // locks the poll row, bumps config_version (so vote batches notice), appends its event to the
-// stream and the outbox in the same transaction, then drops the poll from the cache.
+// stream (which is also the log others hear it from) in the same transaction, then drops the
+// poll from the cache.
 import { type CloudEvent, PollClosedV1, PollOpenedV1, PollUpdatedV1 } from '@canvass/contracts';
-import { createEvent, type Outbox } from '@canvass/eventing';
+import { createEvent } from '@canvass/eventing';
 import { conflict, type Logger, newId, notFound } from '@canvass/service-kit';
 import { type Kysely, sql } from 'kysely';
 import { appendToStream } from '../streams/poll-stream.ts';
@@ -28,11 +29,10 @@ export const waitingStatus = (opensAt: Date | null, now = Date.now()) =>
 
 export function createLifecycle(deps: {
   kysely: Kysely<PollsTables>;
-  outbox: Outbox;
   cache: PollCache;
   logger: Logger;
 }): Lifecycle {
-  const { kysely, outbox, cache } = deps;
+  const { kysely, cache } = deps;
 
   /** Runs a change on the locked poll; `change` returns the new row values and the event. */
   async function change(
@@ -53,7 +53,6 @@ export function createLifecycle(deps: {
         .where('id', '=', pollId)
         .execute();
       await appendToStream(trx, pollId, [outcome.event]);
-      await outbox.append(trx, [outcome.event]);
       return findPoll(trx, pollId);
     });
     cache.invalidate(pollId);

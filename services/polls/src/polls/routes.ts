@@ -15,7 +15,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
-import { recordNewPoll, recordPollEvents } from '../streams/record.ts';
+import { appendToStream, startStream } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { waitingStatus } from './lifecycle.ts';
@@ -56,7 +56,7 @@ export function pollRoutes(
   context: ServiceContext,
   { cache, lifecycle }: PollRouteDeps,
 ): void {
-  const { db, outbox, internalSecret } = context;
+  const { db, internalSecret } = context;
   const kysely = db.kysely as Kysely<PollsTables>;
 
   app.post<{ Body: CreatePollBody }>(
@@ -144,7 +144,7 @@ export function pollRoutes(
       });
       await kysely.transaction().execute(async (trx) => {
         await insertPoll(trx, poll);
-        await recordNewPoll(trx, outbox, id, [event]);
+        await startStream(trx, id, [event]);
       });
       return reply
         .code(201)
@@ -312,7 +312,7 @@ const ClaimBody = Type.Object(
 /** A guest who signs up later claims their poll into the workspace they are signed in to. */
 export function claimRoute(
   app: FastifyInstance,
-  { db, outbox, internalSecret }: ServiceContext,
+  { db, internalSecret }: ServiceContext,
   cache: PollCache,
 ): void {
   const kysely = db.kysely as Kysely<PollsTables>;
@@ -357,7 +357,7 @@ export function claimRoute(
           .where('manage_token_hash', '=', sha256(request.body.manageToken))
           .returning('id')
           .executeTakeFirst();
-        if (row) await recordPollEvents(trx, outbox, pollId, [event]);
+        if (row) await appendToStream(trx, pollId, [event]);
         return row !== undefined;
       });
       cache.invalidate(pollId);

@@ -1,11 +1,18 @@
-// Appending to and reading poll streams. Appends lock the stream's head row, so concurrent votes
-// on one poll queue rather than fail; commands that read a version first pass it as
-// `expectedVersion` and get a conflict if anything was appended since (optimistic concurrency).
+// Appending to and reading poll streams. A poll's stream is also its outbox: each event is
+// written once, to `poll_events`, with its poll's version (the hash chain) and its place in the
+// ordered log (its partition, by poll id, and the partition's next sequence, taken under the
+// partition's head lock so sequence order is commit order). The relay publishes the log from a
+// checkpoint (`pollLog`); nothing is written per event after the commit. Appends lock the
+// stream's head row, so concurrent votes on one poll queue rather than fail; commands that read a
+// version first pass it as `expectedVersion` and get a conflict if anything was appended since.
 import type { CloudEvent } from '@canvass/contracts';
+import { type EventLog, LOG_PARTITIONS, lockPartitions, partitionOf } from '@canvass/eventing';
 import { HttpProblem } from '@canvass/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { PollsTables } from '../tables.ts';
 import { type ChainLink, type ChainVerdict, chainHash, GENESIS_HASH, verifyChain } from './hash-chain.ts';
+
+export const POLL_LOG = 'poll_events';
 
 export interface Appended {
   eventId: string;
@@ -54,29 +61,68 @@ export function chainEvents(pollId: string, from: StreamHead, events: readonly C
   return { rows, head: { version, hash } };
 }
 
-async function insertLinks(
+export interface StreamAppend {
+  pollId: string;
+  /** The stream's head before these events (version 0 and the genesis hash for a new poll). */
+  from: StreamHead;
+  events: readonly CloudEvent[];
+}
+
+/**
+ * Writes the events of one or more polls' streams (their heads already locked, or new) in one
+ * statement: the events with their log places, the stream heads, the log heads, and the NOTIFY
+ * that wakes the relay. Returns what was appended.
+ */
+export async function writeStreams(
   trx: Kysely<PollsTables>,
-  pollId: string,
-  from: StreamHead,
-  events: readonly CloudEvent[],
-) {
-  const chained = chainEvents(pollId, from, events);
-  await trx.insertInto('poll_events').values(chained.rows).execute();
-  return chained;
+  appends: readonly StreamAppend[],
+): Promise<Appended[]> {
+  const chained = appends
+    .filter((append) => append.events.length > 0)
+    .map((append) => ({ append, partition: partitionOf(append.pollId, LOG_PARTITIONS) }));
+  if (chained.length === 0) return [];
+  const heads = await lockPartitions(
+    trx,
+    POLL_LOG,
+    chained.map((entry) => entry.partition),
+  );
+  const events = [];
+  const streamHeads = [];
+  const appended: Appended[] = [];
+  for (const { append, partition } of chained) {
+    const { rows, head } = chainEvents(append.pollId, append.from, append.events);
+    for (const row of rows) {
+      const seq = heads.get(partition)! + 1;
+      heads.set(partition, seq);
+      events.push(
+        sql`(${row.poll_id}, ${row.version}::int, ${row.event_id}, ${row.type}, ${row.event}::jsonb, ${row.prev_hash}, ${row.hash}, ${partition}::int, ${seq}::bigint)`,
+      );
+      appended.push({ eventId: row.event_id, version: row.version, hash: row.hash });
+    }
+    streamHeads.push(sql`(${append.pollId}, ${head.version}::int, ${head.hash})`);
+  }
+  const logHeads = sql.join([...heads].map(([partition, seq]) => sql`(${partition}::int, ${seq}::bigint)`));
+  await sql`with appended as (
+      insert into poll_events (poll_id, version, event_id, type, event, prev_hash, hash, partition, seq)
+      values ${sql.join(events)}
+    ), streams as (
+      insert into poll_streams (poll_id, version, head_hash) values ${sql.join(streamHeads)}
+      on conflict (poll_id) do update set version = excluded.version, head_hash = excluded.head_hash
+    ), log as (
+      update log_heads as h set seq = v.seq from (values ${logHeads}) as v(partition, seq)
+      where h.log = ${POLL_LOG} and h.partition = v.partition
+    )
+    select pg_notify('canvass_log_' || current_schema(), '')`.execute(trx);
+  return appended;
 }
 
 /** Starts a poll's stream with its first events (the creation). */
-export async function startStream(
+export function startStream(
   trx: Kysely<PollsTables>,
   pollId: string,
   events: readonly CloudEvent[],
 ): Promise<Appended[]> {
-  const { rows, head } = await insertLinks(trx, pollId, { version: 0, hash: GENESIS_HASH }, events);
-  await trx
-    .insertInto('poll_streams')
-    .values({ poll_id: pollId, version: head.version, head_hash: head.hash })
-    .execute();
-  return rows.map((row) => ({ eventId: row.event_id, version: row.version, hash: row.hash }));
+  return writeStreams(trx, [{ pollId, from: { version: 0, hash: GENESIS_HASH }, events }]);
 }
 
 export async function appendToStream(
@@ -95,19 +141,26 @@ export async function appendToStream(
   if (expectedVersion !== undefined && head.version !== expectedVersion) {
     throw new StreamConflict(pollId, expectedVersion, head.version);
   }
-  const { rows, head: next } = await insertLinks(
-    trx,
-    pollId,
-    { version: head.version, hash: head.head_hash },
-    events,
-  );
-  await trx
-    .updateTable('poll_streams')
-    .set({ version: next.version, head_hash: next.hash })
-    .where('poll_id', '=', pollId)
-    .execute();
-  return rows.map((row) => ({ eventId: row.event_id, version: row.version, hash: row.hash }));
+  return writeStreams(trx, [{ pollId, from: { version: head.version, hash: head.head_hash }, events }]);
 }
+
+/**
+ * What subscribers receive: the stored event (what its hash covers) with its poll as partition
+ * key and its version as `streamversion`, so consumers apply each poll's events once, in order.
+ */
+const published = sql<CloudEvent>`event || jsonb_build_object('partitionkey', poll_id, 'streamversion', version)`;
+
+/** The poll streams as an ordered log, for the relay. */
+export const pollLog: EventLog = {
+  name: POLL_LOG,
+  partitions: LOG_PARTITIONS,
+  async read(db, partition, afterSeq, limit) {
+    const result = await sql<{ seq: number; event: CloudEvent }>`
+      select seq, ${published} as event from poll_events
+      where partition = ${partition} and seq > ${afterSeq} order by seq limit ${limit}`.execute(db);
+    return result.rows.map((row) => ({ seq: Number(row.seq), event: row.event }));
+  },
+};
 
 export async function readStream(db: Kysely<PollsTables>, pollId: string): Promise<ChainLink[]> {
   const rows = await db
@@ -149,16 +202,16 @@ export async function verifyStream(
   return { pollId, ...verdict };
 }
 
-/** Every stream's events in commit-independent global order, a page at a time (for replays). */
+/**
+ * Every stream's events by global position, a page at a time (for replays): each poll's in
+ * version order, since a poll's appends hold its head lock while taking positions.
+ */
 export async function readAllEvents(db: Kysely<PollsTables>, after: number, limit: number) {
-  const rows = await db
-    .selectFrom('poll_events')
-    .select(['position', 'event'])
-    .where('position', '>', after)
-    .orderBy('position')
-    .limit(limit)
-    .execute();
-  return { events: rows.map((row) => row.event as CloudEvent), next: rows.at(-1)?.position ?? after };
+  const result = await sql<{ position: number; event: CloudEvent }>`
+    select position, ${published} as event from poll_events where position > ${after}
+    order by position limit ${limit}`.execute(db);
+  const rows = result.rows;
+  return { events: rows.map((row) => row.event), next: Number(rows.at(-1)?.position ?? after) };
 }
 
 export async function eventStats(db: Kysely<PollsTables>) {

@@ -1,16 +1,16 @@
 // The vote hot path's write side: votes wait here for at most one turn of the event loop (or for
 // a batch in flight to finish) and go to the database together, in one transaction that locks each
-// poll's stream head once, inserts every vote with one statement, appends every event to the
-// streams with one statement and to the outbox with another. A voter's answer (and receipt) is
+// poll's stream head once, inserts every vote with one statement, and appends every event to the
+// streams (which are the ordered log the relay publishes) with one more. A voter's answer (and receipt) is
 // sent only after that transaction commits. The transaction re-reads each poll's status and
 // config_version under the lock, so a cached poll that has since closed or changed cannot let a
 // vote in; a ballot checked against an older version of its poll is checked again.
 import { type Ballot, type CloudEvent, VoteCastV3, VoteRetractedV1 } from '@canvass/contracts';
-import { createEvent, type Outbox } from '@canvass/eventing';
+import { createEvent } from '@canvass/eventing';
 import { conflict, type Logger, newId, newSignedToken, notFound, sha256 } from '@canvass/service-kit';
 import { type Insertable, type Kysely, sql } from 'kysely';
 import { findPoll, type StoredPoll } from '../polls/poll-store.ts';
-import { chainEvents, type StreamHead } from '../streams/poll-stream.ts';
+import { type StreamHead, writeStreams } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
 import { type CastVoteBody, parseBallot } from './ballot.ts';
 
@@ -36,7 +36,6 @@ interface Pending {
 
 export interface VoteWriterOptions {
   kysely: Kysely<PollsTables>;
-  outbox: Outbox;
   logger: Logger;
   /** Signs receipts so other services can tell a voter of this poll (see newSignedToken). */
   secret: string;
@@ -325,23 +324,11 @@ export class VoteWriter {
     return { voteId: old.id, event };
   }
 
-  /** Every poll's new events onto its stream (one insert for all) and into the outbox. */
+  /** Every poll's new events onto its stream, which is the log the relay publishes: one statement. */
   async #appendEvents(trx: Kysely<PollsTables>, states: Map<string, PollState>): Promise<void> {
-    const links = [];
-    const heads: { pollId: string; version: number; hash: string }[] = [];
-    const events: CloudEvent[] = [];
-    for (const [pollId, state] of states) {
-      if (state.events.length === 0) continue;
-      const chained = chainEvents(pollId, state.head, state.events);
-      links.push(...chained.rows);
-      heads.push({ pollId, ...chained.head });
-      events.push(...state.events);
-    }
-    if (links.length === 0) return;
-    await trx.insertInto('poll_events').values(links).execute();
-    const values = sql.join(heads.map((head) => sql`(${head.pollId}, ${head.version}::int, ${head.hash})`));
-    await sql`update poll_streams as s set version = v.version, head_hash = v.hash
-      from (values ${values}) as v(poll_id, version, hash) where s.poll_id = v.poll_id`.execute(trx);
-    await this.#options.outbox.append(trx, events);
+    await writeStreams(
+      trx,
+      [...states].map(([pollId, state]) => ({ pollId, from: state.head, events: state.events })),
+    );
   }
 }

@@ -1,0 +1,74 @@
+// An ordered, partitioned event log in a service's own database: the generic outbox, or a log of
+// the service's own (the poll streams). Every row has a partition (its partition key's) and a
+// sequence within it. Appenders lock the partition's head row in `log_heads` and take the next
+// sequences, so a partition's sequence order is its commit order: a relay reading past a
+// checkpoint can never skip a row that commits later with a smaller sequence.
+import type { CloudEvent } from '@canvass/contracts';
+import type { AnyTables } from '@canvass/database';
+import { type Kysely, sql } from 'kysely';
+import { LOG_PARTITIONS } from './subjects.ts';
+
+export interface LogEntry {
+  seq: number;
+  event: CloudEvent;
+}
+
+export interface EventLog {
+  /** The log's name in `log_heads` and `relay_checkpoints`. */
+  readonly name: string;
+  readonly partitions: number;
+  /** A partition's entries after `afterSeq`, in sequence order. */
+  read(db: Kysely<AnyTables>, partition: number, afterSeq: number, limit: number): Promise<LogEntry[]>;
+  /** Deletes what no longer needs keeping, given each partition's published sequence. */
+  prune?(db: Kysely<AnyTables>): Promise<void>;
+}
+
+/** NOTIFY channel a log's appends raise (delivered at commit) and its relay listens to. */
+export const logChannel = (schema: string) => `canvass_log_${schema}`;
+
+/**
+ * Locks the head rows of these partitions (in partition order, so appenders never deadlock)
+ * and returns each one's last sequence. Hold them until commit.
+ */
+export async function lockPartitions(
+  trx: Kysely<AnyTables>,
+  log: string,
+  partitions: Iterable<number>,
+): Promise<Map<number, number>> {
+  const wanted = [...new Set(partitions)].sort((a, b) => a - b);
+  if (wanted.length === 0) return new Map();
+  const result = await sql<{ partition: number; seq: number }>`
+    select partition, seq from log_heads where log = ${log} and partition = any(${wanted})
+    order by partition for update`.execute(trx);
+  if (result.rows.length !== wanted.length) {
+    throw new Error(`log ${log} lacks head rows for partitions ${wanted.join(', ')}`);
+  }
+  return new Map(result.rows.map((row) => [row.partition, Number(row.seq)]));
+}
+
+/** SQL that sets the head rows to these sequences (run under the lock, in the same transaction). */
+export function advancePartitionsSql(log: string, heads: ReadonlyMap<number, number>) {
+  const values = sql.join([...heads].map(([partition, seq]) => sql`(${partition}::int, ${seq}::bigint)`));
+  return sql`update log_heads as h set seq = v.seq from (values ${values}) as v(partition, seq)
+    where h.log = ${log} and h.partition = v.partition`;
+}
+
+/** The generic outbox's log: rows in `outbox`, kept a day after they are published. */
+export function outboxLog(options: { retainMs?: number } = {}): EventLog {
+  const retain = `${options.retainMs ?? 86_400_000} milliseconds`;
+  return {
+    name: 'outbox',
+    partitions: LOG_PARTITIONS,
+    async read(db, partition, afterSeq, limit) {
+      const result = await sql<{ seq: number; event: CloudEvent }>`
+        select seq, event from outbox where partition = ${partition} and seq > ${afterSeq}
+        order by seq limit ${limit}`.execute(db);
+      return result.rows.map((row) => ({ seq: Number(row.seq), event: row.event }));
+    },
+    async prune(db) {
+      await sql`delete from outbox o using relay_checkpoints c
+        where c.log = 'outbox' and c.partition = o.partition and o.seq <= c.published_seq
+          and o.created_at < now() - ${retain}::interval`.execute(db);
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type CloudEvent, VoteCastV1 } from '@canvass/contracts';
+import { migrate, PgliteHost } from '@canvass/database';
+import type { EventBus } from './bus.ts';
+import { createEvent } from './events.ts';
+import { outboxLog } from './log.ts';
+import { eventingMigrations } from './migrations.ts';
+import { createOutbox } from './outbox.ts';
+import { createRelay } from './relay.ts';
+import { LOG_PARTITIONS, partitionOf } from './subjects.ts';
+
+const silent = { warn() {} };
+
+function vote(key: string, n: number) {
+  return createEvent(VoteCastV1, {
+    source: 'test',
+    partitionkey: key,
+    data: { pollId: key, voteId: `${key}-${n}`, optionIds: ['a'], castAt: new Date().toISOString() },
+  });
+}
+
+/** A broker that records what it took, in order, and refuses any batch holding a key in `failing`. */
+function recordingBus(failing: Set<string>) {
+  const published: CloudEvent[] = [];
+  const bus: EventBus = {
+    async publish(events) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (events.some((event) => failing.has(event.partitionkey!))) throw new Error('broker refused');
+      published.push(...events);
+    },
+    subscribe: () => Promise.reject(new Error('not here')),
+    lag: async () => 0,
+    isConnected: () => true,
+    close: async () => {},
+  };
+  return { bus, published };
+}
+
+/** Two keys on different partitions. */
+function keysOnTwoPartitions(): [string, string] {
+  const first = 'key-0';
+  for (let i = 1; ; i++) {
+    const other = `key-${i}`;
+    if (partitionOf(other, LOG_PARTITIONS) !== partitionOf(first, LOG_PARTITIONS)) return [first, other];
+  }
+}
+
+const versionsOf = (events: readonly CloudEvent[], key: string) =>
+  events.filter((e) => e.partitionkey === key).map((e) => (e.data as { voteId: string }).voteId);
+
+test('a publish failure on one partition holds back that partition only, and nothing passes it', async () => {
+  const host = new PgliteHost('memory://');
+  const db = host.database('relaying');
+  await migrate(db, eventingMigrations);
+  const outbox = createOutbox(db);
+  const [stuck, flowing] = keysOnTwoPartitions();
+  const failing = new Set([stuck]);
+  const { bus, published } = recordingBus(failing);
+  const relay = createRelay({ db, bus, log: outboxLog(), logger: silent });
+  for (let n = 0; n < 5; n++) {
+    await db.kysely.transaction().execute((trx) => outbox.append(trx, [vote(stuck, n), vote(flowing, n)]));
+  }
+  await relay.flush();
+  assert.deepEqual(
+    versionsOf(published, flowing),
+    [0, 1, 2, 3, 4].map((n) => `${flowing}-${n}`),
+  );
+  assert.deepEqual(versionsOf(published, stuck), [], 'the failing partition is held back whole');
+  const status = await relay.status();
+  assert.equal(status.pending, 5);
+  assert.equal(status.failing, 1);
+  assert.match(String(status.lastError), /broker refused/);
+
+  await db.kysely.transaction().execute((trx) => outbox.append(trx, [vote(stuck, 5), vote(flowing, 5)]));
+  await relay.flush();
+  assert.equal(versionsOf(published, flowing).length, 6, 'the healthy partition goes on');
+  assert.deepEqual(versionsOf(published, stuck), []);
+
+  failing.clear();
+  await new Promise((resolve) => setTimeout(resolve, 300)); // past the first backoff
+  await relay.flush();
+  assert.deepEqual(
+    versionsOf(published, stuck),
+    [0, 1, 2, 3, 4, 5].map((n) => `${stuck}-${n}`),
+  );
+  assert.equal((await relay.status()).failing, 0);
+  await relay.stop();
+  await host.close();
+});
+
+test('two relays on one log never interleave a partition: each key arrives once, in commit order', async () => {
+  const host = new PgliteHost('memory://');
+  const db = host.database('two_relays');
+  await migrate(db, eventingMigrations);
+  const outbox = createOutbox(db);
+  const { bus, published } = recordingBus(new Set());
+  const relays = [1, 2].map(() =>
+    createRelay({ db, bus, log: outboxLog(), logger: silent, batchSize: 7, sweepIntervalMs: 5 }),
+  );
+  for (const relay of relays) relay.start();
+  const keys = Array.from({ length: 12 }, (_, i) => `poll-${i}`);
+  for (let n = 0; n < 20; n++) {
+    await db.kysely.transaction().execute((trx) =>
+      outbox.append(
+        trx,
+        keys.map((key) => vote(key, n)),
+      ),
+    );
+    if (n === 10) await relays[0]!.stop(); // hands its partitions over mid-stream
+  }
+  for (let i = 0; i < 200 && published.length < keys.length * 20; i++)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const key of keys) {
+    assert.deepEqual(
+      versionsOf(published, key),
+      Array.from({ length: 20 }, (_, n) => `${key}-${n}`),
+    );
+  }
+  await relays[1]!.stop();
+  await host.close();
+});
