@@ -1,6 +1,6 @@
 // Reading back what JetStream stored on a subject (servers before 2.10 take one filter subject).
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 
 export async function readSubject(nc: NatsConnection, stream: string, subject: string): Promise<unknown[]> {
   const jsm = await jetstreamManager(nc);
@@ -22,5 +22,22 @@ export async function readSubject(nc: NatsConnection, stream: string, subject: s
     return payloads;
   } finally {
     await jsm.consumers.delete(stream, info.name).catch(() => {});
+  }
+}
+
+/** Every event stored on an ordered log's partition subjects (`polls.events.0` …), each partition in order. */
+export async function readLog(
+  url: string,
+  stream: string,
+  prefix: string,
+  partitions = 8,
+): Promise<{ partitionkey?: string; streamversion?: number; id: string; type: string }[]> {
+  const nc = await connect({ servers: url });
+  try {
+    const all = [];
+    for (let p = 0; p < partitions; p++) all.push(...(await readSubject(nc, stream, `${prefix}.${p}`)));
+    return all as { partitionkey?: string; streamversion?: number; id: string; type: string }[];
+  } finally {
+    await nc.close();
   }
 }

@@ -1,7 +1,7 @@
 // A NATS server of the test's own (JetStream on, data in a temporary folder), which the test may
 // stop and start again: the machine's shared server is never touched.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import { freePort } from './cluster.ts';
 
 export interface PrivateNats {
   url: string;
+  /** Rewrites the server's configuration file and has it reload (SIGHUP); needs `config`. */
+  reload(config: string): Promise<void>;
   stop(): Promise<void>;
   start(): Promise<void>;
   dispose(): Promise<void>;
@@ -28,12 +30,22 @@ function reachable(port: number): Promise<boolean> {
   });
 }
 
-export async function startPrivateNats(): Promise<PrivateNats> {
+/**
+ * `config` (nats-server's configuration syntax, e.g. authorization with permissions) is written
+ * to a file the server reads; `url` then carries `credentials` (`user:password@`) if given.
+ */
+export async function startPrivateNats(
+  options: { config?: string; credentials?: string } = {},
+): Promise<PrivateNats> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'canvass-nats-'));
+  const configFile = join(dir, 'nats.conf');
+  if (options.config !== undefined) await writeFile(configFile, options.config);
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(BINARY, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
+    const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir];
+    if (options.config !== undefined) args.push('-c', configFile);
+    child = spawn(BINARY, args, { stdio: 'ignore' });
     await eventually(async () => {
       if (!(await reachable(port))) throw new Error(`NATS on ${port} not up`);
     });
@@ -46,7 +58,12 @@ export async function startPrivateNats(): Promise<PrivateNats> {
   };
   await start();
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${options.credentials ? `${options.credentials}@` : ''}127.0.0.1:${port}`,
+    async reload(config) {
+      await writeFile(configFile, config);
+      child?.kill('SIGHUP');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    },
     start,
     stop,
     async dispose() {

@@ -2,12 +2,17 @@
 // event type: stream POLLS holds `polls.>`), created or updated at first use. A context with an
 // ordered log sends every event on its partition subject (`polls.events.3`), others on the type
 // without its version (see @canvass/eventing subjects). Publishing waits for JetStream's ack and
-// passes the event id as Nats-Msg-Id, so a batch published twice (a relay that crashed before
+// passes its subject and event id as Nats-Msg-Id, so a batch published twice (a relay that crashed before
 // its checkpoint moved) is stored once. A subscription is one durable pull consumer per subject
 // (servers before 2.10 take one filter subject each): each partition is handled one batch at a
 // time, in order, by one loop; a batch that fails is retried in place (never nak'd, which would
-// let later messages pass it) and acknowledged with one ack for the whole batch (AckPolicy.All);
-// a long batch tells JetStream it is still being worked on, so it is not redelivered meanwhile.
+// let later messages pass it); a long batch tells JetStream it is still being worked on, so it is
+// not redelivered meanwhile. A handled batch is acknowledged message by message, written in one
+// flush (acks are fire-and-forget publishes, no round trip). Not AckPolicy.All: it acknowledges
+// everything up to a stream sequence, so after a restart (or a dropped buffer) the first new
+// message's ack would also acknowledge older ones handed to the dead process and not yet
+// redelivered: measured, a killed consumer lost a poll's events that way. Consumers tolerate the
+// order redeliveries come back in (stream versions park what arrives early).
 // An ephemeral subscription (live fan-out) is a durable of its own per process that starts at new
 // events and that the server deletes once nobody has pulled from it for a while.
 import {
@@ -120,7 +125,13 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       await Promise.all([...new Set(subjects)].map(ensureStream));
       await Promise.all(
         events.map((event, i) =>
-          js.publish(subjects[i]!, JSON.stringify(event), { msgID: event.id, timeout: 5_000 }),
+          // The subject is part of the de-duplication id: JetStream de-duplicates across the
+          // whole stream, and the upgrade to the ordered log republishes events the previous
+          // layout had published on other subjects minutes before (they would all be dropped).
+          js.publish(subjects[i]!, JSON.stringify(event), {
+            msgID: `${subjects[i]}:${event.id}`,
+            timeout: 5_000,
+          }),
         ),
       );
     },
@@ -188,8 +199,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     const ephemeral = subscribe.ephemeral === true;
     const config = {
       durable_name: durable,
-      // One ack per batch acknowledges it whole (a partition is handled in order by one loop).
-      ack_policy: AckPolicy.All,
+      ack_policy: AckPolicy.Explicit,
       deliver_policy: subscribe.startAt === 'now' || ephemeral ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: subject,
       // Short, so that messages handed to a process that died come back soon; a live batch that
@@ -205,10 +215,10 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       } catch {
         existing = undefined;
       }
-      if (existing && existing.config.ack_policy === AckPolicy.All) return; // keep its position
+      if (existing && existing.config.ack_policy === config.ack_policy) return; // keep its position
       if (existing) {
-        // Made by an earlier release with per-message acks (which cannot be changed in place):
-        // make it again from where it had acknowledged everything.
+        // Made with another ack policy (which cannot be changed in place): make it again from
+        // where it had acknowledged everything.
         await jsm.consumers.delete(stream, durable);
       }
       const floor = existing?.ack_floor.stream_seq ?? 0;
@@ -243,7 +253,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         for (let attempt = 1; ; attempt++) {
           try {
             await subscribe.handle(deliveries);
-            batch.at(-1)?.ack();
+            for (const message of batch) message.ack();
             return;
           } catch (error) {
             // Stopping leaves the batch unacknowledged: it comes back to whoever reads next.
