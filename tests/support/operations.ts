@@ -102,6 +102,13 @@ export function operationsTests(platform: () => OperatedPlatform): void {
       return parsed;
     });
     assert.ok(status.consumers.some((c: { name: string }) => c.name === 'analytics-tallies'));
+    const polls = status.outboxes.find((o: { service: string }) => o.service === 'polls');
+    assert.equal(polls.log, 'poll_events', 'polls relays its poll streams, which are its outbox');
+    assert.equal(polls.partitions.length, 8);
+    for (const consumer of status.consumers) assert.equal(consumer.parked, 0, consumer.name);
+    const table = await canvass(url, token, 'events', 'outbox', 'status');
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /polls\s+poll_events\s+0/);
     const letters = await canvass(url, token, 'events', 'dlq', 'list', '--json');
     assert.equal(letters.status, 0, letters.stderr);
     assert.ok(Array.isArray(JSON.parse(letters.stdout)));

@@ -329,3 +329,13 @@ export async function pendingDeadLetters(db: Database): Promise<Record<string, n
   );
   return Object.fromEntries(rows.rows.map((row) => [row.consumer, row.n]));
 }
+
+/**
+ * Events waiting per consumer for an earlier event of their stream. A few for a moment is a
+ * redelivery catching up; a count that stays means a stream is stuck behind a missing event.
+ */
+export async function parkedEvents(db: Database): Promise<Record<string, number>> {
+  const rows = await sql<{ consumer: string; n: number }>`
+    select consumer, count(*)::int as n from parked_events group by consumer`.execute(db.kysely);
+  return Object.fromEntries(rows.rows.map((row) => [row.consumer, row.n]));
+}

@@ -4,6 +4,7 @@ export {
   type ConsumerDeps,
   type ConsumerSpec,
   createConsumer,
+  parkedEvents,
   pendingDeadLetters,
   startConsumer,
 } from './consumer.ts';

@@ -10,6 +10,7 @@ import {
   type EventBus,
   getDeadLetter,
   listDeadLetters,
+  parkedEvents,
   pendingDeadLetters,
   type Relay,
   replayDeadLetter,
@@ -85,7 +86,7 @@ export function adminRoutes(app: FastifyInstance, context: AdminContext): void {
   app.get('/admin/v1/outbox', async () => ({ service, ...(await relay.status()) }));
 
   app.get('/admin/v1/consumers', async () => {
-    const dead = await pendingDeadLetters(db);
+    const [dead, parked] = await Promise.all([pendingDeadLetters(db), parkedEvents(db)]);
     return Promise.all(
       [...consumers.values()].map(async (consumer) => ({
         service,
@@ -93,6 +94,7 @@ export function adminRoutes(app: FastifyInstance, context: AdminContext): void {
         types: consumer.types,
         lag: await bus.lag(consumer.name),
         deadLetters: dead[consumer.name] ?? 0,
+        parked: parked[consumer.name] ?? 0,
       })),
     );
   });

@@ -1,8 +1,9 @@
-// Prometheus gauges for the event backbone, read when scraped: outbox backlog and the age of its
-// oldest unsent row, consumer lag, and dead letters waiting for an operator. One set of gauges
+// Prometheus gauges for the event backbone, read when scraped: the service log's unpublished
+// backlog and the age of its oldest unpublished event, consumer lag, parked events, and dead
+// letters waiting for an operator. One set of gauges
 // per registry; each service runtime adds itself as a source (several in the embedded tier).
 import type { Database } from '@canvass/database';
-import { type EventBus, pendingDeadLetters, type Relay } from '@canvass/eventing';
+import { type EventBus, parkedEvents, pendingDeadLetters, type Relay } from '@canvass/eventing';
 import { Gauge, type Registry } from 'prom-client';
 
 export interface EventingSource {
@@ -49,7 +50,7 @@ export function registerEventingMetrics(registry: Registry, source: EventingSour
       registry,
       created,
       'canvass_outbox_backlog',
-      'Outbox rows not yet published',
+      'Events of the service log (outbox or poll streams) not yet published',
       ['service'],
       async (s, set) => set({ service: s.service }, (await s.relay.status()).pending),
     );
@@ -57,7 +58,7 @@ export function registerEventingMetrics(registry: Registry, source: EventingSour
       registry,
       created,
       'canvass_outbox_oldest_age_seconds',
-      'Age of the oldest outbox row not yet published',
+      'Age of the oldest event of the service log not yet published',
       ['service'],
       async (s, set) => set({ service: s.service }, (await s.relay.status()).oldestPendingAgeSeconds),
     );
@@ -69,6 +70,17 @@ export function registerEventingMetrics(registry: Registry, source: EventingSour
       ['service', 'consumer'],
       async (s, set) => {
         for (const consumer of s.consumers) set({ service: s.service, consumer }, await s.bus.lag(consumer));
+      },
+    );
+    sourceGauge(
+      registry,
+      created,
+      'canvass_consumer_parked_events',
+      'Events waiting for an earlier event of their stream (stays above 0: a stream is stuck)',
+      ['service', 'consumer'],
+      async (s, set) => {
+        const counts = await parkedEvents(s.db);
+        for (const consumer of s.consumers) set({ service: s.service, consumer }, counts[consumer] ?? 0);
       },
     );
     sourceGauge(

@@ -16,8 +16,10 @@ Events
   events dlq show <service:id>
   events dlq replay <service:id> | --all
   events dlq discard <service:id>
-  events outbox status          outbox backlog per service, consumer lag, dead letters
-  events tail <subject>         live events, e.g. 'polls.>' or 'polls.vote.cast.*' [--count N]
+  events outbox status          each service's log: unpublished events per partition, relay owner
+                                and failures; consumer lag, parked events, dead letters
+  events tail <subject>         live events, e.g. 'polls.>' or 'polls.events.3' (one partition)
+                                [--type polls.vote] [--count N]
 
 Read models and history
   projections list
@@ -83,6 +85,7 @@ export async function run(argv: readonly string[]): Promise<number> {
           json,
           natsUrl: settings.natsUrl,
           ...(values.count ? { count: Number(values.count) } : {}),
+          ...(values.type ? { type: values.type } : {}),
         });
         break;
       case 'projections list':
@@ -123,6 +126,7 @@ function parse(argv: readonly string[]) {
       state: { type: 'string' },
       service: { type: 'string' },
       count: { type: 'string' },
+      type: { type: 'string' },
     },
   });
 }

@@ -1,5 +1,7 @@
-// Live events on a subject (NATS wildcards: `polls.>`, `polls.vote.cast.*`). The embedded tier
-// streams them from the gateway; the cluster tier reads them from NATS directly.
+// Live events on a subject (NATS wildcards: `polls.>`, `polls.events.*`; a poll's events all
+// travel on its partition, `polls.events.<n>`), optionally only types starting with `--type`
+// (`polls.vote`). The embedded tier streams them from the gateway; the cluster tier reads them
+// from NATS directly.
 import { connect } from '@nats-io/transport-node';
 import type { AdminClient } from '../client.ts';
 import { platformInfo } from './services.ts';
@@ -9,21 +11,23 @@ interface Tailed {
   event: { id?: string; type?: string; time?: string; data?: unknown };
 }
 
-function print(tailed: Tailed, json: boolean): void {
+function print(tailed: Tailed, json: boolean, type: string | undefined): boolean {
+  if (type && !tailed.event.type?.startsWith(type)) return false;
   if (json) {
     process.stdout.write(`${JSON.stringify(tailed)}\n`);
-    return;
+    return true;
   }
   const { event } = tailed;
   process.stdout.write(
     `${event.time ?? ''}  ${tailed.subject}  ${event.type ?? '?'}  ${event.id ?? '?'}  ${JSON.stringify(event.data)}\n`,
   );
+  return true;
 }
 
 export async function tail(
   client: AdminClient,
   subject: string,
-  options: { json: boolean; count?: number; natsUrl: string },
+  options: { json: boolean; count?: number; natsUrl: string; type?: string },
 ): Promise<void> {
   const { tier } = await platformInfo(client);
   let seen = 0;
@@ -41,8 +45,7 @@ export async function tail(
       } catch {
         event = { data: message.string() };
       }
-      print({ subject: message.subject, event }, options.json);
-      seen++;
+      if (print({ subject: message.subject, event }, options.json, options.type)) seen++;
       if (done()) break;
     }
     await nc.close();
@@ -67,8 +70,7 @@ export async function tail(
         end = buffer.indexOf('\n\n');
         const data = frame.split('\n').find((line) => line.startsWith('data: '));
         if (!data) continue;
-        print(JSON.parse(data.slice(6)) as Tailed, options.json);
-        seen++;
+        if (print(JSON.parse(data.slice(6)) as Tailed, options.json, options.type)) seen++;
         if (done()) {
           abort.abort();
           return;
