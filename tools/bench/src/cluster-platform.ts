@@ -7,8 +7,13 @@ import { freePort } from './processes.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** The benchmark's databases: canvass_bench_polls and so on. */
+export const BENCH_DATABASE_PREFIX = 'canvass_bench_';
+
 export interface BenchCluster {
   url: string;
+  /** The launcher's: its children are the service processes. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -28,7 +33,7 @@ export async function startBenchCluster(options: {
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       POSTGRES_URL: options.postgresUrl,
       NATS_URL: options.natsUrl,
-      CANVASS_DB_PREFIX: 'canvass_bench_',
+      CANVASS_DB_PREFIX: BENCH_DATABASE_PREFIX,
       LOG_LEVEL: 'warn',
       // The load comes from one IP and reuses nothing: measure the platform, not the limits.
       CANVASS_RATE_LIMITS: JSON.stringify({ perIp: { points: 100_000_000, windowSeconds: 60 } }),
@@ -52,6 +57,7 @@ export async function startBenchCluster(options: {
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -12,10 +12,12 @@ import { loadConfig } from '@canvass/config';
 import Type from 'typebox';
 import { ceilingsPhase } from './ceilings-phase.ts';
 import { renderChart } from './chart.ts';
-import { startBenchCluster } from './cluster-platform.ts';
+import { BENCH_DATABASE_PREFIX, startBenchCluster } from './cluster-platform.ts';
+import { clusterCpuSources } from './cpu-sources.ts';
 import { embeddedPhase } from './embedded-phase.ts';
 import { eventingPhase } from './eventing-phase.ts';
 import { fanoutPhase } from './fanout-phase.ts';
+import { headlines } from './headlines.ts';
 import { startBenchNats } from './private-nats.ts';
 import { summarizeProfiles } from './profile-summary.ts';
 import { proxyPhase } from './proxy-phase.ts';
@@ -28,6 +30,8 @@ const env = loadConfig(
   Type.Object({
     POSTGRES_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/postgres' }),
     NATS_SERVER_BIN: Type.String({ default: '/usr/sbin/nats-server' }),
+    /** The cluster tier's (its default too): only read here to find the server's CPU time. */
+    REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
   }),
 );
 const quick = values.quick ?? false;
@@ -49,7 +53,15 @@ try {
 
   const events = quick ? 2_000 : 50_000;
   progress(`Phase: event backbone (${events} events)`);
-  const eventing = await eventingPhase(nats.url, env.POSTGRES_URL, events, progress);
+  // On a NATS server of its own: its events must not wait in the streams for the cluster tier's
+  // consumers (50,000 vote events for polls that do not exist, projected in the first window).
+  const eventingNats = await startBenchNats(env.NATS_SERVER_BIN);
+  let eventing: Awaited<ReturnType<typeof eventingPhase>>;
+  try {
+    eventing = await eventingPhase(eventingNats.url, env.POSTGRES_URL, events, progress);
+  } finally {
+    await eventingNats.stop();
+  }
 
   progress('Phase: the gateway hop against nginx, in front of the same upstream');
   const proxy = await proxyPhase({ seconds: quick ? 2 : 10, connections: quick ? 16 : 64 }, progress);
@@ -59,16 +71,36 @@ try {
   const cluster = await startBenchCluster({ natsUrl: nats.url, postgresUrl: env.POSTGRES_URL, profileDir });
   let votes: Awaited<ReturnType<typeof votesPhase>>;
   try {
+    // CPU of every process a vote runs on: the cluster's, PostgreSQL, NATS, Redis.
+    const cpu = await clusterCpuSources({
+      launcherPid: cluster.pid,
+      natsPid: nats.pid,
+      postgresUrl: env.POSTGRES_URL,
+      databasePrefix: BENCH_DATABASE_PREFIX,
+      redisUrl: env.REDIS_URL,
+    });
     votes = await votesPhase(
       cluster.url,
       quick
-        ? { seconds: 2, connections: 16, polls: 4, rates: [100, 400], freshnessAt: 100 }
+        ? {
+            seconds: 2,
+            connections: 16,
+            polls: 4,
+            rates: [100, 400],
+            ackAt: 400,
+            freshnessAt: 400,
+            unloadedSeconds: 1,
+            cpu,
+          }
         : {
             seconds: 10,
             connections: 64,
             polls: 16,
-            rates: [1_000, 5_000, 10_000, 20_000],
-            freshnessAt: 1_000,
+            rates: [1_000, 2_500, 5_000, 10_000, 20_000],
+            ackAt: 1_000,
+            freshnessAt: 2_500,
+            unloadedSeconds: 5,
+            cpu,
           },
       progress,
     );
@@ -98,6 +130,7 @@ try {
     at: new Date().toISOString(),
     quick,
     seconds: Math.round((performance.now() - started) / 1000),
+    headlines: headlines({ ceilings, proxy, votes }),
     ceilings,
     eventing,
     proxy,

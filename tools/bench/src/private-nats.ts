@@ -9,7 +9,7 @@ import { freePort } from './processes.ts';
 
 export async function startBenchNats(
   binary = '/usr/sbin/nats-server',
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'canvass-bench-nats-'));
   const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
@@ -29,6 +29,7 @@ export async function startBenchNats(
   }
   return {
     url: `nats://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

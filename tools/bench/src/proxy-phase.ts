@@ -1,6 +1,7 @@
-// The gateway hop against nginx (the Debian package) as a reverse proxy in front of the same
-// upstream, in the same run: requests per second, latency, the p99 each hop adds over calling the
-// upstream directly, and each proxy's CPU time per request (from /proc, all its processes).
+// The gateway hop against the bare undici proxy hop (ceilings-bare-proxy.ts: the floor for any Node
+// proxy) and nginx (the Debian package) as reverse proxies in front of the same upstream, in the
+// same run: requests per second, latency, the p99 each hop adds over calling the upstream directly,
+// and each proxy's CPU time per request (from /proc, all its processes).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ export interface HopFigures {
 
 export interface ProxyResult {
   direct: HopFigures;
+  bareUndici: HopFigures;
   nginx: HopFigures | null;
   gateway: HopFigures;
   note?: string;
@@ -83,12 +85,28 @@ export async function proxyPhase(
         p50Ms: result.latency.p50,
         p99Ms: result.latency.p99,
         addedP99Ms: baselineP99 === undefined ? 0 : result.latency.p99 - baselineP99,
-        cpuMsPerRequest: pids.length ? Math.round((used / Math.max(1, requests)) * 1000) / 1000 : null,
+        cpuMsPerRequest: pids.length ? Math.round((used / Math.max(1, requests)) * 10_000) / 10_000 : null,
         failed,
       };
     }
 
     const direct = await measure('direct to the upstream', upstreamPort, []);
+
+    const bareUndiciPort = await freePort();
+    const bareUndici = await startNodeScript(
+      'tools/bench/src/ceilings-bare-proxy.ts',
+      [String(bareUndiciPort), String(upstreamPort)],
+      { ready: /ready/ },
+    );
+    children.push(bareUndici.child);
+    const bareUndiciFigures = await measure(
+      'the bare undici hop (1 process) in front',
+      bareUndiciPort,
+      [bareUndici.child.pid!],
+      direct.p99Ms,
+    );
+    // Stopped before the next proxy, so it takes no CPU from it.
+    await stopChild(children.pop()!);
 
     let nginx: HopFigures | null = null;
     let note: string | undefined;
@@ -160,7 +178,7 @@ http {
       [gateway.pid!],
       direct.p99Ms,
     );
-    return { direct, nginx, gateway: figures, ...(note ? { note } : {}) };
+    return { direct, bareUndici: bareUndiciFigures, nginx, gateway: figures, ...(note ? { note } : {}) };
   } finally {
     for (const child of children.reverse()) await stopChild(child);
     await rm(dir, { recursive: true, force: true });

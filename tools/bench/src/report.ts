@@ -1,12 +1,15 @@
-// The benchmark's markdown report: one table of every figure with its baseline and ratio, then
-// the correctness check and, when profiled, where the CPU went.
+// The benchmark's markdown report: the headline figures with their baselines and targets, one table
+// of every figure with its baseline and ratio, the CPU per vote of every process, then the
+// correctness check and, when profiled, where the CPU went.
 import type { CeilingsResult } from './ceilings-phase.ts';
 import type { ChartData } from './chart.ts';
 import type { EmbeddedResult } from './embedded-phase.ts';
 import type { EventingResult } from './eventing-phase.ts';
 import type { FanoutResult } from './fanout-phase.ts';
+import { headlines, renderHeadlines } from './headlines.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { HopFigures, ProxyResult } from './proxy-phase.ts';
+import { renderCpuBreakdown } from './report-cpu.ts';
 import type { VotesResult } from './votes-phase.ts';
 import type { WebResult } from './web-phase.ts';
 
@@ -38,6 +41,8 @@ export function renderTable(results: BenchResults): string {
       ratio(figures.requestsPerSecond, proxy.direct.requestsPerSecond),
     ]);
   const lines = [
+    renderHeadlines(headlines(results)),
+    '',
     row(['measure', 'per second', 'p50 ms', 'p99 ms', 'p99.9 ms', 'ratio']),
     '|---|---:|---:|---:|---:|---:|',
     row(['**ceilings**', '', '', '', '', '']),
@@ -84,6 +89,7 @@ export function renderTable(results: BenchResults): string {
       '',
       '1.00',
     ]),
+    hop('the bare undici hop', proxy.bareUndici),
     proxy.nginx
       ? hop('nginx', proxy.nginx)
       : row([`nginx: ${proxy.note ?? 'not measured'}`, '', '', '', '', '']),
@@ -112,14 +118,6 @@ export function renderTable(results: BenchResults): string {
       votes.manyPolls.p999Ms,
       ratio(votes.manyPolls.requestsPerSecond, votes.baseline.requestsPerSecond),
     ]),
-    row([
-      'the same, as a ratio to the bare proxy hop (target ≥ 0.8)',
-      '',
-      '',
-      '',
-      '',
-      ratio(votes.manyPolls.requestsPerSecond, bare.perSecond),
-    ]),
     ...votes.rates.map((rate) =>
       row([
         `votes offered at ${n(rate.offeredPerSecond)}/s, open loop (acked; ${rate.failed} failed, ${rate.shed} shed)`,
@@ -131,6 +129,27 @@ export function renderTable(results: BenchResults): string {
       ]),
     ),
   ];
+  const { unloaded } = votes;
+  if (unloaded) {
+    lines.push(
+      row([
+        `one probe vote at a time, no other load (baseline; ${unloaded.samples} probes): sent → acked`,
+        '',
+        unloaded.ack.p50Ms,
+        unloaded.ack.p99Ms,
+        '',
+        '',
+      ]),
+      row([
+        'the same, sent → live WebSocket viewer',
+        '',
+        unloaded.voteToScreen.p50Ms,
+        unloaded.voteToScreen.p99Ms,
+        '',
+        '',
+      ]),
+    );
+  }
   const fresh = votes.freshness;
   if (fresh) {
     lines.push(
@@ -149,6 +168,14 @@ export function renderTable(results: BenchResults): string {
         fresh.screen.p99Ms,
         '',
         '',
+      ]),
+      row([
+        `vote sent → live WebSocket viewer, at ${n(fresh.atOfferedPerSecond)} votes/s`,
+        '',
+        fresh.voteToScreen.p50Ms,
+        fresh.voteToScreen.p99Ms,
+        '',
+        unloaded ? ratio(fresh.voteToScreen.p99Ms, unloaded.voteToScreen.p99Ms) : '',
       ]),
     );
   }
@@ -225,6 +252,7 @@ export function renderTable(results: BenchResults): string {
           ]),
         ]),
   );
+  if (votes.cpu) lines.push('', renderCpuBreakdown(votes.cpu, votes.manyPolls.polls));
   const { correctness } = votes;
   lines.push(
     '',
@@ -256,6 +284,12 @@ export function chartData(results: BenchResults): ChartData {
         perSecond: eventing.pipelinePerSecond,
         ratio: eventing.ratio,
         group: 'backbone',
+      },
+      {
+        label: 'GET via the bare undici hop',
+        perSecond: proxy.bareUndici.requestsPerSecond,
+        ratio: proxy.bareUndici.requestsPerSecond / proxy.direct.requestsPerSecond,
+        group: 'proxies',
       },
       ...(proxy.nginx
         ? [
@@ -307,6 +341,11 @@ export function chartData(results: BenchResults): ChartData {
               label: 'ack → live viewer',
               p50Ms: votes.freshness.screen.p50Ms,
               p99Ms: votes.freshness.screen.p99Ms,
+            },
+            {
+              label: `vote → live viewer at ${n(votes.freshness.atOfferedPerSecond)}/s`,
+              p50Ms: votes.freshness.voteToScreen.p50Ms,
+              p99Ms: votes.freshness.voteToScreen.p99Ms,
             },
           ]
         : []),

@@ -1,15 +1,18 @@
 // Votes through the gateway of the cluster tier:
 // - saturation (closed loop, autocannon): all votes on one poll (a live event's worst case: every
-//   vote serializes on that poll's stream head), then spread over many polls;
+//   vote serializes on that poll's stream head), then spread over many polls; with CPU sources,
+//   the CPU every involved process used per acknowledged vote, from the load's start until the
+//   results read model counts every acknowledged vote (the pipeline after the ack included);
 // - fixed offered rates (open loop, see open-loop.ts): latency percentiles without coordinated
 //   omission, and how many votes per second are acknowledged;
-// - freshness at a fixed load: a probe votes on its own poll one vote at a time and times each
-//   vote from its acknowledgement to the results read model counting it, and to the first live
-//   WebSocket snapshot that counts it;
+// - freshness (freshness-probe.ts) with no other load (the baseline), then at a fixed offered rate;
 // - correctness while measuring: after the load, every acknowledged vote is counted, once.
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import { type OpenLoopResult, openLoop, percentile } from './open-loop.ts';
+import { countedVotes, createPoll, type Poll, waitUntilCounted } from './bench-polls.ts';
+import { type CpuPerRequest, type CpuSource, measureCpu } from './cpu-meter.ts';
+import { type Freshness, probeFreshness } from './freshness-probe.ts';
+import { type OpenLoopResult, openLoop } from './open-loop.ts';
 
 export interface LoadFigures {
   requestsPerSecond: number;
@@ -20,12 +23,13 @@ export interface LoadFigures {
   p999Ms: number;
 }
 
-export interface Freshness {
-  samples: number;
-  /** Acknowledged → the results endpoint counts it. */
-  readModel: { p50Ms: number; p99Ms: number };
-  /** Acknowledged → a live viewer's WebSocket snapshot counts it. */
-  screen: { p50Ms: number; p99Ms: number };
+export interface VotesCpu {
+  /** Sources left out (a server on another machine). */
+  notes: string[];
+  /** GET /healthz through the gateway: what a request that does nothing costs. */
+  healthz: CpuPerRequest;
+  onePoll: CpuPerRequest;
+  manyPolls: CpuPerRequest;
 }
 
 export interface VotesResult {
@@ -34,7 +38,13 @@ export interface VotesResult {
   baseline: LoadFigures;
   onePoll: LoadFigures;
   manyPolls: LoadFigures & { polls: number };
+  /** CPU per acknowledged vote at saturation; null without CPU sources. */
+  cpu: VotesCpu | null;
   rates: OpenLoopResult[];
+  /** The offered rate whose acknowledgement p99 is a headline figure. */
+  ackAt: number;
+  /** The probe one vote at a time with no other load: the freshness and ack baselines. */
+  unloaded: Freshness | null;
   freshness: (Freshness & { atOfferedPerSecond: number }) | null;
   /** Open-loop votes: acknowledged = counted exactly. Closed loop: counted − acked ≤ connections. */
   correctness: {
@@ -45,9 +55,17 @@ export interface VotesResult {
   };
 }
 
-interface Poll {
-  id: string;
-  options: { id: string }[];
+export interface VotesOptions {
+  seconds: number;
+  connections: number;
+  polls: number;
+  rates: readonly number[];
+  /** Offered rates for the ack p99 and freshness headlines (added to `rates` if missing). */
+  ackAt: number;
+  freshnessAt: number;
+  /** How long the probe runs with no other load. */
+  unloadedSeconds: number;
+  cpu?: { sources: readonly CpuSource[]; notes: string[] } | undefined;
 }
 
 function figures(result: autocannon.Result): LoadFigures {
@@ -61,147 +79,95 @@ function figures(result: autocannon.Result): LoadFigures {
   };
 }
 
-async function createPoll(url: string, question: string): Promise<Poll> {
-  const response = await fetch(`${url}/api/v1/polls`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ question, options: [{ label: 'A' }, { label: 'B' }, { label: 'C' }] }),
-  });
-  if (response.status !== 201)
-    throw new Error(`cannot create a poll: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Poll;
-}
-
-async function totalVotes(url: string, pollId: string): Promise<number> {
-  const response = await fetch(`${url}/api/v1/polls/${pollId}/results`, {
-    headers: { 'vote-receipt': 'fresh' },
-  });
-  if (response.status !== 200) return 0;
-  return Number(((await response.json()) as { totalVotes: number }).totalVotes);
-}
-
-/** Votes on a poll of its own, one at a time, until `until()` is false; times each vote's journey. */
-async function probeFreshness(url: string, until: () => boolean): Promise<Freshness> {
-  const poll = await createPoll(url, 'Probe');
-  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/polls/${poll.id}/live`);
-  let onScreen = -1;
-  let waiting: { votes: number; resolve: () => void } | undefined;
-  socket.addEventListener('message', (message) => {
-    const data = JSON.parse(String(message.data));
-    if (data.type !== 'snapshot') return;
-    onScreen = Math.max(onScreen, Number(data.results.totalVotes));
-    if (waiting && onScreen >= waiting.votes) waiting.resolve();
-  });
-  // Start timing only once the viewer has its first snapshot (the poll's results exist).
-  await new Promise<void>((resolve, reject) => {
-    waiting = { votes: 0, resolve };
-    socket.addEventListener('error', () => reject(new Error('the live connection failed')), { once: true });
-    setTimeout(() => reject(new Error('no first snapshot within 10 s')), 10_000);
-  });
-  const readModel: number[] = [];
-  const screen: number[] = [];
-  const timeout = (ms: number) => new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), ms));
-  for (let votes = 1; until(); votes++) {
-    const seen = new Promise<void>((resolve) => {
-      waiting = { votes, resolve };
-      if (onScreen >= votes) resolve();
-    });
-    const response = await fetch(`${url}/api/v1/polls/${poll.id}/votes`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'voter-token': `probe-${randomUUID()}` },
-      body: JSON.stringify({ optionIds: [poll.options[0]!.id] }),
-    });
-    if (response.status !== 201) throw new Error(`probe vote refused: ${response.status}`);
-    const acknowledged = performance.now();
-    // The read model, polled every 5 ms (with a credential, so the gateway's cache is bypassed).
-    const counted = (async () => {
-      while ((await totalVotes(url, poll.id)) < votes) await new Promise((resolve) => setTimeout(resolve, 5));
-      readModel.push(performance.now() - acknowledged);
-    })();
-    if ((await Promise.race([seen, timeout(10_000)])) === 'late')
-      throw new Error('a probe vote never reached the screen');
-    screen.push(performance.now() - acknowledged);
-    if ((await Promise.race([counted, timeout(10_000)])) === 'late')
-      throw new Error('a probe vote was never counted');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  socket.close();
-  const summary = (samples: number[]) => {
-    const sorted = samples.sort((a, b) => a - b);
-    return { p50Ms: Math.round(percentile(sorted, 50)), p99Ms: Math.round(percentile(sorted, 99)) };
-  };
-  return { samples: screen.length, readModel: summary(readModel), screen: summary(screen) };
-}
+/** After the load, how long the CPU window waits for the read model to count every ack. */
+const DRAIN_MS = 30_000;
 
 export async function votesPhase(
   url: string,
-  options: {
-    seconds: number;
-    connections: number;
-    polls: number;
-    rates: readonly number[];
-    freshnessAt: number;
-  },
+  options: VotesOptions,
   progress: (text: string) => void,
 ): Promise<VotesResult> {
   const { seconds, connections } = options;
   const run = randomUUID().slice(0, 8);
   let voter = 0;
   const nextVoter = () => `bench-${run}-${voter++}`;
+  const sources = options.cpu?.sources ?? [];
+  const metered = async <T>(work: () => Promise<T>, requests: (result: T) => number) =>
+    measureCpu(sources, work, requests);
 
   progress(`  baseline: GET /healthz through the gateway, ${connections} connections, ${seconds} s`);
-  const baseline = figures(await autocannon({ url: `${url}/healthz`, connections, duration: seconds }));
+  const healthz = await metered(
+    async () => figures(await autocannon({ url: `${url}/healthz`, connections, duration: seconds })),
+    (result) => result.ok,
+  );
+  const baseline = healthz.result;
 
-  const closedLoop = async (polls: readonly Poll[]) => {
-    let turn = 0;
-    const instance = autocannon({
-      url,
-      connections,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (request) => {
-            const poll = polls[turn++ % polls.length]!;
-            return {
-              ...request,
-              path: `/api/v1/polls/${poll.id}/votes`,
-              headers: { 'content-type': 'application/json', 'voter-token': nextVoter() },
-              body: JSON.stringify({ optionIds: [poll.options[1]!.id] }),
-            };
-          },
-        },
-      ],
-    });
-    return figures(await instance);
-  };
+  progress(`  baseline: one probe vote at a time, no other load, ${options.unloadedSeconds} s`);
+  const unloadedUntil = Date.now() + options.unloadedSeconds * 1000;
+  const unloaded = await probeFreshness(url, () => Date.now() < unloadedUntil).catch((error: unknown) => {
+    progress(`  unloaded freshness not measured: ${(error as Error).message}`);
+    return null;
+  });
+
+  // Closed loop until the time is up, then until the read model counts every acknowledged vote.
+  const closedLoop = (polls: readonly Poll[]) =>
+    metered(
+      async () => {
+        let turn = 0;
+        const load = figures(
+          await autocannon({
+            url,
+            connections,
+            duration: seconds,
+            requests: [
+              {
+                method: 'POST',
+                setupRequest: (request) => {
+                  const poll = polls[turn++ % polls.length]!;
+                  return {
+                    ...request,
+                    path: `/api/v1/polls/${poll.id}/votes`,
+                    headers: { 'content-type': 'application/json', 'voter-token': nextVoter() },
+                    body: JSON.stringify({ optionIds: [poll.options[1]!.id] }),
+                  };
+                },
+              },
+            ],
+          }),
+        );
+        const counted = await waitUntilCounted(url, polls, load.ok, DRAIN_MS);
+        if (counted < load.ok) progress(`  only ${counted} of ${load.ok} acknowledged votes counted so far`);
+        return load;
+      },
+      (load) => load.ok,
+    );
 
   progress(`  saturation: votes on one poll, ${connections} connections, ${seconds} s`);
   const hot = await createPoll(url, 'One hot poll');
-  const onePoll = await closedLoop([hot]);
+  const one = await closedLoop([hot]);
+  const onePoll = one.result;
 
   const many = await Promise.all(
     Array.from({ length: options.polls }, (_, i) => createPoll(url, `Poll ${i + 1}`)),
   );
   progress(`  saturation: votes over ${many.length} polls, ${connections} connections, ${seconds} s`);
-  const manyPolls = { ...(await closedLoop(many)), polls: many.length };
-  const spread = manyPolls.ok;
-  const closedPolls = [...many];
+  const spread = await closedLoop(many);
+  const manyPolls = { ...spread.result, polls: many.length };
+  const cpu: VotesCpu | null = options.cpu
+    ? { notes: options.cpu.notes, healthz: healthz.cpu, onePoll: one.cpu, manyPolls: spread.cpu }
+    : null;
 
   // Open-loop votes go to polls of their own: every answer is awaited, so acknowledged and
   // counted must match exactly. (A closed-loop run stops with requests in flight whose votes
   // count but whose acknowledgements were never read: at most one per connection.)
-  many.splice(
-    0,
-    many.length,
-    ...(await Promise.all(many.map((_, i) => createPoll(url, `Open-loop poll ${i + 1}`)))),
-  );
+  const openPolls = await Promise.all(many.map((_, i) => createPoll(url, `Open-loop poll ${i + 1}`)));
+  const offered = [...new Set([...options.rates, options.ackAt, options.freshnessAt])].sort((a, b) => a - b);
   let openLoopAcked = 0;
   const rates: OpenLoopResult[] = [];
   let freshness: VotesResult['freshness'] = null;
   const origin = new URL(url).origin;
-  for (const rate of options.rates) {
-    progress(`  open loop: ${rate} votes/s offered over ${many.length} polls for ${seconds} s`);
+  for (const rate of offered) {
+    progress(`  open loop: ${rate} votes/s offered over ${openPolls.length} polls for ${seconds} s`);
     let probing = rate === options.freshnessAt;
     const probe = probing
       ? probeFreshness(url, () => probing).catch((error: unknown) => {
@@ -215,7 +181,7 @@ export async function votesPhase(
       seconds,
       connections: Math.max(connections, 256),
       request: (index) => {
-        const poll = many[index % many.length]!;
+        const poll = openPolls[index % openPolls.length]!;
         return {
           method: 'POST',
           path: `/api/v1/polls/${poll.id}/votes`,
@@ -234,24 +200,19 @@ export async function votesPhase(
   }
 
   progress('  correctness: waiting until every acknowledged vote is counted');
-  const count = async (polls: readonly Poll[]) =>
-    (await Promise.all(polls.map((poll) => totalVotes(url, poll.id)))).reduce((a, b) => a + b, 0);
-  let counted = 0;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    counted = await count(many);
-    if (counted >= openLoopAcked) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  const closedAcked = onePoll.ok + spread;
-  const closedCounted = await count([hot, ...closedPolls]);
+  const counted = await waitUntilCounted(url, openPolls, openLoopAcked, 60_000);
+  const closedAcked = onePoll.ok + manyPolls.ok;
+  const closedCounted = await countedVotes(url, [hot, ...many]);
   return {
     connections,
     seconds,
     baseline,
     onePoll,
     manyPolls,
+    cpu,
     rates,
+    ackAt: options.ackAt,
+    unloaded,
     freshness,
     correctness: {
       acknowledged: openLoopAcked,

@@ -125,7 +125,8 @@ export async function webPhase(
     };
   } catch (error) {
     // No Chromium here (it is a CI and test dependency): say so in the report instead of failing.
-    if (String(error).includes('Executable doesn')) {
+    // (playwright-core says "Executable doesn't exist" or "executable doesn't exist" by version.)
+    if (/executable doesn.t exist/i.test(String(error))) {
       return {
         loads: 0,
         voterReadyMs: { p50: 0, p90: 0 },
