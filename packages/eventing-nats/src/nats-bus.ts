@@ -2,17 +2,19 @@
 // event type: stream POLLS holds `polls.>`), created or updated at first use. A context with an
 // ordered log sends every event on its partition subject (`polls.events.3`), others on the type
 // without its version (see @canvass/eventing subjects). Publishing waits for JetStream's ack and
-// passes its subject and event id as Nats-Msg-Id, so a batch published twice (a relay that crashed before
-// its checkpoint moved) is stored once. A subscription is one durable pull consumer per subject
-// (servers before 2.10 take one filter subject each): each partition is handled one batch at a
-// time, in order, by one loop; a batch that fails is retried in place (never nak'd, which would
-// let later messages pass it); a long batch tells JetStream it is still being worked on, so it is
-// not redelivered meanwhile. A handled batch is acknowledged message by message, written in one
-// flush (acks are fire-and-forget publishes, no round trip). Not AckPolicy.All: it acknowledges
-// everything up to a stream sequence, so after a restart (or a dropped buffer) the first new
-// message's ack would also acknowledge older ones handed to the dead process and not yet
-// redelivered: measured, a killed consumer lost a poll's events that way. Consumers tolerate the
-// order redeliveries come back in (stream versions park what arrives early).
+// passes its subject and event id as Nats-Msg-Id, so a batch published twice (a relay that crashed
+// before its checkpoint moved) is stored once. A subscription is one durable pull consumer per
+// subject (servers before 2.10 take one filter subject each); one loop per subscription hands the
+// partitions' messages over one batch at a time (so a busy consumer gets big batches, one
+// transaction for many partitions), each partition's in the order they came. A batch that fails is
+// retried in place (never nak'd, which would let later messages pass it); a long batch tells
+// JetStream it is still being worked on, so it is not redelivered meanwhile. A handled batch is
+// acknowledged message by message, written in one flush (acks are fire-and-forget publishes, no
+// round trip). Not AckPolicy.All: it acknowledges everything up to a stream sequence, so after a
+// restart (or a dropped buffer) the first new message's ack would also acknowledge older ones
+// handed to the dead process and not yet redelivered: measured, a killed consumer lost a poll's
+// events that way. Consumers tolerate the order redeliveries come back in (stream versions park
+// what arrives early).
 // An ephemeral subscription (live fan-out) is a durable of its own per process that starts at new
 // events and that the server deletes once nobody has pulled from it for a while.
 import {
@@ -138,8 +140,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
     async subscribe(subscribe) {
       const subjects = subjectsFor(subscribe.types, partitions);
+      const worker = batchWorker(subscribe);
       const parts = await Promise.all(
-        subjects.map(async (subject) => consumeSubject(await ensureStream(subject), subject, subscribe)),
+        subjects.map(async (subject) =>
+          consumeSubject(await ensureStream(subject), subject, subscribe, worker),
+        ),
       );
       if (!subscribe.ephemeral) await dropStaleDurables(subscribe.name, subjects);
       durables.set(
@@ -149,7 +154,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       const subscription: Subscription = {
         async stop() {
           subscriptions.delete(subscription);
+          worker.stopping();
           await Promise.all(parts.map((part) => part.stop()));
+          await worker.stop();
         },
       };
       subscriptions.add(subscription);
@@ -194,7 +201,85 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     }
   }
 
-  async function consumeSubject(stream: string, subject: string, subscribe: SubscribeOptions) {
+  /**
+   * One loop per subscription hands its partitions' messages over in batches, one batch at a time:
+   * each partition's messages stay in the order they came, and a busy consumer gets big batches
+   * (one transaction for many partitions' events) instead of one small one per partition at once.
+   */
+  function batchWorker(subscribe: SubscribeOptions) {
+    const maxBatch = subscribe.maxBatch ?? 500;
+    const queue: JsMsg[] = [];
+    let working: Promise<void> | undefined;
+    let stopped = false;
+
+    /** Hands a batch over until it is handled; tells JetStream it is in hand while that takes long. */
+    async function handleInOrder(batch: JsMsg[]): Promise<void> {
+      const deliveries: Delivery[] = batch.map((message) => ({
+        payload: parsePayload(message),
+        attempt: message.info.deliveryCount,
+      }));
+      const progress = setInterval(() => {
+        for (const message of batch) message.working();
+      }, ACK_WAIT_MS / 3);
+      try {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await subscribe.handle(deliveries);
+            for (const message of batch) message.ack();
+            return;
+          } catch (error) {
+            // Stopping leaves the batch unacknowledged: it comes back to whoever reads next.
+            if (stopped) return;
+            const delay = Math.min(30_000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
+            options.logger.warn(
+              { err: error, subscription: subscribe.name, attempt },
+              'batch failed; retrying it',
+            );
+            await new Promise((resolve) => setTimeout(resolve, delay));
+          }
+        }
+      } finally {
+        clearInterval(progress);
+      }
+    }
+
+    async function work(): Promise<void> {
+      while (queue.length > 0 && !stopped) await handleInOrder(queue.splice(0, maxBatch));
+    }
+
+    function kick(): void {
+      if (working) return;
+      working = work().finally(() => {
+        working = undefined;
+        if (queue.length > 0 && !stopped) kick();
+      });
+    }
+
+    return {
+      push(message: JsMsg) {
+        if (stopped) return;
+        queue.push(message);
+        kick();
+      },
+      /** Takes nothing new; the batch in hand finishes. */
+      stopping() {
+        stopped = true;
+      },
+      /** Waits for the batch in hand; what was pulled and not begun is left unacknowledged. */
+      async stop() {
+        stopped = true;
+        while (working) await working;
+        queue.length = 0;
+      },
+    };
+  }
+
+  async function consumeSubject(
+    stream: string,
+    subject: string,
+    subscribe: SubscribeOptions,
+    worker: ReturnType<typeof batchWorker>,
+  ) {
     const durable = durableNameFor(subscribe.name, subject);
     const ephemeral = subscribe.ephemeral === true;
     const config = {
@@ -235,50 +320,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       }
     }
     await ensureConsumer();
-    const maxBatch = subscribe.maxBatch ?? 500;
-    const queue: JsMsg[] = [];
-    let working: Promise<void> | undefined;
     let stopped = false;
-
-    /** Hands a batch over until it is handled; tells JetStream it is in hand while that takes long. */
-    async function handleInOrder(batch: JsMsg[]): Promise<void> {
-      const deliveries: Delivery[] = batch.map((message) => ({
-        payload: parsePayload(message),
-        attempt: message.info.deliveryCount,
-      }));
-      const progress = setInterval(() => {
-        for (const message of batch) message.working();
-      }, ACK_WAIT_MS / 3);
-      try {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await subscribe.handle(deliveries);
-            for (const message of batch) message.ack();
-            return;
-          } catch (error) {
-            // Stopping leaves the batch unacknowledged: it comes back to whoever reads next.
-            if (stopped) return;
-            const delay = Math.min(30_000, 200 * 2 ** attempt) * (0.5 + Math.random() / 2);
-            options.logger.warn({ err: error, consumer: durable, attempt }, 'batch failed; retrying it');
-            await new Promise((resolve) => setTimeout(resolve, delay));
-          }
-        }
-      } finally {
-        clearInterval(progress);
-      }
-    }
-
-    async function work(): Promise<void> {
-      while (queue.length > 0 && !stopped) await handleInOrder(queue.splice(0, maxBatch));
-    }
-
-    function kick(): void {
-      if (working) return;
-      working = work().finally(() => {
-        working = undefined;
-        if (queue.length > 0 && !stopped) kick();
-      });
-    }
 
     // Pull messages until stopped; if the server goes away the iterator fails, and pulling
     // resumes (from the durable's position) once it is back.
@@ -287,12 +329,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       while (!stopped) {
         try {
           const consumer = await js.consumers.get(stream, durable);
-          current = await consumer.consume({ max_messages: maxBatch * 2, expires: 5_000 });
+          current = await consumer.consume({ max_messages: subscribe.maxBatch ?? 500, expires: 5_000 });
           if (stopped) current.stop();
-          for await (const message of current) {
-            queue.push(message);
-            kick();
-          }
+          for await (const message of current) worker.push(message);
         } catch (error) {
           if (stopped) break;
           options.logger.warn({ err: error, consumer: durable }, 'consuming interrupted; resuming shortly');
@@ -307,12 +346,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     return {
       id: { stream, durable },
       async stop() {
-        // The batch in hand finishes; what was pulled and not begun is left unacknowledged.
         stopped = true;
         current?.stop();
         await loop.catch(() => {});
-        while (working) await working;
-        queue.length = 0;
         // Nobody resumes an ephemeral subscription: free it now rather than after the inactivity limit.
         if (ephemeral) await jsm.consumers.delete(stream, durable).catch(() => {});
       },

@@ -42,7 +42,8 @@ export function createOutbox(db: Pick<Database, 'schema'>): Outbox {
       });
       await trx.insertInto('outbox').values(rows).execute();
       await advancePartitionsSql('outbox', heads).execute(trx);
-      await sql`select pg_notify(${channel}, '')`.execute(trx);
+      // The partitions written, so the relay reads only those.
+      await sql`select pg_notify(${channel}, ${[...heads.keys()].join(',')})`.execute(trx);
     },
   };
 }

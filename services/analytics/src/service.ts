@@ -78,6 +78,8 @@ export function createAnalyticsService(context: ServiceContext): ServiceModule {
         handle: async (trx, events) => {
           await applyPollsEvents(trx as Kysely<AnalyticsTables>, events);
         },
+        // Batches grow with load (one transaction for all of them); a tally costs per batch, not per vote.
+        maxBatch: 2_000,
         committed: (events) =>
           publisher.touched(events.map((event) => (event.data as { pollId: string }).pollId)),
       },

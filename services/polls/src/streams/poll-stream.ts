@@ -112,7 +112,7 @@ export async function writeStreams(
       update log_heads as h set seq = v.seq from (values ${logHeads}) as v(partition, seq)
       where h.log = ${POLL_LOG} and h.partition = v.partition
     )
-    select pg_notify('canvass_log_' || current_schema(), '')`.execute(trx);
+    select pg_notify('canvass_log_' || current_schema(), ${[...heads.keys()].join(',')})`.execute(trx);
   return appended;
 }
 
