@@ -59,6 +59,9 @@ export interface GatewayOptions {
   webRoot?: string | undefined;
 }
 
+/** A caller without credentials (or whose credentials are the service's own to check). */
+const NO_CREDENTIALS: Caller = Object.freeze({ identity: undefined, headers: Object.freeze({}) });
+
 export function createGateway(options: GatewayOptions): FastifyInstance {
   const app = buildServiceApp({
     name: 'gateway',
@@ -91,27 +94,28 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
 
   /** Who calls (verified) and whether they are over a limit; both before anything is forwarded. */
   async function admit(request: FastifyRequest, reply: FastifyReply, rule?: RouteRule): Promise<Caller> {
-    const caller = rule?.ownCredentials
-      ? { identity: undefined, headers: {} }
-      : await authenticator.identify(request);
-    const vote = /^\/api\/v1\/polls\/([^/?]+)\/votes(\/mine)?(\?|$)/.exec(request.url);
-    const voting = vote && (request.method === 'POST' || request.method === 'DELETE');
-    const voterToken = request.headers['voter-token'];
-    await limits.check(
-      {
-        ip: request.ip,
-        identity: caller.identity,
-        ...(voting
-          ? {
-              vote: {
-                pollId: vote[1]!,
-                voter: caller.identity?.subject ?? (typeof voterToken === 'string' ? voterToken : request.ip),
-              },
-            }
-          : {}),
-      },
-      reply,
-    );
+    // Most voters present no credentials: nothing to verify, no promise to wait for.
+    const caller =
+      rule?.ownCredentials || !request.headers.authorization
+        ? NO_CREDENTIALS
+        : await authenticator.identify(request);
+    const method = request.method;
+    if (rule?.voterLimit && (method === 'POST' || method === 'DELETE')) {
+      const voterToken = request.headers['voter-token'];
+      await limits.check(
+        {
+          ip: request.ip,
+          identity: caller.identity,
+          vote: {
+            pollId: (request.params as { pollId: string }).pollId,
+            voter: caller.identity?.subject ?? (typeof voterToken === 'string' ? voterToken : request.ip),
+          },
+        },
+        reply,
+      );
+    } else {
+      await limits.check({ ip: request.ip, identity: caller.identity }, reply);
+    }
     return caller;
   }
 
@@ -151,11 +155,10 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
       bodyLimit: 256 * 1024,
       handler: async (request, reply) => {
         const caller = await admit(request, reply, rule);
-        const results = /^\/api\/v1\/polls\/([^/?]+)\/results$/.exec(request.url);
-        if (results && request.method === 'GET' && isAnonymous(request)) {
+        if (rule.resultsCache && request.method === 'GET' && isAnonymous(request)) {
           const { answer, hit } = await resultsAnswer(
             request,
-            decodeURIComponent(results[1]!),
+            (request.params as { pollId: string }).pollId,
             caller.headers,
           );
           reply

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HttpProblem, IDENTITY_HEADER } from '@canvass/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Agent } from 'undici';
+import { UpstreamNotReachedError } from './errors.ts';
 import { forward } from './proxy.ts';
 import { tunnelUpgrade } from './tunnel.ts';
 import { httpUpstream } from './upstream.ts';
@@ -46,8 +46,7 @@ export function inProcessLive(app: FastifyInstance): LiveUpstream {
 export function remoteLive(baseUrls: readonly string[]): LiveUpstream {
   if (baseUrls.length === 0) throw new Error('no realtime URL');
   // Streams last: no cap on connections per process (the default pool's 128 would queue viewers).
-  const agent = new Agent({ connections: null });
-  const upstreams = baseUrls.map((url, i) => httpUpstream(`realtime-${i + 1}`, url, agent));
+  const upstreams = baseUrls.map((url, i) => httpUpstream(`realtime-${i + 1}`, url, { connections: null }));
   const targets = baseUrls.map((url) => new URL(url));
   let turn = 0;
   /** Every index, starting with this connection's turn. */
@@ -89,6 +88,7 @@ export function remoteLive(baseUrls: readonly string[]): LiveUpstream {
 }
 
 const isUnreachable = (error: unknown) =>
+  error instanceof UpstreamNotReachedError ||
   ['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(
     (error as { code?: string }).code ?? '',
   );

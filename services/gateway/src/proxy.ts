@@ -19,11 +19,13 @@ const HOP_BY_HOP = new Set([
   'x-canvass-identity',
 ]);
 
+// Header copies run twice per proxied request: plain loops, no intermediate objects.
 function forwardableHeaders(
   headers: Record<string, string | number | string[] | undefined>,
 ): Record<string, string | string[]> {
   const result: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined && !HOP_BY_HOP.has(name))
       result[name] = typeof value === 'number' ? String(value) : value;
   }
@@ -35,23 +37,28 @@ export async function forward(
   request: FastifyRequest,
   reply: FastifyReply,
   url = request.url,
-  extraHeaders: Record<string, string> = {},
+  extraHeaders?: Readonly<Record<string, string>>,
 ): Promise<FastifyReply> {
-  const headers = { ...forwardableHeaders(request.headers), ...extraHeaders };
+  const headers = forwardableHeaders(request.headers);
+  if (extraHeaders) for (const name in extraHeaders) headers[name] = extraHeaders[name]!;
   headers['x-request-id'] = request.id;
   headers['x-forwarded-for'] = request.ip;
   headers['x-forwarded-proto'] = request.protocol;
-  if (request.headers.host) headers['x-forwarded-host'] = request.headers.host;
-  const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-  const response = await upstream.forward({
-    method: request.method,
-    url,
-    headers,
-    ...(body ? { body } : {}),
-  });
+  const host = request.headers.host;
+  if (host) headers['x-forwarded-host'] = host;
+  const body = request.body;
+  const response = await upstream.forward(
+    Buffer.isBuffer(body)
+      ? { method: request.method, url, headers, body }
+      : { method: request.method, url, headers },
+  );
   reply.code(response.status);
-  for (const [name, value] of Object.entries(forwardableHeaders(response.headers))) {
-    if (name !== 'x-request-id') reply.header(name, value);
+  const answered = response.headers;
+  for (const name in answered) {
+    const value = answered[name];
+    // The gateway's own x-request-id (service-kit) is the one the client sees.
+    if (value === undefined || HOP_BY_HOP.has(name) || name === 'x-request-id') continue;
+    reply.header(name, typeof value === 'number' ? String(value) : value);
   }
   return reply.send(compressed(request, reply, response.body));
 }
@@ -68,9 +75,10 @@ export function compressed(
   reply: FastifyReply,
   body: Buffer | Readable,
 ): Buffer | Readable {
+  // Most API answers are small: decided before looking at any header.
+  if (Buffer.isBuffer(body) && body.length < MIN_BYTES) return body;
   const type = String(reply.getHeader('content-type') ?? '');
   if (!COMPRESSIBLE.test(type) || reply.getHeader('content-encoding')) return body;
-  if (Buffer.isBuffer(body) && body.length < MIN_BYTES) return body;
   const accepted = String(request.headers['accept-encoding'] ?? '');
   const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : undefined;
   reply.header('vary', 'accept-encoding');

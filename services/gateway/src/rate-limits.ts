@@ -1,18 +1,15 @@
-// Rate limits at the front door (rate-limiter-flexible: in memory in the embedded tier, in Redis in
-// the cluster tier so they hold across gateway processes): per client IP on every API request,
-// per API key, per workspace by plan, and per voter per poll on votes. Answers carry the IETF
-// `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers); a request over
-// a limit gets 429 problem+json with Retry-After. If Redis is unreachable, each process falls back
-// to its own memory limits rather than refusing traffic.
+// Rate limits at the front door (in memory in the embedded tier, with rate-limiter-flexible; in
+// Redis in the cluster tier so they hold across gateway processes, see rate-limits-redis.ts): per
+// client IP on every API request, per API key, per workspace by plan, and per voter per poll on
+// votes. Answers carry the IETF `RateLimit-Policy` and `RateLimit` headers
+// (draft-ietf-httpapi-ratelimit-headers); a request over a limit gets 429 problem+json with
+// Retry-After. If Redis is unreachable (or the connection is down), each process falls back to its
+// own memory limits rather than refusing or holding traffic.
 import type { Identity } from '@canvass/service-kit';
 import { HttpProblem } from '@canvass/service-kit';
 import type { FastifyReply } from 'fastify';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { redisCounter } from './rate-limits-redis.ts';
 
 export interface LimitSpec {
   /** Requests allowed per window. */
@@ -44,8 +41,28 @@ export const defaultLimits: GatewayLimits = {
 interface Policy {
   name: string;
   spec: LimitSpec;
-  limiter: RateLimiterAbstract;
+  /** Counts in this process: the embedded tier, and the cluster tier while Redis is unreachable. */
+  memory: RateLimiterMemory;
+  /** Where the cluster tier counts: `<prefix>:<key>` in Redis. */
+  redisPrefix: string;
+  windowSeconds: string;
+  /** This policy's entry in the RateLimit-Policy header. */
+  description: string;
 }
+
+interface Outcome {
+  policy: Policy;
+  remaining: number;
+  msBeforeNext: number;
+  spent: boolean;
+}
+
+const outcome = (policy: Policy, consumed: number, msBeforeNext: number): Outcome => ({
+  policy,
+  remaining: Math.max(0, policy.spec.points - consumed),
+  msBeforeNext,
+  spent: consumed > policy.spec.points,
+});
 
 export interface RequestFacts {
   ip: string;
@@ -61,24 +78,43 @@ export interface RateLimits {
 
 /** `redis` is a connected node-redis client, or undefined for in-memory limits. */
 export function createRateLimits(limits: GatewayLimits = defaultLimits, redis?: unknown): RateLimits {
-  const make = (name: string, spec: LimitSpec): Policy => {
-    const memory = new RateLimiterMemory({
-      keyPrefix: name,
-      points: spec.points,
-      duration: spec.windowSeconds,
-    });
-    const limiter = redis
-      ? new RateLimiterRedis({
-          storeClient: redis,
-          useRedisPackage: true,
-          keyPrefix: `canvass:gateway:${name}`,
-          points: spec.points,
-          duration: spec.windowSeconds,
-          insuranceLimiter: memory,
-        })
-      : memory;
-    return { name, spec, limiter };
-  };
+  const make = (name: string, spec: LimitSpec): Policy => ({
+    name,
+    spec,
+    memory: new RateLimiterMemory({ keyPrefix: name, points: spec.points, duration: spec.windowSeconds }),
+    redisPrefix: `canvass:gateway:${name}`,
+    windowSeconds: String(spec.windowSeconds),
+    description: `"${name}";q=${spec.points};w=${spec.windowSeconds}`,
+  });
+  const counter = redis ? redisCounter(redis) : undefined;
+
+  /** A point from one policy in this process; a spent limit is an outcome here, not an error. */
+  const inMemory = (policy: Policy, key: string): Promise<Outcome> =>
+    policy.memory.consume(key).then(
+      (result) => outcome(policy, result.consumedPoints, result.msBeforeNext),
+      (error: unknown) => {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        return outcome(policy, error.consumedPoints, error.msBeforeNext);
+      },
+    );
+
+  /** A point from every policy: in Redis when it answers, else in this process's memory. */
+  async function consume(policies: Policy[], keys: string[]): Promise<Outcome[]> {
+    if (counter?.ready) {
+      try {
+        const counted = await counter.count(
+          policies.map((policy, i) => `${policy.redisPrefix}:${keys[i]}`),
+          policies.map((policy) => policy.windowSeconds),
+        );
+        return counted.map((entry, i) => outcome(policies[i]!, entry.consumed, entry.msBeforeNext));
+      } catch {
+        // Redis failed mid-call: limits go on in memory rather than refusing traffic.
+      }
+    }
+    if (policies.length === 1) return [await inMemory(policies[0]!, keys[0]!)];
+    return Promise.all(policies.map((policy, i) => inMemory(policy, keys[i]!)));
+  }
+
   const ip = make('ip', limits.perIp);
   const apiKey = make('api-key', limits.perApiKey);
   const voter = make('vote', limits.perVoter);
@@ -88,43 +124,39 @@ export function createRateLimits(limits: GatewayLimits = defaultLimits, redis?: 
 
   return {
     async check(facts, reply) {
-      const applied: { policy: Policy; key: string }[] = [{ policy: ip, key: facts.ip }];
+      const policies = [ip];
+      const keys = [facts.ip];
       const identity = facts.identity;
-      if (identity?.kind === 'api-key') applied.push({ policy: apiKey, key: identity.subject });
+      if (identity?.kind === 'api-key') {
+        policies.push(apiKey);
+        keys.push(identity.subject);
+      }
       if (identity) {
         const plan = workspaces.get(identity.plan ?? 'free') ?? workspaces.get('free');
-        if (plan) applied.push({ policy: plan, key: identity.workspace });
+        if (plan) {
+          policies.push(plan);
+          keys.push(identity.workspace);
+        }
       }
-      if (facts.vote) applied.push({ policy: voter, key: `${facts.vote.pollId}:${facts.vote.voter}` });
+      if (facts.vote) {
+        policies.push(voter);
+        keys.push(`${facts.vote.pollId}:${facts.vote.voter}`);
+      }
+      const outcomes = await consume(policies, keys);
 
-      const results = await Promise.all(
-        applied.map(async ({ policy, key }) => {
-          try {
-            return { policy, result: await policy.limiter.consume(key), spent: false };
-          } catch (error) {
-            if (!(error instanceof RateLimiterRes)) throw error;
-            return { policy, result: error, spent: true };
-          }
-        }),
-      );
-      reply.header(
-        'ratelimit-policy',
-        results
-          .map(({ policy }) => `"${policy.name}";q=${policy.spec.points};w=${policy.spec.windowSeconds}`)
-          .join(', '),
-      );
+      let described = '';
       // The policy closest to its limit is the one a client should heed.
-      const tightest = results.reduce((a, b) =>
-        b.result.remainingPoints < a.result.remainingPoints ? b : a,
-      );
-      const seconds = (result: RateLimiterRes) => Math.max(1, Math.ceil(result.msBeforeNext / 1000));
-      reply.header(
-        'ratelimit',
-        `"${tightest.policy.name}";r=${Math.max(0, tightest.result.remainingPoints)};t=${seconds(tightest.result)}`,
-      );
-      const spent = results.find((entry) => entry.spent);
+      let tightest = outcomes[0]!;
+      let spent: Outcome | undefined;
+      for (const entry of outcomes) {
+        described = described ? `${described}, ${entry.policy.description}` : entry.policy.description;
+        if (entry.remaining < tightest.remaining) tightest = entry;
+        if (entry.spent) spent ??= entry;
+      }
+      reply.header('ratelimit-policy', described);
+      reply.header('ratelimit', `"${tightest.policy.name}";r=${tightest.remaining};t=${seconds(tightest)}`);
       if (spent) {
-        const wait = seconds(spent.result);
+        const wait = seconds(spent);
         throw new HttpProblem(
           429,
           'too-many-requests',
@@ -138,3 +170,5 @@ export function createRateLimits(limits: GatewayLimits = defaultLimits, redis?: 
     },
   };
 }
+
+const seconds = (entry: Outcome) => Math.max(1, Math.ceil(entry.msBeforeNext / 1000));

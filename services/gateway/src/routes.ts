@@ -1,11 +1,16 @@
-// Which service answers which public route. Fastify's router prefers the more specific route,
-// so results go to analytics while everything else under /api/v1/polls goes to polls.
+// Which service answers which public route, and what the gateway does on the way (policy as
+// data). Fastify's router prefers the more specific route, so results go to analytics while
+// everything else under /api/v1/polls goes to polls.
 export interface RouteRule {
   url: string;
   methods: string[];
   service: string;
   /** The service checks the client's credentials itself (the OIDC endpoints): pass them untouched. */
   ownCredentials?: boolean;
+  /** Casting or withdrawing (POST, DELETE) counts against the per-voter limit of `:pollId`. */
+  voterLimit?: boolean;
+  /** Anonymous GETs are answered from the results cache (results-cache.ts) for `:pollId`. */
+  resultsCache?: boolean;
 }
 
 /** Live results: served by realtime over SSE or WebSocket (see live-routes.ts), not by polls. */
@@ -15,7 +20,14 @@ export const LIVE_PATH = /^\/api\/v1\/polls\/[^/]+\/live\/?$/;
 const ALL = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 
 export const publicRoutes: readonly RouteRule[] = [
-  { url: '/api/v1/polls/:pollId/results', methods: ['GET', 'HEAD'], service: 'analytics' },
+  {
+    url: '/api/v1/polls/:pollId/results',
+    methods: ['GET', 'HEAD'],
+    service: 'analytics',
+    resultsCache: true,
+  },
+  { url: '/api/v1/polls/:pollId/votes', methods: ALL, service: 'polls', voterLimit: true },
+  { url: '/api/v1/polls/:pollId/votes/mine', methods: ALL, service: 'polls', voterLimit: true },
   { url: '/api/v1/polls', methods: ALL, service: 'polls' },
   { url: '/api/v1/polls/*', methods: ALL, service: 'polls' },
   { url: '/api/v1/receipts/*', methods: ALL, service: 'polls' },

@@ -2,7 +2,9 @@
 // injecting the request into the service's fastify app in the same process (embedded tier).
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { Agent, request } from 'undici';
+import { buildConnector, Pool } from 'undici';
+import { UpstreamNotReachedError } from './errors.ts';
+import { AnswerHandler } from './http-answer.ts';
 
 export interface ForwardRequest {
   method: string;
@@ -10,8 +12,6 @@ export interface ForwardRequest {
   url: string;
   headers: Record<string, string | string[]>;
   body?: Buffer;
-  /** Aborts the attempt (the resilience policy's timeout). */
-  signal?: AbortSignal;
 }
 
 export interface ForwardResponse {
@@ -48,37 +48,41 @@ export function injectUpstream(name: string, app: FastifyInstance): Upstream {
   };
 }
 
-export function httpUpstream(
-  name: string,
-  baseUrl: string,
-  agent = new Agent({ connections: 128 }),
-): Upstream {
-  const origin = new URL(baseUrl).origin;
-  return {
-    name,
-    async forward(forwarded) {
-      const response = await request(`${origin}${forwarded.url}`, {
-        method: forwarded.method as 'GET',
-        headers: forwarded.headers,
-        body: forwarded.body ?? null,
-        dispatcher: agent,
-        ...(forwarded.signal ? { signal: forwarded.signal } : {}),
-        headersTimeout: 10_000,
-        bodyTimeout: 30_000,
-      });
-      // Small answers (most of the API) are read whole and sent in one write: about a third
-      // cheaper than piping a stream. Large or open-ended ones (exports, SSE) stream.
-      const length = Number(response.headers['content-length']);
-      if (length >= 0 && length <= BUFFER_UP_TO) {
-        return {
-          status: response.statusCode,
-          headers: response.headers,
-          body: Buffer.from(await response.body.arrayBuffer()),
-        };
-      }
-      return { status: response.statusCode, headers: response.headers, body: response.body };
-    },
-  };
+export interface HttpUpstreamOptions {
+  /** Connections kept to the instance (default 128); null: no cap (long-lived streams). */
+  connections?: number | null;
 }
 
-const BUFFER_UP_TO = 64 * 1024;
+/**
+ * One instance over HTTP/1.1 with a keep-alive pool. A connection that fails while connecting
+ * fails its requests with UpstreamNotReachedError: none of their bytes was sent, so the policy
+ * may send even a POST again (see resilience.ts). Any later failure may follow a delivery.
+ */
+export function httpUpstream(name: string, baseUrl: string, options: HttpUpstreamOptions = {}): Upstream {
+  const connector = buildConnector({ timeout: 10_000 });
+  const pool = new Pool(new URL(baseUrl).origin, {
+    connections: options.connections === undefined ? 128 : options.connections,
+    headersTimeout: 10_000,
+    bodyTimeout: 30_000,
+    connect: (connectOptions, callback) =>
+      connector(connectOptions, (error, socket) => {
+        if (error) callback(new UpstreamNotReachedError(name, { cause: error }), null);
+        else callback(null, socket!);
+      }),
+  });
+  return {
+    name,
+    forward: (forwarded) =>
+      new Promise((resolve, reject) => {
+        pool.dispatch(
+          {
+            method: forwarded.method as 'GET',
+            path: forwarded.url,
+            headers: forwarded.headers,
+            body: forwarded.body ?? null,
+          },
+          new AnswerHandler(resolve, reject),
+        );
+      }),
+  };
+}

@@ -1,0 +1,82 @@
+// How the limits reach Redis in the cluster tier (one script call per request, whatever the number
+// of policies) and what they do when Redis cannot count: count in memory, never hold a request.
+// Counting across real gateway processes is tests/cluster/gateway-limits.test.ts.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createRateLimits, defaultLimits } from './rate-limits.ts';
+
+/** A stand-in node-redis client that counts like the script and records each call. */
+function fakeRedis(options: { ready?: boolean; failWith?: string } = {}) {
+  const counts = new Map<string, number>();
+  const calls: { command: string; keys: string[] }[] = [];
+  let scriptLoaded = false;
+  const run = (keys: string[]) =>
+    keys.flatMap((key) => [counts.set(key, (counts.get(key) ?? 0) + 1).get(key)!, 9_000]);
+  return {
+    calls,
+    isReady: options.ready ?? true,
+    async evalSha(_sha: string, { keys }: { keys: string[] }) {
+      calls.push({ command: 'evalSha', keys });
+      if (options.failWith) throw new Error(options.failWith);
+      if (!scriptLoaded) throw new Error('NOSCRIPT No matching script.');
+      return run(keys);
+    },
+    async eval(_script: string, { keys }: { keys: string[] }) {
+      calls.push({ command: 'eval', keys });
+      scriptLoaded = true;
+      return run(keys);
+    },
+  };
+}
+
+/** The headers a check sets. */
+function replyRecorder() {
+  const headers: Record<string, string> = {};
+  const reply = {
+    header(name: string, value: string) {
+      headers[name] = value;
+      return reply;
+    },
+  };
+  return { headers, reply: reply as never };
+}
+
+const limits = { ...defaultLimits, perVoter: { points: 2, windowSeconds: 10 } };
+const vote = (voter: string) => ({ ip: '203.0.113.7', identity: undefined, vote: { pollId: 'p1', voter } });
+
+test('a vote counts its IP and its voter in one script call; EVAL only when Redis lacks the script', async () => {
+  const redis = fakeRedis();
+  const rateLimits = createRateLimits(limits, redis);
+  const first = replyRecorder();
+  await rateLimits.check(vote('v1'), first.reply);
+  await rateLimits.check(vote('v1'), replyRecorder().reply);
+  assert.deepEqual(redis.calls, [
+    { command: 'evalSha', keys: ['canvass:gateway:ip:203.0.113.7', 'canvass:gateway:vote:p1:v1'] },
+    { command: 'eval', keys: ['canvass:gateway:ip:203.0.113.7', 'canvass:gateway:vote:p1:v1'] },
+    { command: 'evalSha', keys: ['canvass:gateway:ip:203.0.113.7', 'canvass:gateway:vote:p1:v1'] },
+  ]);
+  assert.equal(first.headers['ratelimit-policy'], '"ip";q=3000;w=60, "vote";q=2;w=10');
+  assert.equal(first.headers.ratelimit, '"vote";r=1;t=9');
+  await assert.rejects(rateLimits.check(vote('v1'), replyRecorder().reply), {
+    status: 429,
+    extensions: { retryAfter: 9, policy: 'vote' },
+  });
+});
+
+test('while the Redis connection is down, limits count in memory without waiting for it', async () => {
+  const redis = fakeRedis({ ready: false });
+  const rateLimits = createRateLimits(limits, redis);
+  await rateLimits.check(vote('v2'), replyRecorder().reply);
+  await rateLimits.check(vote('v2'), replyRecorder().reply);
+  await assert.rejects(rateLimits.check(vote('v2'), replyRecorder().reply), { status: 429 });
+  assert.deepEqual(redis.calls, [], 'Redis was not asked');
+});
+
+test('when a Redis call fails, that request is counted in memory instead', async () => {
+  const redis = fakeRedis({ failWith: 'READONLY You cannot write against a read only replica.' });
+  const rateLimits = createRateLimits(limits, redis);
+  const recorded = replyRecorder();
+  await rateLimits.check(vote('v3'), recorded.reply);
+  assert.equal(recorded.headers.ratelimit, '"vote";r=1;t=10');
+  assert.equal(redis.calls.length, 1);
+});
