@@ -84,7 +84,8 @@ test('API keys: shown once, scopes enforced, a forged identity ignored, revocati
         kind: 'user',
         workspace: owner.workspace_id,
         role: 'owner',
-        scopes: ['api-keys:manage'],
+        // A key gets at most its maker's scopes.
+        scopes: ['api-keys:manage', 'polls:read'],
       }),
     },
     payload: { name: 'CI', scopes: ['api-keys:manage', 'polls:read'] },

@@ -20,8 +20,9 @@ const UPDATES = 200;
 const padding = 'x'.repeat(256 * 1024);
 
 async function coalescedCount(): Promise<number> {
-  const metrics = await api()('GET', '/metrics');
-  return Number(/canvass_live_snapshots_coalesced_total (\d+)/.exec(String(metrics.body))?.[1] ?? 0);
+  // Realtime's own /metrics (internal; the gateway's is the operator's).
+  const metrics = await platform().realtime.app.inject({ method: 'GET', url: '/metrics' });
+  return Number(/canvass_live_snapshots_coalesced_total (\d+)/.exec(metrics.body)?.[1] ?? 0);
 }
 
 for (const transport of ['WebSocket', 'SSE'] as const) {

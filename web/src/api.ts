@@ -76,7 +76,8 @@ export interface Receipt {
   final: {
     closedAt: string;
     finalHead: { version: number; hash: string };
-    totals: unknown;
+    /** Left out when the poll's results are hidden. */
+    totals?: unknown;
     includesThisVote: boolean;
   } | null;
   pollStatus: string;
@@ -92,10 +93,13 @@ export interface PollPage {
 export class ApiError extends Error {
   readonly status: number;
   readonly kind: string;
-  constructor(status: number, kind: string, message: string) {
+  /** Seconds to wait before trying again, when the answer said (Retry-After). */
+  readonly retryAfter: number | undefined;
+  constructor(status: number, kind: string, message: string, retryAfter?: number) {
     super(message);
     this.status = status;
     this.kind = kind;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -134,7 +138,8 @@ export async function callApi<T>(
       .split('/')
       .at(-1);
     const words = body.detail || body.title || `The request failed (${response.status}).`;
-    throw new ApiError(response.status, kind || 'error', String(words));
+    const wait = Number(response.headers.get('retry-after'));
+    throw new ApiError(response.status, kind || 'error', String(words), wait > 0 ? wait : undefined);
   }
   return body as T;
 }

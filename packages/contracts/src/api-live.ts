@@ -13,6 +13,7 @@ export const LIVE_DESCRIPTION = [
   'Open it as a WebSocket (an HTTP upgrade: each text frame is one message), or ask for Server-Sent Events with `Accept: text/event-stream` (each event is one message; `event:` is its type). Anything else answers 406.',
   'The first message is the current snapshot (unless `since` or `Last-Event-ID` says the client has it), then every newer one, whole and sequence-numbered: a client that reconnects with its last sequence converges on what a new client sees. `viewers` messages say how many are watching.',
   'Who may watch follows the results’ visibility; a viewer who may not see them yet gets `hidden`, and a snapshot once they may. Browsers cannot set headers on a WebSocket, so the receipt and the manage token may come as query parameters, and a bearer token (access token or API key) as a subprotocol: offer `Sec-WebSocket-Protocol: canvass.v1, canvass.bearer.<token>`. The gateway takes the token out and authenticates it like `Authorization: Bearer` (an invalid one refuses the upgrade with 401); the answer selects `canvass.v1`.',
+  'Open live connections are limited per client address and per poll: over a limit the answer is 429 problem+json with `Retry-After` (for a WebSocket, the answer to its upgrade). A connection that stops reading for 30 s is closed; reconnect with `since`.',
 ].join('\n\n');
 
 export const LiveParams = Type.Object({ pollId: Type.String({ minLength: 1, maxLength: 64 }) });

@@ -20,3 +20,25 @@ export const PollView = Type.Object({
   ),
 });
 export type PollView = Static<typeof PollView>;
+
+/** What POST /api/v1/polls/{pollId}/device-token answers: a token for the Device-Token header. */
+export const DeviceTokenGrant = Type.Object({
+  deviceToken: Type.String({
+    description: 'Send it in the Device-Token header with votes from this Voter-Token, until it expires.',
+  }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+export type DeviceTokenGrant = Static<typeof DeviceTokenGrant>;
+
+/** What GET /api/v1/polls/{pollId}/challenge answers: a proof-of-work puzzle for one vote. */
+export const VoteChallenge = Type.Object({
+  challenge: Type.String({ description: 'Opaque; part of what is hashed.' }),
+  difficulty: Type.Integer({
+    minimum: 0,
+    maximum: 24,
+    description:
+      'Find a nonce (decimal digits) where SHA-256 of `<challenge>:<Voter-Token>:<nonce>` (UTF-8) starts with this many zero bits; send `<challenge>:<nonce>` in the Proof-Of-Work header. 0: the poll asks for none.',
+  }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+export type VoteChallenge = Static<typeof VoteChallenge>;

@@ -64,7 +64,10 @@ export const PollResults = Type.Object(
         totalVotes: Count,
         options: Type.Array(Type.Object({ id: Type.String(), votes: Count, percent: Percent })),
       }),
-      { description: 'The same counts by the segment given with each vote.' },
+      {
+        description:
+          'The same counts by the segment given with each vote (null: none given). A poll’s first 20 distinct segments of letters, digits, spaces and . _ : / + - get a row each; later or other segments count in the row "(other)", so rows add up to the total.',
+      },
     ),
     final: Type.Union(
       [Type.Object({ closedAt: Type.String({ format: 'date-time' }), finalHead, totals }), Type.Null()],

@@ -1,5 +1,11 @@
 export { ResultsUpdatedV1 } from './analytics-events.ts';
-export { ApiCredentials } from './api-credentials.ts';
+export {
+  ApiCredentials,
+  ApiKeyView,
+  MachineClientSecret,
+  MachineClientView,
+  NewApiKey,
+} from './api-credentials.ts';
 export {
   BEARER_PROTOCOL_PREFIX,
   LIVE_DESCRIPTION,
@@ -8,7 +14,7 @@ export {
   LiveParams,
   LiveQuery,
 } from './api-live.ts';
-export { PollView } from './api-polls.ts';
+export { DeviceTokenGrant, PollView, VoteChallenge } from './api-polls.ts';
 export { PollResults } from './api-results.ts';
 export { type CloudEvent, CloudEventEnvelope, defineEvent, type EventContract } from './envelope.ts';
 export { MemberChangedV1, Role, UserRegisteredV1, WorkspaceCreatedV1 } from './identity-events.ts';

@@ -85,6 +85,38 @@ export const PollSettings = Type.Object({
   scaleMax: Type.Integer({ minimum: 1, maximum: 10 }),
   /** open_text: answers show only once an organizer approves them. */
   moderation: Type.Boolean(),
+  // Anti-stuffing (docs/polls.md). Optional: events of polls made before them leave them out, and
+  // the polls service reads such a poll with the defaults (poll-defaults.ts). They may change
+  // while votes exist.
+  votesPerAddressPerMinute: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 100_000,
+      description:
+        'Votes (and withdrawals) one network address may send to this poll per minute; 0: no limit. Default 300: a room of 300 behind one address votes within a minute.',
+    }),
+  ),
+  votesPerAddressPerHour: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      description: 'The same per hour; 0: no limit. Default 1000.',
+    }),
+  ),
+  deviceToken: Type.Optional(
+    Type.Boolean({
+      description:
+        'Votes need a Device-Token header: one Canvass issued for that Voter-Token (POST /api/v1/polls/{pollId}/device-token, counted per address like votes). Default false.',
+    }),
+  ),
+  proofOfWork: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 24,
+      description:
+        'Votes need a Proof-Of-Work header solving a challenge (GET /api/v1/polls/{pollId}/challenge) with this many leading zero bits; 0: none. 16 costs a phone about a second. Default 0.',
+    }),
+  ),
 });
 
 export type PollSettings = Static<typeof PollSettings>;

@@ -1,7 +1,6 @@
 // The operator API every service with events serves under /admin/v1 (reached through the
 // gateway at /admin/v1/<service>/…): outbox status, consumers, dead letters. Guarded by the
-// operator token (CANVASS_ADMIN_TOKEN), compared in constant time.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// operator token (CANVASS_ADMIN_TOKEN, see operator-token.ts), checked before any body is read.
 import type { Database } from '@canvass/database';
 import {
   type Consumer,
@@ -15,8 +14,9 @@ import {
   type Relay,
   replayDeadLetter,
 } from '@canvass/eventing';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
+import { requireAdminToken } from './operator-token.ts';
 import { HttpProblem } from './problem.ts';
 
 export interface AdminContext {
@@ -26,33 +26,6 @@ export interface AdminContext {
   bus: EventBus;
   consumers: ReadonlyMap<string, Consumer>;
   token: string | undefined;
-}
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/** A preHandler that lets only requests bearing the operator token through. */
-export function requireAdminToken(token: string | undefined) {
-  const expected = token ? digest(token) : undefined;
-  return async (request: FastifyRequest) => {
-    if (!expected) {
-      throw new HttpProblem(
-        403,
-        'admin-disabled',
-        'The operator API is disabled',
-        'Set CANVASS_ADMIN_TOKEN to enable it.',
-      );
-    }
-    const header = request.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!timingSafeEqual(digest(given), expected)) {
-      throw new HttpProblem(
-        401,
-        'unauthorized',
-        'Operator token required',
-        'Send Authorization: Bearer <operator token>.',
-      );
-    }
-  };
 }
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
@@ -81,7 +54,7 @@ function toProblem(error: unknown): never {
 
 export function adminRoutes(app: FastifyInstance, context: AdminContext): void {
   const { db, relay, bus, consumers, service } = context;
-  app.addHook('preHandler', requireAdminToken(context.token));
+  app.addHook('onRequest', requireAdminToken(context.token));
 
   app.get('/admin/v1/outbox', async () => ({ service, ...(await relay.status()) }));
 

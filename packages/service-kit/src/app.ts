@@ -1,14 +1,20 @@
 // Builds (never listens) a fastify app with what every Canvass HTTP process has: request ids,
 // JSON logs, problem+json errors, TypeBox validation, metrics, health and readiness, and the
-// OpenAPI document of its public routes.
+// OpenAPI document of its public routes; and the hygiene every HTTP server needs: unsafe request
+// targets refused before any handler, JSON bodies checked (depth, NUL, lone surrogates), client
+// timeouts, and problem+json for what the HTTP parser and the router refuse.
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { installHealth, type ReadinessCheck } from './health.ts';
+import { clientErrorHandler, frameworkErrors, type HttpTimeouts, timeoutOptions } from './http-server.ts';
+import { installJsonBodyParser } from './json-body.ts';
 import type { Logger } from './logger.ts';
 import { installHttpMetrics } from './metrics.ts';
 import { installOpenApi, type OpenApiOptions } from './openapi.ts';
+import { operatorCheck } from './operator-token.ts';
 import { installProblemHandlers } from './problem.ts';
+import { refuseUnsafeTargets } from './request-target.ts';
 import { typeboxValidatorCompiler } from './validation.ts';
 
 export interface ServiceAppOptions {
@@ -19,6 +25,13 @@ export interface ServiceAppOptions {
   metrics?: Registry;
   bodyLimit?: number;
   openapi?: OpenApiOptions;
+  /** How long clients may take (defaults: request 30 s, headers 10 s, idle 60 s). */
+  timeouts?: Partial<HttpTimeouts>;
+  /**
+   * Set for the app clients reach (the gateway): /metrics needs the operator token and /readyz
+   * tells others only whether it is ready. Services are internal and serve both openly.
+   */
+  edge?: { adminToken: string | undefined };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -34,17 +47,27 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    ...timeoutOptions(options.timeouts),
+    clientErrorHandler,
+    frameworkErrors,
   }) as unknown as FastifyInstance;
+  // First of all hooks: a refused target reaches no other hook and no handler.
+  refuseUnsafeTargets(app);
   app.setValidatorCompiler(typeboxValidatorCompiler);
   // Response schemas document what a route answers; they never reshape it (fast-json-stringify
   // would drop fields a schema leaves out). The OpenAPI tests check answers against them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installJsonBodyParser(app);
   installOpenApi(app, options.name, options.openapi);
   installProblemHandlers(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  installHttpMetrics(app, options.metrics ?? new Registry(), options.name);
-  installHealth(app, options.readiness ?? []);
+  installHttpMetrics(app, options.metrics ?? new Registry(), options.name, options.edge);
+  installHealth(
+    app,
+    options.readiness ?? [],
+    options.edge ? operatorCheck(options.edge.adminToken) : undefined,
+  );
   return app;
 }

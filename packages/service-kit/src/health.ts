@@ -1,6 +1,7 @@
 // /healthz: the process is alive. /readyz: every dependency answers (database reachable and
-// migrated, broker connected); 503 problem+json naming what is not ready otherwise.
-import type { FastifyInstance } from 'fastify';
+// migrated, broker connected); 503 problem+json naming what is not ready otherwise. At the edge
+// (the gateway) only the operator sees which checks failed and why; anyone sees ready or not.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendProblem } from './problem.ts';
 
 export interface ReadinessCheck {
@@ -31,14 +32,34 @@ async function runCheck(check: ReadinessCheck): Promise<string> {
   }
 }
 
-export function installHealth(app: FastifyInstance, checks: readonly ReadinessCheck[]): void {
+export function installHealth(
+  app: FastifyInstance,
+  checks: readonly ReadinessCheck[],
+  /** At the edge: who may see the checks; without it everyone may (an internal service). */
+  maySeeDetails?: (request: FastifyRequest) => boolean,
+): void {
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'alive' }));
+  const runChecks = () =>
+    Promise.all(checks.map(async (check) => [check.name, await runCheck(check)] as const));
+  // At the edge anyone may ask: one round of checks serves every asker for a second.
+  let recent: { at: number; results: ReturnType<typeof runChecks> } | undefined;
+  const edgeChecks = () => {
+    if (!recent || Date.now() - recent.at > 1_000) recent = { at: Date.now(), results: runChecks() };
+    return recent.results;
+  };
   app.get('/readyz', { logLevel: 'warn' }, async (request, reply) => {
-    const results = await Promise.all(
-      checks.map(async (check) => [check.name, await runCheck(check)] as const),
-    );
+    const results = await (maySeeDetails ? edgeChecks() : runChecks());
     const status = Object.fromEntries(results);
     const failing = results.filter(([, result]) => result !== 'ok');
+    if (maySeeDetails && !maySeeDetails(request)) {
+      if (failing.length === 0) return { status: 'ready' };
+      return sendProblem(request, reply, {
+        status: 503,
+        type: 'not-ready',
+        title: 'Not ready',
+        detail: 'A dependency is not ready.',
+      });
+    }
     if (failing.length === 0) return { status: 'ready', checks: status };
     return sendProblem(request, reply, {
       status: 503,

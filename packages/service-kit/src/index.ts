@@ -1,8 +1,14 @@
-export { requireAdminToken } from './admin.ts';
 export { buildServiceApp, type ServiceAppOptions } from './app.ts';
+export {
+  CLIENT_ADDRESS_HEADER,
+  clientAddressOf,
+  clientAddressSigner,
+  verifyClientAddress,
+} from './client-address.ts';
 export { LogLevel, ServiceConfig } from './config.ts';
 export type { ReadinessCheck } from './health.ts';
 export { escapeHtml } from './html.ts';
+export { defaultHttpTimeouts, type HttpTimeouts } from './http-server.ts';
 export {
   ALL_SCOPES,
   IDENTITY_HEADER,
@@ -14,7 +20,8 @@ export {
   signIdentity,
 } from './identity.ts';
 export { newId, newSecret, newSignedToken, sha256, verifySignedToken } from './ids.ts';
-export { createLogger, type Logger } from './logger.ts';
+export { checkParsedBody, MAX_JSON_DEPTH, parseJsonBody } from './json-body.ts';
+export { createLogger, type Logger, redactUrl } from './logger.ts';
 export {
   type ApiTag,
   bearerScheme,
@@ -28,6 +35,7 @@ export {
   type SecurityRequirements,
   type SecurityScheme,
 } from './openapi.ts';
+export { operatorCheck, requireAdminToken } from './operator-token.ts';
 export {
   conflict,
   type FieldError,
@@ -37,6 +45,7 @@ export {
   RequestValidationError,
   sendProblem,
 } from './problem.ts';
+export { unsafeTargetReason } from './request-target.ts';
 export {
   createServiceRuntime,
   type RuntimeOptions,

@@ -2,12 +2,19 @@
 // whole embedded process as well as one service of the cluster tier.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { requireAdminToken } from './operator-token.ts';
 
 function metric<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
-export function installHttpMetrics(app: FastifyInstance, registry: Registry, service: string): void {
+export function installHttpMetrics(
+  app: FastifyInstance,
+  registry: Registry,
+  service: string,
+  /** At the edge (the gateway), /metrics is the operator's: pass the operator token (none: 403). */
+  edge?: { adminToken: string | undefined },
+): void {
   const labelNames = ['service', 'method', 'route', 'status_code'] as const;
   const requests = metric(
     registry,
@@ -42,7 +49,9 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry, ser
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
+  app.get(
+    '/metrics',
+    { logLevel: 'warn', ...(edge ? { onRequest: requireAdminToken(edge.adminToken) } : {}) },
+    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   );
 }

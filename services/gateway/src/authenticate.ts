@@ -31,6 +31,9 @@ export interface Authenticator {
   identityHeaders(request: { headers: IncomingHttpHeaders }): Promise<Record<string, string>>;
 }
 
+/** What identity issues: `cvk_<16 letters or digits>_<43 base64url characters>`. */
+const API_KEY_SHAPE = /^cvk_[A-Za-z0-9]{16}_[\w-]{43}$/;
+
 interface Cached {
   identity: Identity | undefined;
   until: number;
@@ -141,13 +144,35 @@ export function createAuthenticator(options: {
 
   async function identify(request: { headers: IncomingHttpHeaders }): Promise<Caller> {
     const authorization = request.headers.authorization;
-    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
-    if (!bearer || !options.internalSecret) return { identity: undefined, headers: {} };
-    const identity = bearer.startsWith('cvk_') ? await verifyApiKey(bearer) : await verifyAccessToken(bearer);
-    return {
-      identity,
-      headers: identity ? { [IDENTITY_HEADER]: await signIdentity(options.internalSecret, identity) } : {},
-    };
+    if (!authorization || !options.internalSecret) return { identity: undefined, headers: {} };
+    // Credentials that were sent but do not hold are refused, never taken as no credentials: a
+    // client that meant to act as someone must not quietly act as a guest. One problem type
+    // (invalid-token) for every such case, as for access tokens, so clients handle one.
+    const bearer = authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : '';
+    if (!bearer) {
+      throw new HttpProblem(
+        401,
+        'invalid-token',
+        'The credentials are not valid',
+        'Send Authorization: Bearer <access token or API key>, or no Authorization header.',
+      );
+    }
+    const identity = bearer.startsWith('cvk_') ? await checkApiKey(bearer) : await verifyAccessToken(bearer);
+    return { identity, headers: { [IDENTITY_HEADER]: await signIdentity(options.internalSecret, identity) } };
+  }
+
+  /** An API key's identity; 401 when it is malformed (identity is not asked), unknown or revoked. */
+  async function checkApiKey(key: string): Promise<Identity> {
+    const identity = API_KEY_SHAPE.test(key) ? await verifyApiKey(key) : undefined;
+    if (identity) return identity;
+    throw new HttpProblem(
+      401,
+      'invalid-token',
+      'The API key is not valid',
+      API_KEY_SHAPE.test(key)
+        ? 'The API key is unknown or revoked.'
+        : 'This is not the shape of a Canvass API key.',
+    );
   }
 
   return {

@@ -21,6 +21,8 @@ export const GatewayConfig = Type.Object({
   IDENTITY_URL: Urls('http://127.0.0.1:8083'),
   /** Overrides of the default rate limits, as JSON: {"perIp":{"points":100000,"windowSeconds":60}}. */
   CANVASS_RATE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
+  /** Open live connections per address and per poll, as JSON: {"perAddress":500,"perPoll":20000}. */
+  CANVASS_LIVE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
   /** Shared rate limits across gateway processes; without it each process counts alone. */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   /** Where results updates arrive, to drop cached results at once; without it they expire (1 s). */

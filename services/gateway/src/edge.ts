@@ -34,7 +34,7 @@ const PREFLIGHT_HEADERS = {
   ...CORS_HEADERS,
   'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
   'access-control-allow-headers':
-    'authorization, content-type, voter-token, manage-token, vote-receipt, access-code, x-request-id, traceparent, last-event-id',
+    'authorization, content-type, voter-token, device-token, proof-of-work, manage-token, vote-receipt, access-code, x-request-id, traceparent, last-event-id',
   'access-control-max-age': '600',
 };
 const API_POLICY = "default-src 'none'; frame-ancestors 'none'";

@@ -7,7 +7,10 @@ import { ResultsUpdatedV1 } from '@canvass/contracts';
 import type { EventBus, Subscription } from '@canvass/eventing';
 import {
   buildServiceApp,
+  CLIENT_ADDRESS_HEADER,
+  clientAddressSigner,
   HttpProblem,
+  type HttpTimeouts,
   type Logger,
   type ReadinessCheck,
   requireAdminToken,
@@ -18,11 +21,12 @@ import { type Caller, createAuthenticator } from './authenticate.ts';
 import { edgeHooks } from './edge.ts';
 import { landingPage } from './landing-page.ts';
 import type { LiveUpstream } from './live.ts';
+import { defaultLiveLimits, type LiveLimits, liveConnections } from './live-limits.ts';
 import { liveRoutes } from './live-routes.ts';
 import { gatewayOpenApi, openApiRoutes } from './openapi.ts';
 import { pageRoute } from './page.ts';
 import { compressed, forward } from './proxy.ts';
-import { createRateLimits, type RateLimits } from './rate-limits.ts';
+import { ADDRESS_RATE_HEADER, createRateLimits, type RateLimits } from './rate-limits.ts';
 import { type ResilienceOptions, type ResilientUpstream, resilientUpstream } from './resilience.ts';
 import { createResultsCache } from './results-cache.ts';
 import { publicRoutes, type RouteRule } from './routes.ts';
@@ -43,6 +47,8 @@ export interface GatewayOptions {
   resultsCacheMs?: number;
   /** Where live results (SSE, WebSocket) go; without it the gateway refuses them. */
   live?: LiveUpstream;
+  /** Open live connections allowed per client address and per poll (default: defaultLiveLimits). */
+  liveLimits?: Partial<LiveLimits>;
   metrics?: Registry;
   readiness?: readonly ReadinessCheck[];
   /** Operator token: /admin/v1/<service>/… is passed to that service's /admin/v1/… with it. */
@@ -57,6 +63,8 @@ export interface GatewayOptions {
   adminRoutes?: (app: FastifyInstance) => void;
   /** The built web app (web/dist) to serve at `/`, `/p/<pollId>`, …; unbuilt or unset: a plain page. */
   webRoot?: string | undefined;
+  /** How long clients may take to send a request (service-kit's defaults: 30 s, headers 10 s). */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /** A caller without credentials (or whose credentials are the service's own to check). */
@@ -67,6 +75,9 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     name: 'gateway',
     logger: options.logger,
     openapi: gatewayOpenApi,
+    // Clients reach the gateway: /metrics and readiness details are the operator's.
+    edge: { adminToken: options.adminToken },
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.readiness ? { readiness: options.readiness } : {}),
   });
@@ -83,6 +94,7 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
   const cache = createResultsCache(
     options.resultsCacheMs !== undefined ? { ttlMs: options.resultsCacheMs } : {},
   );
+  const signClientAddress = options.internalSecret ? clientAddressSigner(options.internalSecret) : undefined;
   const authenticator = createAuthenticator({
     identityUpstream: upstreams.identity,
     internalSecret: options.internalSecret,
@@ -102,17 +114,22 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     const method = request.method;
     if (rule?.voterLimit && (method === 'POST' || method === 'DELETE')) {
       const voterToken = request.headers['voter-token'];
-      await limits.check(
+      const pollId = (request.params as { pollId: string }).pollId;
+      const counts = await limits.check(
         {
           ip: request.ip,
           identity: caller.identity,
           vote: {
-            pollId: (request.params as { pollId: string }).pollId,
+            pollId,
             voter: caller.identity?.subject ?? (typeof voterToken === 'string' ? voterToken : request.ip),
           },
+          ...(rule.addressCount ? { pollAddress: { pollId, family: rule.addressCount } } : {}),
         },
         reply,
       );
+      // Polls judges this address's counts by the poll's own limits (rate-limits.ts).
+      if (counts)
+        return { identity: caller.identity, headers: { ...caller.headers, [ADDRESS_RATE_HEADER]: counts } };
     } else {
       await limits.check({ ip: request.ip, identity: caller.identity }, reply);
     }
@@ -167,7 +184,12 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
             .header('x-cache', hit ? 'hit' : 'miss');
           return reply.send(compressed(request, reply, answer.body));
         }
-        return forward(upstream, request, reply, request.url, caller.headers);
+        // Services' per-address limits (identity's sign-in, sign-up and resets, polls' access codes)
+        // need the client's address in a form a direct caller cannot write (service-kit client-address.ts).
+        const headers = signClientAddress
+          ? { ...caller.headers, [CLIENT_ADDRESS_HEADER]: signClientAddress(request.ip) }
+          : caller.headers;
+        return forward(upstream, request, reply, request.url, headers);
       },
     });
   }
@@ -205,11 +227,15 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     await updates?.stop();
   });
 
-  if (options.live) liveRoutes(app, options.live, authenticator);
+  if (options.live) {
+    const connections = liveConnections({ ...defaultLiveLimits, ...options.liveLimits }, options.metrics);
+    liveRoutes(app, options.live, authenticator, connections);
+  }
   openApiRoutes(app, upstreams);
 
   app.register(async (admin) => {
-    admin.addHook('preHandler', requireAdminToken(options.adminToken));
+    // Before the body is read: operator requests may carry 32 MB.
+    admin.addHook('onRequest', requireAdminToken(options.adminToken));
     admin.get('/admin/v1/services', async () => ({
       tier: options.tier,
       services: Object.keys(upstreams),

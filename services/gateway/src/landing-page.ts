@@ -34,7 +34,7 @@ curl -s -X POST localhost:PORT/api/v1/polls/POLL_ID/votes -H 'content-type: appl
 curl -s localhost:PORT/api/v1/polls/POLL_ID/results
 curl -sN localhost:PORT/api/v1/polls/POLL_ID/live -H 'accept: text/event-stream'   # live (or a WebSocket)</pre>
 <p>Every operation: <a href="/api/docs">the API reference</a> (OpenAPI 3.1: <a href="/api/openapi.json">/api/openapi.json</a>).</p>
-<p>Health: <a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, metrics: <a href="/metrics">/metrics</a>.</p>
+<p>Health: <a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>; metrics at <code>/metrics</code> with the operator token.</p>
 </main>
 </body>
 </html>`;

@@ -27,6 +27,10 @@ export const liveRouteDocs: RouteShorthandOptions = {
         [401, 'The credentials are not valid.'],
         [404, 'No poll has this id.'],
         [406, 'Neither a WebSocket upgrade nor `Accept: text/event-stream`.'],
+        [
+          429,
+          'Too many live connections open from this address, or to this poll (`limit` says which): wait for `Retry-After` seconds.',
+        ],
         [503, 'The live server is stopping or cannot be reached: reconnect.'],
       ),
     },

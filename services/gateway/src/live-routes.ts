@@ -1,21 +1,36 @@
 // The gateway's side of live results: the HTTP route (SSE) and WebSocket upgrades, both
 // authenticated like every other route (an upgrade may carry its bearer token as a subprotocol,
-// see ws-bearer.ts), then handed to realtime (see live.ts). On close, live connections are cut so
-// the gateway stops promptly; clients reconnect.
+// see ws-bearer.ts), counted against the live connection limits (live-limits.ts: 429 when over),
+// then handed to realtime (see live.ts). On close, live connections are cut so the gateway stops
+// promptly; clients reconnect.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { BEARER_PROTOCOL_PREFIX } from '@canvass/contracts';
-import { HttpProblem } from '@canvass/service-kit';
+import { HttpProblem, unsafeTargetReason } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from './authenticate.ts';
 import type { LiveUpstream } from './live.ts';
 import { liveRouteDocs } from './live-docs.ts';
-import { LIVE_PATH, LIVE_ROUTE } from './routes.ts';
+import type { LiveConnections } from './live-limits.ts';
+import { LIVE_ROUTE } from './routes.ts';
 import { refuseUpgrade } from './tunnel.ts';
 import { takeBearerProtocol } from './ws-bearer.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The live route's path, capturing the poll id (see routes.ts LIVE_PATH). */
+const LIVE_PATH_POLL = /^\/api\/v1\/polls\/([^/]+)\/live\/?$/;
+
+/** The poll id of an upgrade's path as the router would decode it; undefined when not the live route. */
+function upgradePollId(url: string | undefined): string | undefined {
+  const encoded = LIVE_PATH_POLL.exec((url ?? '').split('?')[0] ?? '')?.[1];
+  if (encoded === undefined) return undefined;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+}
 
 /**
  * The identity headers for an upgrade: from `Authorization`, or else from a bearer token offered
@@ -42,7 +57,12 @@ async function upgradeIdentity(
   return caller.headers;
 }
 
-export function liveRoutes(app: FastifyInstance, live: LiveUpstream, authenticator: Authenticator): void {
+export function liveRoutes(
+  app: FastifyInstance,
+  live: LiveUpstream,
+  authenticator: Authenticator,
+  connections: LiveConnections,
+): void {
   // Upgraded sockets, and SSE responses (destroying one destroys its socket).
   const open = new Set<Duplex | ServerResponse>();
   const hold = (connection: Duplex | ServerResponse) => {
@@ -50,17 +70,40 @@ export function liveRoutes(app: FastifyInstance, live: LiveUpstream, authenticat
     connection.once('close', () => open.delete(connection));
   };
 
-  app.get(LIVE_ROUTE, { ...liveRouteDocs, exposeHeadRoute: false }, async (request, reply) => {
-    const headers = await authenticator.identityHeaders(request);
-    hold(reply.raw);
-    return live.stream(request, reply, headers);
-  });
+  app.get<{ Params: { pollId: string } }>(
+    LIVE_ROUTE,
+    { ...liveRouteDocs, exposeHeadRoute: false },
+    async (request, reply) => {
+      // Counted until the response closes, however it ends (a refusal, the stream ending).
+      const release = connections.admit(request.ip, request.params.pollId);
+      reply.raw.once('close', release);
+      const headers = await authenticator.identityHeaders(request);
+      hold(reply.raw);
+      return live.stream(request, reply, headers);
+    },
+  );
 
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    if (!LIVE_PATH.test((request.url ?? '').split('?')[0] ?? '')) {
+    // Upgrades skip fastify's hooks: the same refusal of unsafe targets as every request.
+    const unsafe = unsafeTargetReason(request.url ?? '');
+    if (unsafe) {
+      const detail = `The path contains ${unsafe}. Send the plain path: no dot-segments, encoded slashes or backslashes, no NUL.`;
+      return refuseUpgrade(socket, 400, 'invalid-path', 'The request path is not valid', detail);
+    }
+    const pollId = upgradePollId(request.url);
+    if (pollId === undefined) {
       return refuseUpgrade(socket, 404, 'route-not-found', 'Not found', 'Only live results take WebSockets.');
     }
+    let release: () => void;
+    try {
+      release = connections.admit(request.socket.remoteAddress ?? '', pollId);
+    } catch (error) {
+      if (!(error instanceof HttpProblem)) throw error;
+      return refuseUpgrade(socket, error.status, error.type, error.title, error.message, error.extensions);
+    }
+    if (socket.destroyed) release();
+    else socket.once('close', release);
     const given = request.headers['x-request-id'];
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     upgradeIdentity(request, authenticator).then(

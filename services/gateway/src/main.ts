@@ -41,6 +41,7 @@ const app = createGateway({
   ),
   ...(bus ? { resultsUpdates: bus } : {}),
   live: remoteLive(config.REALTIME_URL.split(',')),
+  ...(config.CANVASS_LIVE_LIMITS ? { liveLimits: JSON.parse(config.CANVASS_LIVE_LIMITS) } : {}),
   webRoot: config.CANVASS_WEB_ROOT,
 });
 await app.listen({ port: config.PORT, host: config.HOST });

@@ -17,6 +17,10 @@ const HOP_BY_HOP = new Set([
   'content-length',
   // Only the gateway says who is calling (see authenticate.ts).
   'x-canvass-identity',
+  // …and how often their address voted in a poll (rate-limits.ts).
+  'x-canvass-address-rate',
+  // …and from which address (signed where the gateway adds it; never a client's own).
+  'x-canvass-client-address',
 ]);
 
 // Header copies run twice per proxied request: plain loops, no intermediate objects.

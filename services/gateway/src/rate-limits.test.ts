@@ -3,7 +3,7 @@
 // Counting across real gateway processes is tests/cluster/gateway-limits.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRateLimits, defaultLimits } from './rate-limits.ts';
+import { createRateLimits, defaultLimits, networkOf } from './rate-limits.ts';
 
 /** A stand-in node-redis client that counts like the script and records each call. */
 function fakeRedis(options: { ready?: boolean; failWith?: string } = {}) {
@@ -79,4 +79,48 @@ test('when a Redis call fails, that request is counted in memory instead', async
   await rateLimits.check(vote('v3'), recorded.reply);
   assert.equal(recorded.headers.ratelimit, '"vote";r=1;t=10');
   assert.equal(redis.calls.length, 1);
+});
+
+test('votes are also counted per address per poll, minute and hour, in the same call; passed on, never refused here', async () => {
+  const redis = fakeRedis();
+  const rateLimits = createRateLimits(limits, redis);
+  const facts = (voter: string) => ({
+    ...vote(voter),
+    pollAddress: { pollId: 'p1', family: 'votes' as const },
+  });
+  const recorded = replyRecorder();
+  assert.equal(await rateLimits.check(facts('a'), recorded.reply), '60=1/9,3600=1/9');
+  assert.equal(await rateLimits.check(facts('b'), replyRecorder().reply), '60=2/9,3600=2/9');
+  assert.deepEqual(redis.calls.at(-1), {
+    command: 'evalSha',
+    keys: [
+      'canvass:gateway:ip:203.0.113.7',
+      'canvass:gateway:vote:p1:b',
+      'canvass:gateway:vote-address-60:p1:203.0.113.7',
+      'canvass:gateway:vote-address-3600:p1:203.0.113.7',
+    ],
+  });
+  assert.equal(
+    recorded.headers['ratelimit-policy'],
+    '"ip";q=3000;w=60, "vote";q=2;w=10',
+    'counts are no policy of the gateway’s',
+  );
+
+  // In memory (the embedded tier) alike.
+  const inMemory = createRateLimits(limits);
+  for (let i = 1; i <= 3; i++) {
+    const counts = await inMemory.check(facts(`m${i}`), replyRecorder().reply);
+    assert.match(String(counts), new RegExp(`^60=${i}/\\d+,3600=${i}/\\d+$`));
+  }
+  assert.equal(await inMemory.check(vote('m9'), replyRecorder().reply), undefined, 'nothing to pass on');
+});
+
+test('an address is an IPv4 address or an IPv6 /64', () => {
+  assert.equal(networkOf('203.0.113.7'), '203.0.113.7');
+  assert.equal(networkOf('::ffff:203.0.113.7'), '203.0.113.7');
+  assert.equal(networkOf('2001:db8:1:2::a'), '2001:db8:1:2::/64');
+  assert.equal(networkOf('2001:0db8:0001:0002:ffff:0:0:b'), '2001:db8:1:2::/64');
+  assert.equal(networkOf('2001:db8::1'), '2001:db8:0:0::/64');
+  assert.equal(networkOf('::1'), '0:0:0:0::/64');
+  assert.equal(networkOf('fe80::1%eth0'), 'fe80:0:0:0::/64');
 });

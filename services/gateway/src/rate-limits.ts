@@ -5,6 +5,11 @@
 // (draft-ietf-httpapi-ratelimit-headers); a request over a limit gets 429 problem+json with
 // Retry-After. If Redis is unreachable (or the connection is down), each process falls back to its
 // own memory limits rather than refusing or holding traffic.
+//
+// Votes and device tokens are also counted per network address per poll, per minute and per hour,
+// in the same call; the gateway does not judge those counts (the thresholds are the poll's own
+// settings, which polls holds): it passes them to polls in `x-canvass-address-rate`, and polls
+// refuses past the poll's limits (docs/polls.md, "Ballot stuffing").
 import type { Identity } from '@canvass/service-kit';
 import { HttpProblem } from '@canvass/service-kit';
 import type { FastifyReply } from 'fastify';
@@ -38,9 +43,17 @@ export const defaultLimits: GatewayLimits = {
   perVoter: { points: 10, windowSeconds: 10 },
 };
 
+/** The windows per-address-per-poll counts run over (polls maps 60 to per minute, 3600 to per hour). */
+export const ADDRESS_WINDOWS = [60, 3_600] as const;
+
+/** What the gateway forwards to polls: `60=<count>/<seconds left>,3600=<count>/<seconds left>`. */
+export const ADDRESS_RATE_HEADER = 'x-canvass-address-rate';
+
 interface Policy {
   name: string;
   spec: LimitSpec;
+  /** Counted and passed on, never refused here (the per-address-per-poll counts). */
+  countOnly?: boolean;
   /** Counts in this process: the embedded tier, and the cluster tier while Redis is unreachable. */
   memory: RateLimiterMemory;
   /** Where the cluster tier counts: `<prefix>:<key>` in Redis. */
@@ -52,6 +65,7 @@ interface Policy {
 
 interface Outcome {
   policy: Policy;
+  consumed: number;
   remaining: number;
   msBeforeNext: number;
   spent: boolean;
@@ -59,6 +73,7 @@ interface Outcome {
 
 const outcome = (policy: Policy, consumed: number, msBeforeNext: number): Outcome => ({
   policy,
+  consumed,
   remaining: Math.max(0, policy.spec.points - consumed),
   msBeforeNext,
   spent: consumed > policy.spec.points,
@@ -69,11 +84,36 @@ export interface RequestFacts {
   identity: Identity | undefined;
   /** For a vote: the poll and who votes (voter token, user, or IP). */
   vote?: { pollId: string; voter: string };
+  /** Counted per network address (IPv6 by /64) in this poll, per minute and per hour. */
+  pollAddress?: { pollId: string; family: 'votes' | 'device-tokens' };
 }
 
 export interface RateLimits {
-  /** Consumes a point from every policy that applies; sets the headers; throws 429 when one is spent. */
-  check(facts: RequestFacts, reply: FastifyReply): Promise<void>;
+  /**
+   * Consumes a point from every policy that applies; sets the headers; throws 429 when one is
+   * spent. With `pollAddress`, answers the counts to pass on in ADDRESS_RATE_HEADER.
+   */
+  check(facts: RequestFacts, reply: FastifyReply): Promise<string | undefined>;
+}
+
+/**
+ * The unit a per-address count is kept for: an IPv4 address, or an IPv6 address's /64 (one host
+ * commonly holds a whole /64 and may pick any address in it).
+ */
+export function networkOf(ip: string): string {
+  if (!ip.includes(':')) return ip;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  const [head = '', tail = ''] = ip.split('%')[0]!.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** `redis` is a connected node-redis client, or undefined for in-memory limits. */
@@ -118,6 +158,12 @@ export function createRateLimits(limits: GatewayLimits = defaultLimits, redis?: 
   const ip = make('ip', limits.perIp);
   const apiKey = make('api-key', limits.perApiKey);
   const voter = make('vote', limits.perVoter);
+  const counting = (name: string): Policy[] =>
+    ADDRESS_WINDOWS.map((windowSeconds) => ({
+      ...make(`${name}-${windowSeconds}`, { points: Number.MAX_SAFE_INTEGER, windowSeconds }),
+      countOnly: true,
+    }));
+  const addressCounts = { votes: counting('vote-address'), 'device-tokens': counting('device-address') };
   const workspaces = new Map(
     Object.entries(limits.perWorkspace).map(([plan, spec]) => [plan, make(`workspace-${plan}`, spec)]),
   );
@@ -142,13 +188,26 @@ export function createRateLimits(limits: GatewayLimits = defaultLimits, redis?: 
         policies.push(voter);
         keys.push(`${facts.vote.pollId}:${facts.vote.voter}`);
       }
+      if (facts.pollAddress) {
+        const key = `${facts.pollAddress.pollId}:${networkOf(facts.ip)}`;
+        for (const policy of addressCounts[facts.pollAddress.family]) {
+          policies.push(policy);
+          keys.push(key);
+        }
+      }
       const outcomes = await consume(policies, keys);
 
       let described = '';
       // The policy closest to its limit is the one a client should heed.
       let tightest = outcomes[0]!;
       let spent: Outcome | undefined;
+      let counts: string | undefined;
       for (const entry of outcomes) {
+        if (entry.policy.countOnly) {
+          const count = `${entry.policy.windowSeconds}=${entry.consumed}/${seconds(entry)}`;
+          counts = counts ? `${counts},${count}` : count;
+          continue;
+        }
         described = described ? `${described}, ${entry.policy.description}` : entry.policy.description;
         if (entry.remaining < tightest.remaining) tightest = entry;
         if (entry.spent) spent ??= entry;
@@ -167,6 +226,7 @@ export function createRateLimits(limits: GatewayLimits = defaultLimits, redis?: 
           { retryAfter: wait, policy: spent.policy.name },
         );
       }
+      return counts;
     },
   };
 }

@@ -9,6 +9,11 @@ export interface RouteRule {
   ownCredentials?: boolean;
   /** Casting or withdrawing (POST, DELETE) counts against the per-voter limit of `:pollId`. */
   voterLimit?: boolean;
+  /**
+   * With `voterLimit`: which per-address count of `:pollId` the request adds to (per minute and
+   * per hour, passed to polls, which judges them by the poll's settings; see rate-limits.ts).
+   */
+  addressCount?: 'votes' | 'device-tokens';
   /** Anonymous GETs are answered from the results cache (results-cache.ts) for `:pollId`. */
   resultsCache?: boolean;
 }
@@ -26,8 +31,27 @@ export const publicRoutes: readonly RouteRule[] = [
     service: 'analytics',
     resultsCache: true,
   },
-  { url: '/api/v1/polls/:pollId/votes', methods: ALL, service: 'polls', voterLimit: true },
-  { url: '/api/v1/polls/:pollId/votes/mine', methods: ALL, service: 'polls', voterLimit: true },
+  {
+    url: '/api/v1/polls/:pollId/votes',
+    methods: ALL,
+    service: 'polls',
+    voterLimit: true,
+    addressCount: 'votes',
+  },
+  {
+    url: '/api/v1/polls/:pollId/votes/mine',
+    methods: ALL,
+    service: 'polls',
+    voterLimit: true,
+    addressCount: 'votes',
+  },
+  {
+    url: '/api/v1/polls/:pollId/device-token',
+    methods: ALL,
+    service: 'polls',
+    voterLimit: true,
+    addressCount: 'device-tokens',
+  },
   { url: '/api/v1/polls', methods: ALL, service: 'polls' },
   { url: '/api/v1/polls/*', methods: ALL, service: 'polls' },
   { url: '/api/v1/receipts/*', methods: ALL, service: 'polls' },
@@ -38,6 +62,7 @@ export const publicRoutes: readonly RouteRule[] = [
   { url: '/api/v1/api-keys', methods: ALL, service: 'identity' },
   { url: '/api/v1/api-keys/*', methods: ALL, service: 'identity' },
   { url: '/api/v1/oauth-clients', methods: ALL, service: 'identity' },
+  { url: '/api/v1/oauth-clients/*', methods: ALL, service: 'identity' },
   { url: '/api/v1/invitations', methods: ALL, service: 'identity' },
   { url: '/api/v1/invitations/*', methods: ALL, service: 'identity' },
   { url: '/api/v1/members', methods: ALL, service: 'identity' },

@@ -15,24 +15,32 @@ const NOT_PASSED = new Set([
   'te',
   'trailer',
   'x-canvass-identity',
+  'x-canvass-client-address',
+  'x-canvass-address-rate',
   'x-request-id',
   'x-forwarded-for',
   'x-forwarded-proto',
   'x-forwarded-host',
 ]);
 
-/** Answers an upgrade that will not happen with a plain HTTP problem, then closes. */
+/**
+ * Answers an upgrade that will not happen with a plain HTTP problem, then closes. `extensions`
+ * join the body; a numeric `retryAfter` (seconds) is also sent as Retry-After.
+ */
 export function refuseUpgrade(
   socket: Duplex,
   status: number,
   type: string,
   title: string,
   detail: string,
+  extensions: Record<string, unknown> = {},
 ): void {
   if (!socket.writable) return void socket.destroy();
-  const body = JSON.stringify({ type: `/problems/${type}`, title, status, detail });
+  const body = JSON.stringify({ ...extensions, type: `/problems/${type}`, title, status, detail });
+  const retryAfter =
+    typeof extensions.retryAfter === 'number' ? `retry-after: ${Math.ceil(extensions.retryAfter)}\r\n` : '';
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/problem+json\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/problem+json\r\n${retryAfter}` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }

@@ -1,5 +1,5 @@
-// The identity service: users, workspaces and their members, API keys; the OAuth2/OIDC provider
-// joins it next (see docs/identity.md).
+// The identity service: users, workspaces and their members, API keys and machine clients, and
+// the OAuth2/OIDC provider (see README.md).
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
@@ -41,7 +41,13 @@ export function createIdentityService(options: IdentityOptions) {
     },
     adminRoutes: (app) => keyAdminRoutes(app, context, () => rebuildProvider()),
     async routes(app) {
-      accountRoutes(app, { ...context, mailer: options.mailer, publicUrl: options.publicUrl, limiters });
+      accountRoutes(app, {
+        ...context,
+        mailer: options.mailer,
+        publicUrl: options.publicUrl,
+        internalSecret: options.internalSecret,
+        limiters,
+      });
       apiKeyRoutes(app, { ...context, internalSecret: options.internalSecret });
       clientRoutes(app, { ...context, internalSecret: options.internalSecret });
       selfServiceRoutes(app, {
@@ -68,11 +74,12 @@ export function createIdentityService(options: IdentityOptions) {
         });
         return provider;
       };
-      await mountProvider(app, getProvider, limiters);
+      const edge = { publicUrl: options.publicUrl, internalSecret: options.internalSecret, limiters };
+      await mountProvider(app, getProvider, edge);
       rebuildProvider = () => {
         provider = undefined;
       };
-      await app.register(async (scope) => interactionRoutes(scope, getProvider, db, limiters));
+      await app.register(async (scope) => interactionRoutes(scope, getProvider, db, edge));
     },
   });
 }

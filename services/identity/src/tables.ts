@@ -42,4 +42,15 @@ export interface IdentityTables {
     last_used_at: Date | null;
     revoked_at: Date | null;
   };
+  /** Machine clients as their workspace sees them; the provider's own record is in oidc_payloads. */
+  machine_clients: {
+    id: string;
+    workspace_id: string;
+    name: string;
+    scopes: string[];
+    held_by: string | null;
+    created_at: Generated<Date>;
+    secret_rotated_at: Date | null;
+    revoked_at: Date | null;
+  };
 }

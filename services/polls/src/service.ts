@@ -14,8 +14,10 @@ import { receiptRoutes } from './receipts/routes.ts';
 import { streamAdminRoutes } from './streams/admin-routes.ts';
 import { pollLog } from './streams/poll-stream.ts';
 import type { PollsTables } from './tables.ts';
+import { AccessCodeGuard } from './votes/access-code-guard.ts';
 import { voteRoutes } from './votes/routes.ts';
 import { VoteWriter } from './votes/vote-writer.ts';
+import { voterCheckRoutes } from './votes/voter-check-routes.ts';
 
 /** How often scheduled polls are checked; a poll opens or closes at most this late. */
 const SCHEDULE_TICK_MS = 1_000;
@@ -46,7 +48,8 @@ export function createPollsService(context: ServiceContext): ServiceModule {
     routes(app) {
       pollRoutes(app, context, { cache, lifecycle });
       claimRoute(app, context, cache);
-      voteRoutes(app, context, { cache, writer });
+      voteRoutes(app, context, { cache, writer, guard: new AccessCodeGuard() });
+      voterCheckRoutes(app, context, cache);
       answerRoutes(app, context, cache);
       exportRoutes(app, context, cache);
       receiptRoutes(app, context);

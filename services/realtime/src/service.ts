@@ -51,6 +51,7 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     metrics,
     logger,
     idleChannels: deps.limits?.idleChannels ?? 1_000,
+    stallMs: limits.stallMs,
     countIntervalMs: deps.limits?.countIntervalMs ?? 1_000,
   });
   let subscription: Subscription | undefined;

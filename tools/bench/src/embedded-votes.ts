@@ -51,7 +51,12 @@ export async function embeddedVotes(
     {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ question: 'Load', options: [{ label: 'A' }, { label: 'B' }, { label: 'C' }] }),
+      // One address by design: without the per-address limits (docs/polls.md).
+      body: JSON.stringify({
+        question: 'Load',
+        options: [{ label: 'A' }, { label: 'B' }, { label: 'C' }],
+        settings: { votesPerAddressPerMinute: 0, votesPerAddressPerHour: 0 },
+      }),
     },
     deadline(),
   );

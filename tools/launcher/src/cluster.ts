@@ -1,7 +1,6 @@
 // `npm run start:cluster`: one process per service (two for realtime, to show live viewers of
 // one poll served by several processes) plus the gateway, against PostgreSQL, NATS JetStream and
 // Redis from the environment.
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit } from '@canvass/config';
@@ -9,6 +8,7 @@ import { LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
 import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
 import { provisionDatabases } from './provision.ts';
+import { exitOnUnsafeSecret, readOrCreateSecret } from './secret-file.ts';
 import { dataServices, realtimeService } from './services.ts';
 import { type ProcessSpec, supervise } from './supervisor.ts';
 import { WEB_ROOT } from './web-app.ts';
@@ -30,6 +30,8 @@ const ClusterConfig = Type.Object({
   REALTIME_PROCESSES: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
   /** The gateway's rate limits, overriding the defaults, as JSON (see docs/operations.md). */
   CANVASS_RATE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
+  /** Open live connections per address and per poll, as JSON (see docs/operations.md). */
+  CANVASS_LIVE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
   /** Where clients reach Canvass (links in mails, the OIDC issuer); default http://localhost:<PORT>. */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
@@ -42,9 +44,18 @@ const databaseUrls = await provisionDatabases({
   services: dataServices.map((service) => service.name),
 });
 
-const adminToken = await ensureAdminToken(config.CANVASS_ADMIN_TOKEN, join(root, DEFAULT_ADMIN_TOKEN_FILE));
-// Signs the identities the gateway forwards to services; new each launch, shared by its children.
-const internalSecret = config.CANVASS_INTERNAL_SECRET ?? randomBytes(32).toString('base64url');
+const adminToken = await ensureAdminToken(
+  config.CANVASS_ADMIN_TOKEN,
+  join(root, DEFAULT_ADMIN_TOKEN_FILE),
+).catch(exitOnUnsafeSecret);
+// Signs the identities the gateway forwards to services, receipts and manage tokens: kept like the
+// operator token (owner-only file, checked on reuse), so receipts outlive a restart.
+const internalSecret =
+  config.CANVASS_INTERNAL_SECRET ??
+  (await readOrCreateSecret(join(root, '.canvass/internal-secret'), {
+    what: 'the internal secret',
+    minLength: 32,
+  }).catch(exitOnUnsafeSecret));
 const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
 const serviceUrl = (offset: number) => `http://127.0.0.1:${config.PORT + offset}`;
 const specs: ProcessSpec[] = dataServices.map((service) => ({
@@ -94,6 +105,7 @@ specs.push({
     REDIS_URL: config.REDIS_URL,
     NATS_URL: config.NATS_URL,
     ...(config.CANVASS_RATE_LIMITS ? { CANVASS_RATE_LIMITS: config.CANVASS_RATE_LIMITS } : {}),
+    ...(config.CANVASS_LIVE_LIMITS ? { CANVASS_LIVE_LIMITS: config.CANVASS_LIVE_LIMITS } : {}),
     ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
     REALTIME_URL: realtimeUrls.join(','),
     CANVASS_WEB_ROOT: WEB_ROOT,

@@ -2,6 +2,7 @@
 // in-process event bus; the gateway reaches them by injection instead of HTTP.
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PgliteHost } from '@canvass/database';
 import { createInProcessBus, type InProcessBus, subjectFor, subjectMatches } from '@canvass/eventing';
 import {
@@ -11,6 +12,7 @@ import {
   type GatewayLimits,
   injectUpstream,
   inProcessLive,
+  type LiveLimits,
   type Upstream,
 } from '@canvass/gateway';
 import { type Mailer, memoryMailer } from '@canvass/identity';
@@ -19,6 +21,7 @@ import { createLogger, createServiceRuntime, type Logger, type ServiceRuntime } 
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { startEmbeddedRealtime } from './embedded-realtime.ts';
+import { readOrCreateSecret } from './secret-file.ts';
 import { dataServices } from './services.ts';
 
 export interface EmbeddedPlatform {
@@ -37,6 +40,11 @@ export interface EmbeddedPlatform {
 export interface EmbeddedOptions {
   /** Overrides of the gateway's default rate limits (CANVASS_RATE_LIMITS). */
   rateLimits?: Partial<GatewayLimits>;
+  /**
+   * Live connections: open ones per address and per poll (the gateway's, CANVASS_LIVE_LIMITS), and
+   * how long a viewer may stop reading before it is cut off (realtime's `stallMs`).
+   */
+  liveLimits?: Partial<LiveLimits & { stallMs: number }>;
   /** A folder to keep data in, or `memory://` for nothing kept. */
   dataDir: string;
   logLevel?: string;
@@ -55,12 +63,17 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
   const logger = createLogger('canvass', options.logLevel ?? 'warn');
   if (!options.dataDir.startsWith('memory://')) await mkdir(options.dataDir, { recursive: true });
   const host = new PgliteHost(options.dataDir);
+  let internalSecret: string;
+  try {
+    internalSecret = await internalSecretFor(options.dataDir, host);
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
   const bus = createInProcessBus();
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
 
-  // One process: the secret that signs forwarded identities never leaves it.
-  const internalSecret = randomBytes(32).toString('base64url');
   const settings = {
     publicUrl: options.publicUrl ?? 'http://localhost:8080',
     internalSecret,
@@ -83,12 +96,14 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
   }
   // Every consumer subscribes before any outbox is relayed: the in-process bus keeps no backlog.
   for (const runtime of runtimes) await runtime.prepare();
+  const { stallMs, ...connectionLimits } = options.liveLimits ?? {};
   const realtime = await startEmbeddedRealtime({
     bus,
     logger: logger.child({ service: 'realtime' }),
     metrics,
     internalSecret,
     analytics: runtimes.find((runtime) => runtime.name === 'analytics')!.app,
+    ...(stallMs !== undefined ? { limits: { stallMs } } : {}),
   });
   for (const runtime of runtimes) runtime.startRelay();
 
@@ -108,6 +123,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     resultsUpdates: bus,
     rateLimits: createRateLimits({ ...defaultLimits, ...options.rateLimits }),
     live: inProcessLive(realtime.app),
+    liveLimits: connectionLimits,
     readiness: [...runtimes, { name: 'realtime', app: realtime.app }].map((runtime) => ({
       name: runtime.name,
       async check() {
@@ -141,11 +157,32 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
   };
 }
 
+/** The internal secret's file in an embedded data folder. */
+export const INTERNAL_SECRET_FILE = 'canvass-internal-secret';
+
+/**
+ * The secret that signs forwarded identities, receipts and manage tokens. It is never sent
+ * anywhere (one process), but it must outlive a restart, or receipts and manage tokens issued
+ * before it stop unlocking results: it is kept in the data folder, readable by its owner only and
+ * checked on reuse (secret-file.ts). Written once PGlite has opened the folder (initdb wants an
+ * empty one). `memory://` data keeps it in memory, as it keeps everything else.
+ */
+async function internalSecretFor(dataDir: string, host: PgliteHost): Promise<string> {
+  if (dataDir.startsWith('memory://')) return randomBytes(32).toString('base64url');
+  await host.pg.waitReady;
+  return readOrCreateSecret(join(dataDir, INTERNAL_SECRET_FILE), {
+    what: 'the internal secret',
+    minLength: 32,
+  });
+}
+
 /** `canvass events tail` in the embedded tier: every published event matching a subject pattern, as SSE. */
 function tailRoute(admin: FastifyInstance, bus: InProcessBus): void {
   admin.get<{ Querystring: { subject?: string } }>('/admin/v1/events/tail', (request, reply) => {
     const pattern = request.query.subject || '>';
     reply.hijack();
+    // A quiet tail sends nothing for minutes: exempt it from the idle timeout (service-kit).
+    request.raw.socket?.setTimeout(0);
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     reply.raw.write(': tailing\n\n');
     const stop = bus.tap((event) => {

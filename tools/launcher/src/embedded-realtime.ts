@@ -1,7 +1,7 @@
 // Realtime in the embedded tier: updates from the in-process bus, access checks injected into
 // analytics' app in this same process (a function call, so no resilience policy is needed).
 import type { EventBus } from '@canvass/eventing';
-import { createRealtimeService, type RealtimeService } from '@canvass/realtime';
+import { createRealtimeService, type RealtimeDeps, type RealtimeService } from '@canvass/realtime';
 import type { Logger } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -12,6 +12,7 @@ export interface EmbeddedRealtimeOptions {
   metrics: Registry;
   internalSecret: string;
   analytics: FastifyInstance;
+  limits?: RealtimeDeps['limits'];
 }
 
 export async function startEmbeddedRealtime(options: EmbeddedRealtimeOptions): Promise<RealtimeService> {
@@ -21,6 +22,7 @@ export async function startEmbeddedRealtime(options: EmbeddedRealtimeOptions): P
     logger: options.logger,
     metrics: options.metrics,
     internalSecret: options.internalSecret,
+    ...(options.limits ? { limits: options.limits } : {}),
     async fetchResults(pollId, credentials) {
       const response = await analytics.inject({
         method: 'GET',

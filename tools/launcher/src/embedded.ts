@@ -7,6 +7,7 @@ import { LogLevel, onShutdown } from '@canvass/service-kit';
 import Type from 'typebox';
 import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
 import { startEmbeddedPlatform } from './embedded-platform.ts';
+import { exitOnUnsafeSecret } from './secret-file.ts';
 import { WEB_ROOT } from './web-app.ts';
 
 const EmbeddedConfig = Type.Object({
@@ -18,6 +19,8 @@ const EmbeddedConfig = Type.Object({
   CANVASS_MAIL_DIR: Type.String({ default: '.canvass/mail' }),
   /** The gateway's rate limits, overriding the defaults, as JSON (see docs/operations.md). */
   CANVASS_RATE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
+  /** Open live connections per address and per poll, as JSON (see docs/operations.md). */
+  CANVASS_LIVE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
   /** Where people reach Canvass (links in mails, the sign-in issuer), as in the cluster tier. */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
@@ -29,7 +32,7 @@ const dataDir = config.CANVASS_DATA_DIR.startsWith('memory://')
 const tokenFile = dataDir.startsWith('memory://')
   ? DEFAULT_ADMIN_TOKEN_FILE
   : join(dirname(dataDir), 'admin-token');
-const adminToken = await ensureAdminToken(config.CANVASS_ADMIN_TOKEN, tokenFile);
+const adminToken = await ensureAdminToken(config.CANVASS_ADMIN_TOKEN, tokenFile).catch(exitOnUnsafeSecret);
 const mailDir = resolve(config.CANVASS_MAIL_DIR);
 const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
 const platform = await startEmbeddedPlatform({
@@ -40,7 +43,8 @@ const platform = await startEmbeddedPlatform({
   publicUrl,
   webRoot: WEB_ROOT,
   ...(config.CANVASS_RATE_LIMITS ? { rateLimits: JSON.parse(config.CANVASS_RATE_LIMITS) } : {}),
-});
+  ...(config.CANVASS_LIVE_LIMITS ? { liveLimits: JSON.parse(config.CANVASS_LIVE_LIMITS) } : {}),
+}).catch(exitOnUnsafeSecret);
 await platform.gateway.listen({ port: config.PORT, host: config.HOST });
 onShutdown(platform.logger, platform.stop);
 

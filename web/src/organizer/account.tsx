@@ -315,7 +315,8 @@ export function AccountSettings({ session }: { session: Session }) {
         {error && <Failure message={error} />}
         {changed && (
           <p role="status" class="success">
-            Your password is changed.
+            Your password is changed. Every session is signed out, this one too within 15 minutes: sign in
+            again with the new password.
           </p>
         )}
         <button type="submit" class="primary">

@@ -1,6 +1,7 @@
 // `/app/polls/new` and `/app/polls/<id>/edit`: one form for every poll type, with the voter's
 // view beside it as it is typed. Once a poll has votes its options and voting rules are frozen
-// (the API says so with 409 poll-has-votes); the question and results visibility still change.
+// (the API says so with 409 poll-has-votes); the question, results visibility and ballot-stuffing
+// settings still change.
 
 import { defaultSettings } from '@canvass/contracts/poll-defaults';
 import { useState } from 'preact/hooks';
@@ -10,6 +11,7 @@ import { navigate } from '../router.ts';
 import { api } from './auth.ts';
 import type { OrganizerPoll, PollSettings } from './model.ts';
 import { PollPreview } from './poll-preview.tsx';
+import { ProtectionFields } from './protection-fields.tsx';
 import { Failure, Link, messageOf, TYPE_LABELS } from './ui.tsx';
 
 type PollType = keyof typeof TYPE_LABELS;
@@ -71,6 +73,10 @@ function settingsFor(draft: Draft): Partial<PollSettings> {
     voters: settings.voters,
     allowVoteChange: settings.allowVoteChange,
     resultsVisibility: settings.resultsVisibility,
+    votesPerAddressPerMinute: settings.votesPerAddressPerMinute,
+    votesPerAddressPerHour: settings.votesPerAddressPerHour,
+    deviceToken: settings.deviceToken,
+    proofOfWork: settings.proofOfWork,
   };
   if (type === 'multiple_choice')
     return { ...common, minSelections: settings.minSelections, maxSelections: settings.maxSelections };
@@ -117,6 +123,10 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
         voters: d.settings.voters,
         allowVoteChange: d.settings.allowVoteChange,
         resultsVisibility: d.settings.resultsVisibility,
+        votesPerAddressPerMinute: d.settings.votesPerAddressPerMinute,
+        votesPerAddressPerHour: d.settings.votesPerAddressPerHour,
+        deviceToken: d.settings.deviceToken,
+        proofOfWork: d.settings.proofOfWork,
       },
     }));
 
@@ -296,6 +306,8 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
             />
             Voters may change or withdraw their vote while the poll is open
           </label>
+
+          <ProtectionFields settings={draft.settings} onChange={setSetting} />
 
           <fieldset>
             <legend>Schedule (optional)</legend>

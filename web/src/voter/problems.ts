@@ -15,6 +15,10 @@ const WORDS: Record<string, string> = {
   'receipt-not-found': 'No vote has this receipt. Check that the address is complete.',
   'vote-not-found': 'There is no vote from you in this poll to withdraw.',
   'unknown-option': 'One of those options no longer exists. Reload the page and vote again.',
+  'device-token-required': 'Canvass could not check this device. Reload the page and vote again.',
+  'device-token-invalid': 'Canvass could not check this device. Reload the page and vote again.',
+  'proof-of-work-required': 'Canvass could not check this device. Reload the page and vote again.',
+  'proof-of-work-invalid': 'Canvass could not check this device. Reload the page and vote again.',
 };
 
 export function plainWords(caught: unknown): string {

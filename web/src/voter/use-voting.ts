@@ -1,6 +1,10 @@
 // Casting, changing and withdrawing a vote, and what the voter is told about each. The receipt is
 // kept per poll in this browser; an access code is kept once a vote with it went through. A
 // signed_in poll takes the signed-in session's access token, refreshed first when it is due.
+// What the poll's anti-stuffing settings ask (a device token, a proof of work) is fetched and
+// solved before the vote (vote-proof.ts); a vote refused for lack of either is sent once more
+// with them, and one refused because many vote from the same network waits its Retry-After
+// (up to a minute) and goes again.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, callApi, type Poll, pollPath, type Receipt } from '../api.ts';
 import {
@@ -15,6 +19,7 @@ import {
 } from '../storage.ts';
 import type { Answer } from './ballot.tsx';
 import { plainWords } from './problems.ts';
+import { forgetDeviceToken, type ProofNeeds, voteProofHeaders } from './vote-proof.ts';
 
 export interface Voting {
   receipt: string | null;
@@ -41,6 +46,17 @@ export interface Voting {
 
 /** Refusals that signing in (again) cures: no session, a session that ended, a token refused. */
 const SIGN_IN_AGAIN = new Set(['sign-in-required', 'signed-out', 'invalid-token']);
+
+/** Refusals a fresh device token or proof of work cures (the poll may have asked since the page loaded). */
+const PROOF_REFUSALS: Record<string, keyof ProofNeeds> = {
+  'device-token-required': 'deviceToken',
+  'device-token-invalid': 'deviceToken',
+  'proof-of-work-required': 'proofOfWork',
+  'proof-of-work-invalid': 'proofOfWork',
+};
+/** The longest a busy network's vote waits to go again by itself. */
+const MAX_AUTOMATIC_WAIT_SECONDS = 60;
+const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 
 export function useVoting(
   poll: Poll | null,
@@ -122,10 +138,37 @@ export function useVoting(
         ...(needsCode && code ? { accessCode: code } : {}),
         ...(embed ? { segment: 'embed' } : {}),
       };
-      const answered = await callApi<{ receiptId: string }>('POST', `${pollPath(pollId)}/votes`, {
-        body,
-        headers: await headers(),
-      });
+      const tokenPoll = poll?.settings?.voters !== 'signed_in';
+      const needs: ProofNeeds = {
+        deviceToken: tokenPoll && poll?.settings?.deviceToken === true,
+        proofOfWork: tokenPoll && (poll?.settings?.proofOfWork ?? 0) > 0,
+      };
+      const send = async (retries: number): Promise<{ receiptId: string }> => {
+        try {
+          const proof = await voteProofHeaders(pollId, voterToken(), needs);
+          return await callApi<{ receiptId: string }>('POST', `${pollPath(pollId)}/votes`, {
+            body,
+            headers: { ...(await headers()), ...proof },
+          });
+        } catch (caught) {
+          if (retries === 0 || !(caught instanceof ApiError)) throw caught;
+          const cure = PROOF_REFUSALS[caught.kind];
+          if (cure) {
+            forgetDeviceToken(pollId);
+            needs[cure] = true;
+            return send(retries - 1);
+          }
+          const wait = caught.retryAfter ?? 0;
+          if (caught.kind === 'address-rate-limited' && wait <= MAX_AUTOMATIC_WAIT_SECONDS) {
+            setNotice(`Many people are voting from your network. Your vote goes again in ${wait} s…`);
+            await sleep(wait);
+            setNotice(null);
+            return send(retries - 1);
+          }
+          throw caught;
+        }
+      };
+      const answered = await send(2);
       keepVoteReceipt(pollId, answered.receiptId);
       if (needsCode && code) keepAccessCode(pollId, code);
       setReceipt(answered.receiptId);

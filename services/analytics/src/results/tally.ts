@@ -5,6 +5,7 @@
 import type { CloudEvent, PollSettings } from '@canvass/contracts';
 import { type Kysely, sql } from 'kysely';
 import type { AnalyticsTables } from '../tables.ts';
+import { loadSegmentBuckets, SegmentBuckets } from './segments.ts';
 import { termsOf } from './terms.ts';
 
 type Data = Record<string, unknown>;
@@ -42,16 +43,23 @@ export class TallyDeltas {
   /** poll → option id (or rating value) → votes and points. */
   readonly options = new Map<string, Map<string, { votes: number; points: number }>>();
   readonly minutes = new Map<string, Map<string, number>>();
-  /** poll → `segment\u0000optionId` (optionId '' counts ballots) → votes. */
+  /** poll → `segment\u0000optionId` (optionId '' counts ballots) → votes; segments as bucketed. */
   readonly segments = new Map<string, Map<string, number>>();
   readonly terms = new Map<string, Map<string, number>>();
+
+  /** Which breakdown row each ballot's segment counts in (see segments.ts). */
+  readonly buckets: SegmentBuckets;
+
+  constructor(buckets = new SegmentBuckets()) {
+    this.buckets = buckets;
+  }
 
   count(ballot: BallotData, type: string | null, sign: 1 | -1): void {
     const { pollId } = ballot;
     add(this.ballots, pollId, sign);
     add(inner(this.minutes, pollId), minuteOf(ballot.castAt), sign);
     const segments = inner(this.segments, pollId);
-    const segment = ballot.segment ?? '';
+    const segment = this.buckets.bucket(pollId, ballot.segment);
     add(segments, `${segment}\u0000`, sign);
     const options = inner(this.options, pollId);
     const bump = (key: string, votes: number, points: number) => {
@@ -79,7 +87,7 @@ export async function applyPollsEvents(
 ): Promise<Set<string>> {
   const touched = new Set<string>();
   const facts = await loadFacts(trx, events);
-  const deltas = new TallyDeltas();
+  const deltas = new TallyDeltas(await loadSegmentBuckets(trx, events));
   for (const event of events) {
     const data = event.data as Data;
     const pollId = data.pollId as string;
@@ -319,11 +327,15 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
   const segments = sorted(
     [...deltas.segments].flatMap(([poll_id, perKey]) =>
       [...perKey]
-        .filter(([, votes]) => votes !== 0)
         .map(([key, votes]) => {
           const [segment = '', option_id = ''] = key.split('\u0000');
           return { poll_id, segment, option_id, votes };
-        }),
+        })
+        // A segment admitted in this batch keeps its row even at zero: the row is its admission.
+        .filter(
+          (row) =>
+            row.votes !== 0 || (row.option_id === '' && deltas.buckets.admittedHere(poll_id, row.segment)),
+        ),
     ),
     (row) => `${row.poll_id}\u0000${row.segment}\u0000${row.option_id}`,
   );

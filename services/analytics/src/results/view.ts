@@ -4,6 +4,7 @@
 import type { PollSettings } from '@canvass/contracts';
 import type { Kysely } from 'kysely';
 import type { AnalyticsTables } from '../tables.ts';
+import { OTHER_SEGMENT, OTHER_SEGMENT_LABEL } from './segments.ts';
 
 export const percent = (part: number, whole: number) =>
   whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
@@ -144,11 +145,13 @@ export async function readResults(
     else entry.options.set(row.option_id, Number(row.votes));
     bySegment.set(row.segment, entry);
   }
+  // Segments in name order, then the "other" row (segments past the cap, see segments.ts).
+  const order = (segment: string) => (segment === OTHER_SEGMENT ? '\uffff' : segment);
   body.breakdown = [...bySegment]
     .filter(([, entry]) => entry.totalVotes > 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))
     .map(([segment, entry]) => ({
-      segment: segment === '' ? null : segment,
+      segment: segment === '' ? null : segment === OTHER_SEGMENT ? OTHER_SEGMENT_LABEL : segment,
       totalVotes: entry.totalVotes,
       options: options.map((option) => {
         const votes = entry.options.get(option.option_id) ?? 0;

@@ -4,6 +4,7 @@
 import { UserRegisteredV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
+  clientAddressOf,
   HttpProblem,
   jsonResponse,
   newId,
@@ -42,6 +43,8 @@ const ACCEPTED = {
 
 export interface AccountDeps extends ServiceContext {
   limiters: Limiters;
+  /** Checks the client address the gateway signs (per-address limits). */
+  internalSecret: string | undefined;
   mailer: Mailer;
   /** Where links in mails point, e.g. http://localhost:8080. */
   publicUrl: string;
@@ -66,7 +69,7 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
       },
     },
     async (request, reply) => {
-      await consumeOrThrow(deps.limiters.signUpPerIp, request.ip, reply);
+      await consumeOrThrow(deps.limiters.signUpPerIp, clientAddressOf(request, deps.internalSecret), reply);
       const email = request.body.email.trim().toLowerCase();
       const passwordHash = await hashPassword(request.body.password);
       const existing = await db

@@ -1,9 +1,13 @@
 // What a signed-in user does to their own account: change the password, reset a forgotten one
-// by mail, delete the account. Deleting is refused while the user is the only owner of a
-// workspace that has other members (hand it over first); workspaces they alone belong to go with it.
+// by mail, delete the account. A new password (changed or reset) ends every session: the
+// account's sessions, grants and refresh tokens go, as they do when the account is deleted.
+// Deleting is refused while the user is the only owner of a workspace that has other members
+// (hand it over first); workspaces they alone belong to go with it, and in the others the API
+// keys and machine clients they answer for are revoked.
 import { MemberChangedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
+  clientAddressOf,
   emptyResponse,
   HttpProblem,
   identityOf,
@@ -17,6 +21,7 @@ import Type, { type Static } from 'typebox';
 import { consumeOrThrow, type Limiters } from '../limits.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
+import { forgetWorkspaceClients, revokeCredentialsOf } from '../revoke-credentials.ts';
 import type { IdentityTables } from '../tables.ts';
 import { issueEmailToken, useEmailToken } from './email-tokens.ts';
 
@@ -48,6 +53,14 @@ export interface SelfServiceDeps extends ServiceContext {
   publicUrl: string;
 }
 
+/**
+ * Signs the account out everywhere: its provider sessions, grants, refresh tokens and codes go.
+ * Access tokens already issued (JWTs) run out within their 15 minutes.
+ */
+async function endSessionsOf(trx: Kysely<IdentityTables>, userId: string): Promise<void> {
+  await sql`delete from oidc_payloads where payload->>'accountId' = ${userId}`.execute(trx);
+}
+
 export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): void {
   const db = deps.db.kysely as Kysely<IdentityTables>;
 
@@ -72,6 +85,8 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
       schema: {
         tags: ['Accounts'],
         summary: 'Change your password',
+        description:
+          'Signs you out everywhere: every session and refresh token of the account ends (access tokens already issued run out within 15 minutes).',
         body: ChangeBody,
         security: SIGNED_IN,
         response: {
@@ -90,11 +105,15 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
           'Enter your current password to change it.',
         );
       }
-      await db
-        .updateTable('users')
-        .set({ password_hash: await hashPassword(request.body.newPassword) })
-        .where('id', '=', user.id)
-        .execute();
+      const passwordHash = await hashPassword(request.body.newPassword);
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({ password_hash: passwordHash })
+          .where('id', '=', user.id)
+          .execute();
+        await endSessionsOf(trx, user.id);
+      });
       return reply.code(204).send();
     },
   );
@@ -117,7 +136,7 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
       },
     },
     async (request, reply) => {
-      await consumeOrThrow(deps.limiters.resetPerIp, request.ip, reply);
+      await consumeOrThrow(deps.limiters.resetPerIp, clientAddressOf(request, deps.internalSecret), reply);
       const email = request.body.email.toLowerCase();
       const user = await db
         .selectFrom('users')
@@ -147,7 +166,8 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
       schema: {
         tags: ['Accounts'],
         summary: 'Choose a new password',
-        description: 'With the token from the reset mail (valid an hour, once). Also confirms the address.',
+        description:
+          'With the token from the reset mail (valid an hour, once). Also confirms the address, and signs the account out everywhere.',
         body: ResetBody,
         response: {
           204: emptyResponse('Changed.'),
@@ -166,6 +186,8 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
             .set({ password_hash: passwordHash, email_verified_at: sql`coalesce(email_verified_at, now())` })
             .where('id', '=', userId)
             .execute();
+          // Whoever knew the old password may hold a session: it ends with it.
+          await endSessionsOf(trx, userId);
         }
         return userId !== undefined;
       });
@@ -187,7 +209,7 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
         tags: ['Accounts'],
         summary: 'Delete your account',
         description:
-          'Workspaces you alone belong to go with it. Refused while you are the only owner of a workspace that has other members.',
+          'Workspaces you alone belong to go with it; elsewhere the API keys and machine clients you answer for are revoked. Refused while you are the only owner of a workspace that has other members.',
         body: DeleteBody,
         security: SIGNED_IN,
         response: {
@@ -225,6 +247,7 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
             .where('user_id', '!=', user.id)
             .execute();
           if (others.length === 0) {
+            await forgetWorkspaceClients(trx, membership.workspace_id);
             await trx.deleteFrom('workspaces').where('id', '=', membership.workspace_id).execute();
           } else if (membership.role === 'owner' && !others.some((other) => other.role === 'owner')) {
             throw new HttpProblem(
@@ -248,6 +271,7 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
             }),
           ]);
         }
+        await revokeCredentialsOf(trx, user.id);
         await trx.deleteFrom('memberships').where('user_id', '=', user.id).execute();
         // The row stays (tombstoned, e-mail freed) so that audit trails keep a stable id; sign-in state goes.
         await trx
@@ -255,7 +279,7 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
           .set({ deleted_at: new Date(), email: `deleted:${user.id}`, password_hash: '!' })
           .where('id', '=', user.id)
           .execute();
-        await sql`delete from oidc_payloads where payload->>'accountId' = ${user.id}`.execute(trx);
+        await endSessionsOf(trx, user.id);
       });
       return reply.code(204).send();
     },

@@ -1,6 +1,9 @@
-// API keys: created per workspace with scopes, shown once, stored hashed, revocable, with their
-// last use. The gateway exchanges a presented key for an identity through the internal route.
+// API keys: created per workspace with scopes (at most the creator's), shown once, stored hashed,
+// revocable, with their last use; revoked when the person they answer to leaves the workspace
+// (revoke-credentials.ts). The gateway exchanges a presented key for an identity through the
+// internal route.
 import { timingSafeEqual } from 'node:crypto';
+import { ApiKeyView, NewApiKey } from '@canvass/contracts';
 import {
   emptyResponse,
   HttpProblem,
@@ -17,30 +20,18 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import Type, { type Static } from 'typebox';
-import { ScopedCredentialBody } from '../scoped-credential.ts';
+import {
+  BEYOND_CALLER,
+  personBehind,
+  requireWithinCaller,
+  ScopedCredentialBody,
+} from '../scoped-credential.ts';
 import type { IdentityTables } from '../tables.ts';
 
 const KEY_PATTERN = /^cvk_([A-Za-z0-9]{16})_([\w-]{43})$/;
 
 const CreateBody = ScopedCredentialBody;
 const VerifyBody = Type.Object({ key: Type.String({ maxLength: 200 }) });
-const Scopes = ScopedCredentialBody.properties.scopes;
-const When = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
-const ApiKey = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  scopes: Scopes,
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: When,
-  revokedAt: When,
-});
-const NewApiKey = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  scopes: Scopes,
-  key: Type.String({ description: 'Send it as `Authorization: Bearer <key>`. Shown only now.' }),
-  note: Type.String(),
-});
 const MANAGER = [{ bearer: [] }];
 const managerProblems = (...own: Parameters<typeof problemResponses>) =>
   problemResponses(401, [403, 'Without the api-keys:manage permission.'], ...own);
@@ -69,14 +60,18 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyDeps): void {
         tags: ['Credentials'],
         summary: 'Create an API key',
         description:
-          'For the caller’s workspace, with the scopes given. The key is shown only in this answer.',
+          'For the caller’s workspace, with the scopes given: at most those the caller holds. The key is shown only in this answer. It is revoked when the person who made it (or made the credential that made it) leaves the workspace.',
         body: CreateBody,
         security: MANAGER,
-        response: { 201: jsonResponse('Created.', NewApiKey), ...managerProblems(400) },
+        response: {
+          201: jsonResponse('Created.', NewApiKey),
+          ...problemResponses(400, 401, BEYOND_CALLER),
+        },
       },
     },
     async (request, reply) => {
       const identity = await caller(request);
+      requireWithinCaller(identity, request.body.scopes);
       const id = newId(16);
       const secret = newSecret();
       await db
@@ -87,7 +82,7 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyDeps): void {
           name: request.body.name,
           secret_hash: sha256(secret),
           scopes: request.body.scopes,
-          created_by: identity.kind === 'user' ? identity.subject : null,
+          created_by: await personBehind(db, identity),
           last_used_at: null,
           revoked_at: null,
         })
@@ -107,13 +102,13 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyDeps): void {
     summary: 'List the workspace’s API keys',
     description: 'Revoked ones included; never the keys themselves.',
     security: MANAGER,
-    response: { 200: jsonResponse('Oldest first.', Type.Array(ApiKey)), ...managerProblems() },
+    response: { 200: jsonResponse('Oldest first.', Type.Array(ApiKeyView)), ...managerProblems() },
   };
   app.get('/api/v1/api-keys', { schema: listSchema }, async (request) => {
     const identity = await caller(request);
     const rows = await db
       .selectFrom('api_keys')
-      .select(['id', 'name', 'scopes', 'created_at', 'last_used_at', 'revoked_at'])
+      .select(['id', 'name', 'scopes', 'created_by', 'created_at', 'last_used_at', 'revoked_at'])
       .where('workspace_id', '=', identity.workspace)
       .orderBy('created_at')
       .execute();
@@ -121,6 +116,7 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyDeps): void {
       id: row.id,
       name: row.name,
       scopes: row.scopes,
+      createdBy: row.created_by,
       createdAt: new Date(row.created_at).toISOString(),
       lastUsedAt: row.last_used_at ? new Date(row.last_used_at).toISOString() : null,
       revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null,

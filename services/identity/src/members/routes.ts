@@ -1,5 +1,7 @@
 // Members of a workspace and invitations by link. Only an owner makes or unmakes owners, and a
-// workspace always keeps at least one owner.
+// workspace always keeps at least one owner. A member who leaves takes the API keys and machine
+// clients they answer for with them; one whose role shrinks loses those holding scopes the new
+// role lacks (revoke-credentials.ts).
 import { MemberChangedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
@@ -13,6 +15,7 @@ import {
   notFound,
   problemResponses,
   requireScope,
+  roleScopes,
   type ServiceContext,
   sha256,
 } from '@canvass/service-kit';
@@ -20,6 +23,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import Type, { type Static } from 'typebox';
 import type { Mailer } from '../mail/mailer.ts';
+import { revokeCredentialsOf } from '../revoke-credentials.ts';
 import type { IdentityTables } from '../tables.ts';
 
 const RoleSchema = Type.Union([
@@ -255,6 +259,8 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
       schema: {
         tags: ['Members'],
         summary: 'Change a member’s role',
+        description:
+          'API keys and machine clients the member answers for that hold scopes the new role lacks are revoked.',
         params: UserParams,
         body: RoleBody,
         security: SIGNED_IN,
@@ -285,6 +291,10 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
           .where('workspace_id', '=', identity.workspace)
           .where('user_id', '=', request.params.userId)
           .execute();
+        await revokeCredentialsOf(trx, request.params.userId, {
+          workspaceId: identity.workspace,
+          keepWithin: roleScopes[request.body.role],
+        });
         await memberChanged(trx, deps, identity.workspace, request.params.userId, request.body.role);
         return { userId: request.params.userId, role: request.body.role };
       });
@@ -297,7 +307,8 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
       schema: {
         tags: ['Members'],
         summary: 'Remove a member, or leave',
-        description: 'Anyone may leave; removing someone else needs members:manage.',
+        description:
+          'Anyone may leave; removing someone else needs members:manage. The API keys and machine clients the member answers for are revoked with them.',
         params: UserParams,
         security: SIGNED_IN,
         response: {
@@ -326,6 +337,7 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
           .where('workspace_id', '=', workspace)
           .where('user_id', '=', request.params.userId)
           .execute();
+        await revokeCredentialsOf(trx, request.params.userId, { workspaceId: workspace });
         await memberChanged(trx, deps, workspace, request.params.userId, null);
       });
       return reply.code(204).send();

@@ -1,6 +1,9 @@
-// Routes behind the provider's prompts: sign-in (rate limited per IP and per account, with one
-// message for every failure so nobody learns which addresses have accounts) and consent, which
-// only other clients are asked for: Canvass's own web app is granted what it asks at once.
+// Routes behind the provider's prompts: sign-in (rate limited per client address and per account,
+// with one message for every failure so nobody learns which addresses have accounts) and consent,
+// which only other clients are asked for: Canvass's own web app is granted what it asks at once.
+// Also where the provider is mounted: it sees the client address the gateway signed and the
+// public URL, never a Host or X-Forwarded-* header a caller wrote.
+import { checkParsedBody, clientAddressOf } from '@canvass/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
@@ -11,19 +14,55 @@ import type { IdentityTables } from '../tables.ts';
 import { consentPage, loginPage } from './pages.ts';
 import { WEB_CLIENT_ID } from './provider.ts';
 
+/** What the provider's routes need to know about the world outside identity. */
+export interface ProviderEdge {
+  /** Where clients reach Canvass: the only source of the provider's own URLs. */
+  publicUrl: string;
+  /** Checks the client address the gateway signs. */
+  internalSecret: string | undefined;
+  limiters: Limiters;
+}
+
+/**
+ * The provider (koa, `proxy` on) builds its URLs and cookies from X-Forwarded-Proto and -Host and
+ * reads the client from X-Forwarded-For: they are overwritten from the public URL and the client
+ * address the gateway signed before any request reaches it, so discovery never echoes a Host a
+ * caller sent. Returns the client's address.
+ */
+function presentToProvider(request: FastifyRequest, edge: ProviderEdge): string {
+  const publicUrl = new URL(edge.publicUrl);
+  const client = clientAddressOf(request, edge.internalSecret);
+  const headers = request.raw.headers;
+  headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+  headers['x-forwarded-host'] = publicUrl.host;
+  headers['x-forwarded-for'] = client;
+  return client;
+}
+
 export function interactionRoutes(
   app: FastifyInstance,
   getProvider: () => Promise<Provider>,
   db: Kysely<IdentityTables>,
-  limiters: Limiters,
+  edge: ProviderEdge,
 ): void {
-  const perIp = limiters.signInPerIp;
-  const perAccount = limiters.signInPerAccount;
+  const perIp = edge.limiters.signInPerIp;
+  const perAccount = edge.limiters.signInPerAccount;
+  app.addHook('onRequest', async (request) => {
+    presentToProvider(request, edge);
+  });
 
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
-    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    (_request, body, done) => {
+      const fields = Object.fromEntries(new URLSearchParams(String(body)));
+      try {
+        checkParsedBody(fields); // a NUL would otherwise reach PostgreSQL as a 500
+        done(null, fields);
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
   );
 
   app.get<{ Params: { uid: string } }>('/interaction/:uid', async (request, reply) => {
@@ -52,7 +91,7 @@ export function interactionRoutes(
       const password = String(request.body?.password ?? '');
       reply.type('text/html; charset=utf-8');
       try {
-        await perIp.consume(request.ip);
+        await perIp.consume(clientAddressOf(request, edge.internalSecret));
         await perAccount.consume(email || '-');
       } catch (error) {
         if (!(error instanceof RateLimiterRes)) throw error;
@@ -149,22 +188,23 @@ function handlerFor(provider: Provider): ReturnType<Provider['callback']> {
 export async function mountProvider(
   app: FastifyInstance,
   getProvider: () => Promise<Provider>,
-  limiters: Limiters,
+  edge: ProviderEdge,
 ): Promise<void> {
   await app.register(
     async (scope) => {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
       scope.addHook('onRequest', async (request, reply) => {
+        const client = presentToProvider(request, edge);
         if (request.url.startsWith('/oidc/token'))
-          await consumeOrThrow(limiters.tokenPerIp, request.ip, reply);
+          await consumeOrThrow(edge.limiters.tokenPerIp, client, reply);
       });
       const handler = (
-        request: { raw: import('node:http').IncomingMessage & { originalUrl?: string } },
+        request: FastifyRequest,
         reply: { hijack(): void; raw: import('node:http').ServerResponse },
       ) => {
         reply.hijack();
-        const raw = request.raw;
+        const raw = request.raw as import('node:http').IncomingMessage & { originalUrl?: string };
         raw.originalUrl = raw.url;
         raw.url = raw.url?.slice('/oidc'.length) || '/';
         getProvider().then(

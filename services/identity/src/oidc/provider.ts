@@ -142,6 +142,8 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
       ctx.body = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign-in problem</title><main><h1>Something went wrong signing in</h1><p>${escapeHtml(out.error_description ?? out.error)}</p><p><a href="/">Back to Canvass</a></p></main></html>`;
     },
   });
+  // Trusts X-Forwarded-*: mountProvider (interactions.ts) always overwrites them, from the public
+  // URL and the client address the gateway signed, before a request reaches the provider.
   provider.proxy = true;
   return provider;
 }

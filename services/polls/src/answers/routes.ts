@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
 import { authorizeOrganizer } from '../polls/organizer.ts';
 import type { PollCache } from '../polls/poll-cache.ts';
+import { decodePlainCursor } from '../polls/poll-cursor.ts';
 import { ORGANIZER, organizerProblems } from '../polls/schemas.ts';
 import { appendToStream } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
@@ -67,7 +68,10 @@ export function answerRoutes(app: FastifyInstance, context: ServiceContext, cach
         security: ORGANIZER,
         response: {
           200: jsonResponse('A page of answers.', AnswerPage),
-          ...organizerProblems(400, NOT_TEXT),
+          ...organizerProblems(
+            [400, 'The query is not valid, or `after` is not a `next` from an earlier page.'],
+            NOT_TEXT,
+          ),
         },
       },
     },
@@ -84,12 +88,9 @@ export function answerRoutes(app: FastifyInstance, context: ServiceContext, cach
         .orderBy('id')
         .limit(limit);
       if (after) {
-        const [at, id] = after.split('~');
+        const { at, id } = decodePlainCursor(after);
         query = query.where((eb) =>
-          eb.or([
-            eb('cast_at', '>', new Date(at ?? 0)),
-            eb.and([eb('cast_at', '=', new Date(at ?? 0)), eb('id', '>', id ?? '')]),
-          ]),
+          eb.or([eb('cast_at', '>', at), eb.and([eb('cast_at', '=', at), eb('id', '>', id)])]),
         );
       }
       const rows = await query.execute();

@@ -144,15 +144,25 @@ export function createLifecycle(deps: {
           label: option.label.trim(),
         })) ?? poll.options;
       const settings = body.settings ? { ...poll.settings, ...body.settings } : poll.settings;
-      const withoutVisibility = (value: object) => JSON.stringify({ ...value, resultsVisibility: null });
+      // Visibility and the anti-stuffing settings change no ballot's meaning: an organizer may
+      // tighten them in the middle of a vote (under attack, say).
+      const rulesOf = (value: object) =>
+        JSON.stringify({
+          ...value,
+          resultsVisibility: null,
+          votesPerAddressPerMinute: null,
+          votesPerAddressPerHour: null,
+          deviceToken: null,
+          proofOfWork: null,
+        });
       const rulesChanged =
         JSON.stringify(options) !== JSON.stringify(poll.options) ||
-        withoutVisibility(settings) !== withoutVisibility(poll.settings);
+        rulesOf(settings) !== rulesOf(poll.settings);
       if (hasVotes && rulesChanged) {
         throw conflict(
           'poll-has-votes',
           'This poll already has votes',
-          'Options and voting rules cannot change once votes exist; the question and results visibility can.',
+          'Options and voting rules cannot change once votes exist; the question, results visibility and anti-stuffing settings can.',
         );
       }
       const accessCode = body.accessCode === undefined ? poll.accessCode : body.accessCode;

@@ -1,5 +1,6 @@
 // Reading and writing polls in the service's own schema.
 import type { PollSettings } from '@canvass/contracts';
+import { DEFAULT_PROTECTION } from '@canvass/contracts/poll-defaults';
 import type { Kysely, Selectable } from 'kysely';
 import type { PollsTables } from '../tables.ts';
 import type { PollView } from './schemas.ts';
@@ -68,7 +69,8 @@ function toStoredPoll(row: PollRow, options: OptionRow[]): StoredPoll {
     type: row.type as StoredPoll['type'],
     status: row.status as StoredPoll['status'],
     options,
-    settings: row.settings,
+    // Polls stored before the anti-stuffing settings existed get their defaults.
+    settings: { ...DEFAULT_PROTECTION, ...row.settings },
     accessCode: row.access_code,
     opensAt: row.opens_at ? new Date(row.opens_at) : null,
     closesAt: row.closes_at ? new Date(row.closes_at) : null,

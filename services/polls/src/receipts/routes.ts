@@ -3,6 +3,8 @@
 // stream event that recorded it with the hashes that chain it to the poll's head, and, once the
 // poll is closed, the final head published with the totals. Anyone can then check with the
 // event's hash that the vote is in the chain the operators verify (`canvass streams verify`).
+// The totals follow the poll's results visibility: a receipt holder is a voter, so `live`,
+// `after_vote` and (closed) `after_close` show them; `hidden` results stay the organizer's.
 import { jsonResponse, notFound, problemResponses, type ServiceContext, sha256 } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -39,7 +41,11 @@ const Receipt = Type.Object({
     Type.Object({
       closedAt: Type.String({ format: 'date-time' }),
       finalHead: Head,
-      totals: Type.Record(Type.String(), Type.Unknown()),
+      totals: Type.Optional(
+        Type.Record(Type.String(), Type.Unknown(), {
+          description: 'The final counts; left out when the poll’s results are hidden.',
+        }),
+      ),
       includesThisVote: Type.Boolean(),
     }),
     Type.Null(),
@@ -81,6 +87,7 @@ export function receiptRoutes(app: FastifyInstance, { db }: ServiceContext): voi
           'votes.moderation',
           'polls.status',
           'polls.question',
+          'polls.settings',
         ])
         .where('votes.receipt_hash', '=', sha256(request.params.receiptId))
         .executeTakeFirst();
@@ -105,6 +112,8 @@ export function receiptRoutes(app: FastifyInstance, { db }: ServiceContext): voi
         closed?.event as { data?: { finalHead: { version: number }; totals: unknown; closedAt: string } }
       )?.data;
       const status = vote.retracted_at ? (vote.replaced_by ? 'replaced' : 'withdrawn') : 'counted';
+      // Visibility as it is now (an organizer may hide results after closing).
+      const totalsShown = vote.settings.resultsVisibility !== 'hidden';
       reply.header('cache-control', 'no-store');
       return {
         receiptId: request.params.receiptId,
@@ -120,7 +129,7 @@ export function receiptRoutes(app: FastifyInstance, { db }: ServiceContext): voi
           ? {
               closedAt: closedData.closedAt,
               finalHead: closedData.finalHead,
-              totals: closedData.totals,
+              ...(totalsShown ? { totals: closedData.totals } : {}),
               includesThisVote: status === 'counted' && link.version <= closedData.finalHead.version,
             }
           : null,

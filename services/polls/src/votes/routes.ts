@@ -1,4 +1,5 @@
 import {
+  clientAddressOf,
   emptyResponse,
   HttpProblem,
   identityOf,
@@ -14,7 +15,11 @@ import Type, { type Static } from 'typebox';
 import type { PollCache } from '../polls/poll-cache.ts';
 import { type StoredPoll, takesVotes } from '../polls/poll-store.ts';
 import { PollIdParams } from '../polls/schemas.ts';
+import type { AccessCodeGuard } from './access-code-guard.ts';
+import { checkAddressRate } from './address-rate.ts';
 import { CastVoteBody, parseBallot } from './ballot.ts';
+import { checkDeviceToken } from './device-token.ts';
+import { checkProofOfWork } from './proof-of-work.ts';
 import { pollNotOpen, type VoteWriter } from './vote-writer.ts';
 
 const VoterHeaders = Type.Object({
@@ -28,6 +33,22 @@ const VoterHeaders = Type.Object({
   ),
 });
 type VoterHeaders = Static<typeof VoterHeaders>;
+const CastHeaders = Type.Object({
+  ...VoterHeaders.properties,
+  'device-token': Type.Optional(
+    Type.String({
+      maxLength: 100,
+      description: 'For polls with deviceToken: the token POST …/device-token issued for this Voter-Token.',
+    }),
+  ),
+  'proof-of-work': Type.Optional(
+    Type.String({
+      maxLength: 300,
+      description: 'For polls with proofOfWork: `<challenge>:<nonce>` (see GET …/challenge).',
+    }),
+  ),
+});
+type CastHeaders = Static<typeof CastHeaders>;
 const WithdrawHeaders = Type.Object({
   ...VoterHeaders.properties,
   'access-code': Type.Optional(Type.String({ description: 'For polls that need an access code.' })),
@@ -40,11 +61,15 @@ const voteProblems = (...own: Parameters<typeof problemResponses>) =>
     [401, 'The poll takes votes from signed-in users only.'],
     [403, 'The access code is missing or wrong.'],
     [404, 'No poll has this id.'],
+    [
+      429,
+      'Too many votes from this network address for the poll’s limits, or too many wrong access codes (see Retry-After).',
+    ],
     ...own,
   );
 
 /** The open poll a vote goes to: from the cache, re-read before saying no (it may have just opened). */
-async function openPoll(cache: PollCache, pollId: string): Promise<StoredPoll> {
+export async function openPoll(cache: PollCache, pollId: string): Promise<StoredPoll> {
   let poll = await cache.get(pollId);
   if (poll && !takesVotes(poll)) poll = await cache.get(pollId, { fresh: true });
   if (!poll) throw notFound('poll', `There is no poll with id ${pollId}.`);
@@ -52,12 +77,36 @@ async function openPoll(cache: PollCache, pollId: string): Promise<StoredPoll> {
   return poll;
 }
 
-/** One key per voter per poll, by the poll's voter policy; raw tokens and user ids are never stored. */
+/** The header a voter names themselves by, or 400. */
+export function requireVoterToken(request: FastifyRequest<{ Headers: VoterHeaders }>): string {
+  const token = request.headers['voter-token'];
+  if (!token) {
+    throw new HttpProblem(
+      400,
+      'voter-token-required',
+      'Voter-Token header needed',
+      'Send a random token your client keeps in the Voter-Token header.',
+      {
+        errors: [{ in: 'headers', field: 'voter-token', message: 'is required' }],
+      },
+    );
+  }
+  return token;
+}
+
+/** The key an anonymous or access-code voter's votes are de-duplicated by. */
+export const tokenVoterHash = (pollId: string, token: string) => sha256(`${pollId}:${token}`);
+
+/**
+ * One key per voter per poll, by the poll's voter policy; raw tokens and user ids are never
+ * stored. An access code is checked here, behind the wrong-code lockout.
+ */
 async function voterHash(
   request: FastifyRequest<{ Headers: VoterHeaders }>,
   poll: StoredPoll,
   internalSecret: string | undefined,
   accessCode: string | undefined,
+  guard: AccessCodeGuard,
 ): Promise<string> {
   const policy = poll.settings.voters;
   if (policy === 'signed_in') {
@@ -72,46 +121,67 @@ async function voterHash(
     }
     return sha256(`${poll.id}:user:${identity.subject}`);
   }
-  if (policy === 'access_code' && accessCode !== poll.accessCode) {
-    throw new HttpProblem(
-      403,
-      'wrong-access-code',
-      accessCode === undefined ? 'Access code needed' : 'Wrong access code',
-      'This poll needs the access code its organizer shared; nothing was stored.',
-      { errors: [{ in: 'body', field: '/accessCode', message: 'does not match' }] },
+  if (policy === 'access_code') {
+    const address = clientAddressOf(request, internalSecret);
+    guard.check(poll.id, address);
+    if (accessCode !== poll.accessCode) {
+      if (accessCode !== undefined) guard.failed(poll.id, address);
+      throw wrongAccessCode(accessCode);
+    }
+  }
+  return tokenVoterHash(poll.id, requireVoterToken(request));
+}
+
+const wrongAccessCode = (accessCode: string | undefined) =>
+  new HttpProblem(
+    403,
+    'wrong-access-code',
+    accessCode === undefined ? 'Access code needed' : 'Wrong access code',
+    'This poll needs the access code its organizer shared; nothing was stored.',
+    { errors: [{ in: 'body', field: '/accessCode', message: 'does not match' }] },
+  );
+
+/**
+ * The poll's anti-stuffing checks a vote passes once its voter is known (the address counts come
+ * first, before anything else is read): no lookups, an HMAC and a hash at most. Signed-in voters
+ * are identified by their account, so device tokens and proof of work apply to voter tokens only.
+ */
+function checkVoterProof(
+  request: FastifyRequest<{ Headers: CastHeaders }>,
+  poll: StoredPoll,
+  hash: string,
+  secret: string,
+): void {
+  const { deviceToken, proofOfWork } = poll.settings;
+  if (poll.settings.voters === 'signed_in' || (!deviceToken && !proofOfWork)) return;
+  if (deviceToken) checkDeviceToken(secret, poll.id, hash, request.headers['device-token']);
+  if (proofOfWork) {
+    checkProofOfWork(
+      secret,
+      poll.id,
+      proofOfWork,
+      requireVoterToken(request),
+      request.headers['proof-of-work'],
     );
   }
-  const token = request.headers['voter-token'];
-  if (!token) {
-    throw new HttpProblem(
-      400,
-      'voter-token-required',
-      'Voter-Token header needed',
-      'Send a random token your client keeps in the Voter-Token header.',
-      {
-        errors: [{ in: 'headers', field: 'voter-token', message: 'is required' }],
-      },
-    );
-  }
-  return sha256(`${poll.id}:${token}`);
 }
 
 export function voteRoutes(
   app: FastifyInstance,
   { internalSecret }: ServiceContext,
-  { cache, writer }: { cache: PollCache; writer: VoteWriter },
+  { cache, writer, guard }: { cache: PollCache; writer: VoteWriter; guard: AccessCodeGuard },
 ): void {
-  app.post<{ Params: { pollId: string }; Body: CastVoteBody; Headers: VoterHeaders }>(
+  app.post<{ Params: { pollId: string }; Body: CastVoteBody; Headers: CastHeaders }>(
     '/api/v1/polls/:pollId/votes',
     {
       schema: {
         tags: ['Votes'],
         summary: 'Vote',
         description:
-          'The body carries the answer the poll type takes: `optionIds` (single and multiple choice), `ranking`, `rating` (rating and nps) or `text` (open text). One vote per voter: a second one is refused, or replaces the first where the poll allows changing votes. Answers only once the vote is stored.',
+          'The body carries the answer the poll type takes: `optionIds` (single and multiple choice), `ranking`, `rating` (rating and nps) or `text` (open text). One vote per voter: a second one is refused, or replaces the first where the poll allows changing votes. Answers only once the vote is stored. The poll’s anti-stuffing settings may ask for a Device-Token and a Proof-Of-Work header, and limit votes per network address.',
         params: PollIdParams,
         body: CastVoteBody,
-        headers: VoterHeaders,
+        headers: CastHeaders,
         security: VOTER,
         response: {
           201: jsonResponse(
@@ -122,6 +192,10 @@ export function voteRoutes(
             }),
           ),
           ...voteProblems(
+            [
+              403,
+              'The access code is missing or wrong, or the poll asks for a device token or proof of work and none valid came.',
+            ],
             [409, 'The poll is not open, or this voter has voted and votes cannot change.'],
             [422, 'The answer does not fit the poll (wrong kind, unknown option, out of scale).'],
           ),
@@ -130,8 +204,10 @@ export function voteRoutes(
     },
     async (request, reply) => {
       const poll = await openPoll(cache, request.params.pollId);
+      checkAddressRate(request, poll, 'votes');
       const ballot = parseBallot(poll, request.body);
-      const hash = await voterHash(request, poll, internalSecret, request.body.accessCode);
+      const hash = await voterHash(request, poll, internalSecret, request.body.accessCode, guard);
+      checkVoterProof(request, poll, hash, internalSecret ?? '');
       const outcome = await writer.submit({
         kind: 'cast',
         poll,
@@ -166,8 +242,9 @@ export function voteRoutes(
     },
     async (request, reply) => {
       const poll = await openPoll(cache, request.params.pollId);
+      checkAddressRate(request, poll, 'votes');
       const accessCode = request.headers['access-code'] as string | undefined;
-      const hash = await voterHash(request, poll, internalSecret, accessCode);
+      const hash = await voterHash(request, poll, internalSecret, accessCode, guard);
       await writer.submit({ kind: 'retract', poll, voterHash: hash });
       return reply.code(204).send();
     },

@@ -29,7 +29,15 @@ export type AccessOutcome =
       closeCode: number;
     };
 
-export type CheckAccess = (pollId: string, credentials: Credentials) => Promise<AccessOutcome>;
+/**
+ * `patient`: a 404 is asked again over about three seconds before it counts (see fetchPatiently);
+ * otherwise the first answer is the answer.
+ */
+export type CheckAccess = (
+  pollId: string,
+  credentials: Credentials,
+  patient?: boolean,
+) => Promise<AccessOutcome>;
 
 const problemText = (body: unknown, field: 'type' | 'title' | 'detail'): string | undefined => {
   const value = (body as Record<string, unknown> | null)?.[field];
@@ -67,9 +75,11 @@ const unavailable: AccessOutcome = {
 };
 
 /**
- * Results of a poll created a moment ago reach analytics a moment later: a viewer who connects at
- * once (the organizer's screen, right after creating it) would get 404. Ask again a few times
- * over about three seconds before saying the poll does not exist.
+ * Results of a poll created a moment ago reach analytics a moment later: a WebSocket that connects
+ * at once (the web app's organizer screen, right after creating it, which does not reconnect after
+ * a 44xx close) would get 404. For those, ask again a few times over about three seconds before
+ * saying the poll does not exist. An SSE request is answered at once (a plain 404 problem), so an
+ * unknown poll never holds a request open.
  */
 const NOT_YET_RETRIES_MS = [100, 200, 400, 800, 1600];
 
@@ -85,11 +95,13 @@ async function fetchPatiently(fetchResults: FetchResults, pollId: string, creden
 
 export function createAccessCheck(fetchResults: FetchResults, logger: Logger): CheckAccess {
   const inFlight = new Map<string, Promise<AccessOutcome>>();
-  return (pollId, credentials) => {
-    const key = `${pollId}\n${JSON.stringify(Object.entries(credentials).sort())}`;
+  return (pollId, credentials, patient = false) => {
+    const key = `${patient ? 'patient' : 'once'}\n${pollId}\n${JSON.stringify(Object.entries(credentials).sort())}`;
     let outcome = inFlight.get(key);
     if (!outcome) {
-      outcome = fetchPatiently(fetchResults, pollId, credentials)
+      outcome = (
+        patient ? fetchPatiently(fetchResults, pollId, credentials) : fetchResults(pollId, credentials)
+      )
         .then(outcomeOf, (error: unknown) => {
           logger.warn({ err: error, pollId }, 'cannot check access to live results');
           return unavailable;

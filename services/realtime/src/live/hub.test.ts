@@ -16,6 +16,7 @@ function fakeTransport() {
   const sent: LiveMessage[] = [];
   let congested = false;
   let drained: (() => void) | undefined;
+  let cutOff = false;
   const transport: Transport = {
     kind: 'websocket',
     write: (message) => sent.push(message),
@@ -24,11 +25,15 @@ function fakeTransport() {
       drained = callback;
     },
     end: () => {},
+    cutOff: () => {
+      cutOff = true;
+    },
     onClose: () => {},
   };
   return {
     transport,
     sent,
+    wasCutOff: () => cutOff,
     jam: () => {
       congested = true;
     },
@@ -39,7 +44,7 @@ function fakeTransport() {
   };
 }
 
-function setup(answer: (pollId: string) => AccessOutcome) {
+function setup(answer: (pollId: string) => AccessOutcome, stallMs = 60_000) {
   const metrics = liveMetrics(new Registry());
   let calls = 0;
   const hub = createHub({
@@ -52,6 +57,7 @@ function setup(answer: (pollId: string) => AccessOutcome) {
     logger,
     idleChannels: 10,
     countIntervalMs: 60_000,
+    stallMs,
   });
   return { hub, metrics, calls: () => calls };
 }
@@ -149,4 +155,65 @@ test('identical concurrent access checks share one call; an unreachable analytic
   const refused = await down('p', {});
   assert.equal(refused.kind, 'refused');
   assert.equal(refused.kind === 'refused' && refused.closeCode, 1013);
+});
+
+test('a viewer that stays congested past the stall limit is cut off and keeps nothing', async () => {
+  const { hub, metrics } = setup(() => allowed(), 30);
+  const viewer = hub.watch('p1', undefined, () => ({}));
+  const connection = fakeTransport();
+  viewer.attach(connection.transport, await viewer.check());
+  connection.jam();
+  hub.update(update(1));
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.ok(connection.wasCutOff());
+  assert.equal(viewer.counted, false, 'gone from its channel');
+  assert.equal((await metrics.stalled.get()).values[0]?.value, 1);
+  connection.drain();
+  hub.update(update(2));
+  assert.deepEqual(
+    connection.sent.map((m) => m.type === 'snapshot' && m.sequence),
+    [0],
+    'nothing is sent after the cut',
+  );
+});
+
+test('a write that leaves the connection congested is watched too, with nothing more to send', async () => {
+  const { hub } = setup(() => allowed(), 30);
+  const viewer = hub.watch('p1', undefined, () => ({}));
+  const connection = fakeTransport();
+  const write = connection.transport.write;
+  connection.transport.write = (message) => {
+    write(message);
+    connection.jam(); // the peer stopped reading: this write is still in the buffers
+  };
+  viewer.attach(connection.transport, await viewer.check());
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.ok(connection.wasCutOff());
+});
+
+test('a viewer that catches up before the stall limit is not cut off', async () => {
+  const { hub } = setup(() => allowed(), 30);
+  const viewer = hub.watch('p1', undefined, () => ({}));
+  const connection = fakeTransport();
+  viewer.attach(connection.transport, await viewer.check());
+  connection.jam();
+  hub.update(update(1));
+  connection.drain();
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(connection.wasCutOff(), false);
+  assert.equal(viewer.counted, true);
+});
+
+test('only a patient access check asks again after a 404 (a poll created a moment ago)', async () => {
+  let calls = 0;
+  const check = createAccessCheck(async () => {
+    calls++;
+    return calls < 3
+      ? { status: 404, body: { type: '/problems/poll-not-found' } }
+      : { status: 200, body: {} };
+  }, logger);
+  const once = await check('p', {});
+  assert.deepEqual([once.kind, calls], ['refused', 1]);
+  const patient = await check('p', {}, true);
+  assert.deepEqual([patient.kind, calls], ['allowed', 3]);
 });

@@ -23,6 +23,8 @@ export interface HubOptions {
   logger: Logger;
   /** Channels kept for polls without viewers here. */
   idleChannels: number;
+  /** How long a viewer's connection may stay congested before it is cut off. */
+  stallMs: number;
   countIntervalMs: number;
 }
 
@@ -118,6 +120,7 @@ export function createHub(options: HubOptions): Hub {
         checkAccess: options.checkAccess,
         metrics: options.metrics,
         logger: options.logger,
+        stallMs: options.stallMs,
         onLeave: (gone) => channel.viewers.delete(gone),
       });
       channel.viewers.add(viewer);

@@ -18,6 +18,21 @@ export function sseFrame(message: LiveMessage): string {
   return `event: ${message.type}\n${id}data: ${JSON.stringify(message)}\n\n`;
 }
 
+const frames = new WeakMap<LiveMessage, Buffer>();
+/**
+ * The same frame as bytes, made once per message object: every viewer of a poll is written the
+ * same snapshot object (see viewer.ts), so slow readers share one buffer instead of each holding
+ * a copy of the whole snapshot.
+ */
+export function sseFrameBytes(message: LiveMessage): Buffer {
+  let frame = frames.get(message);
+  if (!frame) {
+    frame = Buffer.from(sseFrame(message));
+    frames.set(message, frame);
+  }
+  return frame;
+}
+
 /** The sequence a results body carries; bodies from before sequences existed count as 0. */
 export function snapshotOf(body: unknown): Snapshot {
   const results = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;

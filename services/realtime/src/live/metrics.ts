@@ -1,11 +1,13 @@
 // What an operator watches on the live path: how many are connected, what they are sent, how
-// often a slow client had a snapshot superseded before it could take it, and vote-to-screen time.
+// often a slow client had a snapshot superseded before it could take it, how many were cut off
+// for not reading at all, and vote-to-screen time.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface LiveMetrics {
   connections: Gauge<'transport'>;
   messages: Counter<'type'>;
   coalesced: Counter;
+  stalled: Counter<'transport'>;
   freshness: Histogram;
 }
 
@@ -45,6 +47,17 @@ export function liveMetrics(registry: Registry): LiveMetrics {
         new Counter({
           name: 'canvass_live_snapshots_coalesced_total',
           help: 'Snapshots a slow viewer never got because a newer one replaced them',
+          registers,
+        }),
+    ),
+    stalled: metric(
+      registry,
+      'canvass_live_viewers_cut_off_total',
+      () =>
+        new Counter({
+          name: 'canvass_live_viewers_cut_off_total',
+          help: 'Live viewers cut off because their connection stayed congested (they stopped reading)',
+          labelNames: ['transport'],
           registers,
         }),
     ),

@@ -70,9 +70,9 @@ const goingAway = () =>
 const wantsEventStream = (accept: string | undefined) => /(^|,)\s*text\/event-stream\b/i.test(accept ?? '');
 
 /** The viewer's access, or it leaves (it must not linger in its channel unattached). */
-async function checked(viewer: Viewer) {
+async function checked(viewer: Viewer, patient: boolean) {
   try {
-    return await viewer.check();
+    return await viewer.check(patient);
   } catch (error) {
     viewer.leave();
     throw error;
@@ -104,7 +104,8 @@ export function liveRoutes(app: FastifyInstance, context: LiveRouteContext): voi
       if (hub.stopped) throw goingAway();
       const credentials = await credentialsOf(request, context.internalSecret);
       const viewer = hub.watch(request.params.pollId, sinceOf(request), credentials);
-      const outcome = await checked(viewer);
+      // Not patient: an unknown poll is a 404 at once, not a request held open (see access.ts).
+      const outcome = await checked(viewer, false);
       // Retrying cannot help (no such poll, not signed in): say so plainly, and EventSource stops.
       // When it can (analytics unreachable) the stream opens and ends with an error event, and
       // EventSource reconnects by itself.
@@ -132,7 +133,7 @@ export function liveRoutes(app: FastifyInstance, context: LiveRouteContext): voi
       }
       const { params, query } = request as LiveRequest;
       const viewer = hub.watch(params.pollId, query.since, credentials);
-      viewer.attach(transport, await checked(viewer));
+      viewer.attach(transport, await checked(viewer, true));
     },
   });
 }

@@ -1,7 +1,10 @@
 // One live viewer of one poll: admitted by asking analytics (see access.ts), then sent the newest
 // snapshot whenever one arrives that is newer than what it has. A viewer that is not keeping up
-// gets no queue: it keeps at most one pending state message (the newest snapshot, or `hidden`)
-// and one pending viewer count, written once its connection drains.
+// gets no queue: it keeps at most one pending state message (the newest snapshot, or `hidden`,
+// shared with every other viewer) and one pending viewer count, written once its connection
+// drains. One that stays congested for `stallMs` is cut off: what it has not taken (up to the
+// transport's buffer limit plus one message) is not kept for it any longer, and its client
+// reconnects and resumes from its last sequence.
 import type { Logger } from '@canvass/service-kit';
 import type { AccessOutcome, CheckAccess, Credentials } from './access.ts';
 import { type Channel, type ChannelViewer, offerSnapshot } from './channel.ts';
@@ -18,13 +21,18 @@ export interface ViewerOptions {
   checkAccess: CheckAccess;
   metrics: LiveMetrics;
   logger: Logger;
+  /** How long a connection may stay congested before it is cut off. */
+  stallMs: number;
   /** Called once when the viewer is gone. */
   onLeave(viewer: Viewer): void;
 }
 
 export interface Viewer extends ChannelViewer {
-  /** Asks whether this viewer may see the results; an allowed answer's snapshot joins the channel. */
-  check(): Promise<AccessOutcome>;
+  /**
+   * Asks whether this viewer may see the results; an allowed answer's snapshot joins the channel.
+   * `patient`: a 404 is asked again for a few seconds (a poll created a moment ago).
+   */
+  check(patient?: boolean): Promise<AccessOutcome>;
   /** Starts sending over the connection, from the outcome of `check()`. */
   attach(transport: Transport, outcome: AccessOutcome): void;
   leave(): void;
@@ -64,6 +72,7 @@ export function createViewer(options: ViewerOptions): Viewer {
   let shownCount: number | undefined;
   const pending = new Map<Slot, Pending>();
   let awaitingDrain = false;
+  let stallTimer: NodeJS.Timeout | undefined;
 
   function write(entry: Pending): void {
     transport!.write(entry.message);
@@ -79,16 +88,26 @@ export function createViewer(options: ViewerOptions): Viewer {
     if (awaitingDrain || transport.congested()) {
       if (pending.get(slot)?.message.type === 'snapshot') metrics.coalesced.inc();
       pending.set(slot, entry);
-      if (!awaitingDrain) {
-        awaitingDrain = true;
-        transport.onDrain(flush);
-      }
+      awaitDrain();
       return;
     }
     write(entry);
+    // Watched from the write that congested it, not from the next message: a reader that stops
+    // while nothing new comes is cut off all the same.
+    if (transport.congested()) awaitDrain();
+  }
+
+  /** Holds back until the connection drains; cut off if it does not within `stallMs`. */
+  function awaitDrain(): void {
+    if (awaitingDrain || !transport) return;
+    awaitingDrain = true;
+    transport.onDrain(flush);
+    stallTimer = setTimeout(cutOff, options.stallMs);
+    stallTimer.unref();
   }
 
   function flush(): void {
+    clearTimeout(stallTimer);
     awaitingDrain = false;
     const queued = [...pending];
     pending.clear();
@@ -102,11 +121,20 @@ export function createViewer(options: ViewerOptions): Viewer {
     send('state', { message: snapshotMessage(newest), live });
   }
 
-  async function check(): Promise<AccessOutcome> {
+  /** The connection stopped taking what it is sent: nothing more is kept or sent for it. */
+  function cutOff(): void {
+    if (state === 'gone' || !transport) return;
+    metrics.stalled.inc({ transport: transport.kind });
+    options.logger.debug({ pollId: channel.pollId }, 'cutting off a live viewer that stopped reading');
+    transport.cutOff();
+    viewer.leave();
+  }
+
+  async function check(patient = false): Promise<AccessOutcome> {
     // If the poll's visibility moved while we asked, the answer may predate it: ask again.
     for (let attempt = 1; ; attempt++) {
       const publicBefore = channel.public;
-      const outcome = await options.checkAccess(channel.pollId, await options.credentials());
+      const outcome = await options.checkAccess(channel.pollId, await options.credentials(), patient);
       if (channel.public !== publicBefore && attempt < MAX_RECHECKS) continue;
       if (outcome.kind === 'allowed') {
         offerSnapshot(channel, outcome.snapshot);
@@ -178,6 +206,7 @@ export function createViewer(options: ViewerOptions): Viewer {
     leave() {
       if (state === 'gone') return;
       state = 'gone';
+      clearTimeout(stallTimer);
       pending.clear();
       options.onLeave(viewer);
     },

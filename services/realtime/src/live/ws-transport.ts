@@ -56,6 +56,9 @@ export function wsTransport(socket: WebSocket, limits: TransportLimits): Transpo
       drainTimer = setInterval(checkDrained, DRAIN_POLL_MS);
       drainTimer.unref();
     },
+    cutOff() {
+      socket.terminate();
+    },
     end(code, reason) {
       if (socket.readyState === socket.CLOSED) return;
       socket.close(code, reason);
