@@ -49,6 +49,8 @@ test('a peer a route does not name gets 403 naming the peer; the peers it names 
   assertRefused(await peerRequest(service(2, results), { peer: 'polls' }), 'peer-not-allowed');
   assert.equal((await peerRequest(service(2, results), { peer: 'realtime' })).status, 200);
   assert.equal((await peerRequest(service(1, `/api/v1/polls/${poll.id}`), { peer: 'gateway' })).status, 200);
+  // /metrics serves any Canvass peer (a scraper with a certificate from the internal CA).
+  assert.equal((await peerRequest(service(2, '/metrics'), { peer: 'polls' })).status, 200);
 });
 
 test('through the gateway a vote is acknowledged and counted', async () => {
