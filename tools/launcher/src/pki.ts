@@ -10,9 +10,16 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { checkSecretFile } from './secret-file.ts';
+import { checkSecretFile, SecretFileError } from './secret-file.ts';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+const run = (command: string, args: string[]) =>
+  execFileAsync(command, args).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    throw new SecretFileError(
+      'Mutual TLS between services needs the openssl command (OpenSSL 3) to issue certificates: install it, or set CANVASS_INTERNAL_TLS=off.',
+    );
+  });
 const DAY_MS = 86_400_000;
 
 export const DEFAULT_PKI_DIR = '.canvass/pki';
