@@ -57,11 +57,13 @@ test('two realtime processes serve one poll: both viewers get each update, and t
   await second.next(isSnapshot);
   assert.deepEqual(await connectionsPerProcess(), [1, 1], 'the gateway spread them over both processes');
 
+  // The summed count reaches each viewer about a second after it changes, before or after the
+  // vote's update: wait for it first, as messages are read in order.
+  await first.next(viewers(2));
+  await second.next(viewers(2));
   await vote(poll);
   await first.next(votes(1), 20_000);
   await second.next(votes(1), 20_000);
-  await first.next(viewers(2));
-  await second.next(viewers(2));
   second.close();
   await first.next(viewers(1));
   first.close();
