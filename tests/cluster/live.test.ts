@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type Api, eventually, httpApi } from '../support/api.ts';
 import { type ClusterLauncher, startClusterLauncher } from '../support/cluster-launcher.ts';
+import { peerRequest } from '../support/internal-tls.ts';
 import { createWatchedPoll, type LiveMessage, openEventStream, openWebSocket } from '../support/live.ts';
 
 let launcher: ClusterLauncher;
@@ -37,7 +38,11 @@ async function vote(poll: { id: string; options: { id: string }[] }) {
 async function connectionsPerProcess(transport = 'websocket'): Promise<number[]> {
   return Promise.all(
     [4, 5].map(async (offset) => {
-      const text = await (await fetch(`http://127.0.0.1:${launcher.port + offset}/metrics`)).text();
+      // Internal ports speak mutual TLS: ask as the gateway does.
+      const metrics = await peerRequest(`https://127.0.0.1:${launcher.port + offset}/metrics`, {
+        peer: 'gateway',
+      });
+      const text = String(metrics.body);
       const gauge = new RegExp(`canvass_live_connections\\{transport="${transport}"\\} (\\d+)`);
       return Number(gauge.exec(text)?.[1] ?? 0);
     }),
@@ -52,11 +57,13 @@ test('two realtime processes serve one poll: both viewers get each update, and t
   await second.next(isSnapshot);
   assert.deepEqual(await connectionsPerProcess(), [1, 1], 'the gateway spread them over both processes');
 
+  // The summed count reaches each viewer about a second after it changes, before or after the
+  // vote's update: wait for it first, as messages are read in order.
+  await first.next(viewers(2));
+  await second.next(viewers(2));
   await vote(poll);
   await first.next(votes(1), 20_000);
   await second.next(votes(1), 20_000);
-  await first.next(viewers(2));
-  await second.next(viewers(2));
   second.close();
   await first.next(viewers(1));
   first.close();

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { installHealth, type ReadinessCheck } from './health.ts';
 import { clientErrorHandler, frameworkErrors, type HttpTimeouts, timeoutOptions } from './http-server.ts';
+import { type InternalTls, installPeerCheck, tlsServerOptions } from './internal-tls.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import type { Logger } from './logger.ts';
 import { installHttpMetrics } from './metrics.ts';
@@ -32,11 +33,14 @@ export interface ServiceAppOptions {
    * tells others only whether it is ready. Services are internal and serve both openly.
    */
   edge?: { adminToken: string | undefined };
+  /** Mutual TLS between services (cluster tier): serve HTTPS and judge each peer per route. */
+  tls?: InternalTls;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
+  const timeouts = timeoutOptions(options.timeouts);
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: (request) => {
@@ -47,12 +51,15 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
-    ...timeoutOptions(options.timeouts),
+    ...timeouts,
+    // fastify hands `http` options only to an http server: an https one gets them here.
+    ...(options.tls ? { https: { ...timeouts.http, ...tlsServerOptions(options.tls) } } : {}),
     clientErrorHandler,
     frameworkErrors,
   }) as unknown as FastifyInstance;
   // First of all hooks: a refused target reaches no other hook and no handler.
   refuseUnsafeTargets(app);
+  if (options.tls) installPeerCheck(app, options.tls, options.name);
   app.setValidatorCompiler(typeboxValidatorCompiler);
   // Response schemas document what a route answers; they never reshape it (fast-json-stringify
   // would drop fields a schema leaves out). The OpenAPI tests check answers against them.

@@ -7,6 +7,13 @@ const LogLevel = Type.Union(
   },
 );
 
+/** Mutual TLS between services: the internal CA and this process's certificate and key (files). */
+export const InternalTlsConfig = {
+  CANVASS_TLS_CA: Type.Optional(Type.String({ minLength: 1 })),
+  CANVASS_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  CANVASS_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+};
+
 /** What every service process of the cluster tier reads from its environment. */
 export const ServiceConfig = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -19,6 +26,7 @@ export const ServiceConfig = Type.Object({
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** Comma-separated fault switches for chaos tests, e.g. outbox-crash-after-publish. */
   CANVASS_CHAOS: Type.String({ default: '' }),
+  ...InternalTlsConfig,
 });
 
 export { LogLevel };

@@ -5,7 +5,7 @@ export {
   clientAddressSigner,
   verifyClientAddress,
 } from './client-address.ts';
-export { LogLevel, ServiceConfig } from './config.ts';
+export { InternalTlsConfig, LogLevel, ServiceConfig } from './config.ts';
 export type { ReadinessCheck } from './health.ts';
 export { escapeHtml } from './html.ts';
 export { defaultHttpTimeouts, type HttpTimeouts } from './http-server.ts';
@@ -20,6 +20,15 @@ export {
   signIdentity,
 } from './identity.ts';
 export { newId, newSecret, newSignedToken, sha256, verifySignedToken } from './ids.ts';
+export {
+  IDENTITY_SENDERS,
+  type InternalTls,
+  type InternalTlsFiles,
+  internalTlsFromConfig,
+  loadInternalTls,
+  peerOf,
+  type TlsMaterial,
+} from './internal-tls.ts';
 export { checkParsedBody, MAX_JSON_DEPTH, parseJsonBody } from './json-body.ts';
 export { createLogger, type Logger, redactUrl } from './logger.ts';
 export {

@@ -51,7 +51,12 @@ export function installHttpMetrics(
   });
   app.get(
     '/metrics',
-    { logLevel: 'warn', ...(edge ? { onRequest: requireAdminToken(edge.adminToken) } : {}) },
+    {
+      logLevel: 'warn',
+      // Any Canvass peer (a scraper given a certificate from the internal CA) under mutual TLS.
+      config: { peers: 'any' },
+      ...(edge ? { onRequest: requireAdminToken(edge.adminToken) } : {}),
+    },
     async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   );
 }

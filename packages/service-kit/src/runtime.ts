@@ -23,6 +23,7 @@ import { Registry } from 'prom-client';
 import { adminRoutes } from './admin.ts';
 import { buildServiceApp } from './app.ts';
 import { registerEventingMetrics } from './eventing-metrics.ts';
+import type { InternalTls } from './internal-tls.ts';
 import type { Logger } from './logger.ts';
 import type { OpenApiOptions } from './openapi.ts';
 
@@ -67,6 +68,8 @@ export interface RuntimeOptions {
   internalSecret?: string | undefined;
   /** Chaos switches, for fault tests only (see docs/operations.md). */
   chaos?: readonly string[];
+  /** Mutual TLS between services (cluster tier). */
+  tls?: InternalTls;
   create(context: ServiceContext): ServiceModule;
 }
 
@@ -122,6 +125,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
     name: options.name,
     logger,
     metrics,
+    ...(options.tls ? { tls: options.tls } : {}),
     ...(module.openapi ? { openapi: module.openapi } : {}),
     readiness: [
       { name: 'database', check: () => db.ping() },

@@ -4,6 +4,7 @@ import { createPostgresDatabase } from '@canvass/database';
 import { createNatsBus } from '@canvass/eventing-nats';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ServiceConfig } from './config.ts';
+import { internalTlsFromConfig } from './internal-tls.ts';
 import { createLogger } from './logger.ts';
 import { createServiceRuntime, type RuntimeOptions } from './runtime.ts';
 import { onShutdown } from './shutdown.ts';
@@ -21,8 +22,12 @@ export async function startService(options: Pick<RuntimeOptions, 'name' | 'creat
   collectDefaultMetrics({ register: metrics });
   const chaos = config.CANVASS_CHAOS.split(',').filter(Boolean);
   if (chaos.length > 0) logger.warn({ chaos }, 'chaos switches are on');
+  const tls = internalTlsFromConfig(config, (error) =>
+    logger.warn({ err: error }, 'could not reload the TLS files; keeping the current ones'),
+  );
   const runtime = await createServiceRuntime({
     ...options,
+    ...(tls ? { tls } : {}),
     db,
     bus,
     logger,

@@ -1,4 +1,4 @@
-import { LogLevel } from '@canvass/service-kit';
+import { InternalTlsConfig, LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
 
 /** One or more instances of a service, comma-separated: the gateway balances between them. */
@@ -31,4 +31,6 @@ export const GatewayConfig = Type.Object({
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** The built web app to serve (web/dist, absolute); without it `/` is a plain page. */
   CANVASS_WEB_ROOT: Type.Optional(Type.String({ minLength: 1 })),
+  /** Mutual TLS to the services (https:// URLs): the internal CA and the gateway's certificate. */
+  ...InternalTlsConfig,
 });

@@ -4,7 +4,7 @@
 // tunnels WebSocket upgrades over TCP, taking turns among the realtime processes.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { HttpProblem, IDENTITY_HEADER } from '@canvass/service-kit';
+import { HttpProblem, IDENTITY_HEADER, type InternalTls } from '@canvass/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UpstreamNotReachedError } from './errors.ts';
 import { forward } from './proxy.ts';
@@ -43,10 +43,12 @@ export function inProcessLive(app: FastifyInstance): LiveUpstream {
  * One that cannot be reached (restarting) is skipped: nothing was sent to it yet, so trying the
  * next is safe, and viewers sent away by a stopping process land on another.
  */
-export function remoteLive(baseUrls: readonly string[]): LiveUpstream {
+export function remoteLive(baseUrls: readonly string[], tls?: InternalTls): LiveUpstream {
   if (baseUrls.length === 0) throw new Error('no realtime URL');
   // Streams last: no cap on connections per process (the default pool's 128 would queue viewers).
-  const upstreams = baseUrls.map((url, i) => httpUpstream(`realtime-${i + 1}`, url, { connections: null }));
+  const upstreams = baseUrls.map((url, i) =>
+    httpUpstream(`realtime-${i + 1}`, url, { connections: null, tls }),
+  );
   const targets = baseUrls.map((url) => new URL(url));
   let turn = 0;
   /** Every index, starting with this connection's turn. */
@@ -83,6 +85,7 @@ export function remoteLive(baseUrls: readonly string[]): LiveUpstream {
         socket,
         head,
         headers,
+        tls,
       ),
   };
 }

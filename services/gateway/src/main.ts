@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '@canvass/config';
 import { createNatsBus } from '@canvass/eventing-nats';
-import { createLogger, onShutdown } from '@canvass/service-kit';
+import { createLogger, internalTlsFromConfig, onShutdown } from '@canvass/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createClient } from 'redis';
 import { GatewayConfig } from './config.ts';
@@ -13,8 +13,11 @@ const config = loadConfigOrExit(GatewayConfig, 'gateway');
 const logger = createLogger('gateway', config.LOG_LEVEL);
 const metrics = new Registry();
 collectDefaultMetrics({ register: metrics });
+const tls = internalTlsFromConfig(config, (error) =>
+  logger.warn({ err: error }, 'could not reload the TLS files; keeping the current ones'),
+);
 const instances = (name: string, urls: string) =>
-  urls.split(',').map((url, i) => httpUpstream(`${name}-${i + 1}`, url));
+  urls.split(',').map((url, i) => httpUpstream(`${name}-${i + 1}`, url, { tls }));
 const redis = config.REDIS_URL
   ? await createClient({ url: config.REDIS_URL })
       .on('error', (error: unknown) => logger.warn({ err: error }, 'redis error'))
@@ -40,13 +43,14 @@ const app = createGateway({
     redis,
   ),
   ...(bus ? { resultsUpdates: bus } : {}),
-  live: remoteLive(config.REALTIME_URL.split(',')),
+  live: remoteLive(config.REALTIME_URL.split(','), tls),
   ...(config.CANVASS_LIVE_LIMITS ? { liveLimits: JSON.parse(config.CANVASS_LIVE_LIMITS) } : {}),
   webRoot: config.CANVASS_WEB_ROOT,
 });
 await app.listen({ port: config.PORT, host: config.HOST });
 onShutdown(logger, async () => {
   await app.close();
+  tls?.close();
   await bus?.close();
   await redis?.quit();
 });

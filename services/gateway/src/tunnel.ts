@@ -4,6 +4,8 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { connect as connectTls } from 'node:tls';
+import type { InternalTls } from '@canvass/service-kit';
 
 const NOT_PASSED = new Set([
   'host',
@@ -64,19 +66,23 @@ export function tunnelUpgrade(
   client: Duplex,
   head: Buffer,
   headers: Record<string, string>,
+  tls?: InternalTls,
 ): void {
   const [target, ...others] = targets;
   if (!target) {
     refuseUpgrade(client, 502, 'live-unavailable', 'Live results are unavailable', 'Try again shortly.');
     return;
   }
-  const upstream = connect(Number(target.port || 80), target.hostname);
+  const secure = target.protocol === 'https:';
+  const upstream = secure
+    ? connectTls({ host: target.hostname, port: Number(target.port || 443), ...tls?.current() })
+    : connect(Number(target.port || 80), target.hostname);
   let connected = false;
   const destroy = () => {
     client.destroy();
     upstream.destroy();
   };
-  upstream.once('connect', () => {
+  upstream.once(secure ? 'secureConnect' : 'connect', () => {
     connected = true;
     if (client.destroyed) return void upstream.destroy();
     upstream.setNoDelay(true);
@@ -93,7 +99,7 @@ export function tunnelUpgrade(
   });
   upstream.on('error', () => {
     if (connected) return destroy();
-    if (!client.destroyed) tunnelUpgrade(others, request, client, head, headers);
+    if (!client.destroyed) tunnelUpgrade(others, request, client, head, headers, tls);
   });
   client.on('error', destroy);
 }

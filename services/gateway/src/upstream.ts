@@ -1,6 +1,7 @@
 // How the gateway reaches a service: over HTTP with keep-alive pools (cluster tier), or by
 // injecting the request into the service's fastify app in the same process (embedded tier).
 import type { Readable } from 'node:stream';
+import type { InternalTls } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { buildConnector, Pool } from 'undici';
 import { UpstreamNotReachedError } from './errors.ts';
@@ -51,6 +52,8 @@ export function injectUpstream(name: string, app: FastifyInstance): Upstream {
 export interface HttpUpstreamOptions {
   /** Connections kept to the instance (default 128); null: no cap (long-lived streams). */
   connections?: number | null;
+  /** Mutual TLS (an https:// base URL): present this process's certificate, trust the internal CA. */
+  tls?: InternalTls | undefined;
 }
 
 /**
@@ -59,7 +62,13 @@ export interface HttpUpstreamOptions {
  * may send even a POST again (see resilience.ts). Any later failure may follow a delivery.
  */
 export function httpUpstream(name: string, baseUrl: string, options: HttpUpstreamOptions = {}): Upstream {
-  const connector = buildConnector({ timeout: 10_000 });
+  const tls = options.tls;
+  const newConnector = () => buildConnector({ timeout: 10_000, ...(tls ? tls.current() : {}) });
+  // Rotated files: new connections present the new certificate, open ones finish as they are.
+  let connector = newConnector();
+  tls?.onChange(() => {
+    connector = newConnector();
+  });
   const pool = new Pool(new URL(baseUrl).origin, {
     connections: options.connections === undefined ? 128 : options.connections,
     headersTimeout: 10_000,

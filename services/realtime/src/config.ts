@@ -1,4 +1,4 @@
-import { LogLevel } from '@canvass/service-kit';
+import { InternalTlsConfig, LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
 
 /** What a realtime process of the cluster tier reads from its environment. */
@@ -12,4 +12,6 @@ export const RealtimeConfig = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   LOG_LEVEL: LogLevel,
+  /** Mutual TLS: serve HTTPS to the gateway and present this certificate to analytics. */
+  ...InternalTlsConfig,
 });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { loadConfigOrExit } from '@canvass/config';
 import { createNatsBus } from '@canvass/eventing-nats';
-import { createLogger, onShutdown } from '@canvass/service-kit';
+import { createLogger, internalTlsFromConfig, onShutdown } from '@canvass/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createClient } from 'redis';
 import { RealtimeConfig } from './config.ts';
@@ -17,6 +17,9 @@ const logger = createLogger('realtime', config.LOG_LEVEL);
 const instanceId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`.replace(/[^\w-]/g, '_');
 const metrics = new Registry();
 collectDefaultMetrics({ register: metrics });
+const tls = internalTlsFromConfig(config, (error) =>
+  logger.warn({ err: error }, 'could not reload the TLS files; keeping the current ones'),
+);
 const bus = await createNatsBus({ url: config.NATS_URL, name: 'realtime', logger });
 // Counts degrade to this process's own while Redis is away; the client reconnects by itself.
 const redis = config.REDIS_URL
@@ -30,7 +33,8 @@ const realtime = createRealtimeService({
   metrics,
   instanceId,
   internalSecret: config.CANVASS_INTERNAL_SECRET,
-  fetchResults: httpResultsClient(config.ANALYTICS_URL),
+  fetchResults: httpResultsClient(config.ANALYTICS_URL, { tls }),
+  ...(tls ? { tls } : {}),
   ...(redis ? { viewerCounts: redisViewerCounts(redis, instanceId) } : {}),
 });
 await realtime.start();

@@ -2,6 +2,8 @@
 // call, so it runs under a policy: a 2 s timeout per attempt, one retry with jittered backoff
 // (a GET is idempotent), a circuit breaker so a down analytics fails viewers fast instead of
 // piling them up, and a bulkhead bounding calls in flight. 4xx answers are answers, not failures.
+
+import type { InternalTls } from '@canvass/service-kit';
 import {
   bulkhead,
   ConsecutiveBreaker,
@@ -29,8 +31,20 @@ class UpstreamError extends Error {
 
 const failure = handleWhen((error) => !isBrokenCircuitError(error) && !isBulkheadRejectedError(error));
 
-export function httpResultsClient(baseUrl: string, options: { timeoutMs?: number } = {}): FetchResults {
-  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
+export function httpResultsClient(
+  baseUrl: string,
+  options: { timeoutMs?: number; tls?: InternalTls | undefined } = {},
+): FetchResults {
+  const { tls } = options;
+  const newAgent = () =>
+    new Agent({ connections: 64, keepAliveTimeout: 10_000, ...(tls ? { connect: tls.current() } : {}) });
+  // Rotated files: a new agent presents the new certificate; the old one finishes what it has.
+  let agent = newAgent();
+  tls?.onChange(() => {
+    const old = agent;
+    agent = newAgent();
+    void old.close();
+  });
   const policy = wrap(
     bulkhead(64, 2_000),
     retry(failure, {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { LIVE_PROTOCOL, ResultsUpdatedV1 } from '@canvass/contracts';
 import { type EventBus, type Subscription, validateEvent } from '@canvass/eventing';
-import { buildServiceApp, type Logger } from '@canvass/service-kit';
+import { buildServiceApp, type InternalTls, type Logger } from '@canvass/service-kit';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
@@ -29,6 +29,8 @@ export interface RealtimeDeps {
   /** Unique to this process: names its bus subscription. */
   instanceId?: string;
   limits?: Partial<TransportLimits & { idleChannels: number; countIntervalMs: number }>;
+  /** Mutual TLS (cluster tier): serve HTTPS, the gateway its only peer. */
+  tls?: InternalTls;
 }
 
 export interface RealtimeService {
@@ -60,6 +62,7 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     name: 'realtime',
     logger,
     metrics: registry,
+    ...(deps.tls ? { tls: deps.tls } : {}),
     openapi: {
       tags: [{ name: 'Live', description: 'Results as they change, over WebSocket or Server-Sent Events.' }],
       securitySchemes: liveSecuritySchemes,

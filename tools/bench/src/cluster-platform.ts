@@ -1,6 +1,7 @@
 // The cluster tier as `npm run start:cluster` runs it (one process per service), started for a
 // benchmark on its own databases (canvass_bench_*) and the benchmark's private NATS server.
-// With `profileDir`, every process writes a V8 CPU profile there when it exits.
+// With `profileDir`, every process writes a V8 CPU profile there when it exits. Its services talk
+// mutual TLS, as the launcher's default is (internal-tls-phase.ts measures it off too).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './processes.ts';
@@ -21,6 +22,8 @@ export async function startBenchCluster(options: {
   natsUrl: string;
   postgresUrl: string;
   profileDir?: string | undefined;
+  /** More settings for the launcher (CANVASS_INTERNAL_TLS=off). */
+  env?: Record<string, string>;
 }): Promise<BenchCluster> {
   // The services take the next few ports after the gateway's.
   let port = await freePort();
@@ -37,6 +40,7 @@ export async function startBenchCluster(options: {
       LOG_LEVEL: 'warn',
       // The load comes from one IP and reuses nothing: measure the platform, not the limits.
       CANVASS_RATE_LIMITS: JSON.stringify({ perIp: { points: 100_000_000, windowSeconds: 60 } }),
+      ...options.env,
       ...(options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir}` } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,6 +18,7 @@ import { embeddedPhase } from './embedded-phase.ts';
 import { eventingPhase } from './eventing-phase.ts';
 import { fanoutPhase } from './fanout-phase.ts';
 import { headlines } from './headlines.ts';
+import { internalTlsPhase } from './internal-tls-phase.ts';
 import { startBenchNats } from './private-nats.ts';
 import { summarizeProfiles } from './profile-summary.ts';
 import { proxyPhase } from './proxy-phase.ts';
@@ -109,6 +110,22 @@ try {
   }
   const profiles = profileDir ? await summarizeProfiles(profileDir) : undefined;
 
+  progress('Phase: mutual TLS between services, on and off');
+  const internalTls = quick
+    ? null
+    : await internalTlsPhase(
+        {
+          natsUrl: nats.url,
+          natsPid: nats.pid,
+          postgresUrl: env.POSTGRES_URL,
+          redisUrl: env.REDIS_URL,
+          polls: 16,
+          connections: 64,
+          seconds: 10,
+        },
+        progress,
+      );
+
   progress('Phase: fan-out to live viewers (one realtime process against a raw ws broadcast)');
   const fanout = await fanoutPhase(
     {
@@ -138,6 +155,7 @@ try {
     fanout,
     embedded,
     web,
+    internalTls,
     ...(profiles ? { profiles } : {}),
   };
   const table = renderTable(results);

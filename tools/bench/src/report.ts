@@ -7,6 +7,7 @@ import type { EmbeddedResult } from './embedded-phase.ts';
 import type { EventingResult } from './eventing-phase.ts';
 import type { FanoutResult } from './fanout-phase.ts';
 import { headlines, renderHeadlines } from './headlines.ts';
+import type { InternalTlsResult } from './internal-tls-phase.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { HopFigures, ProxyResult } from './proxy-phase.ts';
 import { renderCpuBreakdown } from './report-cpu.ts';
@@ -21,6 +22,8 @@ export interface BenchResults {
   proxy: ProxyResult;
   votes: VotesResult;
   web: WebResult;
+  /** Votes with mutual TLS between services on and off (not measured with --quick). */
+  internalTls?: InternalTlsResult | null;
   profiles?: ProfileSummary[];
 }
 
@@ -253,6 +256,7 @@ export function renderTable(results: BenchResults): string {
         ]),
   );
   if (votes.cpu) lines.push('', renderCpuBreakdown(votes.cpu, votes.manyPolls.polls));
+  lines.push('', ...renderInternalTls(results.internalTls));
   const { correctness } = votes;
   lines.push(
     '',
@@ -351,4 +355,26 @@ export function chartData(results: BenchResults): ChartData {
         : []),
     ],
   };
+}
+
+/** Mutual TLS between services, on and off in the same run: what it costs per vote. */
+function renderInternalTls(result: InternalTlsResult | null | undefined): string[] {
+  if (!result) return ['Mutual TLS between services: not measured (--quick).'];
+  const off = result.settings.find((setting) => setting.tls === 'off');
+  return [
+    `Mutual TLS between services (the cluster tier's default), on and off in this run: closed-loop votes over ${result.polls} polls, ${result.connections} connections, ${result.seconds} s each; ratio against off.`,
+    '',
+    row(['CANVASS_INTERNAL_TLS', 'votes/s', 'p99 ms', 'CPU ms per vote', 'failed', 'votes/s ratio']),
+    '|---|---:|---:|---:|---:|---:|',
+    ...result.settings.map((setting) =>
+      row([
+        setting.tls,
+        n(setting.votesPerSecond),
+        setting.p99Ms,
+        setting.cpuMsPerVote,
+        setting.failed,
+        ratio(setting.votesPerSecond, off?.votesPerSecond ?? 0),
+      ]),
+    ),
+  ];
 }

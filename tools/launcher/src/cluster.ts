@@ -1,12 +1,15 @@
 // `npm run start:cluster`: one process per service (two for realtime, to show live viewers of
 // one poll served by several processes) plus the gateway, against PostgreSQL, NATS JetStream and
 // Redis from the environment.
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit } from '@canvass/config';
 import { LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
 import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
+import { DEFAULT_PKI_DIR, ensurePki, PKI_PEERS } from './pki.ts';
 import { provisionDatabases } from './provision.ts';
 import { exitOnUnsafeSecret, readOrCreateSecret } from './secret-file.ts';
 import { dataServices, realtimeService } from './services.ts';
@@ -34,6 +37,8 @@ const ClusterConfig = Type.Object({
   CANVASS_LIVE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
   /** Where clients reach Canvass (links in mails, the OIDC issuer); default http://localhost:<PORT>. */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Mutual TLS between the processes (internal CA in .canvass/pki); off where a mesh does it. */
+  CANVASS_INTERNAL_TLS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
 });
 
 const config = loadConfigOrExit(ClusterConfig, 'Canvass (cluster tier)');
@@ -56,8 +61,30 @@ const internalSecret =
     what: 'the internal secret',
     minLength: 32,
   }).catch(exitOnUnsafeSecret));
+// Mutual TLS between the processes: the internal CA and one certificate per service, reused
+// while good, re-issued near their end (tools/launcher/src/pki.ts).
+const pki =
+  config.CANVASS_INTERNAL_TLS === 'on'
+    ? await ensurePki(join(root, DEFAULT_PKI_DIR), PKI_PEERS).catch(exitOnUnsafeSecret)
+    : undefined;
+if (pki) {
+  const issued = Object.entries(pki.services).filter(([, c]) => c.issued);
+  if (pki.caIssued || issued.length > 0) {
+    process.stdout.write(
+      `launcher | internal TLS: ${pki.caIssued ? 'a new CA, ' : ''}issued ${issued.map(([name]) => name).join(', ') || 'nothing'} in ${DEFAULT_PKI_DIR}\n`,
+    );
+  }
+}
+const tlsEnv = (peer: string): Record<string, string> =>
+  pki
+    ? {
+        CANVASS_TLS_CA: pki.ca,
+        CANVASS_TLS_CERT: pki.services[peer]!.cert,
+        CANVASS_TLS_KEY: pki.services[peer]!.key,
+      }
+    : {};
 const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
-const serviceUrl = (offset: number) => `http://127.0.0.1:${config.PORT + offset}`;
+const serviceUrl = (offset: number) => `${pki ? 'https' : 'http'}://127.0.0.1:${config.PORT + offset}`;
 const specs: ProcessSpec[] = dataServices.map((service) => ({
   name: service.name,
   script: service.main,
@@ -71,6 +98,7 @@ const specs: ProcessSpec[] = dataServices.map((service) => ({
     CANVASS_ADMIN_TOKEN: adminToken,
     CANVASS_INTERNAL_SECRET: internalSecret,
     PUBLIC_URL: publicUrl,
+    ...tlsEnv(service.name),
   },
 }));
 const analyticsOffset = dataServices.find((service) => service.name === 'analytics')!.portOffset;
@@ -89,6 +117,7 @@ realtimeUrls.forEach((url, i) => {
       ANALYTICS_URL: serviceUrl(analyticsOffset),
       LOG_LEVEL: config.LOG_LEVEL,
       CANVASS_INTERNAL_SECRET: internalSecret,
+      ...tlsEnv('realtime'),
     },
   });
 });
@@ -109,6 +138,7 @@ specs.push({
     ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
     REALTIME_URL: realtimeUrls.join(','),
     CANVASS_WEB_ROOT: WEB_ROOT,
+    ...tlsEnv('gateway'),
   },
 });
 
@@ -129,16 +159,28 @@ const urls = [
   ...dataServices.map((s) => serviceUrl(s.portOffset)),
   ...realtimeUrls,
 ];
-const started = Date.now();
-while (!stopping) {
-  const ready = await Promise.all(
-    urls.map((url) =>
-      fetch(`${url}/readyz`).then(
+// /readyz needs no client certificate; over TLS the launcher checks the service's against the CA.
+const ca = pki ? readFileSync(pki.ca) : undefined;
+const isReady = (url: string): Promise<boolean> =>
+  url.startsWith('https:')
+    ? new Promise((resolve) => {
+        request(`${url}/readyz`, { ca, timeout: 2_000 }, (response) => {
+          response.resume();
+          resolve(response.statusCode === 200);
+        })
+          .on('error', () => resolve(false))
+          .on('timeout', function (this: { destroy(): void }) {
+            this.destroy();
+          })
+          .end();
+      })
+    : fetch(`${url}/readyz`).then(
         (r) => r.ok,
         () => false,
-      ),
-    ),
-  );
+      );
+const started = Date.now();
+while (!stopping) {
+  const ready = await Promise.all(urls.map(isReady));
   if (ready.every(Boolean)) {
     const host = config.HOST === '0.0.0.0' || config.HOST === '127.0.0.1' ? 'localhost' : config.HOST;
     process.stdout.write(

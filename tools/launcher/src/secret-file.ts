@@ -63,9 +63,29 @@ export async function readOrCreateSecret(file: string, options: SecretFileOption
 }
 
 async function readChecked(file: string, options: SecretFileOptions): Promise<string> {
+  const refuse = await checkSecretFile(file, options.what);
+  const secret = (await readFile(file, 'utf8')).trim();
+  if (secret.length < options.minLength) {
+    throw refuse(
+      `it holds fewer than ${options.minLength} characters`,
+      'Delete it and start again to make a new one.',
+    );
+  }
+  return secret;
+}
+
+/**
+ * Throws SecretFileError unless the file is a regular file of the user running Canvass that only
+ * they can read (also used for private keys, tools/launcher/src/pki.ts). Returns how to refuse it
+ * for another reason.
+ */
+export async function checkSecretFile(
+  file: string,
+  what: string,
+): Promise<(problem: string, fix: string) => SecretFileError> {
   const stats = await lstat(file);
   const refuse = (problem: string, fix: string) =>
-    new SecretFileError(`Refusing to use ${options.what} in ${file}: ${problem}. ${fix}`);
+    new SecretFileError(`Refusing to use ${what} in ${file}: ${problem}. ${fix}`);
   if (!stats.isFile()) {
     throw refuse(
       'it is not a regular file (a link or a folder)',
@@ -86,12 +106,5 @@ async function readChecked(file: string, options: SecretFileOptions): Promise<st
       `Make it readable by its owner only: chmod 600 '${file}' (or delete it, and a new one is made).`,
     );
   }
-  const secret = (await readFile(file, 'utf8')).trim();
-  if (secret.length < options.minLength) {
-    throw refuse(
-      `it holds fewer than ${options.minLength} characters`,
-      'Delete it and start again to make a new one.',
-    );
-  }
-  return secret;
+  return refuse;
 }

@@ -21,6 +21,8 @@ export function resultsRoutes(app: FastifyInstance, { db, internalSecret }: Serv
   app.get<{ Params: { pollId: string } }>(
     '/api/v1/polls/:pollId/results',
     {
+      // Realtime asks it whether a viewer may watch, with the viewer's forwarded identity.
+      config: { peers: ['gateway', 'realtime'] },
       schema: {
         tags: ['Results'],
         summary: 'A poll’s results',

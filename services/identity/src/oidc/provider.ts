@@ -145,5 +145,14 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
   // Trusts X-Forwarded-*: mountProvider (interactions.ts) always overwrites them, from the public
   // URL and the client address the gateway signed, before a request reaches the provider.
   provider.proxy = true;
+  // Koa takes any TLS socket as https before it reads X-Forwarded-Proto; under mutual TLS between
+  // services (the gateway's hop to identity) that would make every URL and cookie https whatever
+  // the public URL says. The public URL decides, as X-Forwarded-Proto carries it.
+  Object.defineProperty(provider.request, 'protocol', {
+    configurable: true,
+    get(this: { get(field: string): string }) {
+      return this.get('X-Forwarded-Proto').split(/\s*,\s*/, 1)[0] || 'http';
+    },
+  });
   return provider;
 }
