@@ -5,8 +5,9 @@
 // address. The gateway signs the address it saw with CANVASS_INTERNAL_SECRET (HMAC-SHA256, valid
 // a minute or so) in `x-canvass-client-address`; a service takes the address from there, and
 // otherwise from its own TCP peer, never from `x-forwarded-for` (services do not set trustProxy).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+
 import type { FastifyRequest } from 'fastify';
+import { hmacTag, tagsMatch } from './ids.ts';
 
 export const CLIENT_ADDRESS_HEADER = 'x-canvass-client-address';
 
@@ -15,7 +16,7 @@ const WINDOW_SECONDS = 30;
 const MAX_HEADER_LENGTH = 256;
 
 const macOf = (secret: string, address: string, expires: string) =>
-  createHmac('sha256', secret).update(`canvass-client-address\n${address}\n${expires}`).digest('base64url');
+  hmacTag(secret, ['canvass-client-address', address, expires]);
 
 /**
  * The gateway's signer: `address` → header value `<address>;<expires>;<mac>`. A value is cached
@@ -45,9 +46,7 @@ export function verifyClientAddress(
   const [address, expires, mac, extra] = value.split(';');
   if (!address || !expires || !mac || extra !== undefined || !/^\d{1,12}$/.test(expires)) return undefined;
   if (Number(expires) * 1000 < now) return undefined;
-  const expected = Buffer.from(macOf(secret, address, expires));
-  const given = Buffer.from(mac);
-  return given.length === expected.length && timingSafeEqual(given, expected) ? address : undefined;
+  return tagsMatch(macOf(secret, address, expires), mac) ? address : undefined;
 }
 
 /** Who is calling, by address: the gateway's signed word for it, else this connection's peer. */

@@ -22,8 +22,24 @@ export const newSecret = (): string => randomBytes(32).toString('base64url');
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');
 
+/**
+ * An HMAC-SHA256 under `secret` over fields joined by newlines (the first names the purpose, so a
+ * tag made for one purpose never checks for another), base64url, cut to `length` when given.
+ */
+export function hmacTag(secret: string, fields: readonly string[], length?: number): string {
+  const tag = createHmac('sha256', secret).update(fields.join('\n')).digest('base64url');
+  return length === undefined ? tag : tag.slice(0, length);
+}
+
+/** Whether a given tag equals the expected one, in constant time. */
+export function tagsMatch(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 const mac = (secret: string, purpose: string, subject: string, random: string) =>
-  createHmac('sha256', secret).update(`${purpose}\n${subject}\n${random}`).digest('base64url').slice(0, 22);
+  hmacTag(secret, [purpose, subject, random], 22);
 
 /**
  * A random token bound to a purpose and a subject by an HMAC under the internal secret, so any
@@ -38,7 +54,5 @@ export function newSignedToken(secret: string, purpose: string, subject: string)
 export function verifySignedToken(secret: string, purpose: string, subject: string, token: string): boolean {
   const [random, tag, extra] = token.split('.');
   if (!random || !tag || extra !== undefined) return false;
-  const expected = Buffer.from(mac(secret, purpose, subject, random));
-  const given = Buffer.from(tag);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return tagsMatch(mac(secret, purpose, subject, random), tag);
 }

@@ -19,7 +19,7 @@ export {
   roleScopes,
   signIdentity,
 } from './identity.ts';
-export { newId, newSecret, newSignedToken, sha256, verifySignedToken } from './ids.ts';
+export { hmacTag, newId, newSecret, newSignedToken, sha256, tagsMatch, verifySignedToken } from './ids.ts';
 export {
   IDENTITY_SENDERS,
   type InternalTls,

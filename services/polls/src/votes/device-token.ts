@@ -6,17 +6,13 @@
 // lookup. Each issue is counted per address and poll like a vote (the gateway counts it, the
 // poll's votesPerAddress limits judge it), so identities cost a round trip each, within the same
 // budget as the votes they could cast.
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { HttpProblem } from '@canvass/service-kit';
+import { HttpProblem, hmacTag, tagsMatch } from '@canvass/service-kit';
 
 /** How long an issued device token may vote: a voting page asks for one just before voting. */
 export const DEVICE_TOKEN_TTL_SECONDS = 3_600;
 
 const tagOf = (secret: string, pollId: string, voterHash: string, expires: string) =>
-  createHmac('sha256', secret)
-    .update(`device-token\n${pollId}\n${voterHash}\n${expires}`)
-    .digest('base64url')
-    .slice(0, 22);
+  hmacTag(secret, ['device-token', pollId, voterHash, expires], 22);
 
 export function issueDeviceToken(
   secret: string,
@@ -44,9 +40,7 @@ export function isDeviceTokenValid(
   if (version !== 'dt1' || !stamp || !tag || extra !== undefined || !/^[0-9a-z]{1,10}$/.test(stamp))
     return false;
   if (Number.parseInt(stamp, 36) * 1000 <= now) return false;
-  const expected = Buffer.from(tagOf(secret, pollId, voterHash, stamp));
-  const given = Buffer.from(tag);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return tagsMatch(tagOf(secret, pollId, voterHash, stamp), tag);
 }
 
 /** Refuses (403) a vote without a valid device token for its voter. */

@@ -6,13 +6,13 @@
 // every voter identity cost its own work (a solution cannot be reused for another token); a
 // challenge expires after 10 minutes, so work cannot be banked far ahead. Checking is one HMAC
 // and one SHA-256.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { HttpProblem } from '@canvass/service-kit';
+import { createHash, randomBytes } from 'node:crypto';
+import { HttpProblem, hmacTag, tagsMatch } from '@canvass/service-kit';
 
 export const CHALLENGE_TTL_SECONDS = 600;
 
 const tagOf = (secret: string, pollId: string, body: string) =>
-  createHmac('sha256', secret).update(`proof-of-work\n${pollId}\n${body}`).digest('base64url').slice(0, 22);
+  hmacTag(secret, ['proof-of-work', pollId, body], 22);
 
 export function issueChallenge(
   secret: string,
@@ -76,9 +76,7 @@ export function checkProofOfWork(
     throw invalid('Send `<challenge>:<nonce>`, the nonce in decimal digits.');
   const [, stamp, difficultyText, , tag] = parts as [string, string, string, string, string];
   const body = parts.slice(0, 4).join('.');
-  const expected = Buffer.from(tagOf(secret, pollId, body));
-  const given = Buffer.from(tag);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+  if (!tagsMatch(tagOf(secret, pollId, body), tag))
     throw invalid('The challenge was not issued for this poll.');
   if (Number.parseInt(stamp, 36) * 1000 <= now) throw invalid('The challenge has expired; get a new one.');
   const difficulty = Number(difficultyText);
