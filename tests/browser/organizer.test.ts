@@ -1,15 +1,15 @@
 // The organizer's side in Chromium against the embedded tier: sign up (the confirmation link from
-// the mail), sign in through Canvass's OIDC provider (authorization code + PKCE), create a poll of
+// the mail, read in the local mailbox at /mailbox), sign in through Canvass's OIDC provider (authorization code + PKCE), create a poll of
 // every type and open it, watch the presenter view move without a reload as votes arrive, read
 // the analytics, make an API key, invite a member and switch to a new workspace.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { memoryMailer } from '@canvass/identity';
 import type { BrowserContext, Page } from 'playwright-core';
 import { assertAccessible } from '../support/accessibility.ts';
 import { httpApi } from '../support/api.ts';
 import { type BrowserPlatform, SCREENSHOTS, startBrowserPlatform } from '../support/browser.ts';
+import { type LocalMail, openMail, startLocalMail, textVersion } from '../support/mailbox.ts';
 
 const DESKTOP = { viewport: { width: 1280, height: 860 } };
 const EMAIL = 'ada@example.test';
@@ -17,13 +17,14 @@ const GRACE = 'grace@example.test';
 const PASSWORD = 'a very long password';
 
 let env: BrowserPlatform;
-const mailer = memoryMailer();
+let mail: LocalMail;
 let context: BrowserContext;
 let page: Page;
 let graceContext: BrowserContext | undefined;
 
 before(async () => {
-  env = await startBrowserPlatform({ mailer });
+  mail = await startLocalMail();
+  env = await startBrowserPlatform(mail.options);
   context = await env.browser.newContext(DESKTOP);
   page = await context.newPage();
 });
@@ -31,17 +32,13 @@ before(async () => {
 after(async () => {
   await context?.close();
   await env?.stop();
+  await mail?.close();
 });
 
-const linkIn = (to: string, subject: RegExp) => {
-  const mail = mailer.sent.findLast((m) => m.to === to && subject.test(m.subject));
-  assert.ok(mail, `a mail to ${to} matching ${subject}`);
-  const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
-  assert.ok(link, 'the mail carries a link');
-  return link;
-};
-
-/** Signs up on /sign-up and opens the confirmation link from the mail. */
+/**
+ * Signs up on /sign-up, then confirms as a person would: the newest confirmation mail to the
+ * address in the local mailbox (/mailbox), and the link in its text version.
+ */
 async function signUp(on: Page, name: string, email: string, check = false) {
   await on.goto(`${env.base}/sign-up`);
   await on.getByLabel('Your name').fill(name);
@@ -50,7 +47,10 @@ async function signUp(on: Page, name: string, email: string, check = false) {
   if (check) await assertAccessible(on, 'sign-up');
   await on.getByRole('button', { name: 'Create account' }).click();
   await on.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
-  await on.goto(linkIn(email, /Finish signing up/));
+  await openMail(on, env.base, email, /Confirm your email/, { check });
+  await textVersion(on)
+    .getByRole('link', { name: /\/verify-email\?token=/ })
+    .click();
   await on.getByRole('heading', { name: 'Your address is confirmed' }).waitFor();
 }
 

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { memoryMailer } from '@canvass/identity';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible } from '../support/accessibility.ts';
 import { type Api, eventually, httpApi } from '../support/api.ts';
 import { type BrowserPlatform, PHONE, SCREENSHOTS, startBrowserPlatform } from '../support/browser.ts';
+import { testMail } from '../support/mail.ts';
 import { signInToWebApp, signUpVerified } from '../support/sign-in.ts';
 
 let running: BrowserPlatform;
@@ -18,10 +18,10 @@ let browser: Browser;
 let base: string;
 let api: Api;
 const contexts: BrowserContext[] = [];
-const mailer = memoryMailer();
+const mail = testMail();
 
 before(async () => {
-  running = await startBrowserPlatform({ mailer });
+  running = await startBrowserPlatform({ mail: mail.transport });
   ({ browser, base } = running);
   api = httpApi(base);
 });
@@ -295,7 +295,7 @@ test('a signed-in voter votes long after signing in (the token is refreshed); an
   await signUpVerified(
     {
       base,
-      mailedToken: async (to) => /token=([\w-]+)/.exec(mailer.sent.findLast((m) => m.to === to)!.text)![1]!,
+      mailedToken: (to) => mail.token(to),
     },
     email,
     'a very long password',

@@ -24,7 +24,7 @@ before(async () => {
     const app = createGateway({
       logger: createLogger('gateway', 'silent'),
       tier: 'cluster',
-      upstreams: { polls: upstream, analytics: upstream, identity: upstream },
+      upstreams: { polls: upstream, analytics: upstream, identity: upstream, notifications: upstream },
       rateLimits: createRateLimits(
         {
           ...defaultLimits,

@@ -164,6 +164,44 @@ const examples: Record<string, () => CloudEvent> = {
       source: '/contract-test',
       data: { workspaceId: 'w1', userId: 'u1', role: 'owner', changedAt: now() },
     }),
+  'identity.user.registered.v2': () =>
+    createEvent(eventContracts.get('identity.user.registered.v2')!, {
+      source: '/contract-test',
+      data: { userId: 'u1', email: 'u1@example.test', name: 'U One', registeredAt: now() },
+    }),
+  'identity.user.deleted.v1': () =>
+    createEvent(eventContracts.get('identity.user.deleted.v1')!, {
+      source: '/contract-test',
+      data: { userId: 'u-gone', deletedAt: now() },
+    }),
+  'identity.invitation.accepted.v1': () =>
+    createEvent(eventContracts.get('identity.invitation.accepted.v1')!, {
+      source: '/contract-test',
+      workspace: 'w1',
+      data: {
+        workspaceId: 'w1',
+        invitationId: 'i1',
+        userId: 'u2',
+        role: 'editor',
+        invitedBy: 'u1',
+        acceptedAt: now(),
+      },
+    }),
+  'identity.account_mail.requested.v1': () =>
+    createEvent(eventContracts.get('identity.account_mail.requested.v1')!, {
+      source: '/contract-test',
+      data: {
+        kind: 'sign-up-exists',
+        to: 'u1@example.test',
+        userId: 'u1',
+        name: null,
+        sealedLink: null,
+        linkExpiresAt: null,
+        workspaceName: null,
+        role: null,
+        inviterName: null,
+      },
+    }),
 };
 
 const embedded = useEmbeddedPlatform();
@@ -243,9 +281,10 @@ test('every event the producers wrote matches its contract', async () => {
     'polls.vote.retracted.v1',
   ]);
   for (const type of [
-    'identity.user.registered.v1',
+    'identity.user.registered.v2',
     'identity.workspace.created.v1',
     'identity.member.changed.v1',
+    'identity.account_mail.requested.v1',
   ]) {
     assert.ok(written.has(type), `${type} was written`);
   }

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { memoryMailer } from '@canvass/identity';
 import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
 import { sql } from 'kysely';
 import { freePort } from '../support/cluster.ts';
+import { testMail } from '../support/mail.ts';
 import { type OidcPlatform, oidcTests } from '../support/oidc.ts';
 import { followRedirects, signUpVerified, startSignIn } from '../support/sign-in.ts';
 import { workspaceTests } from '../support/workspaces.ts';
 
-const mailer = memoryMailer();
+const mail = testMail();
 const adminToken = `oidc-operator-${crypto.randomUUID()}`;
 let platform: EmbeddedPlatform;
 let oidc: OidcPlatform;
@@ -19,7 +19,7 @@ before(async () => {
   platform = await startEmbeddedPlatform({
     dataDir: 'memory://',
     logLevel: 'silent',
-    mailer,
+    mail: mail.transport,
     publicUrl: base,
     adminToken,
   });
@@ -28,7 +28,7 @@ before(async () => {
     base,
     adminToken,
     async mailedToken(email) {
-      return /token=([\w-]+)/.exec(mailer.sent.filter((mail) => mail.to === email).at(-1)!.text)![1]!;
+      return mail.token(email);
     },
     async workspaceOf(email) {
       const row = await platform.host

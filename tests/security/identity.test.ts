@@ -4,7 +4,6 @@
 // leaves, a new password ends every session, and discovery is built from the public URL alone.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { memoryMailer } from '@canvass/identity';
 import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
 import { CLIENT_ADDRESS_HEADER, clientAddressSigner } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -12,12 +11,13 @@ import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { type Api, httpApi } from '../support/api.ts';
 import { freePort } from '../support/cluster.ts';
+import { testMail } from '../support/mail.ts';
 import { signInToWebApp, signUpVerified, startSignIn } from '../support/sign-in.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON came back.
 type Json = any;
 
-const mailer = memoryMailer();
+const mail = testMail();
 let platform: EmbeddedPlatform;
 let base: string;
 let api: Api;
@@ -29,7 +29,7 @@ before(async () => {
   platform = await startEmbeddedPlatform({
     dataDir: 'memory://',
     logLevel: 'silent',
-    mailer,
+    mail: mail.transport,
     publicUrl: base,
     apiKeyCacheMs: 50,
   });
@@ -40,8 +40,7 @@ after(() => platform.stop());
 
 const identityApp = (): FastifyInstance =>
   platform.runtimes.find((runtime) => runtime.name === 'identity')!.app;
-const mailedToken = async (email: string) =>
-  /token=([\w-]+)/.exec(mailer.sent.filter((mail) => mail.to === email).at(-1)!.text)![1]!;
+const mailedToken = (email: string) => mail.token(email);
 const newEmail = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@example.test`;
 const signUp = (email: string, name: string) => signUpVerified({ base, mailedToken }, email, PASSWORD, name);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

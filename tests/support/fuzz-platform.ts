@@ -4,12 +4,12 @@
 // verified; and people signed in as the web app signs them in (authorization code + PKCE), each
 // owning a workspace of their own.
 import { after, before } from 'node:test';
-import { memoryMailer } from '@canvass/identity';
 import { type EmbeddedOptions, type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { type Api, httpApi } from './api.ts';
 import { freePort } from './cluster.ts';
+import { testMail } from './mail.ts';
 import { signInToWebApp, signUpVerified } from './sign-in.ts';
 
 export interface Person {
@@ -30,7 +30,7 @@ export interface SecurityPlatform {
   base: string;
   api: Api;
   /** The token in the newest mail to this address (sign-up, reset). */
-  mailedToken(email: string): string;
+  mailedToken(email: string): Promise<string>;
   /** Signs up, confirms the address, and signs in to the web app. */
   person(name: string): Promise<Person>;
 }
@@ -38,21 +38,16 @@ export interface SecurityPlatform {
 export function useSecurityPlatform(
   options: Pick<EmbeddedOptions, 'rateLimits'> = {},
 ): () => SecurityPlatform {
-  const mailer = memoryMailer();
+  const mail = testMail();
   let security: SecurityPlatform;
-  const mailedToken = (email: string) => {
-    const mail = mailer.sent.filter((sent) => sent.to === email).at(-1);
-    const token = mail && /token=([\w-]+)/.exec(mail.text)?.[1];
-    if (!token) throw new Error(`no mail with a token to ${email}`);
-    return token;
-  };
+  const mailedToken = (email: string) => mail.token(email);
   before(async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const platform = await startEmbeddedPlatform({
       dataDir: 'memory://',
       logLevel: 'silent',
-      mailer,
+      mail: mail.transport,
       publicUrl: base,
       ...options,
     });
@@ -65,7 +60,7 @@ export function useSecurityPlatform(
       async person(name) {
         const email = `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.test`;
         const password = `${name} has a long enough password`;
-        await signUpVerified({ base, mailedToken: async (to) => mailedToken(to) }, email, password, name);
+        await signUpVerified({ base, mailedToken }, email, password, name);
         const signedIn = await signInToWebApp(base, email, password);
         if (!signedIn.tokens) throw new Error(`${name} could not sign in: ${signedIn.response.status}`);
         const claims = decodeJwt(signedIn.tokens.access_token);

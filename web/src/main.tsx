@@ -35,6 +35,7 @@ const ACCOUNT_PAGES = [
   '/forgot-password',
   '/auth/callback',
   '/invite',
+  '/unsubscribe',
 ];
 const isOrganizerPath = (path: string) =>
   path === '/app' || path.startsWith('/app/') || ACCOUNT_PAGES.includes(path);

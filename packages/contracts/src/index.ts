@@ -14,10 +14,40 @@ export {
   LiveParams,
   LiveQuery,
 } from './api-live.ts';
+export {
+  CreatedWebhookEndpoint,
+  DeliveryDetail,
+  DeliveryPage,
+  DeliveryStatus,
+  DeliveryView,
+  InboxItem,
+  InboxPage,
+  MarkRead,
+  NewWebhookEndpoint,
+  NotificationPreferences,
+  ReplayRequest,
+  RotatedSecret,
+  UnreadCount,
+  WEBHOOK_EVENT_TYPES,
+  WebhookEndpointChange,
+  WebhookEndpointView,
+  type WebhookEventType,
+  WebhookEventTypeSchema,
+} from './api-notifications.ts';
 export { DeviceTokenGrant, PollView, VoteChallenge } from './api-polls.ts';
 export { PollResults } from './api-results.ts';
 export { type CloudEvent, CloudEventEnvelope, defineEvent, type EventContract } from './envelope.ts';
-export { MemberChangedV1, Role, UserRegisteredV1, WorkspaceCreatedV1 } from './identity-events.ts';
+export {
+  AccountMailKind,
+  AccountMailRequestedV1,
+  InvitationAcceptedV1,
+  MemberChangedV1,
+  Role,
+  UserDeletedV1,
+  UserRegisteredV1,
+  UserRegisteredV2,
+  WorkspaceCreatedV1,
+} from './identity-events.ts';
 export {
   AnswerModeratedV1,
   Ballot,

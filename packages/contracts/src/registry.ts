@@ -1,6 +1,14 @@
 import { ResultsUpdatedV1 } from './analytics-events.ts';
 import type { EventContract } from './envelope.ts';
-import { MemberChangedV1, UserRegisteredV1, WorkspaceCreatedV1 } from './identity-events.ts';
+import {
+  AccountMailRequestedV1,
+  InvitationAcceptedV1,
+  MemberChangedV1,
+  UserDeletedV1,
+  UserRegisteredV1,
+  UserRegisteredV2,
+  WorkspaceCreatedV1,
+} from './identity-events.ts';
 import {
   AnswerModeratedV1,
   PollClaimedV1,
@@ -33,5 +41,9 @@ export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
     UserRegisteredV1,
     WorkspaceCreatedV1,
     MemberChangedV1,
+    UserRegisteredV2,
+    UserDeletedV1,
+    InvitationAcceptedV1,
+    AccountMailRequestedV1,
   ].map((contract) => [contract.type, contract]),
 );

@@ -62,5 +62,6 @@ export {
   type ServiceModule,
   type ServiceRuntime,
 } from './runtime.ts';
+export { openSealed, sealSecret } from './sealed.ts';
 export { onShutdown } from './shutdown.ts';
 export { startService } from './start-service.ts';

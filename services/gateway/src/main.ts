@@ -37,6 +37,7 @@ const app = createGateway({
     polls: instances('polls', config.POLLS_URL),
     analytics: instances('analytics', config.ANALYTICS_URL),
     identity: instances('identity', config.IDENTITY_URL),
+    notifications: instances('notifications', config.NOTIFICATIONS_URL),
   },
   rateLimits: createRateLimits(
     { ...defaultLimits, ...(config.CANVASS_RATE_LIMITS ? JSON.parse(config.CANVASS_RATE_LIMITS) : {}) },

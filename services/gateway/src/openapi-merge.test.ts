@@ -28,7 +28,8 @@ test('operations go to the service the gateway routes them to, the most specific
   assert.equal(routeOwner(rules, 'get', '/api/v1/polls/{pollId}/live'), 'gateway');
   assert.equal(routeOwner(rules, 'post', '/api/v1/polls'), 'polls');
   assert.equal(routeOwner(rules, 'delete', '/api/v1/members/{userId}'), 'identity');
-  assert.equal(routeOwner(rules, 'get', '/api/v1/webhooks'), undefined);
+  assert.equal(routeOwner(rules, 'get', '/api/v1/webhooks'), 'notifications');
+  assert.equal(routeOwner(rules, 'get', '/api/v1/nothing-here'), undefined);
 });
 
 test('identical components are shared, clashing ones renamed with their references', () => {

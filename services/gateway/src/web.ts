@@ -27,7 +27,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Paths the app must never answer, whatever is (not) registered under them. */
-const RESERVED = /^\/(api|interaction|admin|healthz|readyz|metrics)(\/|$)|^\/oidc/;
+const RESERVED = /^\/(api|interaction|admin|healthz|readyz|metrics|mailbox)(\/|$)|^\/oidc/;
 
 /** App pages made for other sites' iframes: the only ones any site may frame. */
 export const EMBEDDABLE = /^\/embed\//;

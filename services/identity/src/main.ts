@@ -2,13 +2,11 @@ import { loadConfigOrExit } from '@canvass/config';
 import { startService } from '@canvass/service-kit';
 import { createClient } from 'redis';
 import Type from 'typebox';
-import { folderMailer } from './mail/mailer.ts';
 import { createIdentityService } from './service.ts';
 
 const config = loadConfigOrExit(
   Type.Object({
     PUBLIC_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:8080' }),
-    MAIL_DIR: Type.String({ default: '.canvass/mail' }),
     CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
     /** Rate limits shared by every identity replica; without it they are per process. */
     REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
@@ -27,7 +25,6 @@ const redis = config.REDIS_URL
 await startService({
   name: 'identity',
   create: createIdentityService({
-    mailer: folderMailer(config.MAIL_DIR),
     publicUrl: config.PUBLIC_URL,
     internalSecret: config.CANVASS_INTERNAL_SECRET,
     redis,

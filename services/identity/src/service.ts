@@ -8,7 +8,7 @@ import { selfServiceRoutes } from './accounts/self-service.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { clientRoutes } from './clients/routes.ts';
 import { createLimiters, defaultLimits, type IdentityLimits } from './limits.ts';
-import type { Mailer } from './mail/mailer.ts';
+import { accountMailer } from './mail/account-mail.ts';
 import { memberRoutes } from './members/routes.ts';
 import { interactionRoutes, mountProvider } from './oidc/interactions.ts';
 import { keyAdminRoutes } from './oidc/key-admin.ts';
@@ -17,7 +17,6 @@ import type { IdentityTables } from './tables.ts';
 import { workspaceRoutes } from './workspaces/routes.ts';
 
 export interface IdentityOptions {
-  mailer: Mailer;
   publicUrl: string;
   internalSecret: string | undefined;
   limits?: Partial<IdentityLimits>;
@@ -28,58 +27,64 @@ export interface IdentityOptions {
 export function createIdentityService(options: IdentityOptions) {
   const limiters = createLimiters({ ...defaultLimits, ...options.limits }, options.redis);
   let rebuildProvider = () => {};
-  return (context: ServiceContext): ServiceModule => ({
-    name: 'identity',
-    migrationsDir: new URL('../migrations/', import.meta.url),
-    openapi: {
-      tags: [
-        { name: 'Accounts', description: 'Sign up, confirm the address, passwords, delete the account.' },
-        { name: 'Credentials', description: 'API keys and machine clients of a workspace.' },
-        { name: 'Members', description: 'A workspace’s members, roles and invitations.' },
-        { name: 'Workspaces', description: 'The workspaces you belong to, and starting new ones.' },
-      ],
-    },
-    adminRoutes: (app) => keyAdminRoutes(app, context, () => rebuildProvider()),
-    async routes(app) {
-      accountRoutes(app, {
-        ...context,
-        mailer: options.mailer,
-        publicUrl: options.publicUrl,
-        internalSecret: options.internalSecret,
-        limiters,
-      });
-      apiKeyRoutes(app, { ...context, internalSecret: options.internalSecret });
-      clientRoutes(app, { ...context, internalSecret: options.internalSecret });
-      selfServiceRoutes(app, {
-        ...context,
-        internalSecret: options.internalSecret,
-        mailer: options.mailer,
-        publicUrl: options.publicUrl,
-        limiters,
-      });
-      memberRoutes(app, {
-        ...context,
-        internalSecret: options.internalSecret,
-        mailer: options.mailer,
-        publicUrl: options.publicUrl,
-      });
-      workspaceRoutes(app, { ...context, internalSecret: options.internalSecret });
-      const db = context.db.kysely as Kysely<IdentityTables>;
-      // Built on first use: its keys live in tables that migrations create after routes are registered.
-      let provider: Promise<Provider> | undefined;
-      const getProvider = () => {
-        provider ??= createProvider({ db, publicUrl: options.publicUrl });
-        provider.catch(() => {
-          provider = undefined;
+  return (context: ServiceContext): ServiceModule => {
+    const secret = options.internalSecret ?? context.internalSecret;
+    if (!secret)
+      throw new Error('identity needs CANVASS_INTERNAL_SECRET: account mails seal their links with it');
+    const accountMail = accountMailer(context.outbox, secret);
+    return {
+      name: 'identity',
+      migrationsDir: new URL('../migrations/', import.meta.url),
+      openapi: {
+        tags: [
+          { name: 'Accounts', description: 'Sign up, confirm the address, passwords, delete the account.' },
+          { name: 'Credentials', description: 'API keys and machine clients of a workspace.' },
+          { name: 'Members', description: 'A workspace’s members, roles and invitations.' },
+          { name: 'Workspaces', description: 'The workspaces you belong to, and starting new ones.' },
+        ],
+      },
+      adminRoutes: (app) => keyAdminRoutes(app, context, () => rebuildProvider()),
+      async routes(app) {
+        accountRoutes(app, {
+          ...context,
+          accountMail,
+          publicUrl: options.publicUrl,
+          internalSecret: options.internalSecret,
+          limiters,
         });
-        return provider;
-      };
-      const edge = { publicUrl: options.publicUrl, internalSecret: options.internalSecret, limiters };
-      await mountProvider(app, getProvider, edge);
-      rebuildProvider = () => {
-        provider = undefined;
-      };
-      await app.register(async (scope) => interactionRoutes(scope, getProvider, db, edge));
-    },
-  });
+        apiKeyRoutes(app, { ...context, internalSecret: options.internalSecret });
+        clientRoutes(app, { ...context, internalSecret: options.internalSecret });
+        selfServiceRoutes(app, {
+          ...context,
+          internalSecret: options.internalSecret,
+          accountMail,
+          publicUrl: options.publicUrl,
+          limiters,
+        });
+        memberRoutes(app, {
+          ...context,
+          internalSecret: options.internalSecret,
+          accountMail,
+          publicUrl: options.publicUrl,
+        });
+        workspaceRoutes(app, { ...context, internalSecret: options.internalSecret });
+        const db = context.db.kysely as Kysely<IdentityTables>;
+        // Built on first use: its keys live in tables that migrations create after routes are registered.
+        let provider: Promise<Provider> | undefined;
+        const getProvider = () => {
+          provider ??= createProvider({ db, publicUrl: options.publicUrl });
+          provider.catch(() => {
+            provider = undefined;
+          });
+          return provider;
+        };
+        const edge = { publicUrl: options.publicUrl, internalSecret: options.internalSecret, limiters };
+        await mountProvider(app, getProvider, edge);
+        rebuildProvider = () => {
+          provider = undefined;
+        };
+        await app.register(async (scope) => interactionRoutes(scope, getProvider, db, edge));
+      },
+    };
+  };
 }

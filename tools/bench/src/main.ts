@@ -25,6 +25,7 @@ import { proxyPhase } from './proxy-phase.ts';
 import { chartData, renderTable } from './report.ts';
 import { votesPhase } from './votes-phase.ts';
 import { webPhase } from './web-phase.ts';
+import { webhooksOptions, webhooksPhase } from './webhooks-phase.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, profile: { type: 'boolean' } } });
 const env = loadConfig(
@@ -140,6 +141,9 @@ try {
   progress('Phase: the embedded tier (start, memory, votes)');
   const embedded = await embeddedPhase({ seconds: quick ? 3 : 10, connections: quick ? 16 : 64 }, progress);
 
+  progress('Phase: webhook deliveries (embedded tier) against a raw undici POST loop');
+  const webhooks = await webhooksPhase(webhooksOptions(quick), progress);
+
   progress('Phase: the voter page on a throttled phone (Chromium; 4x CPU, Slow 4G)');
   const web = await webPhase({ loads: quick ? 2 : 10 }, progress);
 
@@ -156,6 +160,7 @@ try {
     embedded,
     web,
     internalTls,
+    webhooks,
     ...(profiles ? { profiles } : {}),
   };
   const table = renderTable(results);

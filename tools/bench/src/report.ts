@@ -13,6 +13,8 @@ import type { HopFigures, ProxyResult } from './proxy-phase.ts';
 import { renderCpuBreakdown } from './report-cpu.ts';
 import type { VotesResult } from './votes-phase.ts';
 import type { WebResult } from './web-phase.ts';
+import type { WebhooksResult } from './webhooks-phase.ts';
+import { renderWebhookRows, renderWebhooksNote, webhookBars } from './webhooks-report.ts';
 
 export interface BenchResults {
   ceilings: CeilingsResult;
@@ -24,6 +26,8 @@ export interface BenchResults {
   web: WebResult;
   /** Votes with mutual TLS between services on and off (not measured with --quick). */
   internalTls?: InternalTlsResult | null;
+  /** Webhook deliveries against a raw POST loop (issue 15). */
+  webhooks?: WebhooksResult | null;
   profiles?: ProfileSummary[];
 }
 
@@ -255,8 +259,10 @@ export function renderTable(results: BenchResults): string {
           ]),
         ]),
   );
+  lines.push(...renderWebhookRows(results.webhooks));
   if (votes.cpu) lines.push('', renderCpuBreakdown(votes.cpu, votes.manyPolls.polls));
   lines.push('', ...renderInternalTls(results.internalTls));
+  if (results.webhooks) lines.push('', ...renderWebhooksNote(results.webhooks));
   const { correctness } = votes;
   lines.push(
     '',
@@ -319,6 +325,7 @@ export function chartData(results: BenchResults): ChartData {
         group: 'votes',
       },
       { label: 'votes, embedded tier', perSecond: embedded.votes.perSecond, group: 'votes' },
+      ...webhookBars(results.webhooks),
     ],
     latency: [
       {

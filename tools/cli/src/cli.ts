@@ -7,6 +7,13 @@ import { outboxStatus } from './commands/outbox.ts';
 import { projectionsList, projectionsRebuild } from './commands/projections.ts';
 import { streamsVerify } from './commands/streams.ts';
 import { tail } from './commands/tail.ts';
+import {
+  webhooksDeliveries,
+  webhooksEndpoints,
+  webhooksReplay,
+  webhooksResend,
+  webhooksUsage,
+} from './commands/webhooks.ts';
 import { cliSettings } from './config.ts';
 
 export const usage = `Usage: canvass <command> [options]
@@ -25,6 +32,13 @@ Read models and history
   projections list
   projections rebuild <name>    rebuild a read model from the event history (progress, summary)
   streams verify <pollId>       check a poll's hash chain
+
+Webhooks (every workspace; canvass webhooks --help for more)
+  webhooks endpoints [--workspace ID]
+  webhooks deliveries [--endpoint ID] [--status pending|succeeded|failed] [--limit N]
+                                the delivery log, newest first
+  webhooks resend <deliveryId>  deliver the same message again (the same webhook-id)
+  webhooks replay <endpointId> --since <ISO time|30m|2h|1d> [--only-failed]
 
 Options
   --url URL      gateway address (default $CANVASS_URL or http://localhost:8080)
@@ -45,7 +59,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) {
-    process.stdout.write(usage);
+    process.stdout.write(positionals[0] === 'webhooks' ? webhooksUsage : usage);
     return values.help ? 0 : 2;
   }
   const settings = await cliSettings({
@@ -97,8 +111,37 @@ export async function run(argv: readonly string[]): Promise<number> {
       case 'streams verify':
         await streamsVerify(client, sub, { json });
         break;
+      case 'webhooks endpoints':
+        await webhooksEndpoints(client, {
+          json,
+          ...(values.workspace ? { workspace: values.workspace } : {}),
+          ...(values.limit ? { limit: values.limit } : {}),
+        });
+        break;
+      case 'webhooks deliveries':
+        await webhooksDeliveries(client, {
+          json,
+          ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+          ...(values.status ? { status: values.status } : {}),
+          ...(values.limit ? { limit: values.limit } : {}),
+          ...(values.cursor ? { cursor: values.cursor } : {}),
+        });
+        break;
+      case 'webhooks resend':
+        await webhooksResend(client, sub, { json });
+        break;
+      case 'webhooks replay':
+        await webhooksReplay(client, sub, {
+          json,
+          ...(values.since ? { since: values.since } : {}),
+          onlyFailed: values['only-failed'] ?? false,
+        });
+        break;
       default:
-        throw new CliError(`Unknown command: ${positionals.join(' ')}\n\n${usage}`, 2);
+        throw new CliError(
+          `Unknown command: ${positionals.join(' ')}\n\n${group === 'webhooks' ? webhooksUsage : usage}`,
+          2,
+        );
     }
     return 0;
   } catch (error) {
@@ -127,6 +170,13 @@ function parse(argv: readonly string[]) {
       service: { type: 'string' },
       count: { type: 'string' },
       type: { type: 'string' },
+      workspace: { type: 'string' },
+      endpoint: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+      since: { type: 'string' },
+      'only-failed': { type: 'boolean' },
     },
   });
 }

@@ -39,6 +39,13 @@ const ClusterConfig = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Mutual TLS between the processes (internal CA in .canvass/pki); off where a mesh does it. */
   CANVASS_INTERNAL_TLS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  /** Where notifications sends mail; without it a local mailbox keeps it (shown at /mailbox). */
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  /** Notifications' test settings, passed on (see services/notifications/README.md). */
+  CANVASS_WEBHOOKS_ALLOW_LOOPBACK: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  CANVASS_WEBHOOK_RETRY_MS: Type.Optional(Type.String({ pattern: '^\\d+(,\\d+)*$' })),
+  CANVASS_RESULTS_CHANGED_MS: Type.Optional(Type.String({ pattern: '^\\d+$' })),
+  CANVASS_WEBHOOK_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^\\d+$' })),
 });
 
 const config = loadConfigOrExit(ClusterConfig, 'Canvass (cluster tier)');
@@ -84,6 +91,16 @@ const tlsEnv = (peer: string): Record<string, string> =>
       }
     : {};
 const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+function notificationsEnv(): Record<string, string> {
+  const passed = [
+    'SMTP_URL',
+    'CANVASS_WEBHOOKS_ALLOW_LOOPBACK',
+    'CANVASS_WEBHOOK_RETRY_MS',
+    'CANVASS_RESULTS_CHANGED_MS',
+    'CANVASS_WEBHOOK_TIMEOUT_MS',
+  ] as const;
+  return Object.fromEntries(passed.flatMap((name) => (config[name] ? [[name, config[name]]] : [])));
+}
 const serviceUrl = (offset: number) => `${pki ? 'https' : 'http'}://127.0.0.1:${config.PORT + offset}`;
 const specs: ProcessSpec[] = dataServices.map((service) => ({
   name: service.name,
@@ -99,6 +116,7 @@ const specs: ProcessSpec[] = dataServices.map((service) => ({
     CANVASS_INTERNAL_SECRET: internalSecret,
     PUBLIC_URL: publicUrl,
     ...tlsEnv(service.name),
+    ...(service.name === 'notifications' ? notificationsEnv() : {}),
   },
 }));
 const analyticsOffset = dataServices.find((service) => service.name === 'analytics')!.portOffset;

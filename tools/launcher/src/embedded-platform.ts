@@ -15,7 +15,7 @@ import {
   type LiveLimits,
   type Upstream,
 } from '@canvass/gateway';
-import { type Mailer, memoryMailer } from '@canvass/identity';
+import { type MailTransport, memoryTransport, type NotificationsOptions } from '@canvass/notifications';
 import type { RealtimeService } from '@canvass/realtime';
 import { createLogger, createServiceRuntime, type Logger, type ServiceRuntime } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -51,7 +51,9 @@ export interface EmbeddedOptions {
   /** Operator token for /admin/v1 (the CLI's); without one the operator API answers 403. */
   adminToken?: string;
   /** Where mails go (default: kept in memory and dropped). */
-  mailer?: Mailer;
+  mail?: MailTransport;
+  /** Notifications' other settings: the local mailbox to serve, webhook test settings. */
+  notifications?: Partial<NotificationsOptions>;
   publicUrl?: string;
   /** How long the gateway trusts a verified API key (default 5 s). */
   apiKeyCacheMs?: number;
@@ -77,7 +79,8 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
   const settings = {
     publicUrl: options.publicUrl ?? 'http://localhost:8080',
     internalSecret,
-    mailer: options.mailer ?? memoryMailer(),
+    mail: options.mail ?? memoryTransport(),
+    ...(options.notifications ? { notifications: options.notifications } : {}),
   };
   const runtimes: ServiceRuntime[] = [];
   for (const service of dataServices) {

@@ -2,7 +2,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfigOrExit } from '@canvass/config';
-import { folderMailer } from '@canvass/identity';
+import { smtpTransport, startMailbox } from '@canvass/notifications';
 import { LogLevel, onShutdown } from '@canvass/service-kit';
 import Type from 'typebox';
 import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
@@ -16,7 +16,9 @@ const EmbeddedConfig = Type.Object({
   CANVASS_DATA_DIR: Type.String({ default: '.canvass/data' }),
   LOG_LEVEL: { ...LogLevel, default: 'warn' },
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
-  CANVASS_MAIL_DIR: Type.String({ default: '.canvass/mail' }),
+  /** Send mail through this SMTP server instead of the local mailbox (smtp://user:pass@host:587). */
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ minLength: 3, default: 'Canvass <no-reply@canvass.localhost>' }),
   /** The gateway's rate limits, overriding the defaults, as JSON (see docs/operations.md). */
   CANVASS_RATE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
   /** Open live connections per address and per poll, as JSON (see docs/operations.md). */
@@ -33,30 +35,39 @@ const tokenFile = dataDir.startsWith('memory://')
   ? DEFAULT_ADMIN_TOKEN_FILE
   : join(dirname(dataDir), 'admin-token');
 const adminToken = await ensureAdminToken(config.CANVASS_ADMIN_TOKEN, tokenFile).catch(exitOnUnsafeSecret);
-const mailDir = resolve(config.CANVASS_MAIL_DIR);
+// Mail stays on this machine unless SMTP_URL says otherwise: an in-process SMTP server receives
+// it, and /mailbox shows it (the link that confirms a sign-up is there).
+const mailbox = config.SMTP_URL ? undefined : await startMailbox();
+const mail = smtpTransport({ url: config.SMTP_URL ?? mailbox!.smtpUrl, from: config.MAIL_FROM });
 const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
 const platform = await startEmbeddedPlatform({
   dataDir,
   logLevel: config.LOG_LEVEL,
   adminToken,
-  mailer: folderMailer(mailDir),
+  mail,
+  ...(mailbox ? { notifications: { mailbox } } : {}),
   publicUrl,
   webRoot: WEB_ROOT,
   ...(config.CANVASS_RATE_LIMITS ? { rateLimits: JSON.parse(config.CANVASS_RATE_LIMITS) } : {}),
   ...(config.CANVASS_LIVE_LIMITS ? { liveLimits: JSON.parse(config.CANVASS_LIVE_LIMITS) } : {}),
 }).catch(exitOnUnsafeSecret);
 await platform.gateway.listen({ port: config.PORT, host: config.HOST });
-onShutdown(platform.logger, platform.stop);
+onShutdown(platform.logger, async () => {
+  await platform.stop();
+  await mail.close();
+  await mailbox?.close();
+});
 
 const address = platform.gateway.server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
 const shownHost = config.HOST === '0.0.0.0' || config.HOST === '127.0.0.1' ? 'localhost' : config.HOST;
 const seconds = (performance.now() / 1000).toFixed(1);
+const openUrl = config.PUBLIC_URL ? `${publicUrl}/` : `http://${shownHost}:${port}/`;
 process.stdout.write(
   `\n  Canvass is running (embedded tier, ready in ${seconds} s)\n\n` +
-    `  Open   ${config.PUBLIC_URL ? `${publicUrl}/` : `http://${shownHost}:${port}/`}\n` +
+    `  Open   ${openUrl}\n` +
     `  Data   ${dataDir}  ${dataDir.startsWith('memory://') ? '(nothing is kept)' : '(stop, then delete this folder to start afresh)'}\n` +
-    `  Mail   ${mailDir}  (sign-up and other mails land here as files)\n` +
+    `  Mail   ${mailbox ? `${openUrl}mailbox  (mail Canvass sends lands here; nothing leaves this machine)` : `sent through ${new URL(config.SMTP_URL!).host}`}\n` +
     `  Ops    npx canvass events outbox status   (operator token in ${tokenFile})\n` +
     `  Stop   Ctrl-C\n\n`,
 );

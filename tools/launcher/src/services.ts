@@ -1,6 +1,11 @@
 // The services that keep data and events, in start order. The gateway is wired separately.
 import { createAnalyticsService } from '@canvass/analytics';
-import { createIdentityService, type Mailer } from '@canvass/identity';
+import { createIdentityService } from '@canvass/identity';
+import {
+  createNotificationsService,
+  type MailTransport,
+  type NotificationsOptions,
+} from '@canvass/notifications';
 import { createPollsService } from '@canvass/polls';
 import type { RuntimeOptions } from '@canvass/service-kit';
 
@@ -8,7 +13,10 @@ import type { RuntimeOptions } from '@canvass/service-kit';
 export interface PlatformSettings {
   publicUrl: string;
   internalSecret: string;
-  mailer: Mailer;
+  /** Where notifications sends mail. */
+  mail: MailTransport;
+  /** The rest of notifications' settings (the local mailbox, webhook test settings). */
+  notifications?: Partial<NotificationsOptions>;
 }
 
 export interface ServiceEntry {
@@ -32,12 +40,24 @@ export const dataServices: readonly ServiceEntry[] = [
     name: 'identity',
     create: (settings) =>
       createIdentityService({
-        mailer: settings.mailer,
         publicUrl: settings.publicUrl,
         internalSecret: settings.internalSecret,
       }),
     main: 'services/identity/src/main.ts',
     portOffset: 3,
+  },
+  {
+    name: 'notifications',
+    create: (settings) =>
+      createNotificationsService({
+        ...settings.notifications,
+        transport: settings.mail,
+        publicUrl: settings.publicUrl,
+        internalSecret: settings.internalSecret,
+      }),
+    main: 'services/notifications/src/main.ts',
+    // After the realtime processes' offsets (4 and up, at most 16 of them).
+    portOffset: 20,
   },
 ];
 

@@ -300,6 +300,13 @@ export function AccountSettings({ session }: { session: Session }) {
         Signed in as <strong>{session.name ?? 'you'}</strong>
         {session.email && ` (${session.email})`}.
       </p>
+      <section class="card" aria-labelledby="account-notifications">
+        <h2 id="account-notifications">Notifications</h2>
+        <p>
+          Choose what Canvass tells you in the app and by mail:{' '}
+          <Link href="/app/notifications">Notification settings</Link>.
+        </p>
+      </section>
       <form onSubmit={changePassword} noValidate class="card">
         <h2>Change your password</h2>
         <label for="current-password">Current password</label>

@@ -23,13 +23,20 @@ import {
   safeReturn,
   signOut,
 } from './auth.ts';
+import { Bell } from './bell.tsx';
+import { DeliveryDetailPage } from './delivery-detail.tsx';
+import { Inbox } from './inbox.tsx';
 import { loadPoll, type Workspace } from './model.ts';
 import { PollDetail } from './poll-detail.tsx';
 import { PollEditor } from './poll-editor.tsx';
 import { PollList } from './poll-list.tsx';
+import { NotificationSettings } from './preferences.tsx';
 import { Presenter } from './presenter.tsx';
 import { ApiKeys, Members } from './settings.tsx';
 import { Failure, Link, Loading, messageOf, useLoad } from './ui.tsx';
+import { Unsubscribe } from './unsubscribe.tsx';
+import { WebhookDetail } from './webhook-detail.tsx';
+import { Webhooks } from './webhooks.tsx';
 import './organizer.css';
 
 function useSession(): Session | null {
@@ -45,6 +52,8 @@ export function OrganizerApp({ path }: { path: string }) {
   if (path === '/reset-password') return <ResetPassword />;
   if (path === '/forgot-password') return <ForgotPassword />;
   if (path === '/auth/callback') return <AuthCallback />;
+  // From a mail's footer, signed in or not.
+  if (path === '/unsubscribe') return <Unsubscribe />;
   if (path === '/sign-in') {
     const returnTo = safeReturn(new URLSearchParams(location.search).get('returnTo'));
     return session ? <Redirect to={returnTo} /> : <SignInWall returnTo={returnTo} />;
@@ -54,6 +63,9 @@ export function OrganizerApp({ path }: { path: string }) {
 
   const poll = /^\/app\/polls\/([^/]+)(?:\/(edit|present))?\/?$/.exec(path);
   const pollId = poll ? decodeURIComponent(poll[1]!) : null;
+  const hook = /^\/app\/webhooks\/([^/]+)(?:\/deliveries\/([^/]+))?\/?$/.exec(path);
+  const endpointId = hook ? decodeURIComponent(hook[1]!) : null;
+  const deliveryId = hook?.[2] ? decodeURIComponent(hook[2]) : null;
   if (pollId && pollId !== 'new' && poll?.[2] === 'present')
     return <Presenter pollId={pollId} session={session} />;
 
@@ -66,6 +78,16 @@ export function OrganizerApp({ path }: { path: string }) {
   else if (path === '/app/keys') [page, title] = [<ApiKeys session={session} />, 'API keys'];
   else if (path === '/app/members') [page, title] = [<Members session={session} />, 'Members'];
   else if (path === '/app/account') [page, title] = [<AccountSettings session={session} />, 'Your account'];
+  else if (path === '/app/webhooks') [page, title] = [<Webhooks session={session} />, 'Webhooks'];
+  else if (endpointId && deliveryId)
+    [page, title] = [
+      <DeliveryDetailPage endpointId={endpointId} deliveryId={deliveryId} session={session} />,
+      'Delivery',
+    ];
+  else if (endpointId)
+    [page, title] = [<WebhookDetail endpointId={endpointId} session={session} />, 'Webhook endpoint'];
+  else if (path === '/app/inbox') [page, title] = [<Inbox session={session} />, 'Inbox'];
+  else if (path === '/app/notifications') [page, title] = [<NotificationSettings />, 'Notification settings'];
   else {
     title = 'Page not found';
     page = (
@@ -214,6 +236,7 @@ function Shell(props: { session: Session; path: string; title: string; children:
     ['/app', 'Polls', true],
     ['/app/keys', 'API keys', can(session, 'api-keys:manage')],
     ['/app/members', 'Members', can(session, 'members:manage')],
+    ['/app/webhooks', 'Webhooks', can(session, 'webhooks:manage')],
   ];
   return (
     <div class="shell">
@@ -234,6 +257,7 @@ function Shell(props: { session: Session; path: string; title: string; children:
               </Link>
             ))}
         </nav>
+        <Bell current={path === '/app/inbox'} />
         <Link href="/app/account" class="who" current={path === '/app/account'}>
           {session.name ?? session.email ?? 'Account'} <span class="badge">{session.role}</span>
         </Link>

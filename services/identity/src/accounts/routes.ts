@@ -1,7 +1,7 @@
 // Sign-up and e-mail verification. A sign-up answers the same whether or not the address already
 // has an account (no enumeration): a new address gets a verification link, a known one a note
 // saying someone tried to sign up with it.
-import { UserRegisteredV1 } from '@canvass/contracts';
+import { UserRegisteredV2 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
   clientAddressOf,
@@ -15,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
 import { consumeOrThrow, type Limiters } from '../limits.ts';
-import type { Mailer } from '../mail/mailer.ts';
+import type { AccountMailer } from '../mail/account-mail.ts';
 import { hashPassword } from '../passwords.ts';
 import type { IdentityTables } from '../tables.ts';
 import { startWorkspace } from '../workspaces/start.ts';
@@ -45,7 +45,7 @@ export interface AccountDeps extends ServiceContext {
   limiters: Limiters;
   /** Checks the client address the gateway signs (per-address limits). */
   internalSecret: string | undefined;
-  mailer: Mailer;
+  accountMail: AccountMailer;
   /** Where links in mails point, e.g. http://localhost:8080. */
   publicUrl: string;
 }
@@ -79,16 +79,13 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       if (existing) {
-        await deps.mailer.send({
-          to: email,
-          subject: 'Someone tried to sign up to Canvass with your address',
-          text: `You already have a Canvass account. Sign in at ${deps.publicUrl}/, or reset your password there.\nIf this was not you, you can ignore this message.`,
-        });
+        await deps.accountMail.request(db, { kind: 'sign-up-exists', to: email, userId: existing.id });
         return reply.code(202).send(ACCEPTED);
       }
       const userId = newId(16);
       const at = new Date().toISOString();
-      const token = await db.transaction().execute(async (trx) => {
+      const name = request.body.name.trim();
+      await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('users')
           .values({
@@ -102,10 +99,10 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
           .execute();
         const verifyToken = await issueEmailToken(trx, userId, 'verify-email', VERIFY_TTL_MS);
         await deps.outbox.append(trx, [
-          createEvent(UserRegisteredV1, {
+          createEvent(UserRegisteredV2, {
             source: '/identity',
             subject: userId,
-            data: { userId, registeredAt: at },
+            data: { userId, email, name, registeredAt: at },
           }),
         ]);
         await startWorkspace(trx, deps.outbox, {
@@ -113,12 +110,16 @@ export function accountRoutes(app: FastifyInstance, deps: AccountDeps): void {
           name: `${request.body.name.trim()}'s workspace`,
           at,
         });
-        return verifyToken;
-      });
-      await deps.mailer.send({
-        to: email,
-        subject: 'Finish signing up to Canvass',
-        text: `Welcome to Canvass. Confirm your address within 24 hours:\n${deps.publicUrl}/verify-email?token=${token}\n`,
+        await deps.accountMail.request(trx, {
+          kind: 'verify-email',
+          to: email,
+          userId,
+          name,
+          link: {
+            url: `${deps.publicUrl}/verify-email?token=${verifyToken}`,
+            expiresAt: new Date(Date.now() + VERIFY_TTL_MS),
+          },
+        });
       });
       return reply.code(202).send(ACCEPTED);
     },

@@ -4,7 +4,7 @@
 // Deleting is refused while the user is the only owner of a workspace that has other members
 // (hand it over first); workspaces they alone belong to go with it, and in the others the API
 // keys and machine clients they answer for are revoked.
-import { MemberChangedV1 } from '@canvass/contracts';
+import { MemberChangedV1, UserDeletedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
   clientAddressOf,
@@ -19,7 +19,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import Type, { type Static } from 'typebox';
 import { consumeOrThrow, type Limiters } from '../limits.ts';
-import type { Mailer } from '../mail/mailer.ts';
+import type { AccountMailer } from '../mail/account-mail.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
 import { forgetWorkspaceClients, revokeCredentialsOf } from '../revoke-credentials.ts';
 import type { IdentityTables } from '../tables.ts';
@@ -49,7 +49,7 @@ const NOT_SIGNED_IN: [number, string] = [401, 'Not signed in as a user (an API k
 export interface SelfServiceDeps extends ServiceContext {
   limiters: Limiters;
   internalSecret: string | undefined;
-  mailer: Mailer;
+  accountMail: AccountMailer;
   publicUrl: string;
 }
 
@@ -113,6 +113,13 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
           .where('id', '=', user.id)
           .execute();
         await endSessionsOf(trx, user.id);
+        await deps.outbox.append(trx, [
+          createEvent(UserDeletedV1, {
+            source: '/identity',
+            subject: user.id,
+            data: { userId: user.id, deletedAt: new Date().toISOString() },
+          }),
+        ]);
       });
       return reply.code(204).send();
     },
@@ -145,11 +152,17 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       if (user) {
-        const token = await issueEmailToken(db, user.id, 'reset-password', RESET_TTL_MS);
-        await deps.mailer.send({
-          to: email,
-          subject: 'Reset your Canvass password',
-          text: `Choose a new password within an hour: ${deps.publicUrl}/reset-password?token=${token}\nIf you did not ask for this, ignore this message.`,
+        await db.transaction().execute(async (trx) => {
+          const token = await issueEmailToken(trx, user.id, 'reset-password', RESET_TTL_MS);
+          await deps.accountMail.request(trx, {
+            kind: 'reset-password',
+            to: email,
+            userId: user.id,
+            link: {
+              url: `${deps.publicUrl}/reset-password?token=${token}`,
+              expiresAt: new Date(Date.now() + RESET_TTL_MS),
+            },
+          });
         });
       }
       // The same answer either way: nobody learns which addresses have accounts.
@@ -280,6 +293,13 @@ export function selfServiceRoutes(app: FastifyInstance, deps: SelfServiceDeps): 
           .where('id', '=', user.id)
           .execute();
         await endSessionsOf(trx, user.id);
+        await deps.outbox.append(trx, [
+          createEvent(UserDeletedV1, {
+            source: '/identity',
+            subject: user.id,
+            data: { userId: user.id, deletedAt: new Date().toISOString() },
+          }),
+        ]);
       });
       return reply.code(204).send();
     },

@@ -2,7 +2,7 @@
 // workspace always keeps at least one owner. A member who leaves takes the API keys and machine
 // clients they answer for with them; one whose role shrinks loses those holding scopes the new
 // role lacks (revoke-credentials.ts).
-import { MemberChangedV1 } from '@canvass/contracts';
+import { InvitationAcceptedV1, MemberChangedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
   emptyResponse,
@@ -14,6 +14,7 @@ import {
   newSecret,
   notFound,
   problemResponses,
+  type Role,
   requireScope,
   roleScopes,
   type ServiceContext,
@@ -22,7 +23,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import Type, { type Static } from 'typebox';
-import type { Mailer } from '../mail/mailer.ts';
+import type { AccountMailer } from '../mail/account-mail.ts';
 import { revokeCredentialsOf } from '../revoke-credentials.ts';
 import type { IdentityTables } from '../tables.ts';
 
@@ -61,7 +62,7 @@ const NOT_MEMBER: [number, string] = [404, 'That user is not a member of this wo
 
 export interface MemberDeps extends ServiceContext {
   internalSecret: string | undefined;
-  mailer: Mailer;
+  accountMail: AccountMailer;
   publicUrl: string;
 }
 
@@ -144,28 +145,46 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
       const token = newSecret();
       const id = newId(16);
       const expiresAt = new Date(Date.now() + INVITE_TTL_MS);
-      await db
-        .insertInto('invitations')
-        .values({
-          id,
-          workspace_id: identity.workspace,
-          role: request.body.role,
-          email: request.body.email?.toLowerCase() ?? null,
-          token_hash: sha256(token),
-          invited_by: identity.kind === 'user' ? identity.subject : null,
-          expires_at: expiresAt,
-          accepted_by: null,
-          accepted_at: null,
-        })
-        .execute();
       const link = `${deps.publicUrl}/invite?token=${token}`;
-      if (request.body.email) {
-        await deps.mailer.send({
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('invitations')
+          .values({
+            id,
+            workspace_id: identity.workspace,
+            role: request.body.role,
+            email: request.body.email?.toLowerCase() ?? null,
+            token_hash: sha256(token),
+            invited_by: identity.kind === 'user' ? identity.subject : null,
+            expires_at: expiresAt,
+            accepted_by: null,
+            accepted_at: null,
+          })
+          .execute();
+        if (!request.body.email) return;
+        const about = await trx
+          .selectFrom('workspaces')
+          .select('name')
+          .where('id', '=', identity.workspace)
+          .executeTakeFirst();
+        const inviter =
+          identity.kind === 'user'
+            ? await trx
+                .selectFrom('users')
+                .select('display_name')
+                .where('id', '=', identity.subject)
+                .executeTakeFirst()
+            : undefined;
+        await deps.accountMail.request(trx, {
+          kind: 'invitation',
           to: request.body.email.toLowerCase(),
-          subject: 'You are invited to a Canvass workspace',
-          text: `You have been invited to join a Canvass workspace as ${request.body.role}.\nAccept within 7 days: ${link}\n`,
+          workspace: identity.workspace,
+          workspaceName: about?.name ?? null,
+          role: request.body.role,
+          inviterName: inviter?.display_name ?? null,
+          link: { url: link, expiresAt },
         });
-      }
+      });
       return reply.code(201).send({ id, role: request.body.role, link, expiresAt: expiresAt.toISOString() });
     },
   );
@@ -211,7 +230,7 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
           .where('token_hash', '=', sha256(request.body.token))
           .where('accepted_at', 'is', null)
           .where('expires_at', '>', new Date())
-          .returning(['workspace_id', 'role'])
+          .returning(['id', 'workspace_id', 'role', 'invited_by'])
           .executeTakeFirst();
         if (!invitation) {
           throw new HttpProblem(
@@ -227,8 +246,24 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
           .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doNothing())
           .returning('role')
           .executeTakeFirst();
-        if (joined)
+        if (joined) {
           await memberChanged(trx, deps, invitation.workspace_id, identity.subject, invitation.role);
+          await deps.outbox.append(trx, [
+            createEvent(InvitationAcceptedV1, {
+              source: '/identity',
+              subject: identity.subject,
+              workspace: invitation.workspace_id,
+              data: {
+                workspaceId: invitation.workspace_id,
+                invitationId: invitation.id,
+                userId: identity.subject,
+                role: invitation.role as Role,
+                invitedBy: invitation.invited_by,
+                acceptedAt: new Date().toISOString(),
+              },
+            }),
+          ]);
+        }
         return { workspaceId: invitation.workspace_id, role: joined?.role ?? 'unchanged (already a member)' };
       });
     },
