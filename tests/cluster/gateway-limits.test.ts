@@ -24,7 +24,13 @@ before(async () => {
     const app = createGateway({
       logger: createLogger('gateway', 'silent'),
       tier: 'cluster',
-      upstreams: { polls: upstream, analytics: upstream, identity: upstream, notifications: upstream },
+      upstreams: {
+        polls: upstream,
+        analytics: upstream,
+        identity: upstream,
+        notifications: upstream,
+        billing: upstream,
+      },
       rateLimits: createRateLimits(
         {
           ...defaultLimits,

@@ -24,7 +24,7 @@ test('votes sent while the polls process restarts are each stored once, none ans
   const gateway = createGateway({
     logger: createLogger('gateway', 'silent'),
     tier: 'cluster',
-    upstreams: { polls, analytics: polls, identity: polls, notifications: polls },
+    upstreams: { polls, analytics: polls, identity: polls, notifications: polls, billing: polls },
     // Generous for a loaded CI machine; the default (5 s) covers a restart of a few seconds.
     resilience: { notSentRetryMs: 30_000 },
   });

@@ -2,7 +2,7 @@
 // every version it lists. A new contract needs an example here, or this test says so.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type CloudEvent, eventContracts } from '@canvass/contracts';
+import { type CloudEvent, eventContracts, PLANS } from '@canvass/contracts';
 import { createEvent, validateEvent } from '@canvass/eventing';
 import { sql } from 'kysely';
 import { type Api, eventually } from '../support/api.ts';
@@ -200,6 +200,72 @@ const examples: Record<string, () => CloudEvent> = {
         workspaceName: null,
         role: null,
         inviterName: null,
+      },
+    }),
+  'billing.entitlements.changed.v1': () =>
+    createEvent(eventContracts.get('billing.entitlements.changed.v1')!, {
+      source: '/contract-test',
+      workspace: 'w1',
+      data: { workspaceId: 'w1', plan: 'pro', quotas: PLANS.pro.quotas, version: 2, changedAt: now() },
+    }),
+  'billing.subscription.changed.v1': () =>
+    createEvent(eventContracts.get('billing.subscription.changed.v1')!, {
+      source: '/contract-test',
+      workspace: 'w1',
+      data: {
+        workspaceId: 'w1',
+        plan: 'free',
+        previousPlan: 'pro',
+        reason: 'cancel',
+        periodEnd: null,
+        changedAt: now(),
+      },
+    }),
+  'billing.payment.succeeded.v1': () =>
+    createEvent(eventContracts.get('billing.payment.succeeded.v1')!, {
+      source: '/contract-test',
+      workspace: 'w1',
+      data: {
+        workspaceId: 'w1',
+        invoiceId: 'inv1',
+        invoiceNumber: 'CAN-000001',
+        plan: 'pro',
+        amountCents: 2900,
+        currency: 'usd',
+        lines: [
+          { description: 'Pro plan, one month', quantity: 1, unitAmountCents: 2900, amountCents: 2900 },
+        ],
+        periodStart: now(),
+        periodEnd: now(),
+        paidAt: now(),
+      },
+    }),
+  'billing.payment.failed.v1': () =>
+    createEvent(eventContracts.get('billing.payment.failed.v1')!, {
+      source: '/contract-test',
+      workspace: 'w1',
+      data: {
+        workspaceId: 'w1',
+        plan: 'pro',
+        reason: 'Your card was declined.',
+        kind: 'upgrade',
+        final: true,
+        nextAttemptAt: null,
+        failedAt: now(),
+      },
+    }),
+  'billing.usage.vote_quota_reached.v1': () =>
+    createEvent(eventContracts.get('billing.usage.vote_quota_reached.v1')!, {
+      source: '/contract-test',
+      workspace: 'w1',
+      data: {
+        workspaceId: 'w1',
+        month: '2026-12',
+        share: 0.8,
+        votes: 4000,
+        quota: 5000,
+        plan: 'free',
+        reachedAt: now(),
       },
     }),
 };

@@ -21,7 +21,13 @@ test('concurrent anonymous results reads cost one upstream call; an update event
   const app = createGateway({
     logger: createLogger('gateway', 'silent'),
     tier: 'cluster',
-    upstreams: { polls: upstream, analytics: upstream, identity: upstream, notifications: upstream },
+    upstreams: {
+      polls: upstream,
+      analytics: upstream,
+      identity: upstream,
+      notifications: upstream,
+      billing: upstream,
+    },
     resultsUpdates: bus,
     resultsCacheMs: 60_000,
   });

@@ -24,7 +24,13 @@ async function gatewayOver(count = 1, resilience = {}) {
   const app = createGateway({
     logger: createLogger('gateway', 'silent'),
     tier: 'cluster',
-    upstreams: { polls: upstreams, analytics: upstreams, identity: upstreams, notifications: upstreams },
+    upstreams: {
+      polls: upstreams,
+      analytics: upstreams,
+      identity: upstreams,
+      notifications: upstreams,
+      billing: upstreams,
+    },
     resilience: { halfOpenAfterMs: 300, breakerFailures: 3, attempts: 3, ejectForMs: 60_000, ...resilience },
     adminToken: 'gateway-test-operator-token',
   });

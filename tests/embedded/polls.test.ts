@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { Api, ApiResponse } from '../support/api.ts';
 import { ownerApiKey, workspaceApiKey } from '../support/api-keys.ts';
 import { useEmbeddedPlatform } from '../support/embedded.ts';
+import { onPlan } from '../support/entitlements.ts';
 import { pollTypeTests } from '../support/polls.ts';
 
 const { platform, api } = useEmbeddedPlatform();
@@ -34,6 +35,8 @@ async function allPages(call: Api, key: string, query: string): Promise<{ pages:
 test("listing polls: the caller's workspace only, newest first, by status, in pages that miss nothing", async () => {
   const ada = await ownerApiKey(platform(), api());
   const bob = await ownerApiKey(platform(), api());
+  // Three API keys in Ada's workspace: more than Free allows.
+  await onPlan(platform(), ada.workspace, 'pro');
   const create = async (key: string | undefined, body: Record<string, unknown>) => {
     const created = await api()('POST', '/api/v1/polls', {
       headers: key ? bearer(key) : {},

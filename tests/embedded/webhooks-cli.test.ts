@@ -9,6 +9,7 @@ import { IDENTITY_HEADER, signIdentity } from '@canvass/service-kit';
 import { sql } from 'kysely';
 import { type Api, eventually, httpApi, injectApi } from '../support/api.ts';
 import { canvass } from '../support/cli.ts';
+import { onPlan } from '../support/entitlements.ts';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
 
 const token = `test-operator-${crypto.randomUUID()}`;
@@ -84,6 +85,8 @@ async function owner(name: string): Promise<{ workspace: string; call: Call }> {
     assert.ok(found.rows[0]);
     return found.rows[0];
   });
+  // Several webhook endpoints per workspace: more than Free allows.
+  await onPlan(platform, row.workspace, 'pro');
   return { workspace: row.workspace, call: await actingAs(row.workspace, row.userId) };
 }
 

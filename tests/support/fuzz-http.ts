@@ -10,8 +10,18 @@ export type FuzzAnswer =
 
 const KEEP_BYTES = 64 * 1024;
 
+/**
+ * A documented long poll (`wait=<seconds>`, such as the inbox's unread count) may rightly hold its
+ * answer that long, so it gets those seconds on top of the usual limit.
+ */
+export function longPollSeconds(target: string): number {
+  const wait = Number(/[?&]wait=(\d{1,3})(?:&|$)/.exec(target)?.[1] ?? 0);
+  return Math.min(wait, 120);
+}
+
 /** Sends one request on a connection of its own (a hostile request must not spoil the next one). */
-export function sendRaw(base: URL, fuzz: FuzzRequest, timeoutMs = 10_000): Promise<FuzzAnswer> {
+export function sendRaw(base: URL, fuzz: FuzzRequest, limitMs = 10_000): Promise<FuzzAnswer> {
+  const timeoutMs = limitMs + longPollSeconds(fuzz.target) * 1000;
   return new Promise((resolve) => {
     let outgoing: ReturnType<typeof httpRequest> | undefined;
     let settled = false;

@@ -1,5 +1,14 @@
 export { ResultsUpdatedV1 } from './analytics-events.ts';
 export {
+  BillingOverview,
+  DowngradeRequest,
+  InvoiceView,
+  PlanView,
+  SagaStepView,
+  SagaView,
+  UpgradeRequest,
+} from './api-billing.ts';
+export {
   ApiCredentials,
   ApiKeyView,
   MachineClientSecret,
@@ -36,6 +45,16 @@ export {
 } from './api-notifications.ts';
 export { DeviceTokenGrant, PollView, VoteChallenge } from './api-polls.ts';
 export { PollResults } from './api-results.ts';
+export {
+  EntitlementsChangedV1,
+  InvoiceLine,
+  PaymentFailedV1,
+  PaymentSucceededV1,
+  PlanIdSchema,
+  QuotasSchema,
+  SubscriptionChangedV1,
+  VoteQuotaReachedV1,
+} from './billing-events.ts';
 export { type CloudEvent, CloudEventEnvelope, defineEvent, type EventContract } from './envelope.ts';
 export {
   AccountMailKind,
@@ -48,6 +67,16 @@ export {
   UserRegisteredV2,
   WorkspaceCreatedV1,
 } from './identity-events.ts';
+export {
+  isPlanId,
+  PLAN_IDS,
+  PLANS,
+  type Plan,
+  type PlanId,
+  planRank,
+  type Quotas,
+  VOTE_WARNINGS,
+} from './plans.ts';
 export {
   AnswerModeratedV1,
   Ballot,

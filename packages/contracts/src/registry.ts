@@ -1,4 +1,11 @@
 import { ResultsUpdatedV1 } from './analytics-events.ts';
+import {
+  EntitlementsChangedV1,
+  PaymentFailedV1,
+  PaymentSucceededV1,
+  SubscriptionChangedV1,
+  VoteQuotaReachedV1,
+} from './billing-events.ts';
 import type { EventContract } from './envelope.ts';
 import {
   AccountMailRequestedV1,
@@ -45,5 +52,10 @@ export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
     UserDeletedV1,
     InvitationAcceptedV1,
     AccountMailRequestedV1,
+    EntitlementsChangedV1,
+    SubscriptionChangedV1,
+    PaymentSucceededV1,
+    PaymentFailedV1,
+    VoteQuotaReachedV1,
   ].map((contract) => [contract.type, contract]),
 );

@@ -6,6 +6,13 @@ export {
   verifyClientAddress,
 } from './client-address.ts';
 export { InternalTlsConfig, LogLevel, ServiceConfig } from './config.ts';
+export {
+  type Entitlements,
+  entitlementsConsumer,
+  entitlementsOf,
+  newestEntitlements,
+  storeEntitlements,
+} from './entitlements.ts';
 export type { ReadinessCheck } from './health.ts';
 export { escapeHtml } from './html.ts';
 export { defaultHttpTimeouts, type HttpTimeouts } from './http-server.ts';
@@ -54,6 +61,7 @@ export {
   RequestValidationError,
   sendProblem,
 } from './problem.ts';
+export { BILLING_PAGE, type EnforcedQuota, quotaExceeded, upgradesFor } from './quota.ts';
 export { unsafeTargetReason } from './request-target.ts';
 export {
   createServiceRuntime,

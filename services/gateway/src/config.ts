@@ -20,6 +20,7 @@ export const GatewayConfig = Type.Object({
   }),
   IDENTITY_URL: Urls('http://127.0.0.1:8083'),
   NOTIFICATIONS_URL: Urls('http://127.0.0.1:8100'),
+  BILLING_URL: Urls('http://127.0.0.1:8101'),
   /** Overrides of the default rate limits, as JSON: {"perIp":{"points":100000,"windowSeconds":60}}. */
   CANVASS_RATE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
   /** Open live connections per address and per poll, as JSON: {"perAddress":500,"perPoll":20000}. */

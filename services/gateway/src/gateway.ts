@@ -3,7 +3,7 @@
 // edge hygiene (edge.ts). Request bodies are passed through untouched (each service validates its
 // own input).
 
-import { ResultsUpdatedV1 } from '@canvass/contracts';
+import { EntitlementsChangedV1, ResultsUpdatedV1 } from '@canvass/contracts';
 import type { EventBus, Subscription } from '@canvass/eventing';
 import {
   buildServiceApp,
@@ -32,6 +32,7 @@ import { createResultsCache } from './results-cache.ts';
 import { publicRoutes, type RouteRule } from './routes.ts';
 import { bodyBuffer, type Upstream } from './upstream.ts';
 import { isWebAppBuilt, webAppRoutes } from './web.ts';
+import { createWorkspaceTiers, tiersHandler } from './workspace-tiers.ts';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -41,7 +42,13 @@ export interface GatewayOptions {
   resilience?: Partial<ResilienceOptions>;
   /** Default: in-memory limits with the default policies. */
   rateLimits?: RateLimits;
-  /** Where `analytics.results.updated` events arrive, to drop cached results at once. */
+  /**
+   * The bus the gateway listens to, with ephemeral subscriptions of this process:
+   * `analytics.results.updated` drops cached results at once, `billing.entitlements.changed` moves
+   * a workspace's rate-limit tier (workspace-tiers.ts).
+   */
+  events?: EventBus;
+  /** @deprecated The former name of `events`, still taken when `events` is not given. */
   resultsUpdates?: EventBus;
   /** How long anonymous results answers are kept (default 1 s). */
   resultsCacheMs?: number;
@@ -91,6 +98,10 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
   }
   edgeHooks(app);
   const limits = options.rateLimits ?? createRateLimits();
+  const bus = options.events ?? options.resultsUpdates;
+  const tiers = createWorkspaceTiers();
+  /** The workspace's tier as billing last said, in preference to the credential's (older) claim. */
+  const tierOf = (caller: Caller) => (caller.identity ? tiers.tierOf(caller.identity.workspace) : undefined);
   const cache = createResultsCache(
     options.resultsCacheMs !== undefined ? { ttlMs: options.resultsCacheMs } : {},
   );
@@ -119,6 +130,7 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
         {
           ip: request.ip,
           identity: caller.identity,
+          workspaceTier: tierOf(caller),
           vote: {
             pollId,
             voter: caller.identity?.subject ?? (typeof voterToken === 'string' ? voterToken : request.ip),
@@ -131,7 +143,7 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
       if (counts)
         return { identity: caller.identity, headers: { ...caller.headers, [ADDRESS_RATE_HEADER]: counts } };
     } else {
-      await limits.check({ ip: request.ip, identity: caller.identity }, reply);
+      await limits.check({ ip: request.ip, identity: caller.identity, workspaceTier: tierOf(caller) }, reply);
     }
     return caller;
   }
@@ -209,9 +221,19 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
   });
 
   let updates: Subscription | undefined;
+  let entitlements: Subscription | undefined;
+  const ownName = (what: string) =>
+    `gateway-${what}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   app.addHook('onReady', async () => {
-    updates = await options.resultsUpdates?.subscribe({
-      name: `gateway-results-cache-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    entitlements = await bus?.subscribe({
+      name: ownName('tiers'),
+      types: [EntitlementsChangedV1.type],
+      ephemeral: true,
+      startAt: 'now',
+      handle: tiersHandler(tiers),
+    });
+    updates = await bus?.subscribe({
+      name: ownName('results-cache'),
       types: [ResultsUpdatedV1.type],
       ephemeral: true,
       startAt: 'now',
@@ -225,6 +247,7 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
   });
   app.addHook('onClose', async () => {
     await updates?.stop();
+    await entitlements?.stop();
   });
 
   if (options.live) {

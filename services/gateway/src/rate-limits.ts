@@ -1,7 +1,8 @@
 // Rate limits at the front door (in memory in the embedded tier, with rate-limiter-flexible; in
 // Redis in the cluster tier so they hold across gateway processes, see rate-limits-redis.ts): per
-// client IP on every API request, per API key, per workspace by plan, and per voter per poll on
-// votes. Answers carry the IETF `RateLimit-Policy` and `RateLimit` headers
+// client IP on every API request, per API key, per workspace by rate tier (billing's latest word,
+// else the credential's plan claim), and per voter per poll on votes. Answers carry the IETF
+// `RateLimit-Policy` and `RateLimit` headers
 // (draft-ietf-httpapi-ratelimit-headers); a request over a limit gets 429 problem+json with
 // Retry-After. If Redis is unreachable (or the connection is down), each process falls back to its
 // own memory limits rather than refusing or holding traffic.
@@ -38,7 +39,7 @@ export const defaultLimits: GatewayLimits = {
   perWorkspace: {
     free: { points: 3_000, windowSeconds: 60 },
     pro: { points: 30_000, windowSeconds: 60 },
-    enterprise: { points: 300_000, windowSeconds: 60 },
+    business: { points: 300_000, windowSeconds: 60 },
   },
   perVoter: { points: 10, windowSeconds: 10 },
 };
@@ -82,6 +83,11 @@ const outcome = (policy: Policy, consumed: number, msBeforeNext: number): Outcom
 export interface RequestFacts {
   ip: string;
   identity: Identity | undefined;
+  /**
+   * The workspace's rate-limit tier as billing last said (workspace-tiers.ts), when this gateway
+   * has heard; it wins over the credential's `plan` claim, which is as old as the credential.
+   */
+  workspaceTier?: string | undefined;
   /** For a vote: the poll and who votes (voter token, user, or IP). */
   vote?: { pollId: string; voter: string };
   /** Counted per network address (IPv6 by /64) in this poll, per minute and per hour. */
@@ -178,7 +184,7 @@ export function createRateLimits(limits: GatewayLimits = defaultLimits, redis?: 
         keys.push(identity.subject);
       }
       if (identity) {
-        const plan = workspaces.get(identity.plan ?? 'free') ?? workspaces.get('free');
+        const plan = workspaces.get(facts.workspaceTier ?? identity.plan ?? 'free') ?? workspaces.get('free');
         if (plan) {
           policies.push(plan);
           keys.push(identity.workspace);

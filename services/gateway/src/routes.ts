@@ -75,6 +75,8 @@ export const publicRoutes: readonly RouteRule[] = [
   { url: '/api/v1/inbox/*', methods: ALL, service: 'notifications' },
   { url: '/api/v1/notification-preferences', methods: ALL, service: 'notifications' },
   { url: '/api/v1/unsubscribe/*', methods: ALL, service: 'notifications' },
+  { url: '/api/v1/billing', methods: ALL, service: 'billing' },
+  { url: '/api/v1/billing/*', methods: ALL, service: 'billing' },
   // The local mailbox (embedded tier, or a cluster without SMTP_URL): HTML pages, not the API.
   { url: '/mailbox', methods: ['GET', 'HEAD'], service: 'notifications' },
   { url: '/mailbox/*', methods: ['GET', 'HEAD'], service: 'notifications' },

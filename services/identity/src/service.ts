@@ -7,6 +7,7 @@ import { accountRoutes } from './accounts/routes.ts';
 import { selfServiceRoutes } from './accounts/self-service.ts';
 import { apiKeyRoutes } from './api-keys/routes.ts';
 import { clientRoutes } from './clients/routes.ts';
+import { identityEntitlements } from './entitlements.ts';
 import { createLimiters, defaultLimits, type IdentityLimits } from './limits.ts';
 import { accountMailer } from './mail/account-mail.ts';
 import { memberRoutes } from './members/routes.ts';
@@ -44,6 +45,7 @@ export function createIdentityService(options: IdentityOptions) {
         ],
       },
       adminRoutes: (app) => keyAdminRoutes(app, context, () => rebuildProvider()),
+      consumers: [identityEntitlements],
       async routes(app) {
         accountRoutes(app, {
           ...context,

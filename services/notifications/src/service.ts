@@ -13,7 +13,9 @@ import {
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import { ACTIVITY_CONSUMER, applyPollsEvents } from './activity/consumer.ts';
+import { applyBillingEvents, BILLING_CONSUMER, billingTypes } from './billing/consumer.ts';
 import { applyIdentityEvents, DIRECTORY_CONSUMER, directoryTypes } from './directory/consumer.ts';
+import { notificationsEntitlements } from './entitlements.ts';
 import { inboxRoutes } from './inbox/routes.ts';
 import { unsubscribeRoutes } from './inbox/unsubscribe-routes.ts';
 import { InboxWaiters } from './inbox/waiters.ts';
@@ -149,6 +151,12 @@ export function createNotificationsService(options: NotificationsOptions) {
             }),
           maxBatch: 500,
         },
+        {
+          name: BILLING_CONSUMER,
+          types: billingTypes,
+          handle: (trx, events) => applyBillingEvents(trx as Kysely<NotificationsTables>, schema, events),
+        },
+        notificationsEntitlements,
       ],
       background: {
         start() {

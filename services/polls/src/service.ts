@@ -3,7 +3,7 @@
 // (which is also its outbox: the relay publishes it as an ordered log), in the transaction that
 // makes it.
 import { ApiCredentials } from '@canvass/contracts';
-import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
+import { entitlementsConsumer, type ServiceContext, type ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import { answerRoutes } from './answers/routes.ts';
 import { exportRoutes } from './export/routes.ts';
@@ -55,6 +55,8 @@ export function createPollsService(context: ServiceContext): ServiceModule {
       receiptRoutes(app, context);
     },
     adminRoutes: (app) => streamAdminRoutes(app, context),
+    // Billing's entitlements, for the open-polls quota (polls/open-polls-quota.ts).
+    consumers: [entitlementsConsumer('polls-entitlements')],
     background: {
       // Scheduling lives in the database (opens_at, closes_at), so it survives restarts.
       start() {

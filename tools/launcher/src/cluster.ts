@@ -46,6 +46,19 @@ const ClusterConfig = Type.Object({
   CANVASS_WEBHOOK_RETRY_MS: Type.Optional(Type.String({ pattern: '^\\d+(,\\d+)*$' })),
   CANVASS_RESULTS_CHANGED_MS: Type.Optional(Type.String({ pattern: '^\\d+$' })),
   CANVASS_WEBHOOK_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^\\d+$' })),
+  /** A real Stripe account for billing; without it the in-repo payment provider runs as one more process. */
+  STRIPE_API_KEY: Type.Optional(Type.String({ pattern: '^(sk|rk)_(test|live)_' })),
+  STRIPE_API_BASE: Type.Optional(Type.String({ pattern: '^https?://' })),
+  STRIPE_WEBHOOK_SECRET: Type.Optional(Type.String({ pattern: '^whsec_' })),
+  /** Billing's test settings, passed on (see docs/billing.md). */
+  CANVASS_BILLING_PERIOD_MS: Type.Optional(Type.String({ pattern: '^\\d+$' })),
+  CANVASS_DUNNING_MS: Type.Optional(Type.String({ pattern: '^\\d+(,\\d+)*$' })),
+  CANVASS_PAYMENT_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^\\d+$' })),
+  CANVASS_SAGA_RETRY_MS: Type.Optional(Type.String({ pattern: '^\\d+$' })),
+  CANVASS_SAGA_LEASE_MS: Type.Optional(Type.String({ pattern: '^\\d+$' })),
+  CANVASS_SAGA_DEADLINE_SCALE: Type.Optional(Type.String({ pattern: '^[0-9.]+$' })),
+  /** Fault tests only: chaos switches passed to billing (see docs/operations.md). */
+  CANVASS_CHAOS: Type.Optional(Type.String()),
 });
 
 const config = loadConfigOrExit(ClusterConfig, 'Canvass (cluster tier)');
@@ -101,6 +114,34 @@ function notificationsEnv(): Record<string, string> {
   ] as const;
   return Object.fromEntries(passed.flatMap((name) => (config[name] ? [[name, config[name]]] : [])));
 }
+// Billing charges a real Stripe account when STRIPE_API_KEY is set; otherwise the in-repo payment
+// provider runs beside the services, and its webhooks come back through the gateway.
+const localPayments = !config.STRIPE_API_KEY;
+const PAYMENTS_OFFSET = 22;
+const paymentsUrl = `http://127.0.0.1:${config.PORT + PAYMENTS_OFFSET}`;
+const paymentsSecret =
+  config.STRIPE_WEBHOOK_SECRET ?? `whsec_${internalSecret.replace(/[^A-Za-z0-9]/g, '').slice(0, 32)}`;
+function billingEnv(): Record<string, string> {
+  const passed = [
+    'CANVASS_BILLING_PERIOD_MS',
+    'CANVASS_DUNNING_MS',
+    'CANVASS_PAYMENT_TIMEOUT_MS',
+    'CANVASS_SAGA_RETRY_MS',
+    'CANVASS_SAGA_LEASE_MS',
+    'CANVASS_SAGA_DEADLINE_SCALE',
+    'CANVASS_CHAOS',
+  ] as const;
+  return {
+    ...Object.fromEntries(passed.flatMap((name) => (config[name] ? [[name, config[name]]] : []))),
+    ...(config.STRIPE_API_KEY ? { STRIPE_API_KEY: config.STRIPE_API_KEY } : {}),
+    ...(localPayments
+      ? { STRIPE_API_BASE: paymentsUrl }
+      : config.STRIPE_API_BASE
+        ? { STRIPE_API_BASE: config.STRIPE_API_BASE }
+        : {}),
+    STRIPE_WEBHOOK_SECRET: paymentsSecret,
+  };
+}
 const serviceUrl = (offset: number) => `${pki ? 'https' : 'http'}://127.0.0.1:${config.PORT + offset}`;
 const specs: ProcessSpec[] = dataServices.map((service) => ({
   name: service.name,
@@ -117,8 +158,22 @@ const specs: ProcessSpec[] = dataServices.map((service) => ({
     PUBLIC_URL: publicUrl,
     ...tlsEnv(service.name),
     ...(service.name === 'notifications' ? notificationsEnv() : {}),
+    ...(service.name === 'billing' ? billingEnv() : {}),
   },
 }));
+if (localPayments) {
+  specs.push({
+    name: 'payment-provider',
+    script: 'services/payment-provider/src/main.ts',
+    env: {
+      PORT: String(config.PORT + PAYMENTS_OFFSET),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: config.LOG_LEVEL,
+      WEBHOOK_URL: `http://127.0.0.1:${config.PORT}/api/v1/billing/provider-webhook`,
+      WEBHOOK_SECRET: paymentsSecret,
+    },
+  });
+}
 const analyticsOffset = dataServices.find((service) => service.name === 'analytics')!.portOffset;
 const realtimeUrls = Array.from({ length: config.REALTIME_PROCESSES }, (_, i) =>
   serviceUrl(realtimeService.portOffset + i),
@@ -174,6 +229,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 // Say where to go once every process answers ready.
 const urls = [
   `http://127.0.0.1:${config.PORT}`,
+  ...(localPayments ? [paymentsUrl] : []),
   ...dataServices.map((s) => serviceUrl(s.portOffset)),
   ...realtimeUrls,
 ];

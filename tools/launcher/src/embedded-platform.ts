@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type BillingOptions, stripeProvider } from '@canvass/billing';
 import { PgliteHost } from '@canvass/database';
 import { createInProcessBus, type InProcessBus, subjectFor, subjectMatches } from '@canvass/eventing';
 import {
@@ -16,6 +17,10 @@ import {
   type Upstream,
 } from '@canvass/gateway';
 import { type MailTransport, memoryTransport, type NotificationsOptions } from '@canvass/notifications';
+import {
+  createPaymentProvider,
+  type PaymentProvider as LocalPaymentProvider,
+} from '@canvass/payment-provider';
 import type { RealtimeService } from '@canvass/realtime';
 import { createLogger, createServiceRuntime, type Logger, type ServiceRuntime } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -34,6 +39,8 @@ export interface EmbeddedPlatform {
   logger: Logger;
   /** Signs identities forwarded by the gateway (tests use it to act as a signed-in user). */
   internalSecret: string;
+  /** The in-repo payment provider billing charges, when no other was given (its control API: faults, ledger). */
+  payments: LocalPaymentProvider | undefined;
   stop(): Promise<void>;
 }
 
@@ -59,6 +66,12 @@ export interface EmbeddedOptions {
   apiKeyCacheMs?: number;
   /** The built web app the gateway serves (web/dist); without it `/` is a plain page. */
   webRoot?: string;
+  /**
+   * Billing's settings. Without a provider, the in-repo payment provider runs in this process
+   * (services/payment-provider), sending its webhooks to `paymentWebhookUrl` if given.
+   */
+  billing?: Partial<BillingOptions>;
+  paymentWebhookUrl?: string;
 }
 
 export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<EmbeddedPlatform> {
@@ -76,11 +89,27 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
 
+  // Billing charges the in-repo provider unless told otherwise: the same Stripe adapter as in
+  // production, over HTTP to 127.0.0.1, so nothing leaves the machine.
+  const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+  const payments = options.billing?.provider
+    ? undefined
+    : await createPaymentProvider(
+        options.paymentWebhookUrl
+          ? { webhook: { url: options.paymentWebhookUrl, secret: webhookSecret } }
+          : {},
+      );
   const settings = {
     publicUrl: options.publicUrl ?? 'http://localhost:8080',
     internalSecret,
     mail: options.mail ?? memoryTransport(),
     ...(options.notifications ? { notifications: options.notifications } : {}),
+    billing: {
+      ...options.billing,
+      provider:
+        options.billing?.provider ??
+        stripeProvider({ apiKey: 'sk_test_canvass_embedded', apiBase: payments!.url, webhookSecret }),
+    },
   };
   const runtimes: ServiceRuntime[] = [];
   for (const service of dataServices) {
@@ -145,6 +174,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     bus,
     logger,
     internalSecret,
+    payments,
     async stop() {
       // Live viewers first (WebSocket 1001, going away), or the gateway would wait on them.
       await realtime.stop();
@@ -156,6 +186,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
       for (const runtime of runtimes) await runtime.stopConsumers();
       await bus.close();
       await host.close();
+      await payments?.close();
     },
   };
 }

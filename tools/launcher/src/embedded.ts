@@ -48,6 +48,10 @@ const platform = await startEmbeddedPlatform({
   ...(mailbox ? { notifications: { mailbox } } : {}),
   publicUrl,
   webRoot: WEB_ROOT,
+  // The in-repo payment provider's webhooks come back through the gateway, as a real provider's would.
+  ...(config.PORT
+    ? { paymentWebhookUrl: `http://127.0.0.1:${config.PORT}/api/v1/billing/provider-webhook` }
+    : {}),
   ...(config.CANVASS_RATE_LIMITS ? { rateLimits: JSON.parse(config.CANVASS_RATE_LIMITS) } : {}),
   ...(config.CANVASS_LIVE_LIMITS ? { liveLimits: JSON.parse(config.CANVASS_LIVE_LIMITS) } : {}),
 }).catch(exitOnUnsafeSecret);

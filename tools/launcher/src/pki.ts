@@ -23,7 +23,15 @@ const run = (command: string, args: string[]) =>
 const DAY_MS = 86_400_000;
 
 export const DEFAULT_PKI_DIR = '.canvass/pki';
-export const PKI_PEERS = ['gateway', 'polls', 'analytics', 'identity', 'notifications', 'realtime'] as const;
+export const PKI_PEERS = [
+  'gateway',
+  'polls',
+  'analytics',
+  'identity',
+  'notifications',
+  'billing',
+  'realtime',
+] as const;
 
 export interface PkiOptions {
   /** Days a service certificate is valid (default 30). */

@@ -1,5 +1,6 @@
 // The services that keep data and events, in start order. The gateway is wired separately.
 import { createAnalyticsService } from '@canvass/analytics';
+import { type BillingOptions, createBillingService } from '@canvass/billing';
 import { createIdentityService } from '@canvass/identity';
 import {
   createNotificationsService,
@@ -17,6 +18,8 @@ export interface PlatformSettings {
   mail: MailTransport;
   /** The rest of notifications' settings (the local mailbox, webhook test settings). */
   notifications?: Partial<NotificationsOptions>;
+  /** Billing's payment provider and settings. */
+  billing: Partial<BillingOptions> & Pick<BillingOptions, 'provider'>;
 }
 
 export interface ServiceEntry {
@@ -58,6 +61,13 @@ export const dataServices: readonly ServiceEntry[] = [
     main: 'services/notifications/src/main.ts',
     // After the realtime processes' offsets (4 and up, at most 16 of them).
     portOffset: 20,
+  },
+  {
+    name: 'billing',
+    create: (settings) =>
+      createBillingService({ ...settings.billing, internalSecret: settings.internalSecret }),
+    main: 'services/billing/src/main.ts',
+    portOffset: 21,
   },
 ];
 

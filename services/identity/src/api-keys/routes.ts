@@ -20,12 +20,8 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import Type, { type Static } from 'typebox';
-import {
-  BEYOND_CALLER,
-  personBehind,
-  requireWithinCaller,
-  ScopedCredentialBody,
-} from '../scoped-credential.ts';
+import { assertRoomForApiKey } from '../quotas.ts';
+import { personBehind, requireWithinCaller, ScopedCredentialBody } from '../scoped-credential.ts';
 import type { IdentityTables } from '../tables.ts';
 
 const KEY_PATTERN = /^cvk_([A-Za-z0-9]{16})_([\w-]{43})$/;
@@ -60,12 +56,15 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyDeps): void {
         tags: ['Credentials'],
         summary: 'Create an API key',
         description:
-          'For the caller’s workspace, with the scopes given: at most those the caller holds. The key is shown only in this answer. It is revoked when the person who made it (or made the credential that made it) leaves the workspace.',
+          'For the caller’s workspace, with the scopes given: at most those the caller holds, and while the workspace has fewer active keys than its plan allows. The key is shown only in this answer. It is revoked when the person who made it (or made the credential that made it) leaves the workspace.',
         body: CreateBody,
         security: MANAGER,
         response: {
           201: jsonResponse('Created.', NewApiKey),
-          ...problemResponses(400, 401, BEYOND_CALLER),
+          ...problemResponses(400, 401, [
+            403,
+            'Without the api-keys:manage permission, asking for scopes the caller does not hold itself, or the plan’s API keys quota is reached (`quota-exceeded`).',
+          ]),
         },
       },
     },
@@ -74,19 +73,22 @@ export function apiKeyRoutes(app: FastifyInstance, deps: ApiKeyDeps): void {
       requireWithinCaller(identity, request.body.scopes);
       const id = newId(16);
       const secret = newSecret();
-      await db
-        .insertInto('api_keys')
-        .values({
-          id,
-          workspace_id: identity.workspace,
-          name: request.body.name,
-          secret_hash: sha256(secret),
-          scopes: request.body.scopes,
-          created_by: await personBehind(db, identity),
-          last_used_at: null,
-          revoked_at: null,
-        })
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        await assertRoomForApiKey(trx, identity.workspace);
+        await trx
+          .insertInto('api_keys')
+          .values({
+            id,
+            workspace_id: identity.workspace,
+            name: request.body.name,
+            secret_hash: sha256(secret),
+            scopes: request.body.scopes,
+            created_by: await personBehind(trx, identity),
+            last_used_at: null,
+            revoked_at: null,
+          })
+          .execute();
+      });
       return reply.code(201).send({
         id,
         name: request.body.name,

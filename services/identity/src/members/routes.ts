@@ -24,6 +24,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
 import Type, { type Static } from 'typebox';
 import type { AccountMailer } from '../mail/account-mail.ts';
+import { assertRoomForInvitation } from '../quotas.ts';
 import { revokeCredentialsOf } from '../revoke-credentials.ts';
 import type { IdentityTables } from '../tables.ts';
 
@@ -122,7 +123,7 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
         tags: ['Members'],
         summary: 'Invite someone to the workspace',
         description:
-          'Answers with a link (valid 7 days, once) to share; with `email`, the link is also mailed there.',
+          'Answers with a link (valid 7 days, once) to share; with `email`, the link is also mailed there. Members and pending invitations together stay within the plan’s members quota.',
         body: InviteBody,
         security: SIGNED_IN,
         response: {
@@ -135,7 +136,10 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
               expiresAt: Type.String({ format: 'date-time' }),
             }),
           ),
-          ...managerProblems(400),
+          ...managerProblems(400, [
+            403,
+            'Without the members:manage permission, inviting an owner without being one, or the plan’s members quota is reached (`quota-exceeded`: members and pending invitations count).',
+          ]),
         },
       },
     },
@@ -147,6 +151,7 @@ export function memberRoutes(app: FastifyInstance, deps: MemberDeps): void {
       const expiresAt = new Date(Date.now() + INVITE_TTL_MS);
       const link = `${deps.publicUrl}/invite?token=${token}`;
       await db.transaction().execute(async (trx) => {
+        await assertRoomForInvitation(trx, identity.workspace);
         await trx
           .insertInto('invitations')
           .values({

@@ -135,7 +135,14 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
           : undefined;
       }
       const client = (token as { client?: { workspace_id?: string } }).client;
-      return client?.workspace_id ? { workspace: client.workspace_id } : undefined;
+      if (!client?.workspace_id) return undefined;
+      // Machine clients carry their workspace's plan too (the gateway's per-workspace rate limits).
+      const workspace = await db
+        .selectFrom('workspaces')
+        .select('plan')
+        .where('id', '=', client.workspace_id)
+        .executeTakeFirst();
+      return { workspace: client.workspace_id, ...(workspace ? { plan: workspace.plan } : {}) };
     },
     async renderError(ctx, out) {
       ctx.type = 'html';

@@ -14,7 +14,8 @@ import {
 
 export type { ActivityFooter, DigestEntry, RenderedMail } from './layout.ts';
 
-export type MailCategory = 'security' | 'activity' | 'digest';
+/** security: account mails; billing: receipts and payment problems (no opt-out, no secrets); activity and digest: opt-out. */
+export type MailCategory = 'security' | 'billing' | 'activity' | 'digest';
 
 const IGNORE = "If this wasn't you, you can ignore this mail.";
 const DIGEST_SHOWN = 20;
@@ -183,6 +184,105 @@ export function endpointDisabled(
   );
 }
 
+const money = (cents: number, currency: string) =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+
+const BILLING_FOOTER =
+  'You get this because you own this Canvass workspace. Billing mails cannot be switched off.';
+
+export function receipt(input: {
+  workspaceName: string;
+  planName: string;
+  invoiceNumber: string;
+  amountCents: number;
+  currency: string;
+  lines: { description: string; amountCents: number }[];
+  paidAt: string;
+  periodEnd: string;
+  billingUrl: string;
+}): RenderedMail {
+  const total = money(input.amountCents, input.currency);
+  return renderMail({
+    subject: `Receipt ${input.invoiceNumber}: ${total} for Canvass ${input.planName}`,
+    heading: `Thanks: ${clip(input.workspaceName, 40)} is on ${input.planName}`,
+    blocks: [
+      `We received your payment of ${total} on ${formatTime(input.paidAt)}. Your plan renews on ${formatTime(input.periodEnd)}.`,
+      ...input.lines.map((line) => ({
+        detail: line.description,
+        value: money(line.amountCents, input.currency),
+      })),
+      { detail: 'Total paid', value: total },
+      { detail: 'Invoice', value: input.invoiceNumber },
+      { action: 'See your plan and invoices', url: input.billingUrl },
+      BILLING_FOOTER,
+    ],
+  });
+}
+
+export function paymentFailed(input: {
+  workspaceName: string;
+  planName: string;
+  reason: string;
+  kind: 'upgrade' | 'renewal';
+  final: boolean;
+  nextAttemptAt: string | null;
+  billingUrl: string;
+}): RenderedMail {
+  const workspace = clip(input.workspaceName, 40);
+  const upgrade = input.kind === 'upgrade';
+  const blocks: Block[] = [
+    upgrade
+      ? `Your upgrade of ${workspace} to ${input.planName} did not go through, and you were not charged (or the charge was refunded).`
+      : `We could not charge the renewal of ${input.planName} for ${workspace}.`,
+    { detail: 'Reason', value: clip(input.reason, 300) },
+  ];
+  if (!upgrade && !input.final && input.nextAttemptAt)
+    blocks.push(
+      `We will try again on ${formatTime(input.nextAttemptAt)}. Until then nothing changes. Update your card to make sure it goes through.`,
+    );
+  if (!upgrade && input.final)
+    blocks.push(
+      'This was the last try, so the workspace is on the Free plan now. Your polls and results are kept.',
+    );
+  blocks.push(
+    { action: upgrade ? 'Try again' : 'Update your payment method', url: input.billingUrl },
+    BILLING_FOOTER,
+  );
+  return renderMail({
+    subject: upgrade
+      ? `Your upgrade to ${input.planName} did not go through`
+      : input.final
+        ? `${workspace} moved to Free: the renewal could not be charged`
+        : `We could not renew ${input.planName} for ${workspace}`,
+    heading: upgrade ? 'Your upgrade did not go through' : 'A renewal payment failed',
+    blocks,
+  });
+}
+
+export function voteQuota(input: {
+  workspaceName: string;
+  planName: string;
+  votes: number;
+  quota: number;
+  share: number;
+  billingUrl: string;
+}): RenderedMail {
+  const workspace = clip(input.workspaceName, 40);
+  const reached = input.share >= 1;
+  return renderMail({
+    subject: reached
+      ? `${workspace} reached its ${input.quota.toLocaleString('en')} votes this month`
+      : `${workspace} has used ${Math.round(input.share * 100)}% of this month's votes`,
+    heading: reached ? 'Your monthly votes are used up' : "You're close to this month's votes",
+    blocks: [
+      `Polls of ${workspace} have taken ${input.votes.toLocaleString('en')} votes this month; ${input.planName} includes ${input.quota.toLocaleString('en')}.`,
+      'Voting goes on: Canvass never turns voters away in the middle of a poll. To keep within your plan next month, upgrade or run fewer polls.',
+      { action: 'Compare plans', url: input.billingUrl },
+      BILLING_FOOTER,
+    ],
+  });
+}
+
 /** Assumes at least one item: an empty digest is never sent. */
 export function digest(input: { items: DigestEntry[]; inboxUrl: string } & ActivityFooter): RenderedMail {
   const { items } = input;
@@ -212,5 +312,8 @@ export const mailCategories = {
   pollMilestone: 'activity',
   invitationAccepted: 'activity',
   endpointDisabled: 'activity',
+  receipt: 'billing',
+  paymentFailed: 'billing',
+  voteQuota: 'billing',
   digest: 'digest',
 } as const satisfies Record<string, MailCategory>;

@@ -72,8 +72,9 @@ export function smtpTransport(options: { url: string; from: string }): MailTrans
   );
   return {
     async send(mail) {
-      // Nobody unsubscribes from security mail, even when a caller passes a URL by mistake.
-      const unsubscribe = mail.category === 'security' ? undefined : mail.unsubscribeUrl;
+      // Nobody unsubscribes from security or billing mail, even when a caller passes a URL by mistake.
+      const unsubscribe =
+        mail.category === 'security' || mail.category === 'billing' ? undefined : mail.unsubscribeUrl;
       try {
         const info = await transporter.sendMail({
           to: mail.to,

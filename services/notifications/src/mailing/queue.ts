@@ -9,7 +9,7 @@ export const mailChannel = (schema: string) => `canvass_mail_${schema}`;
 export interface MailToQueue {
   to: string;
   userId: string | null;
-  category: 'security' | 'activity' | 'digest';
+  category: 'security' | 'billing' | 'activity' | 'digest';
   kind: string;
   params: Record<string, unknown>;
 }

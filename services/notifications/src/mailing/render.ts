@@ -95,6 +95,50 @@ export function renderMail(mail: QueuedMail, context: RenderContext): OutgoingMa
     unsubscribeUrl: `${context.appUrl}/unsubscribe?token=${token}`,
     preferencesUrl: `${context.appUrl}/app/notifications`,
   };
+  const billing = { ...base, category: 'billing' as const };
+  const billingUrl = `${context.appUrl}/app/billing`;
+  switch (mail.kind) {
+    case 'receipt':
+      return {
+        ...billing,
+        ...templates.receipt({
+          workspaceName: text(params, 'workspaceName'),
+          planName: text(params, 'planName'),
+          invoiceNumber: text(params, 'invoiceNumber'),
+          amountCents: Number(params.amountCents ?? 0),
+          currency: text(params, 'currency') || 'usd',
+          lines: (params.lines as { description: string; amountCents: number }[] | undefined) ?? [],
+          paidAt: text(params, 'paidAt'),
+          periodEnd: text(params, 'periodEnd'),
+          billingUrl,
+        }),
+      };
+    case 'payment-failed':
+      return {
+        ...billing,
+        ...templates.paymentFailed({
+          workspaceName: text(params, 'workspaceName'),
+          planName: text(params, 'planName'),
+          reason: text(params, 'reason'),
+          kind: params.kind === 'renewal' ? 'renewal' : 'upgrade',
+          final: params.final === true,
+          nextAttemptAt: typeof params.nextAttemptAt === 'string' ? params.nextAttemptAt : null,
+          billingUrl,
+        }),
+      };
+    case 'vote-quota':
+      return {
+        ...billing,
+        ...templates.voteQuota({
+          workspaceName: text(params, 'workspaceName'),
+          planName: text(params, 'planName'),
+          votes: Number(params.votes ?? 0),
+          quota: Number(params.quota ?? 0),
+          share: Number(params.share ?? 0),
+          billingUrl,
+        }),
+      };
+  }
   const activity = {
     ...base,
     category: mail.kind === 'digest' ? ('digest' as const) : ('activity' as const),

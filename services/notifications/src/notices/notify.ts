@@ -8,6 +8,8 @@ import { queueMail } from '../mailing/queue.ts';
 import type { NotificationsTables } from '../tables.ts';
 
 export type MailPreference = 'poll_mail' | 'member_mail' | 'webhook_mail';
+/** Billing mails (receipts, failed payments, quota warnings) go to every recipient: no opt-out. */
+export type MailChoice = MailPreference | 'billing';
 
 export interface Notice {
   kind: string;
@@ -17,7 +19,7 @@ export interface Notice {
   /** A path in the app. */
   url: string;
   /** The mail to send those who want one: a template name and its parameters (see mail/render.ts). */
-  mail?: { preference: MailPreference; template: string; params: Record<string, unknown> };
+  mail?: { preference: MailChoice; template: string; params: Record<string, unknown> };
 }
 
 export const inboxChannel = (schema: string) => `canvass_inbox_${schema}`;
@@ -82,7 +84,8 @@ export async function notify(
   }
   const { mail } = notice;
   if (!mail) return;
-  const mailed = people.filter((person) => person[mail.preference] !== false);
+  const choice = mail.preference;
+  const mailed = choice === 'billing' ? people : people.filter((person) => person[choice] !== false);
   if (mailed.length === 0) return;
   await queueMail(
     db,
@@ -90,9 +93,9 @@ export async function notify(
     mailed.map((person) => ({
       to: person.email,
       userId: person.user_id,
-      category: 'activity',
+      category: choice === 'billing' ? 'billing' : 'activity',
       kind: mail.template,
-      params: { ...mail.params, preference: mail.preference },
+      params: choice === 'billing' ? mail.params : { ...mail.params, preference: choice },
     })),
   );
 }

@@ -22,6 +22,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
+import { assertRoomForEndpoint } from '../entitlements.ts';
 import type { NotificationsTables } from '../tables.ts';
 import { queueDeliveries } from './fan-out.ts';
 import { checkEndpointUrl } from './outbound.ts';
@@ -34,7 +35,6 @@ export const managerProblems = (...own: Parameters<typeof problemResponses>) =>
   problemResponses(401, [403, 'Without the webhooks:manage permission.'], ...own);
 /** How long a rotated-out secret keeps signing beside the new one. */
 const ROTATION_OVERLAP_MS = 24 * 3600_000;
-const MAX_ENDPOINTS = 20;
 
 export interface WebhookRouteDeps {
   db: Kysely<NotificationsTables>;
@@ -108,51 +108,47 @@ export function endpointRoutes(app: FastifyInstance, deps: WebhookRouteDeps): vo
         tags,
         summary: 'Add a webhook endpoint',
         description:
-          'Deliveries are signed with the Standard Webhooks scheme; the secret is in this answer only. The URL must be http(s) on a public address.',
+          'Deliveries are signed with the Standard Webhooks scheme; the secret is in this answer only. The URL must be http(s) on a public address. A workspace has as many endpoints as its plan allows.',
         body: NewWebhookEndpoint,
         security: MANAGER,
         response: {
           201: jsonResponse('Created.', CreatedWebhookEndpoint),
-          ...managerProblems(400, [409, 'The workspace has as many endpoints as it may.']),
+          ...managerProblems(
+            400,
+            [
+              403,
+              'Without the webhooks:manage permission, or the plan’s webhook endpoints quota is reached (`quota-exceeded`).',
+            ],
+            [409, 'The workspace has as many endpoints as any plan allows.'],
+          ),
         },
       },
     },
     async (request, reply) => {
       const identity = await caller(request);
       requireDeliverableUrl(request.body.url, deps.allowLoopback);
-      const count = await db
-        .selectFrom('webhook_endpoints')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('workspace_id', '=', identity.workspace)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      if (Number(count.n) >= MAX_ENDPOINTS) {
-        throw new HttpProblem(
-          409,
-          'too-many-endpoints',
-          'Too many endpoints',
-          `A workspace may have ${MAX_ENDPOINTS} webhook endpoints; delete one first.`,
-        );
-      }
       const secret = newWebhookSecret();
-      const row = await db
-        .insertInto('webhook_endpoints')
-        .values({
-          id: `ep_${newId(16)}`,
-          workspace_id: identity.workspace,
-          url: request.body.url,
-          description: request.body.description ?? '',
-          event_types: JSON.stringify([...new Set(request.body.eventTypes)]) as never,
-          secret,
-          previous_secret: null,
-          previous_secret_until: null,
-          enabled: request.body.enabled ?? true,
-          disabled_reason: null,
-          failing_since: null,
-          deleted_at: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await db.transaction().execute(async (trx) => {
+        await assertRoomForEndpoint(trx, identity.workspace);
+        return trx
+          .insertInto('webhook_endpoints')
+          .values({
+            id: `ep_${newId(16)}`,
+            workspace_id: identity.workspace,
+            url: request.body.url,
+            description: request.body.description ?? '',
+            event_types: JSON.stringify([...new Set(request.body.eventTypes)]) as never,
+            secret,
+            previous_secret: null,
+            previous_secret_until: null,
+            enabled: request.body.enabled ?? true,
+            disabled_reason: null,
+            failing_since: null,
+            deleted_at: null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      });
       return reply.code(201).send({ ...endpointView(row), secret });
     },
   );

@@ -8,6 +8,7 @@ import { conflict, type Logger, newId, notFound } from '@canvass/service-kit';
 import { type Kysely, sql } from 'kysely';
 import { appendToStream } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
+import { assertRoomForOpenPoll, isQuotaProblem } from './open-polls-quota.ts';
 import type { PollCache } from './poll-cache.ts';
 import { findPoll, replaceOptions, type StoredPoll } from './poll-store.ts';
 import type { EditPollBody } from './schemas.ts';
@@ -72,7 +73,7 @@ export function createLifecycle(deps: {
     });
 
   function open(pollId: string, by: string) {
-    return change(pollId, async (_trx, poll) => {
+    return change(pollId, async (trx, poll) => {
       if (poll.status === 'open') return undefined;
       if (poll.status === 'closed')
         throw conflict(
@@ -86,6 +87,30 @@ export function createLifecycle(deps: {
           'Its closing time has passed',
           'Move closesAt later first, then open it.',
         );
+      if (poll.workspaceId !== null) {
+        try {
+          await assertRoomForOpenPoll(trx, poll.workspaceId);
+        } catch (error) {
+          if (by !== 'schedule' || !isQuotaProblem(error)) throw error;
+          // Its time came with the plan's open polls all taken: it becomes a draft again (its
+          // history and webhooks say so) rather than opening late, whenever a place frees up.
+          deps.logger.info(
+            { pollId, workspaceId: poll.workspaceId },
+            'scheduled poll not opened: the open-polls quota is reached; it is a draft again',
+          );
+          return {
+            set: { status: 'draft', opens_at: null },
+            event: event(PollUpdatedV1, pollId, {
+              pollId,
+              changes: { opensAt: null },
+              previous: { opensAt: iso(poll.opensAt) },
+              status: 'draft',
+              by,
+              updatedAt: new Date().toISOString(),
+            }),
+          };
+        }
+      }
       return {
         set: {
           status: 'open',

@@ -19,6 +19,7 @@ import { appendToStream, startStream } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { waitingStatus } from './lifecycle.ts';
+import { assertRoomForOpenPoll } from './open-polls-quota.ts';
 import { authorizeOrganizer, isOrganizer } from './organizer.ts';
 import type { PollCache } from './poll-cache.ts';
 import { decodeCursor, encodeCursor } from './poll-cursor.ts';
@@ -66,7 +67,7 @@ export function pollRoutes(
         tags: ['Polls'],
         summary: 'Create a poll',
         description:
-          'Signed in, the poll belongs to your workspace (needs polls:write). Without credentials it is a guest poll: the answer carries its `manageToken`, shown only once. A guest poll starts open unless `status` is draft or `opensAt` is later.',
+          'Signed in, the poll belongs to your workspace (needs polls:write), and a poll created open counts against the plan’s open-polls quota. Without credentials it is a guest poll: the answer carries its `manageToken`, shown only once. A poll starts open unless `status` is draft or `opensAt` is later.',
         body: CreatePollBody,
         security: [{}, { bearer: [] }],
         response: {
@@ -74,7 +75,10 @@ export function pollRoutes(
           ...problemResponses(
             400,
             401,
-            [403, 'Signed in without polls:write.'],
+            [
+              403,
+              'Signed in without polls:write, or created open with the plan’s open polls all taken (`quota-exceeded`).',
+            ],
             [422, 'Options, settings or schedule do not fit the poll type.'],
           ),
         },
@@ -143,6 +147,12 @@ export function pollRoutes(
         },
       });
       await kysely.transaction().execute(async (trx) => {
+        if (workspaceId !== null && poll.status === 'open')
+          await assertRoomForOpenPoll(
+            trx,
+            workspaceId,
+            'Close one of your open polls, or create this one as a draft',
+          );
         await insertPoll(trx, poll);
         await startStream(trx, id, [event]);
       });
@@ -249,7 +259,7 @@ export function pollRoutes(
           summary: action === 'open' ? 'Open a poll for voting' : 'Close a poll',
           description:
             action === 'open'
-              ? 'A draft or scheduled poll opens now. Opening an open poll changes nothing.'
+              ? 'A draft or scheduled poll opens now, if the plan’s open-polls quota has room (403 `quota-exceeded` otherwise). Opening an open poll changes nothing.'
               : 'Voting stops; the final count and the head of the poll’s hash chain are published. Closing a closed poll changes nothing.',
           params: PollIdParams,
           security: ORGANIZER,
@@ -258,7 +268,13 @@ export function pollRoutes(
             ...organizerProblems(
               400,
               ...(action === 'open'
-                ? [[409, 'The poll is closed, or its closing time has passed.'] as const]
+                ? [
+                    [
+                      403,
+                      'The manage token or the workspace is not this poll’s, polls:write is missing, or the plan’s open polls are all taken (`quota-exceeded`).',
+                    ] as const,
+                    [409, 'The poll is closed, or its closing time has passed.'] as const,
+                  ]
                 : []),
             ),
           },
