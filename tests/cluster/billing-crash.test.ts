@@ -28,7 +28,7 @@ before(async () => {
   provider = await createPaymentProvider({
     webhook: { url: `http://127.0.0.1:${port}/api/v1/billing/provider-webhook`, secret: WEBHOOK_SECRET },
   });
-  db = new pg.Pool({ connectionString: urls.billing!, max: 2 });
+  db = new pg.Pool({ connectionString: urls.billing!, max: 2, options: '-c search_path=billing' });
   env = {
     PORT: String(port),
     DATABASE_URL: urls.billing!,
@@ -69,15 +69,15 @@ async function call(workspace: string, method: string, path: string, body?: unkn
 for (const step of STEPS) {
   test(`billing killed right after the ${step} step: the saga resumes, one charge, no refund, the plan active, each event once`, async (t) => {
     const workspace = `crash-${step}-${crypto.randomUUID().slice(0, 8)}`;
+    const doomed = startServiceProcess('billing', { ...env, CANVASS_CHAOS: `billing-crash:${step}` });
+    t.after(() => stopProcess(doomed));
+    await waitReady(port);
     // Billing hears of workspaces from identity's events; this test owns billing's database and
     // puts the workspace there itself.
     await db.query(
       'insert into workspaces (workspace_id, name, owner_id) values ($1, $2, $3) on conflict do nothing',
       [workspace, `Crash ${step}`, `owner-${workspace}`],
     );
-    const doomed = startServiceProcess('billing', { ...env, CANVASS_CHAOS: `billing-crash:${step}` });
-    t.after(() => stopProcess(doomed));
-    await waitReady(port);
     const started = await call(workspace, 'POST', '/api/v1/billing/upgrade', {
       plan: 'pro',
       paymentMethod: 'pm_card_visa',
