@@ -28,6 +28,9 @@ export function createTaskTracker(onError: (error: unknown) => void) {
     track,
     /** Runs `work` after `ms`, unless the returned cancel function is called first. */
     later(ms: number, work: () => unknown): () => void {
+      // Closed: a webhook attempt aborted by close() must not schedule its retry (it would keep
+      // the process alive for the whole retry schedule).
+      if (controller.signal.aborted) return () => {};
       let resolve = () => {};
       const done = new Promise<void>((r) => {
         resolve = r;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@canvass/config';
 import Type from 'typebox';
+import { billingOptions, billingPhase } from './billing-phase.ts';
 import { ceilingsPhase } from './ceilings-phase.ts';
 import { renderChart } from './chart.ts';
 import { BENCH_DATABASE_PREFIX, startBenchCluster } from './cluster-platform.ts';
@@ -144,6 +145,9 @@ try {
   progress('Phase: webhook deliveries (embedded tier) against a raw undici POST loop');
   const webhooks = await webhooksPhase(webhooksOptions(quick), progress);
 
+  progress('Phase: upgrade sagas (embedded tier) against the charge call alone');
+  const billing = await billingPhase(billingOptions(quick), progress);
+
   progress('Phase: the voter page on a throttled phone (Chromium; 4x CPU, Slow 4G)');
   const web = await webPhase({ loads: quick ? 2 : 10 }, progress);
 
@@ -161,6 +165,7 @@ try {
     web,
     internalTls,
     webhooks,
+    billing,
     ...(profiles ? { profiles } : {}),
   };
   const table = renderTable(results);

@@ -1,6 +1,9 @@
 // The benchmark's markdown report: the headline figures with their baselines and targets, one table
 // of every figure with its baseline and ratio, the CPU per vote of every process, then the
 // correctness check and, when profiled, where the CPU went.
+
+import type { BillingResult } from './billing-phase.ts';
+import { billingBars, renderBillingRows } from './billing-report.ts';
 import type { CeilingsResult } from './ceilings-phase.ts';
 import type { ChartData } from './chart.ts';
 import type { EmbeddedResult } from './embedded-phase.ts';
@@ -28,6 +31,8 @@ export interface BenchResults {
   internalTls?: InternalTlsResult | null;
   /** Webhook deliveries against a raw POST loop (issue 15). */
   webhooks?: WebhooksResult | null;
+  /** Upgrade sagas against the charge call alone (issue 16). */
+  billing?: BillingResult | null;
   profiles?: ProfileSummary[];
 }
 
@@ -260,6 +265,7 @@ export function renderTable(results: BenchResults): string {
         ]),
   );
   lines.push(...renderWebhookRows(results.webhooks));
+  lines.push(...renderBillingRows(results.billing));
   if (votes.cpu) lines.push('', renderCpuBreakdown(votes.cpu, votes.manyPolls.polls));
   lines.push('', ...renderInternalTls(results.internalTls));
   if (results.webhooks) lines.push('', ...renderWebhooksNote(results.webhooks));
@@ -326,6 +332,7 @@ export function chartData(results: BenchResults): ChartData {
       },
       { label: 'votes, embedded tier', perSecond: embedded.votes.perSecond, group: 'votes' },
       ...webhookBars(results.webhooks),
+      ...billingBars(results.billing),
     ],
     latency: [
       {
