@@ -544,6 +544,32 @@ test('usage is metered once from events: votes this month equal a recount, open 
   });
   assert.equal(usage.members, 1);
   assert.equal(usage.votes, await recount(), 'metered votes = votes written');
+  // Every vote event of these polls delivered again, in order and reversed: the meter does not
+  // move. A fresh vote on each poll after them shows they have all been through.
+  // As published: the stored event with its poll's stream version (poll-stream.ts).
+  const stored = await sql<{
+    event: unknown;
+  }>`select event || jsonb_build_object('partitionkey', poll_id, 'streamversion', version) as event
+    from poll_events where type = 'polls.vote.cast.v3'
+    and poll_id in (${sql.join(polls.map((poll) => poll.id))}) order by position`.execute(
+    platform.host.database('polls').kysely,
+  );
+  const again = stored.rows.map((row) => (typeof row.event === 'string' ? JSON.parse(row.event) : row.event));
+  assert.equal(again.length, usage.votes);
+  await platform.bus.publish(again);
+  await platform.bus.publish([...again].reverse());
+  for (const poll of polls) {
+    const fresh = await api('POST', `/api/v1/polls/${poll.id}/votes`, {
+      headers: { 'voter-token': `usage-${ida.workspace}-fresh` },
+      body: { optionIds: [poll.options[0]!.id] },
+    });
+    assert.equal(fresh.status, 201, JSON.stringify(fresh.body));
+  }
+  await eventually(async () => {
+    const votes = (await ida.call('GET', '/api/v1/billing')).body.usage.votes;
+    assert.equal(votes, usage.votes + 2, 'the two fresh votes, and nothing for the redeliveries');
+  });
+  assert.equal(usage.votes + 2, await recount());
   // Closing a poll frees its slot.
   const closed = await api('POST', `/api/v1/polls/${polls[1]!.id}/close`, { headers: auth });
   assert.equal(closed.status, 200, JSON.stringify(closed.body));

@@ -1,8 +1,10 @@
 // Two workspaces for the held-up checks (tests/security/held.test.ts): Alice's, to act from, with
 // an API key of every scope; and Bob's, to reach for: a key, a poll with hidden results and an
 // access code, and an open-text poll whose answer waits for moderation, each with a vote.
+
 import assert from 'node:assert/strict';
 import { ALL_SCOPES } from '@canvass/service-kit';
+import { onPlan } from './entitlements.ts';
 import type { Person, SecurityPlatform } from './fuzz-platform.ts';
 
 export interface TwoWorkspaces {
@@ -22,6 +24,10 @@ export async function twoWorkspaces(security: SecurityPlatform): Promise<TwoWork
   const { api } = security;
   const alice = await security.person('Alice');
   const bob = await security.person('Bob');
+  // Room for the keys, members and polls these checks make (quotas are tested in
+  // tests/embedded/entitlements.test.ts).
+  await onPlan(security.platform, alice.home, 'business');
+  await onPlan(security.platform, bob.home, 'business');
   const made = await api('POST', '/api/v1/api-keys', {
     headers: bearer(alice.token),
     body: { name: 'alice', scopes: ALL_SCOPES },
