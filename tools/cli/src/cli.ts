@@ -5,6 +5,7 @@ import { adminClient, CliError } from './client.ts';
 import { dlqDiscard, dlqList, dlqReplay, dlqShow } from './commands/dead-letters.ts';
 import { outboxStatus } from './commands/outbox.ts';
 import { projectionsList, projectionsRebuild } from './commands/projections.ts';
+import { sagasCompensate, sagasList, sagasRetry, sagasShow, sagasUsage } from './commands/sagas.ts';
 import { streamsVerify } from './commands/streams.ts';
 import { tail } from './commands/tail.ts';
 import {
@@ -40,6 +41,12 @@ Webhooks (every workspace; canvass webhooks --help for more)
   webhooks resend <deliveryId>  deliver the same message again (the same webhook-id)
   webhooks replay <endpointId> --since <ISO time|30m|2h|1d> [--only-failed]
 
+Billing sagas (every workspace; canvass sagas --help for more)
+  sagas list [--state S] [--outcome running|completed|compensated|failed] [--workspace ID] [--limit N]
+  sagas show <sagaId>           a saga's fields and its step log
+  sagas retry <sagaId>          run a waiting saga's step now
+  sagas compensate <sagaId>     send a stuck saga back (release, void or refund)
+
 Options
   --url URL      gateway address (default $CANVASS_URL or http://localhost:8080)
   --token TOKEN  operator token (default $CANVASS_ADMIN_TOKEN or the file .canvass/admin-token)
@@ -59,7 +66,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) {
-    process.stdout.write(positionals[0] === 'webhooks' ? webhooksUsage : usage);
+    process.stdout.write(usageOf(positionals[0]));
     return values.help ? 0 : 2;
   }
   const settings = await cliSettings({
@@ -137,11 +144,26 @@ export async function run(argv: readonly string[]): Promise<number> {
           onlyFailed: values['only-failed'] ?? false,
         });
         break;
+      case 'sagas list':
+        await sagasList(client, {
+          json,
+          ...(values.state ? { state: values.state } : {}),
+          ...(values.outcome ? { outcome: values.outcome } : {}),
+          ...(values.workspace ? { workspace: values.workspace } : {}),
+          ...(values.limit ? { limit: values.limit } : {}),
+        });
+        break;
+      case 'sagas show':
+        await sagasShow(client, sub, { json });
+        break;
+      case 'sagas retry':
+        await sagasRetry(client, sub, { json });
+        break;
+      case 'sagas compensate':
+        await sagasCompensate(client, sub, { json });
+        break;
       default:
-        throw new CliError(
-          `Unknown command: ${positionals.join(' ')}\n\n${group === 'webhooks' ? webhooksUsage : usage}`,
-          2,
-        );
+        throw new CliError(`Unknown command: ${positionals.join(' ')}\n\n${usageOf(group)}`, 2);
     }
     return 0;
   } catch (error) {
@@ -149,6 +171,13 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.stderr.write(`canvass: ${(error as Error).message}\n`);
     return exitCode;
   }
+}
+
+/** A command group's own help, or the whole list. */
+function usageOf(group: string | undefined): string {
+  if (group === 'webhooks') return webhooksUsage;
+  if (group === 'sagas') return sagasUsage;
+  return usage;
 }
 
 function requireArg(value: string | undefined, what: string): string {
@@ -173,6 +202,7 @@ function parse(argv: readonly string[]) {
       workspace: { type: 'string' },
       endpoint: { type: 'string' },
       status: { type: 'string' },
+      outcome: { type: 'string' },
       limit: { type: 'string' },
       cursor: { type: 'string' },
       since: { type: 'string' },

@@ -235,7 +235,7 @@ const steps: Record<string, StepDefinition> = {
 
   activate: {
     title: 'Activate the plan',
-    deadlineMs: 300_000,
+    // No deadline: after the charge the saga retries forward; only a failure for good refunds.
     async run(saga, db, settings) {
       const invoice = saga.invoice_id ? await invoiceWithLines(db, saga.invoice_id) : undefined;
       const workspace = await db
