@@ -9,6 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { assertAccessible } from '../support/accessibility.ts';
 import { httpApi } from '../support/api.ts';
 import { type BrowserPlatform, SCREENSHOTS, startBrowserPlatform } from '../support/browser.ts';
+import { onPlan } from '../support/entitlements.ts';
 import { type LocalMail, openMail, startLocalMail, textVersion } from '../support/mailbox.ts';
 
 const DESKTOP = { viewport: { width: 1280, height: 860 } };
@@ -96,6 +97,11 @@ const POLLS = [
 const created = new Map<string, string>();
 
 test('the organizer creates a poll of every type and opens it', async () => {
+  // Six open polls: more than Free allows (the plan page's upgrade is tests/browser/billing.test.ts).
+  const workspace = await page.evaluate(
+    () => JSON.parse(localStorage.getItem('canvass.session') ?? '{}').workspace,
+  );
+  await onPlan(env.platform, workspace, 'pro');
   for (const poll of POLLS) {
     await page.getByRole('link', { name: 'Polls', exact: true }).click();
     await page

@@ -259,6 +259,8 @@ for (const [state, expected] of Object.entries(FOR_GOOD)) {
     const saga = await finished(who, (await upgrade(who, 'pro', paymentMethod)).body.id);
     assert.equal(saga.outcome, expected.outcome, JSON.stringify(saga.steps));
     assert.ok(saga.error, 'the reason is kept');
+    // In the owners' words: the bank's reason, without the provider's request id.
+    if (state === 'charge') assert.match(saga.error, /^Your card was declined/);
     const { charges, refunds } = ledgerOf(saga.id);
     assert.equal(charges.length, expected.charged ? 1 : 0);
     assert.equal(refunds.length, expected.refunded ? 1 : 0);
@@ -278,6 +280,18 @@ for (const [state, expected] of Object.entries(FOR_GOOD)) {
     assert.equal(told.rows[0]!.n, 1);
   });
 }
+
+test('a card whose bank asks the cardholder to confirm: nothing charged, the owners are told why in plain words', async () => {
+  const kim = await owner('kim');
+  const saga = await finished(kim, (await upgrade(kim, 'pro', 'pm_card_authenticationRequired')).body.id);
+  assert.equal(saga.outcome, 'compensated', JSON.stringify(saga.steps));
+  assert.match(saga.error, /confirm this payment/);
+  assert.equal(ledgerOf(saga.id).charges.length, 0);
+  await assertConsistent(kim, saga);
+  const [failed] = await eventsOf(kim, 'billing.payment.failed.v1');
+  assert.equal(failed.data.final, true);
+  assert.match(failed.data.reason, /confirm this payment/);
+});
 
 test('a charge whose answers are lost but which went through is found, and the saga goes forward: charged once, active', async () => {
   const dee = await owner('dee');

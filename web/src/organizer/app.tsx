@@ -24,6 +24,7 @@ import {
   signOut,
 } from './auth.ts';
 import { Bell } from './bell.tsx';
+import { Billing } from './billing.tsx';
 import { DeliveryDetailPage } from './delivery-detail.tsx';
 import { Inbox } from './inbox.tsx';
 import { loadPoll, type Workspace } from './model.ts';
@@ -79,6 +80,7 @@ export function OrganizerApp({ path }: { path: string }) {
   else if (path === '/app/members') [page, title] = [<Members session={session} />, 'Members'];
   else if (path === '/app/account') [page, title] = [<AccountSettings session={session} />, 'Your account'];
   else if (path === '/app/webhooks') [page, title] = [<Webhooks session={session} />, 'Webhooks'];
+  else if (path === '/app/billing') [page, title] = [<Billing session={session} />, 'Plan & billing'];
   else if (endpointId && deliveryId)
     [page, title] = [
       <DeliveryDetailPage endpointId={endpointId} deliveryId={deliveryId} session={session} />,
@@ -237,6 +239,7 @@ function Shell(props: { session: Session; path: string; title: string; children:
     ['/app/keys', 'API keys', can(session, 'api-keys:manage')],
     ['/app/members', 'Members', can(session, 'members:manage')],
     ['/app/webhooks', 'Webhooks', can(session, 'webhooks:manage')],
+    ['/app/billing', 'Plan & billing', true],
   ];
   return (
     <div class="shell">

@@ -1,10 +1,28 @@
 // Small pieces the organizer pages share: loading and error states, downloads, and the labels
 // Canvass uses for statuses and poll types (links, words and formats come from the app's own).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { messageOf } from '../api.ts';
+import { ApiError, messageOf as wordsOf } from '../api.ts';
+import { Link } from '../link.tsx';
 
-export { Link } from '../link.tsx';
-export { messageOf };
+export { Link };
+
+/**
+ * Over-quota refusals' words, remembered so `Failure` can offer the plans beside them: every page
+ * keeps an error as the string `messageOf` gave it, and this way none of them has to change.
+ */
+const quotaMessages = new Set<string>();
+const QUOTA_KIND = 'quota-exceeded';
+const PLANS_PAGE = '/app/billing';
+
+/** A refusal (or anything thrown) in words for the page. */
+export function messageOf(caught: unknown): string {
+  const words = wordsOf(caught);
+  if (caught instanceof ApiError && caught.kind === QUOTA_KIND) {
+    if (quotaMessages.size > 50) quotaMessages.clear();
+    quotaMessages.add(words);
+  }
+  return words;
+}
 
 export type Loaded<T> =
   | { state: 'loading' }
@@ -46,6 +64,12 @@ export function Failure({ message }: { message: string }) {
   return (
     <p class="error" role="alert">
       {message}
+      {quotaMessages.has(message) && (
+        <>
+          {' '}
+          <Link href={PLANS_PAGE}>See plans</Link>
+        </>
+      )}
     </p>
   );
 }

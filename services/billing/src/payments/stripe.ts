@@ -20,6 +20,9 @@ export interface StripeProviderOptions {
   webhookSecret: string;
 }
 
+/** The SDK starts some messages with the request id (`[req_…] Your card was declined.`): owners read these. */
+const plain = (message: string) => message.replace(/^\[req_[^\]]*\]\s*/, '');
+
 export function stripeProvider(options: StripeProviderOptions): PaymentProvider {
   const base = options.apiBase ? new URL(options.apiBase) : undefined;
   const stripe = new Stripe(options.apiKey, {
@@ -45,7 +48,7 @@ export function stripeProvider(options: StripeProviderOptions): PaymentProvider 
         status === 409 // the same key is in use by a request still running: try again
       )
         throw new PaymentUnavailable(error.message);
-      throw new PaymentRejected(error.message);
+      throw new PaymentRejected(plain(error.message));
     }
     // Timeouts and sockets closed before an answer.
     throw new PaymentUnavailable(error instanceof Error ? error.message : String(error));
@@ -66,7 +69,7 @@ export function stripeProvider(options: StripeProviderOptions): PaymentProvider 
       outcome: 'declined',
       paymentId: intent.id,
       code: error?.decline_code ?? error?.code ?? intent.status,
-      reason: error?.message ?? 'The payment was not completed.',
+      reason: error?.message ? plain(error.message) : 'The payment was not completed.',
     };
   };
 
@@ -91,12 +94,12 @@ export function stripeProvider(options: StripeProviderOptions): PaymentProvider 
         if (error instanceof Stripe.errors.StripeCardError) {
           const intent = error.payment_intent;
           if (error.code === 'authentication_required' && intent)
-            return { outcome: 'requires_action', paymentId: intent.id, reason: error.message };
+            return { outcome: 'requires_action', paymentId: intent.id, reason: plain(error.message) };
           return {
             outcome: 'declined',
             paymentId: intent?.id ?? null,
             code: error.decline_code ?? error.code ?? 'card_declined',
-            reason: error.message,
+            reason: plain(error.message),
           };
         }
         return failure(error);
