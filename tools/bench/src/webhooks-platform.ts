@@ -2,7 +2,8 @@
 // the gateway, then acting on services directly with a signed identity, as the embedded tests
 // do), webhook endpoints, open polls, and votes through the gateway by injection, each timed.
 import { randomUUID } from 'node:crypto';
-import { logChannel } from '@canvass/eventing';
+import { EntitlementsChangedV1, PLANS } from '@canvass/contracts';
+import { createEvent, logChannel } from '@canvass/eventing';
 import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
 import { IDENTITY_HEADER, sha256, signIdentity } from '@canvass/service-kit';
 import { sql } from 'kysely';
@@ -90,6 +91,31 @@ export async function startWebhookPlatform(): Promise<WebhookPlatform> {
         platform.host.database('notifications').kysely,
       );
       return known.rows.length > 0 ? true : undefined;
+    });
+    // Business's quotas (several endpoints, many open polls), as billing would say after an upgrade.
+    await platform.bus.publish([
+      createEvent(EntitlementsChangedV1, {
+        source: '/billing',
+        workspace: owner.workspace,
+        data: {
+          workspaceId: owner.workspace,
+          plan: 'business',
+          quotas: PLANS.business.quotas,
+          version: 1_000_000,
+          changedAt: new Date().toISOString(),
+        },
+      }),
+    ]);
+    await eventually('polls and notifications taking the Business plan', async () => {
+      for (const schema of ['polls', 'notifications']) {
+        const held = await sql<{
+          plan: string;
+        }>`select plan from entitlements where workspace_id = ${owner.workspace}`.execute(
+          platform.host.database(schema).kysely,
+        );
+        if (held.rows[0]?.plan !== 'business') return undefined;
+      }
+      return true;
     });
     const identity = await signIdentity(platform.internalSecret, {
       subject: owner.userId,
