@@ -9,7 +9,7 @@ import { type Mailbox, type MailboxMessage, startMailbox } from '@canvass/notifi
 import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { type Api, eventually, httpApi } from '../support/api.ts';
-import { freePort, TEST_DB_PREFIX, testDatabases } from '../support/cluster.ts';
+import { freePortBlock, TEST_DB_PREFIX, testDatabases } from '../support/cluster.ts';
 import { type OidcPlatform, oidcTests } from '../support/oidc.ts';
 import { openApiTests } from '../support/openapi.ts';
 import { type OperatedPlatform, operationsTests } from '../support/operations.ts';
@@ -62,9 +62,8 @@ function waitForOutput(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatch
 }
 
 before(async () => {
-  // Free ports from here up: the gateway's and one per service process (gateway + 1 … + 5).
-  let port = await freePort();
-  while (port > 60_000) port = await freePort();
+  // Free ports from here up: the gateway's and one per service process (up to gateway + 22).
+  const port = await freePortBlock(24);
   // A real SMTP server for the cluster's mail, as an operator's SMTP_URL would name.
   mailbox = await startMailbox();
   launcher = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {

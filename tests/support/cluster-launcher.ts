@@ -1,7 +1,7 @@
 // Runs `npm run start:cluster`'s launcher for a test file: every service as its own process
 // (two realtime processes) against the local PostgreSQL, NATS and Redis, in test databases.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort, TEST_DB_PREFIX } from './cluster.ts';
+import { freePortBlock, TEST_DB_PREFIX } from './cluster.ts';
 
 export interface ClusterLauncher {
   /** The gateway's port; service N listens on port + its offset (realtime: +4 and +5). */
@@ -13,8 +13,8 @@ export interface ClusterLauncher {
 }
 
 export async function startClusterLauncher(env: Record<string, string> = {}): Promise<ClusterLauncher> {
-  let port = await freePort();
-  while (port > 60_000) port = await freePort();
+  // The gateway's port, then each service at its offset (tools/launcher/src/services.ts: up to +22).
+  const port = await freePortBlock(24);
   let output = '';
   const launcher: ChildProcess = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
     env: {
@@ -49,16 +49,24 @@ export async function startClusterLauncher(env: Record<string, string> = {}): Pr
       if (!check()) launcher.stdout?.on('data', check);
     });
   }
-  await waitForOutput(/cluster tier is ready/);
+  const stop = async () => {
+    if (launcher.exitCode !== null || launcher.signalCode !== null) return;
+    launcher.kill('SIGINT');
+    await new Promise((resolve) => launcher.once('exit', resolve));
+  };
+  try {
+    // The first start provisions every service's database and role: give it time on a busy box.
+    await waitForOutput(/cluster tier is ready/, 120_000);
+  } catch (error) {
+    // Never leave a launcher behind (its processes would keep the test file, and CI, waiting).
+    await stop();
+    throw error;
+  }
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     output: () => output,
     waitForOutput,
-    async stop() {
-      if (launcher.exitCode !== null || launcher.signalCode !== null) return;
-      launcher.kill('SIGINT');
-      await new Promise((resolve) => launcher.once('exit', resolve));
-    },
+    stop,
   };
 }

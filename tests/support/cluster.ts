@@ -11,6 +11,31 @@ export function testDatabases(services: string[]): Promise<Record<string, string
   return provisionDatabases({ adminUrl: POSTGRES_URL, prefix: TEST_DB_PREFIX, services });
 }
 
+/** Whether 127.0.0.1:port can be listened on right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first of `count` ports in a row, all free now, below the kernel's ephemeral range (32768 and
+ * up): the cluster tier's processes listen at fixed offsets from one port, and a port in the
+ * ephemeral range can be taken meanwhile by any outgoing connection (a database pool's), which
+ * then keeps a service from listening until it closes.
+ */
+export async function freePortBlock(count: number): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const first = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
+    let free = true;
+    for (let offset = 0; offset < count && free; offset++) free = await canListen(first + offset);
+    if (free) return first;
+  }
+  throw new Error(`no ${count} free ports in a row between 20000 and 32000`);
+}
+
 /** A port free right now on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
