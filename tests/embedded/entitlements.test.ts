@@ -5,10 +5,9 @@
 // follows the event even for a credential it verified before; votes are never refused.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { EntitlementsChangedV1, PLANS, type PlanId, type Quotas } from '@canvass/contracts';
-import { createEvent } from '@canvass/eventing';
+import { PLANS, type PlanId, type Quotas } from '@canvass/contracts';
 import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
-import { ALL_SCOPES, IDENTITY_HEADER, signIdentity } from '@canvass/service-kit';
+import { ALL_SCOPES, entitlementsChanged, IDENTITY_HEADER, signIdentity } from '@canvass/service-kit';
 import { type Api, type ApiResponse, eventually, injectApi } from '../support/api.ts';
 import { ownerApiKey } from '../support/api-keys.ts';
 
@@ -41,17 +40,7 @@ after(() => platform.stop());
 /** What billing would publish: the workspace's entitlements at `version`. */
 async function entitle(workspaceId: string, version: number, plan: PlanId, quotas: Partial<Quotas> = {}) {
   await platform.bus.publish([
-    createEvent(EntitlementsChangedV1, {
-      source: '/billing',
-      workspace: workspaceId,
-      data: {
-        workspaceId,
-        plan,
-        quotas: { ...PLANS[plan].quotas, ...quotas },
-        version,
-        changedAt: new Date().toISOString(),
-      },
-    }),
+    entitlementsChanged({ workspaceId, plan, version, quotas: { ...PLANS[plan].quotas, ...quotas } }),
   ]);
 }
 

@@ -3,9 +3,9 @@
 // than the Free plan gives (several API keys, webhook endpoints, open polls) but are not about
 // billing: tests/embedded/billing.test.ts goes through the real upgrade.
 import assert from 'node:assert/strict';
-import { EntitlementsChangedV1, PLANS, type PlanId } from '@canvass/contracts';
-import { createEvent } from '@canvass/eventing';
+import type { PlanId } from '@canvass/contracts';
 import type { EmbeddedPlatform } from '@canvass/launcher';
+import { entitlementsChanged } from '@canvass/service-kit';
 import { sql } from 'kysely';
 import { eventually } from './api.ts';
 
@@ -13,19 +13,7 @@ import { eventually } from './api.ts';
 const VERSION = 1_000_000;
 
 export async function onPlan(platform: EmbeddedPlatform, workspaceId: string, plan: PlanId): Promise<void> {
-  await platform.bus.publish([
-    createEvent(EntitlementsChangedV1, {
-      source: '/billing',
-      workspace: workspaceId,
-      data: {
-        workspaceId,
-        plan,
-        quotas: PLANS[plan].quotas,
-        version: VERSION,
-        changedAt: new Date().toISOString(),
-      },
-    }),
-  ]);
+  await platform.bus.publish([entitlementsChanged({ workspaceId, plan, version: VERSION })]);
   await eventually(async () => {
     for (const schema of ['identity', 'polls', 'notifications']) {
       const rows = await sql<{

@@ -8,7 +8,7 @@
 // a redelivery or a replay changes nothing (the consumer's inbox drops repeated ids as well).
 import { type CloudEvent, EntitlementsChangedV1 } from '@canvass/contracts';
 import { PLANS, type PlanId, type Quotas } from '@canvass/contracts/plans';
-import type { ConsumerSpec } from '@canvass/eventing';
+import { type ConsumerSpec, createEvent } from '@canvass/eventing';
 import { type Kysely, sql } from 'kysely';
 import type { Static } from 'typebox';
 
@@ -33,6 +33,31 @@ interface Tables {
   };
 }
 const tablesOf = <DB>(db: Kysely<DB>) => db as unknown as Kysely<Tables>;
+
+/**
+ * The event billing publishes when a workspace's plan changes (also how tests and the bench put
+ * a workspace on a plan): the plan's own quotas unless others are given.
+ */
+export function entitlementsChanged(change: {
+  workspaceId: string;
+  plan: PlanId;
+  version: number;
+  quotas?: Quotas;
+  at?: Date;
+  source?: string;
+}): CloudEvent {
+  return createEvent(EntitlementsChangedV1, {
+    source: change.source ?? '/billing',
+    workspace: change.workspaceId,
+    data: {
+      workspaceId: change.workspaceId,
+      plan: change.plan,
+      quotas: change.quotas ?? PLANS[change.plan].quotas,
+      version: change.version,
+      changedAt: (change.at ?? new Date()).toISOString(),
+    },
+  });
+}
 
 /** The newest change per workspace in a batch of events (pure: the highest version wins). */
 export function newestEntitlements(events: readonly CloudEvent[]): EntitlementsChange[] {

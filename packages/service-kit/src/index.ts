@@ -8,6 +8,7 @@ export {
 export { InternalTlsConfig, LogLevel, ServiceConfig } from './config.ts';
 export {
   type Entitlements,
+  entitlementsChanged,
   entitlementsConsumer,
   entitlementsOf,
   newestEntitlements,

@@ -1,14 +1,8 @@
 // A workspace's plan and what it is entitled to. Every change of plan goes through `setPlan`, in
 // the caller's transaction, so the subscription row and the entitlements event commit together.
-import {
-  type CloudEvent,
-  EntitlementsChangedV1,
-  isPlanId,
-  PLANS,
-  type PlanId,
-  SubscriptionChangedV1,
-} from '@canvass/contracts';
+import { type CloudEvent, isPlanId, type PlanId, SubscriptionChangedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
+import { entitlementsChanged } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import type { BillingTables } from './tables.ts';
 
@@ -82,16 +76,12 @@ export async function setPlan(
     .execute();
   const at = change.at.toISOString();
   const events: CloudEvent[] = [
-    createEvent(EntitlementsChangedV1, {
+    entitlementsChanged({
+      workspaceId: change.workspaceId,
+      plan: change.plan,
+      version,
+      at: change.at,
       source: SOURCE,
-      workspace: change.workspaceId,
-      data: {
-        workspaceId: change.workspaceId,
-        plan: change.plan,
-        quotas: PLANS[change.plan].quotas,
-        version,
-        changedAt: at,
-      },
     }),
   ];
   if (previousPlan !== change.plan) {

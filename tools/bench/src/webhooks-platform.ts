@@ -2,10 +2,9 @@
 // the gateway, then acting on services directly with a signed identity, as the embedded tests
 // do), webhook endpoints, open polls, and votes through the gateway by injection, each timed.
 import { randomUUID } from 'node:crypto';
-import { EntitlementsChangedV1, PLANS } from '@canvass/contracts';
-import { createEvent, logChannel } from '@canvass/eventing';
+import { logChannel } from '@canvass/eventing';
 import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
-import { IDENTITY_HEADER, sha256, signIdentity } from '@canvass/service-kit';
+import { entitlementsChanged, IDENTITY_HEADER, sha256, signIdentity } from '@canvass/service-kit';
 import { sql } from 'kysely';
 import { wallNow } from './webhooks-sink.ts';
 
@@ -94,17 +93,7 @@ export async function startWebhookPlatform(): Promise<WebhookPlatform> {
     });
     // Business's quotas (several endpoints, many open polls), as billing would say after an upgrade.
     await platform.bus.publish([
-      createEvent(EntitlementsChangedV1, {
-        source: '/billing',
-        workspace: owner.workspace,
-        data: {
-          workspaceId: owner.workspace,
-          plan: 'business',
-          quotas: PLANS.business.quotas,
-          version: 1_000_000,
-          changedAt: new Date().toISOString(),
-        },
-      }),
+      entitlementsChanged({ workspaceId: owner.workspace, plan: 'business', version: 1_000_000 }),
     ]);
     await eventually('polls and notifications taking the Business plan', async () => {
       for (const schema of ['polls', 'notifications']) {
