@@ -18,5 +18,7 @@ export const ResultsUpdatedV1 = defineEvent(
     public: Type.Boolean(),
     /** The same body as GET /api/v1/polls/{pollId}/results. */
     results: Type.Record(Type.String(), Type.Unknown()),
+    /** When the earliest vote this snapshot counts for the first time was accepted (vote → screen). */
+    oldestVoteAt: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
   }),
 );

@@ -36,7 +36,7 @@ import {
   jetstreamManager,
   StorageType,
 } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, headers, type MsgHdrs } from '@nats-io/transport-node';
 
 export interface NatsBusOptions {
   url: string;
@@ -133,6 +133,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
           js.publish(subjects[i]!, JSON.stringify(event), {
             msgID: `${subjects[i]}:${event.id}`,
             timeout: 5_000,
+            ...(event.traceparent ? { headers: traceHeaders(event.traceparent) } : {}),
           }),
         ),
       );
@@ -214,10 +215,14 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
     /** Hands a batch over until it is handled; tells JetStream it is in hand while that takes long. */
     async function handleInOrder(batch: JsMsg[]): Promise<void> {
-      const deliveries: Delivery[] = batch.map((message) => ({
-        payload: parsePayload(message),
-        attempt: message.info.deliveryCount,
-      }));
+      const deliveries: Delivery[] = batch.map((message) => {
+        const traceparent = message.headers?.get('traceparent');
+        return {
+          payload: parsePayload(message),
+          attempt: message.info.deliveryCount,
+          ...(traceparent ? { traceparent } : {}),
+        };
+      });
       const progress = setInterval(() => {
         for (const message of batch) message.working();
       }, ACK_WAIT_MS / 3);
@@ -354,6 +359,13 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       },
     };
   }
+}
+
+/** W3C trace context in NATS headers: NATS has no OpenTelemetry instrumentation, so we carry it. */
+function traceHeaders(traceparent: string): MsgHdrs {
+  const h = headers();
+  h.set('traceparent', traceparent);
+  return h;
 }
 
 function parsePayload(message: JsMsg): unknown {

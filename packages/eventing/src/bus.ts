@@ -6,6 +6,8 @@ export interface Delivery {
   readonly payload: unknown;
   /** 1 on first delivery, then counts redeliveries. */
   readonly attempt: number;
+  /** The W3C trace context the broker carried (NATS header), when there is one. */
+  readonly traceparent?: string;
 }
 
 export interface SubscribeOptions {

@@ -9,6 +9,7 @@
 // lists are upcast first.
 import type { CloudEvent } from '@canvass/contracts';
 import type { AnyTables, Database } from '@canvass/database';
+import { contextFrom, inSpan, linksTo, markFailed, SpanKind, startSpan } from '@canvass/telemetry';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { type Kysely, sql } from 'kysely';
 import type { Delivery, EventBus, Subscription } from './bus.ts';
@@ -39,6 +40,8 @@ export interface ConsumerSpec {
 export interface ConsumerDeps {
   db: Database;
   logger: ConsumerLogger;
+  /** The service its spans are named for. */
+  service?: string;
   /** Fault injection for chaos tests: runs after a batch commits, before the broker hears of it. */
   afterCommit?: () => void;
 }
@@ -92,6 +95,10 @@ const PLACEHOLDER = {
   datacontenttype: 'application/json',
   data: null,
 } as const;
+
+function traceparentOf(delivery: Delivery): unknown {
+  return delivery.traceparent ?? (delivery.payload as { traceparent?: unknown } | null)?.traceparent;
+}
 
 const isRetryable = (error: unknown) => !(error as { nonRetryable?: boolean } | undefined)?.nonRetryable;
 
@@ -157,6 +164,7 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
 
   async function deadLetter(failures: readonly Failure[]): Promise<void> {
     if (failures.length === 0) return;
+    for (const failure of failures) traceFailure(failure);
     await db.kysely
       .insertInto('dead_letters')
       .values(
@@ -225,7 +233,49 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
     }
   }
 
-  async function handleBatch(batch: readonly Delivery[]): Promise<void> {
+  /**
+   * One span per batch, a trace of its own linked to the spans that wrote its events (never a
+   * child of one vote: a batch carries thousands).
+   */
+  function handleBatch(batch: readonly Delivery[]): Promise<void> {
+    return inSpan(
+      `consume ${spec.name}`,
+      {
+        root: true,
+        kind: SpanKind.CONSUMER,
+        links: linksTo(batch.map(traceparentOf)),
+        attributes: {
+          'canvass.service': deps.service ?? spec.name,
+          'canvass.consumer': spec.name,
+          'messaging.batch.message_count': batch.length,
+        },
+      },
+      () => handleDeliveries(batch),
+    );
+  }
+
+  /**
+   * An event that failed for good shows in the trace of the span that wrote it (a vote's): an
+   * error span with the event's id, type and error.
+   */
+  function traceFailure(failure: Failure): void {
+    const described = describePayload(failure.payload);
+    const span = startSpan(`consume ${spec.name} failed`, {
+      kind: SpanKind.CONSUMER,
+      parent: contextFrom((failure.payload as { traceparent?: unknown } | null)?.traceparent),
+      attributes: {
+        'canvass.service': deps.service ?? spec.name,
+        'canvass.consumer': spec.name,
+        'canvass.event.id': described.id ?? 'unknown',
+        'canvass.event.type': described.type ?? 'unknown',
+        'canvass.attempts': failure.attempts,
+      },
+    });
+    markFailed(span, failure.error);
+    span.end();
+  }
+
+  async function handleDeliveries(batch: readonly Delivery[]): Promise<void> {
     const events: CloudEvent[] = [];
     const invalid: Failure[] = [];
     for (const delivery of batch) {

@@ -1,6 +1,7 @@
 // Building and checking CloudEvents against the contracts in @canvass/contracts.
 import { randomUUID } from 'node:crypto';
 import { type CloudEvent, CloudEventEnvelope, type EventContract, eventContracts } from '@canvass/contracts';
+import { activeTraceparent } from '@canvass/telemetry';
 import type { Static, TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { EventValidationError } from './errors.ts';
@@ -30,7 +31,9 @@ export function createEvent<S extends TSchema>(
   if (init.subject !== undefined) event.subject = init.subject;
   if (init.partitionkey !== undefined) event.partitionkey = init.partitionkey;
   if (init.workspace !== undefined) event.workspace = init.workspace;
-  if (init.traceparent !== undefined) event.traceparent = init.traceparent;
+  // The span that wrote the event (stored with it, sent in NATS headers): consumers link to it.
+  const traceparent = init.traceparent ?? activeTraceparent();
+  if (traceparent !== undefined) event.traceparent = traceparent;
   return event;
 }
 

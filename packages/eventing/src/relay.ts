@@ -13,6 +13,7 @@
 // dropped by the broker's de-duplication (event id) and by consumers (stream versions, inbox).
 import { hostname } from 'node:os';
 import type { Database } from '@canvass/database';
+import { inSpan, linksTo, SpanKind } from '@canvass/telemetry';
 import { sql } from 'kysely';
 import type { EventBus } from './bus.ts';
 import { type EventLog, logChannel } from './log.ts';
@@ -29,6 +30,8 @@ export interface RelayOptions {
   batchSize?: number;
   sweepIntervalMs?: number;
   leaseMs?: number;
+  /** The service its spans are named for (default: the log's name). */
+  service?: string;
   /** Fault injection for chaos tests: runs after a batch is published, before its checkpoint moves. */
   afterPublish?: () => void;
 }
@@ -63,6 +66,7 @@ export interface Relay {
 
 export function createRelay(options: RelayOptions): Relay {
   const { db, bus, log, logger } = options;
+  const relayService = options.service ?? log.name;
   // Under load the relay is bound by round trips (read, publish and await acks, checkpoint), so
   // big batches pay (docs/performance.md).
   const batchSize = options.batchSize ?? 2_000;
@@ -122,8 +126,25 @@ export function createRelay(options: RelayOptions): Relay {
     if ((retryAt.get(partition) ?? 0) > Date.now()) return undefined;
     const entries = await log.read(db.kysely, partition, from, batchSize);
     if (entries.length === 0) return undefined;
+    const events = entries.map((entry) => entry.event);
     try {
-      await bus.publish(entries.map((entry) => entry.event));
+      // A trace of its own per batch, linked to the spans that wrote its events.
+      await inSpan(
+        'relay publish',
+        {
+          root: true,
+          kind: SpanKind.PRODUCER,
+          links: linksTo(events.map((event) => event.traceparent)),
+          attributes: {
+            'canvass.service': relayService,
+            'messaging.system': 'nats',
+            'canvass.log': log.name,
+            'canvass.partition': partition,
+            'messaging.batch.message_count': events.length,
+          },
+        },
+        () => bus.publish(events),
+      );
     } catch (error) {
       await failed(partition, error);
       return undefined;

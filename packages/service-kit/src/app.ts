@@ -4,6 +4,7 @@
 // targets refused before any handler, JSON bodies checked (depth, NUL, lone surrogates), client
 // timeouts, and problem+json for what the HTTP parser and the router refuse.
 import { randomUUID } from 'node:crypto';
+import { tracing } from '@canvass/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { installHealth, type ReadinessCheck } from './health.ts';
@@ -39,6 +40,30 @@ export interface ServiceAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * One span per request (OpenTelemetry's fastify plugin, before any route), named for the service
+ * (the embedded tier runs every service in one process). At the edge a client's trace goes on,
+ * but its sampling flag does not: whether Canvass records a trace is Canvass's choice.
+ */
+function installTracing(app: FastifyInstance, name: string, edge: boolean): void {
+  const active = tracing();
+  if (!active) return;
+  app.decorate('canvassService', name);
+  if (edge) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const given = request.headers.traceparent;
+      if (typeof given === 'string' && TRACEPARENT.test(given))
+        request.headers.traceparent = `${given.slice(0, 53)}00`;
+      else delete request.headers.traceparent;
+      delete request.headers.tracestate;
+      done();
+    });
+  }
+  app.register(active.fastify.plugin());
+}
+
 export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
   const timeouts = timeoutOptions(options.timeouts);
   const app = Fastify({
@@ -60,6 +85,7 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
   // First of all hooks: a refused target reaches no other hook and no handler.
   refuseUnsafeTargets(app);
   if (options.tls) installPeerCheck(app, options.tls, options.name);
+  installTracing(app, options.name, options.edge !== undefined);
   app.setValidatorCompiler(typeboxValidatorCompiler);
   // Response schemas document what a route answers; they never reshape it (fast-json-stringify
   // would drop fields a schema leaves out). The OpenAPI tests check answers against them.

@@ -74,3 +74,4 @@ export {
 export { openSealed, sealSecret } from './sealed.ts';
 export { onShutdown } from './shutdown.ts';
 export { startService } from './start-service.ts';
+export { telemetryRoutes } from './telemetry-routes.ts';

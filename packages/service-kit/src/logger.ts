@@ -1,3 +1,4 @@
+import { traceLogFields } from '@canvass/telemetry';
 import { pino } from 'pino';
 
 export type Logger = pino.Logger;
@@ -36,6 +37,8 @@ export function createLogger(service: string, level = 'info', destination?: pino
   const options: pino.LoggerOptions = {
     level,
     base: { service },
+    // trace_id and span_id of the active span: a line joins its trace (empty outside any span).
+    mixin: traceLogFields,
     timestamp: pino.stdTimeFunctions.isoTime,
     // Given serializers replace pino's defaults: keep its error serializer.
     serializers: { err: pino.stdSerializers.err, req: serializeRequest },

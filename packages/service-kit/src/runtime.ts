@@ -26,6 +26,7 @@ import { registerEventingMetrics } from './eventing-metrics.ts';
 import type { InternalTls } from './internal-tls.ts';
 import type { Logger } from './logger.ts';
 import type { OpenApiOptions } from './openapi.ts';
+import { telemetryRoutes } from './telemetry-routes.ts';
 
 export interface ServiceContext {
   db: Database;
@@ -35,6 +36,8 @@ export interface ServiceContext {
   logger: Logger;
   /** Verifies the identity the gateway forwards (see identity.ts); undefined: nobody is signed in. */
   internalSecret?: string | undefined;
+  /** The registry /metrics serves; a service adds its own metrics to it. */
+  metrics: Registry;
 }
 
 /** What a service's factory (`createPollsService(deps)`) returns. */
@@ -94,12 +97,14 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
   const { db, bus, logger } = options;
   const chaos = new Set(options.chaos ?? []);
   const outbox = createOutbox(db);
-  const module = options.create({ db, outbox, bus, logger, internalSecret: options.internalSecret });
+  const metrics = options.metrics ?? new Registry();
+  const module = options.create({ db, outbox, bus, logger, internalSecret: options.internalSecret, metrics });
   const relay = createRelay({
     db,
     bus,
     logger,
     log: module.eventLog ?? outboxLog(),
+    service: options.name,
     ...(chaos.has('outbox-crash-after-publish')
       ? { afterPublish: () => process.kill(process.pid, 'SIGKILL') }
       : {}),
@@ -109,11 +114,13 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
     ? () => process.kill(process.pid, 'SIGKILL')
     : undefined;
   for (const spec of module.consumers ?? []) {
-    consumers.set(spec.name, createConsumer(spec, { db, logger, ...(afterCommit ? { afterCommit } : {}) }));
+    consumers.set(
+      spec.name,
+      createConsumer(spec, { db, logger, service: options.name, ...(afterCommit ? { afterCommit } : {}) }),
+    );
   }
   let migrated = false;
   let pruneTimer: NodeJS.Timeout | undefined;
-  const metrics = options.metrics ?? new Registry();
   registerEventingMetrics(metrics, {
     service: options.name,
     db,
@@ -146,6 +153,7 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
   await app.register(async (scope) => module.routes(scope));
   await app.register(async (scope) => {
     adminRoutes(scope, { service: options.name, db, relay, bus, consumers, token: options.adminToken });
+    telemetryRoutes(scope, options.name);
     await module.adminRoutes?.(scope, consumers);
   });
 

@@ -81,7 +81,15 @@ export function createAnalyticsService(context: ServiceContext): ServiceModule {
         // Batches grow with load (one transaction for all of them); a tally costs per batch, not per vote.
         maxBatch: 2_000,
         committed: (events) =>
-          publisher.touched(events.map((event) => (event.data as { pollId: string }).pollId)),
+          publisher.touched(
+            events.map((event) => {
+              const data = event.data as { pollId: string; castAt?: string };
+              return {
+                pollId: data.pollId,
+                ...(event.type.startsWith('polls.vote.cast.') && data.castAt ? { castAt: data.castAt } : {}),
+              };
+            }),
+          ),
       },
     ],
     background: { start() {}, stop: () => publisher.stop() },

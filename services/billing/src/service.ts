@@ -3,11 +3,13 @@
 // PaymentProvider (see docs/billing.md).
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
+import { Registry } from 'prom-client';
 import type { PaymentProvider } from './payments/port.ts';
 import { endPeriods } from './periods.ts';
 import { sagaAdminRoutes } from './routes/admin-routes.ts';
 import { billingRoutes } from './routes/billing-routes.ts';
 import { providerWebhookRoutes } from './routes/provider-webhook.ts';
+import { registerSagaMetrics } from './saga/metrics.ts';
 import { createOrchestrator, type OrchestratorOptions } from './saga/orchestrator.ts';
 import type { BillingTables } from './tables.ts';
 import {
@@ -30,6 +32,11 @@ export interface BillingOptions {
   periodMs?: number;
   /** How often period ends are looked for (default 10 s). */
   periodCheckMs?: number;
+  /**
+   * Where `canvass_sagas` is registered: this, else the context's `metrics` when the runtime hands
+   * one over, else a registry of its own that /metrics does not serve.
+   */
+  metrics?: Registry;
   /** Orchestrator tuning and fault hooks (tests). */
   orchestrator?: Partial<
     Pick<
@@ -49,8 +56,9 @@ export interface BillingOptions {
 export const DEFAULT_DUNNING_MS = [1, 3, 5].map((days) => days * 86_400_000);
 
 export function createBillingService(options: BillingOptions) {
-  return (context: ServiceContext): ServiceModule => {
+  return (context: ServiceContext & { metrics?: Registry }): ServiceModule => {
     const db = context.db.kysely as Kysely<BillingTables>;
+    registerSagaMetrics(options.metrics ?? context.metrics ?? new Registry(), db);
     const secret = options.internalSecret ?? context.internalSecret;
     const orchestrator = createOrchestrator({
       db: context.db,

@@ -5,6 +5,7 @@
 // unless the route says otherwise (the web app's embeds, see web.ts). Body size limits are set
 // per route (see gateway.ts); compression is in proxy.ts.
 import { randomFillSync } from 'node:crypto';
+import { formatTraceparent, tracing } from '@canvass/telemetry';
 import type { FastifyInstance } from 'fastify';
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -41,10 +42,15 @@ const API_POLICY = "default-src 'none'; frame-ancestors 'none'";
 
 // Callback hooks, not async ones: each async hook costs every request a promise and a tick.
 export function edgeHooks(app: FastifyInstance): void {
+  const traced = tracing() !== undefined;
   app.addHook('onRequest', (request, reply, done) => {
-    const given = request.headers.traceparent;
-    if (typeof given !== 'string' || !TRACEPARENT.test(given)) request.headers.traceparent = newTraceparent();
-    reply.header('traceparent', request.headers.traceparent);
+    // Traced: the answer names the request's span instead (onSend, once the span exists).
+    if (!traced) {
+      const given = request.headers.traceparent;
+      if (typeof given !== 'string' || !TRACEPARENT.test(given))
+        request.headers.traceparent = newTraceparent();
+      reply.header('traceparent', request.headers.traceparent);
+    }
     if (request.url.startsWith('/api/')) {
       if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
         reply.code(204).headers(PREFLIGHT_HEADERS).send();
@@ -55,6 +61,12 @@ export function edgeHooks(app: FastifyInstance): void {
     done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
+    if (traced) {
+      // The request's span (OpenTelemetry's fastify plugin, which continued a client's trace):
+      // the client learns the trace id an operator can look up.
+      const span = request.opentelemetry?.().span;
+      if (span) reply.header('traceparent', formatTraceparent(span.spanContext()));
+    }
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'strict-origin-when-cross-origin');
     if (request.headers['x-forwarded-proto'] === 'https' || request.protocol === 'https')

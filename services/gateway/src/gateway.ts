@@ -30,6 +30,7 @@ import { ADDRESS_RATE_HEADER, createRateLimits, type RateLimits } from './rate-l
 import { type ResilienceOptions, type ResilientUpstream, resilientUpstream } from './resilience.ts';
 import { createResultsCache } from './results-cache.ts';
 import { publicRoutes, type RouteRule } from './routes.ts';
+import { traceRoutes } from './traces.ts';
 import { bodyBuffer, type Upstream } from './upstream.ts';
 import { isWebAppBuilt, webAppRoutes } from './web.ts';
 import { createWorkspaceTiers, tiersHandler } from './workspace-tiers.ts';
@@ -58,6 +59,8 @@ export interface GatewayOptions {
   liveLimits?: Partial<LiveLimits>;
   metrics?: Registry;
   readiness?: readonly ReadinessCheck[];
+  /** Processes beyond the upstreams whose spans a trace gathers (realtime's). */
+  tracePeers?: readonly Upstream[];
   /** Operator token: /admin/v1/<service>/… is passed to that service's /admin/v1/… with it. */
   adminToken?: string | undefined;
   /** Where clients reach Canvass (issuer and API audience are derived from it). */
@@ -284,6 +287,19 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
         return forward(upstream, request, reply, `/admin/v1/${request.params['*']}${query}`);
       },
     );
+    // In the embedded tier every service shares this process's trace store: no one to ask.
+    traceRoutes(admin, {
+      adminToken: options.adminToken,
+      peers:
+        options.tier === 'embedded'
+          ? []
+          : [
+              ...Object.values(options.upstreams).flatMap((instances) =>
+                Array.isArray(instances) ? instances : [instances as Upstream],
+              ),
+              ...(options.tracePeers ?? []),
+            ],
+    });
     options.adminRoutes?.(admin);
   });
 

@@ -1,5 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
+import { activeTraceparent } from '@canvass/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Upstream } from './upstream.ts';
 
@@ -46,6 +47,10 @@ export async function forward(
   const headers = forwardableHeaders(request.headers);
   if (extraHeaders) for (const name in extraHeaders) headers[name] = extraHeaders[name]!;
   headers['x-request-id'] = request.id;
+  // The service's request span is a child of this one (in the embedded tier too, where no
+  // HTTP client instrumentation sees the hop).
+  const traceparent = activeTraceparent();
+  if (traceparent) headers.traceparent = traceparent;
   headers['x-forwarded-for'] = request.ip;
   headers['x-forwarded-proto'] = request.protocol;
   const host = request.headers.host;

@@ -12,6 +12,7 @@ import {
 } from '@canvass/contracts';
 import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
+import { Registry } from 'prom-client';
 import { ACTIVITY_CONSUMER, applyPollsEvents } from './activity/consumer.ts';
 import { applyBillingEvents, BILLING_CONSUMER, billingTypes } from './billing/consumer.ts';
 import { applyIdentityEvents, DIRECTORY_CONSUMER, directoryTypes } from './directory/consumer.ts';
@@ -28,6 +29,7 @@ import { inboxChannel } from './notices/notify.ts';
 import type { NotificationsTables } from './tables.ts';
 import { webhookAdminRoutes } from './webhooks/admin-routes.ts';
 import { createDeliverer } from './webhooks/deliverer.ts';
+import { deliveryMetrics } from './webhooks/delivery-metrics.ts';
 import { deliveryRoutes } from './webhooks/delivery-routes.ts';
 import { endpointRoutes } from './webhooks/endpoint-routes.ts';
 import { createOutboundClient } from './webhooks/outbound.ts';
@@ -53,10 +55,15 @@ export interface NotificationsOptions {
   /** Time between two digests of one person (default a day), and how often it looks (default a minute). */
   digestEveryMs?: number;
   digestCheckMs?: number;
+  /**
+   * Where `canvass_webhook_deliveries_total` is registered: this, else the context's `metrics`
+   * when the runtime hands one over, else a registry of its own that /metrics does not serve.
+   */
+  metrics?: Registry;
 }
 
 export function createNotificationsService(options: NotificationsOptions) {
-  return (context: ServiceContext): ServiceModule => {
+  return (context: ServiceContext & { metrics?: Registry }): ServiceModule => {
     const secret = options.internalSecret ?? context.internalSecret;
     if (!secret)
       throw new Error('notifications needs CANVASS_INTERNAL_SECRET: account mails are sealed with it');
@@ -77,6 +84,7 @@ export function createNotificationsService(options: NotificationsOptions) {
         allowLoopback,
         appUrl,
         timeoutMs,
+        metrics: deliveryMetrics(options.metrics ?? context.metrics ?? new Registry()),
       }),
       createMailSender({
         db: context.db,

@@ -11,6 +11,8 @@ export const RealtimeConfig = Type.Object({
   /** Viewer counts summed over every realtime process; without it each process counts its own. */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** Operator token for /admin/v1 (this process's traces); without one that API answers 403. */
+  CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: LogLevel,
   /** Mutual TLS: serve HTTPS to the gateway and present this certificate to analytics. */
   ...InternalTlsConfig,

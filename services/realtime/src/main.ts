@@ -33,6 +33,7 @@ const realtime = createRealtimeService({
   metrics,
   instanceId,
   internalSecret: config.CANVASS_INTERNAL_SECRET,
+  adminToken: config.CANVASS_ADMIN_TOKEN,
   fetchResults: httpResultsClient(config.ANALYTICS_URL, { tls }),
   ...(tls ? { tls } : {}),
   ...(redis ? { viewerCounts: redisViewerCounts(redis, instanceId) } : {}),

@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { LIVE_PROTOCOL, ResultsUpdatedV1 } from '@canvass/contracts';
 import { type EventBus, type Subscription, validateEvent } from '@canvass/eventing';
-import { buildServiceApp, type InternalTls, type Logger } from '@canvass/service-kit';
+import {
+  buildServiceApp,
+  type InternalTls,
+  type Logger,
+  requireAdminToken,
+  telemetryRoutes,
+} from '@canvass/service-kit';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
@@ -26,6 +32,8 @@ export interface RealtimeDeps {
   /** Shared counts (Redis) when several processes serve live results; this process's otherwise. */
   viewerCounts?: ViewerCounts;
   internalSecret?: string | undefined;
+  /** Operator token for /admin/v1 (this process's part of the trace store). */
+  adminToken?: string | undefined;
   /** Unique to this process: names its bus subscription. */
   instanceId?: string;
   limits?: Partial<TransportLimits & { idleChannels: number; countIntervalMs: number }>;
@@ -93,8 +101,12 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
   app.register(async (scope) =>
     liveRoutes(scope, { hub, metrics, limits, internalSecret: deps.internalSecret }),
   );
+  app.register(async (admin) => {
+    admin.addHook('onRequest', requireAdminToken(deps.adminToken));
+    telemetryRoutes(admin, 'realtime');
+  });
 
-  async function onUpdates(batch: readonly { payload: unknown }[]): Promise<void> {
+  async function onUpdates(batch: readonly { payload: unknown; traceparent?: string }[]): Promise<void> {
     // Only each poll's newest snapshot in a batch goes out: when this process falls behind, it
     // skips superseded snapshots rather than fanning every one out to every viewer (measured:
     // 0.51 → 0.89 of a raw ws broadcast at 10k viewers, and no backlog growing in memory).
@@ -103,7 +115,8 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
       try {
         const event = validateEvent(delivery.payload);
         if (event.type !== ResultsUpdatedV1.type) continue;
-        const update = event.data as ResultsUpdate;
+        const traceparent = delivery.traceparent ?? event.traceparent;
+        const update = { ...(event.data as ResultsUpdate), ...(traceparent ? { traceparent } : {}) };
         const kept = newest.get(update.pollId);
         if (!kept || kept.sequence < update.sequence) newest.set(update.pollId, update);
       } catch (error) {

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { adminClient, CliError } from './client.ts';
 import { dlqDiscard, dlqList, dlqReplay, dlqShow } from './commands/dead-letters.ts';
+import { logs, logsUsage } from './commands/logs.ts';
 import { outboxStatus } from './commands/outbox.ts';
 import { projectionsList, projectionsRebuild } from './commands/projections.ts';
 import { sagasCompensate, sagasList, sagasRetry, sagasShow, sagasUsage } from './commands/sagas.ts';
@@ -47,6 +48,10 @@ Billing sagas (every workspace; canvass sagas --help for more)
   sagas retry <sagaId>          run a waiting saga's step now
   sagas compensate <sagaId>     send a stuck saga back (release, void or refund)
 
+Logs (cluster tier; canvass logs --help for more)
+  logs [-f] [--service NAME] [--level LEVEL] [--trace ID] [--request ID] [--since 10m] [--lines N]
+                                every process's log lines merged by time, from .canvass/logs
+
 Options
   --url URL      gateway address (default $CANVASS_URL or http://localhost:8080)
   --token TOKEN  operator token (default $CANVASS_ADMIN_TOKEN or the file .canvass/admin-token)
@@ -85,7 +90,7 @@ export async function run(argv: readonly string[]): Promise<number> {
         await dlqList(client, {
           json,
           state: values.state ?? 'pending',
-          ...(values.service ? { service: values.service } : {}),
+          ...(values.service ? { service: values.service.at(-1)! } : {}),
         });
         break;
       case 'events dlq show':
@@ -162,6 +167,24 @@ export async function run(argv: readonly string[]): Promise<number> {
       case 'sagas compensate':
         await sagasCompensate(client, sub, { json });
         break;
+      case 'logs':
+        await followable((signal) =>
+          logs(
+            settings.logDir,
+            {
+              json,
+              follow: values.follow ?? false,
+              ...(values.service ? { service: values.service } : {}),
+              ...(values.level !== undefined ? { level: values.level } : {}),
+              ...(values.trace !== undefined ? { trace: values.trace } : {}),
+              ...(values.request !== undefined ? { request: values.request } : {}),
+              ...(values.since !== undefined ? { since: values.since } : {}),
+              ...(values.lines !== undefined ? { lines: values.lines } : {}),
+            },
+            { signal },
+          ),
+        );
+        break;
       default:
         throw new CliError(`Unknown command: ${positionals.join(' ')}\n\n${usageOf(group)}`, 2);
     }
@@ -177,7 +200,25 @@ export async function run(argv: readonly string[]): Promise<number> {
 function usageOf(group: string | undefined): string {
   if (group === 'webhooks') return webhooksUsage;
   if (group === 'sagas') return sagasUsage;
+  if (group === 'logs') return logsUsage;
   return usage;
+}
+
+/** Runs a command that may go on until Ctrl-C, or until what reads its output is gone (`| head`). */
+async function followable(command: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  // Stays on: writes already under way fail after the command ends, and end it quietly too.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stop();
+  });
+  try {
+    await command(abort.signal);
+  } finally {
+    process.off('SIGINT', stop);
+  }
 }
 
 function requireArg(value: string | undefined, what: string): string {
@@ -196,7 +237,7 @@ function parse(argv: readonly string[]) {
       help: { type: 'boolean', short: 'h' },
       all: { type: 'boolean' },
       state: { type: 'string' },
-      service: { type: 'string' },
+      service: { type: 'string', multiple: true },
       count: { type: 'string' },
       type: { type: 'string' },
       workspace: { type: 'string' },
@@ -207,6 +248,11 @@ function parse(argv: readonly string[]) {
       cursor: { type: 'string' },
       since: { type: 'string' },
       'only-failed': { type: 'boolean' },
+      follow: { type: 'boolean', short: 'f' },
+      level: { type: 'string' },
+      trace: { type: 'string' },
+      request: { type: 'string' },
+      lines: { type: 'string' },
     },
   });
 }

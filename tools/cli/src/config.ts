@@ -7,12 +7,15 @@ const CliConfig = Type.Object({
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String()),
   CANVASS_ADMIN_TOKEN_FILE: Type.String({ default: '.canvass/admin-token' }),
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
+  /** The cluster launcher's log folder (`canvass logs`). */
+  CANVASS_LOG_DIR: Type.String({ minLength: 1, default: '.canvass/logs' }),
 });
 
 export interface CliSettings {
   url: string;
   token: string | undefined;
   natsUrl: string;
+  logDir: string;
 }
 
 /** Flags win over the environment; the token falls back to the file `npm start` writes. */
@@ -21,5 +24,5 @@ export async function cliSettings(flags: { url?: string; token?: string }): Prom
   let token = flags.token ?? env.CANVASS_ADMIN_TOKEN;
   if (!token)
     token = (await readFile(env.CANVASS_ADMIN_TOKEN_FILE, 'utf8').catch(() => '')).trim() || undefined;
-  return { url: flags.url ?? env.CANVASS_URL, token, natsUrl: env.NATS_URL };
+  return { url: flags.url ?? env.CANVASS_URL, token, natsUrl: env.NATS_URL, logDir: env.CANVASS_LOG_DIR };
 }

@@ -1,9 +1,10 @@
 // `npm run start:cluster`: one process per service (two for realtime, to show live viewers of
 // one poll served by several processes) plus the gateway, against PostgreSQL, NATS JetStream and
-// Redis from the environment.
-import { readFileSync } from 'node:fs';
+// Redis from the environment. Every process's log lines go to stdout and to a file of its own in
+// .canvass/logs (CANVASS_LOG_DIR), which `canvass logs` reads.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit } from '@canvass/config';
 import { LogLevel } from '@canvass/service-kit';
@@ -27,6 +28,10 @@ const ClusterConfig = Type.Object({
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
   LOG_LEVEL: LogLevel,
+  /** Where each process's log lines also go, one file each, for `canvass logs`; default .canvass/logs. */
+  CANVASS_LOG_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** A log file that would grow past this becomes <name>.log.1, replacing the one before. */
+  CANVASS_LOG_MAX_BYTES: Type.Integer({ minimum: 65_536, default: 20 * 2 ** 20 }),
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** Realtime processes; the gateway spreads live connections over them. */
@@ -215,13 +220,22 @@ specs.push({
   },
 });
 
-const supervisor = supervise(specs, root);
+const logDir = resolve(config.CANVASS_LOG_DIR ?? join(root, '.canvass/logs'));
+try {
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
+} catch (error) {
+  process.stderr.write(
+    `Canvass (cluster tier): cannot make the log folder ${logDir} (${(error as Error).message}); set CANVASS_LOG_DIR to another\n`,
+  );
+  process.exit(1);
+}
+const supervisor = supervise(specs, root, { dir: logDir, maxBytes: config.CANVASS_LOG_MAX_BYTES });
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write('launcher | stopping every process\n');
+    supervisor.log('stopping every process');
     void supervisor.stop().then(() => process.exit(0));
   });
 }
@@ -257,8 +271,8 @@ while (!stopping) {
   const ready = await Promise.all(urls.map(isReady));
   if (ready.every(Boolean)) {
     const host = config.HOST === '0.0.0.0' || config.HOST === '127.0.0.1' ? 'localhost' : config.HOST;
-    process.stdout.write(
-      `launcher | Canvass cluster tier is ready in ${((Date.now() - started) / 1000).toFixed(1)} s: open http://${host}:${config.PORT}/ (Ctrl-C stops everything)\n`,
+    supervisor.log(
+      `Canvass cluster tier is ready in ${((Date.now() - started) / 1000).toFixed(1)} s: open http://${host}:${config.PORT}/ (Ctrl-C stops everything)`,
     );
     break;
   }

@@ -1,6 +1,10 @@
 // Runs child processes, prefixes their output with their name, restarts one that dies (with
-// backoff, said in the log), and stops them all on request.
+// backoff, said in the log), and stops them all on request. Each process's lines also go, raw (JSON
+// or not), to <dir>/<name>.log, and the launcher's own, as JSON like the services', to launcher.log,
+// for `canvass logs`: a file that would pass maxBytes becomes <name>.log.1, replacing the one before.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface ProcessSpec {
@@ -9,31 +13,112 @@ export interface ProcessSpec {
   env: Record<string, string>;
 }
 
+export interface LogFiles {
+  /** An existing folder. */
+  dir: string;
+  maxBytes: number;
+}
+
 export interface Supervisor {
+  /** Says something as the launcher: on stdout and in launcher.log (pino's level: 30 info). */
+  log(message: string, level?: number): void;
   stop(): Promise<void>;
 }
 
 const write = (name: string, width: number, line: string) =>
   process.stdout.write(`${name.padEnd(width)} | ${line}\n`);
 
-export function supervise(specs: readonly ProcessSpec[], cwd: string): Supervisor {
+const formatBytes = (bytes: number) =>
+  bytes >= 2 ** 20 ? `${+(bytes / 2 ** 20).toFixed(1)} MiB` : `${+(bytes / 1024).toFixed(1)} KiB`;
+
+interface LogFile {
+  append(line: string): void;
+  close(): void;
+}
+
+/** Appends lines to `path`, rotating it to `path.1` before a line would take it past `maxBytes`. */
+function openLogFile(path: string, maxBytes: number, report: (text: string) => void): LogFile {
+  let fd: number | undefined;
+  let size = 0;
+  let failed = false;
+  const open = () => {
+    // Owner-only: request lines carry client addresses.
+    fd = openSync(path, 'a', 0o600);
+    size = fstatSync(fd).size;
+  };
+  const close = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
+  return {
+    append(line) {
+      if (failed) return;
+      const bytes = Buffer.from(`${line}\n`);
+      try {
+        if (fd === undefined) open();
+        if (size > 0 && size + bytes.length > maxBytes) {
+          close();
+          try {
+            renameSync(path, `${path}.1`);
+          } catch (error) {
+            // Someone removed the file: start a new one.
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          }
+          open();
+        }
+        size += writeSync(fd!, bytes);
+      } catch (error) {
+        // A full disk or a removed folder must not stop the processes: say so once, keep stdout.
+        failed = true;
+        close();
+        report(`cannot write ${path} (${(error as Error).message}); its lines go to this output only`);
+      }
+    },
+    close,
+  };
+}
+
+export function supervise(specs: readonly ProcessSpec[], cwd: string, logs?: LogFiles): Supervisor {
   const width = Math.max(8, ...specs.map((spec) => spec.name.length));
-  const log = (line: string) => write('launcher', width, line);
+  const files = new Map<string, LogFile>();
+  const fileOf = (name: string) => {
+    if (!logs) return undefined;
+    let file = files.get(name);
+    if (!file) {
+      file = openLogFile(join(logs.dir, `${name}.log`), logs.maxBytes, (text) =>
+        write('launcher', width, text),
+      );
+      files.set(name, file);
+    }
+    return file;
+  };
+  /** pino's levels: 30 info, 50 error. */
+  const log = (msg: string, level = 30) => {
+    write('launcher', width, msg);
+    fileOf('launcher')?.append(
+      JSON.stringify({ level, time: new Date().toISOString(), service: 'launcher', msg }),
+    );
+  };
   const children = new Map<string, ChildProcess>();
   const timers = new Set<NodeJS.Timeout>();
   let stopping = false;
 
   function start(spec: ProcessSpec, failures: number): void {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [spec.script], {
+    // Tracing starts before the service's code loads (its module hooks must see pg and redis).
+    const child = spawn(process.execPath, ['--import', '@canvass/telemetry/register', spec.script], {
       cwd,
-      env: { ...process.env, ...spec.env },
+      env: { ...process.env, OTEL_SERVICE_NAME: spec.name.replace(/-\d+$/, ''), ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(spec.name, child);
     log(`started ${spec.name} (pid ${child.pid})`);
+    const file = fileOf(spec.name);
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => write(spec.name, width, line));
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+        write(spec.name, width, line);
+        file?.append(line);
+      });
     }
     child.on('exit', (code, signal) => {
       children.delete(spec.name);
@@ -41,7 +126,10 @@ export function supervise(specs: readonly ProcessSpec[], cwd: string): Superviso
       // A process that ran a minute before dying starts its backoff afresh.
       const streak = Date.now() - startedAt > 60_000 ? 0 : failures + 1;
       const delay = Math.min(30_000, 500 * 2 ** streak);
-      log(`${spec.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s`);
+      log(
+        `${spec.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s`,
+        50,
+      );
       const timer = setTimeout(() => {
         timers.delete(timer);
         if (!stopping) start(spec, streak);
@@ -50,9 +138,15 @@ export function supervise(specs: readonly ProcessSpec[], cwd: string): Superviso
     });
   }
 
+  if (logs) {
+    log(
+      `logs: each process's lines also go to ${logs.dir}/<name>.log (past ${formatBytes(logs.maxBytes)} it becomes <name>.log.1); read them with npx canvass logs`,
+    );
+  }
   for (const spec of specs) start(spec, -1);
 
   return {
+    log,
     async stop() {
       stopping = true;
       for (const timer of timers) clearTimeout(timer);
@@ -61,14 +155,18 @@ export function supervise(specs: readonly ProcessSpec[], cwd: string): Superviso
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();
             const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+            // 'close' comes once its output is read to the end (its last lines are in the file);
+            // a descendant holding the pipes open must not hold the stop.
             child.once('exit', () => {
               clearTimeout(kill);
-              resolve();
+              setTimeout(resolve, 2_000).unref();
             });
+            child.once('close', () => resolve());
             child.kill('SIGTERM');
           }),
       );
       await Promise.all(exits);
+      for (const file of files.values()) file.close();
     },
   };
 }

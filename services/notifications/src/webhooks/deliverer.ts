@@ -11,6 +11,7 @@ import { type Kysely, sql } from 'kysely';
 import { membersWithRoles, notify } from '../notices/notify.ts';
 import type { NotificationsTables } from '../tables.ts';
 import { createWorkLoop } from '../work-loop.ts';
+import type { DeliveryMetrics } from './delivery-metrics.ts';
 import { deliveryChannel } from './fan-out.ts';
 import { checkEndpointUrl, type OutboundClient, type OutboundResult } from './outbound.ts';
 import { retryDelay } from './retry-schedule.ts';
@@ -27,6 +28,8 @@ export interface DelivererOptions {
   concurrency?: number;
   /** The client's whole-request timeout: a claim outlives it, so only a dead process's claims lapse. */
   timeoutMs: number;
+  /** Counts each recorded attempt's outcome (`canvass_webhook_deliveries_total`). */
+  metrics?: DeliveryMetrics;
 }
 
 /** An attempt's outcome: the client's, or why none was made (`endpoint-deleted`, `endpoint-disabled`). */
@@ -147,6 +150,8 @@ export function createDeliverer(options: DelivererOptions) {
       );
       if (delay === null) await disableIfFailingThroughout(trx, delivery);
     });
+    // Counted once recorded: an attempt whose record rolled back is made again, and counted then.
+    options.metrics?.recorded(ok ? 'delivered' : delay === null ? 'gave_up' : 'failed');
   }
 
   /**

@@ -8,6 +8,7 @@
 import { type Ballot, type CloudEvent, VoteCastV3, VoteRetractedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import { conflict, type Logger, newId, newSignedToken, notFound, sha256 } from '@canvass/service-kit';
+import { activeSpan, activeTraceparent, inSpan, linksTo, type Span } from '@canvass/telemetry';
 import { type Insertable, type Kysely, sql } from 'kysely';
 import { findPoll, type StoredPoll } from '../polls/poll-store.ts';
 import { type StreamHead, writeStreams } from '../streams/poll-stream.ts';
@@ -30,6 +31,9 @@ export type VoteOutcome =
 
 interface Pending {
   command: VoteCommand;
+  /** The request's span: its events carry its context, and it learns the receipt's hash. */
+  span: Span | undefined;
+  traceparent: string | undefined;
   resolve(outcome: VoteOutcome): void;
   reject(error: unknown): void;
 }
@@ -78,7 +82,7 @@ export class VoteWriter {
 
   submit(command: VoteCommand): Promise<VoteOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ command, resolve, reject });
+      this.#queue.push({ command, span: activeSpan(), traceparent: activeTraceparent(), resolve, reject });
       this.#schedule();
     });
   }
@@ -111,7 +115,16 @@ export class VoteWriter {
   async #write(batch: Pending[]): Promise<void> {
     let outcomes: Map<Pending, VoteOutcome | Error>;
     try {
-      outcomes = await this.#options.kysely.transaction().execute((trx) => this.#apply(trx, batch));
+      // The batch is a trace of its own, linked to the requests it carries.
+      outcomes = await inSpan(
+        'polls write votes',
+        {
+          root: true,
+          links: linksTo(batch.map((pending) => pending.traceparent)),
+          attributes: { 'canvass.service': 'polls', 'canvass.votes': batch.length },
+        },
+        () => this.#options.kysely.transaction().execute((trx) => this.#apply(trx, batch)),
+      );
     } catch (error) {
       if (batch.length === 1) {
         batch[0]!.reject(error);
@@ -167,7 +180,8 @@ export class VoteWriter {
     // Every new vote in one statement; a voter who has a current vote is left for the next step.
     const rows = new Map<Pending, { row: VoteRow; event: CloudEvent; receiptId: string }>();
     for (const pending of admitted) {
-      if (pending.command.kind === 'cast') rows.set(pending, this.#prepareCast(pending.command, now));
+      if (pending.command.kind === 'cast')
+        rows.set(pending, this.#prepareCast(pending, pending.command, now));
     }
     const inserted = new Set<string>();
     if (rows.size > 0) {
@@ -211,7 +225,7 @@ export class VoteWriter {
         continue;
       }
       const state = states.get(command.poll.id)!;
-      const retracted = await this.#retractCurrent(trx, command, prepared?.row.id ?? null, now);
+      const retracted = await this.#retractCurrent(trx, pending, prepared?.row.id ?? null, now);
       if (!retracted) {
         outcomes.set(pending, notFound('vote', 'This voter has no vote in this poll to withdraw.'));
         continue;
@@ -262,16 +276,19 @@ export class VoteWriter {
     );
   }
 
-  #prepareCast(command: Extract<VoteCommand, { kind: 'cast' }>, now: Date) {
+  #prepareCast(pending: Pending, command: Extract<VoteCommand, { kind: 'cast' }>, now: Date) {
     const { poll, ballot } = command;
     const voteId = newId();
     const receiptId = newSignedToken(this.#options.secret, 'receipt', poll.id);
     const receiptHash = sha256(receiptId);
+    // An operator finds a vote's trace by its receipt (hashed: the receipt is the voter's secret).
+    pending.span?.setAttribute('canvass.vote.receipt_hash', receiptHash);
     const segment = command.body.segment ?? null;
     const event = createEvent(VoteCastV3, {
       source: '/polls',
       subject: poll.id,
       partitionkey: poll.id,
+      ...(pending.traceparent ? { traceparent: pending.traceparent } : {}),
       data: { pollId: poll.id, voteId, ...ballot, segment, receiptHash, castAt: now.toISOString() },
     });
     const row: VoteRow = {
@@ -292,7 +309,7 @@ export class VoteWriter {
 
   async #retractCurrent(
     trx: Kysely<PollsTables>,
-    command: VoteCommand,
+    { command, traceparent }: Pending,
     replacedBy: string | null,
     now: Date,
   ) {
@@ -309,6 +326,7 @@ export class VoteWriter {
       source: '/polls',
       subject: command.poll.id,
       partitionkey: command.poll.id,
+      ...(traceparent ? { traceparent } : {}),
       data: {
         pollId: command.poll.id,
         voteId: old.id,

@@ -3,6 +3,7 @@
 // second at most. Channels of polls nobody here watches any more are kept (bounded, least
 // recently used first out) so a viewer who comes back soon finds the newest snapshot.
 import type { Logger } from '@canvass/service-kit';
+import { contextFrom, SpanKind, startSpan } from '@canvass/telemetry';
 import type { ViewerCounts } from '../viewers/viewer-counts.ts';
 import type { CheckAccess, Credentials } from './access.ts';
 import { type Channel, countedViewers, newChannel, offerSnapshot } from './channel.ts';
@@ -14,6 +15,10 @@ export interface ResultsUpdate {
   sequence: number;
   public: boolean;
   results: Record<string, unknown>;
+  /** The W3C trace context of the event that brought it (analytics' publish span). */
+  traceparent?: string;
+  /** When the earliest vote it newly counts was accepted. */
+  oldestVoteAt?: string;
 }
 
 export interface HubOptions {
@@ -129,14 +134,36 @@ export function createHub(options: HubOptions): Hub {
     update(update) {
       const channel = channels.get(update.pollId);
       if (!channel) return; // nobody here watches it
-      const snapshot = { sequence: update.sequence, results: update.results };
+      // The push joins the trace of the batch that changed the results (see analytics' publisher).
+      const span = startSpan('realtime push', {
+        parent: contextFrom(update.traceparent),
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'canvass.service': 'realtime',
+          'canvass.poll_id': update.pollId,
+          'canvass.sequence': update.sequence,
+          'canvass.viewers': channel.viewers.size,
+        },
+      });
+      const trace = span.spanContext().traceId;
+      const snapshot = {
+        sequence: update.sequence,
+        results: update.results,
+        ...(/^0+$/.test(trace) ? {} : { trace }),
+      };
       if (!offerSnapshot(channel, snapshot)) {
         // The same change we fetched already: still learn whether it is public.
         if (channel.newest?.sequence === update.sequence) channel.public ??= update.public;
+        span.setAttribute('canvass.superseded', true);
+        span.end();
         return;
       }
       channel.public = update.public;
       for (const viewer of channel.viewers) viewer.updated();
+      const votedAt = update.oldestVoteAt ? Date.parse(update.oldestVoteAt) : Number.NaN;
+      if (Number.isFinite(votedAt) && channel.viewers.size > 0)
+        options.metrics.voteToScreen.observe(Math.max(0, Date.now() - votedAt) / 1000);
+      span.end();
     },
     start() {
       timer ??= setInterval(tick, options.countIntervalMs);

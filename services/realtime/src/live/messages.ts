@@ -4,10 +4,12 @@ export interface Snapshot {
   sequence: number;
   /** The same body as GET /api/v1/polls/{pollId}/results. */
   results: Record<string, unknown>;
+  /** The trace that made it (analytics' batch, linked to the votes it counted), for operators. */
+  trace?: string;
 }
 
 export type LiveMessage =
-  | { type: 'snapshot'; sequence: number; results: Record<string, unknown> }
+  | { type: 'snapshot'; sequence: number; results: Record<string, unknown>; trace?: string }
   | { type: 'viewers'; count: number }
   | { type: 'hidden'; reason: string }
   | { type: 'error'; status: number; title: string; detail: string };

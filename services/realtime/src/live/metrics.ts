@@ -9,6 +9,7 @@ export interface LiveMetrics {
   coalesced: Counter;
   stalled: Counter<'transport'>;
   freshness: Histogram;
+  voteToScreen: Histogram;
 }
 
 function metric<T>(registry: Registry, name: string, create: () => T): T {
@@ -58,6 +59,17 @@ export function liveMetrics(registry: Registry): LiveMetrics {
           name: 'canvass_live_viewers_cut_off_total',
           help: 'Live viewers cut off because their connection stayed congested (they stopped reading)',
           labelNames: ['transport'],
+          registers,
+        }),
+    ),
+    voteToScreen: metric(
+      registry,
+      'canvass_vote_to_screen_seconds',
+      () =>
+        new Histogram({
+          name: 'canvass_vote_to_screen_seconds',
+          help: 'From the earliest vote a snapshot newly counts being accepted to the snapshot going to its viewers',
+          buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
           registers,
         }),
     ),

@@ -53,7 +53,11 @@ const MAX_RECHECKS = 3;
  * serialize it once (see ws-transport.ts) instead of once per viewer.
  */
 const snapshotMessages = new WeakMap<object, LiveMessage>();
-function snapshotMessage(newest: { sequence: number; results: Record<string, unknown> }): LiveMessage {
+function snapshotMessage(newest: {
+  sequence: number;
+  results: Record<string, unknown>;
+  trace?: string;
+}): LiveMessage {
   let message = snapshotMessages.get(newest);
   if (!message) {
     message = { type: 'snapshot', ...newest };

@@ -1,0 +1,278 @@
+// Canvass keeps recent traces itself (no trace backend installs here): every process holds the
+// spans it recorded in two bounded rings, and the gateway gathers a trace from every process.
+// - kept: spans of sampled traces, and of traces this process chose to keep because a span failed
+//   or its local root was slow (tail keeping: such traces are recorded but not sampled, so the
+//   decision waits for the local root to end);
+// - recent: every other recorded span, for a short while, so that a trace another process kept
+//   (the gateway saw it slow) is still whole here when an operator opens it.
+// Indexes find a trace by request id, by vote receipt (its hash: a receipt is a voter's secret) and
+// by the batch traces that link to it (a vote's trace and the relay, consumer and fan-out batches
+// that carried it).
+import { type Context, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+
+export interface StoredSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  kind: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+  service: string;
+  /** Epoch milliseconds (fractional). */
+  start: number;
+  durationMs: number;
+  status: 'unset' | 'ok' | 'error';
+  statusMessage?: string;
+  attributes: Record<string, unknown>;
+  events: { name: string; at: number; attributes: Record<string, unknown> }[];
+  links: { traceId: string; spanId: string }[];
+}
+
+export type KeepReason = 'sampled' | 'error' | 'slow';
+
+export interface TraceSummary {
+  traceId: string;
+  reason: KeepReason;
+  name: string;
+  service: string;
+  start: number;
+  durationMs: number;
+  error: boolean;
+  spans: number;
+}
+
+export interface TraceStoreOptions {
+  /** The service name spans get when they carry no `canvass.service` attribute. */
+  service: string;
+  /** Spans kept (sampled, failed or slow traces). */
+  keptSpans?: number;
+  /** Other recorded spans, kept a short while. */
+  recentSpans?: number;
+  /** A local root at least this slow keeps its trace (tail keeping). */
+  slowMs?: number;
+  /** Keep traces with a failed span or a slow root even when they were not sampled. */
+  keepErrorsAndSlow?: boolean;
+}
+
+const KINDS: StoredSpan['kind'][] = ['internal', 'server', 'client', 'producer', 'consumer'];
+
+const hrToMs = ([seconds, nanos]: [number, number]) => seconds * 1_000 + nanos / 1e6;
+
+/** A bounded map of trace id → spans; the oldest traces go first when it is full. */
+class Ring {
+  readonly traces = new Map<string, StoredSpan[]>();
+  #count = 0;
+  readonly capacity: number;
+  readonly onEvict: (traceId: string, spans: StoredSpan[]) => void;
+  constructor(capacity: number, onEvict: (traceId: string, spans: StoredSpan[]) => void) {
+    this.capacity = capacity;
+    this.onEvict = onEvict;
+  }
+
+  add(span: StoredSpan): void {
+    let spans = this.traces.get(span.traceId);
+    if (!spans) {
+      spans = [];
+      this.traces.set(span.traceId, spans);
+    }
+    spans.push(span);
+    this.#count++;
+    while (this.#count > this.capacity) {
+      const oldest = this.traces.keys().next();
+      if (oldest.done) break;
+      this.take(oldest.value);
+    }
+  }
+
+  take(traceId: string): StoredSpan[] {
+    const spans = this.traces.get(traceId);
+    if (!spans) return [];
+    this.traces.delete(traceId);
+    this.#count -= spans.length;
+    this.onEvict(traceId, spans);
+    return spans;
+  }
+
+  get size(): number {
+    return this.#count;
+  }
+}
+
+export class TraceStore implements SpanProcessor {
+  readonly #options: Required<TraceStoreOptions>;
+  readonly #kept: Ring;
+  readonly #recent: Ring;
+  /** Why each kept trace is kept, with its first local root. */
+  readonly #summaries = new Map<string, TraceSummary>();
+  readonly #byRequest = new Map<string, string>();
+  readonly #byReceipt = new Map<string, string>();
+  /** trace id → traces whose spans link to it (batches that carried it). */
+  readonly #linkedBy = new Map<string, Set<string>>();
+  /** Traces promoted to kept: their later spans go straight there. */
+  readonly #promoted = new Set<string>();
+
+  constructor(options: TraceStoreOptions) {
+    this.#options = {
+      keptSpans: 20_000,
+      recentSpans: 20_000,
+      slowMs: 1_000,
+      keepErrorsAndSlow: true,
+      ...options,
+    };
+    const forget = (traceId: string, spans: StoredSpan[]) => {
+      for (const span of spans) {
+        const requestId = span.attributes['canvass.request_id'];
+        if (typeof requestId === 'string' && this.#byRequest.get(requestId) === traceId)
+          this.#byRequest.delete(requestId);
+        const receipt = span.attributes['canvass.vote.receipt_hash'];
+        if (typeof receipt === 'string' && this.#byReceipt.get(receipt) === traceId)
+          this.#byReceipt.delete(receipt);
+        for (const link of span.links) {
+          const set = this.#linkedBy.get(link.traceId);
+          set?.delete(traceId);
+          if (set?.size === 0) this.#linkedBy.delete(link.traceId);
+        }
+      }
+    };
+    this.#kept = new Ring(this.#options.keptSpans, (traceId, spans) => {
+      this.#summaries.delete(traceId);
+      this.#promoted.delete(traceId);
+      forget(traceId, spans);
+    });
+    this.#recent = new Ring(this.#options.recentSpans, (traceId, spans) => {
+      // A trace promoted to kept moves its spans over; only a trace that ages out is forgotten.
+      if (!this.#kept.traces.has(traceId)) forget(traceId, spans);
+    });
+  }
+
+  get slowMs(): number {
+    return this.#options.slowMs;
+  }
+
+  onStart(_span: Span, _context: Context): void {}
+
+  onEnd(readable: ReadableSpan): void {
+    const span = this.#toStored(readable);
+    this.#index(span);
+    const sampled = (readable.spanContext().traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+    const localRoot = !readable.parentSpanContext || readable.parentSpanContext.isRemote === true;
+    if (sampled || this.#promoted.has(span.traceId)) {
+      this.#kept.add(span);
+      if (localRoot && !this.#summaries.has(span.traceId))
+        this.#summaries.set(span.traceId, this.#summary(span, sampled ? 'sampled' : 'error'));
+      return;
+    }
+    if (!this.#options.keepErrorsAndSlow) return;
+    this.#recent.add(span);
+    const failed = span.status === 'error';
+    const slow = localRoot && span.durationMs >= this.#options.slowMs;
+    if (failed || slow) this.#promote(span, failed ? 'error' : 'slow');
+  }
+
+  #promote(span: StoredSpan, reason: KeepReason): void {
+    this.#promoted.add(span.traceId);
+    for (const moved of this.#recent.take(span.traceId)) this.#kept.add(moved);
+    const known = this.#summaries.get(span.traceId);
+    if (!known || (known.reason === 'slow' && reason === 'error'))
+      this.#summaries.set(span.traceId, this.#summary(span, reason));
+  }
+
+  #summary(span: StoredSpan, reason: KeepReason): TraceSummary {
+    return {
+      traceId: span.traceId,
+      reason,
+      name: span.name,
+      service: span.service,
+      start: span.start,
+      durationMs: span.durationMs,
+      error: span.status === 'error',
+      spans: 0,
+    };
+  }
+
+  #index(span: StoredSpan): void {
+    const requestId = span.attributes['canvass.request_id'];
+    if (typeof requestId === 'string') this.#byRequest.set(requestId, span.traceId);
+    const receipt = span.attributes['canvass.vote.receipt_hash'];
+    if (typeof receipt === 'string') this.#byReceipt.set(receipt, span.traceId);
+    for (const link of span.links) {
+      let set = this.#linkedBy.get(link.traceId);
+      if (!set) {
+        set = new Set();
+        this.#linkedBy.set(link.traceId, set);
+      }
+      set.add(span.traceId);
+    }
+  }
+
+  #toStored(span: ReadableSpan): StoredSpan {
+    const context = span.spanContext();
+    const service = span.attributes['canvass.service'];
+    const stored: StoredSpan = {
+      traceId: context.traceId,
+      spanId: context.spanId,
+      parentSpanId: span.parentSpanContext?.spanId ?? null,
+      name: span.name,
+      kind: KINDS[span.kind] ?? 'internal',
+      service: typeof service === 'string' ? service : this.#options.service,
+      start: hrToMs(span.startTime),
+      durationMs: hrToMs(span.duration),
+      status:
+        span.status.code === SpanStatusCode.ERROR
+          ? 'error'
+          : span.status.code === SpanStatusCode.OK
+            ? 'ok'
+            : 'unset',
+      attributes: { ...span.attributes },
+      events: span.events.map((event) => ({
+        name: event.name,
+        at: hrToMs(event.time),
+        attributes: { ...(event.attributes ?? {}) },
+      })),
+      links: span.links.map((link) => ({
+        traceId: link.context.traceId,
+        spanId: link.context.spanId,
+      })),
+    };
+    if (span.status.message) stored.statusMessage = span.status.message;
+    return stored;
+  }
+
+  /** Every span this process holds of a trace, and the traces that link to it. */
+  trace(traceId: string): { spans: StoredSpan[]; linkedBy: string[] } {
+    return {
+      spans: [...(this.#kept.traces.get(traceId) ?? []), ...(this.#recent.traces.get(traceId) ?? [])],
+      linkedBy: [...(this.#linkedBy.get(traceId) ?? [])],
+    };
+  }
+
+  find(query: { requestId?: string; receiptHash?: string }): string | undefined {
+    if (query.requestId !== undefined) return this.#byRequest.get(query.requestId);
+    if (query.receiptHash !== undefined) return this.#byReceipt.get(query.receiptHash);
+    return undefined;
+  }
+
+  /** Kept traces, newest first: failed, slow or sampled. */
+  recentTraces(options: { reason?: KeepReason; limit?: number } = {}): TraceSummary[] {
+    const limit = options.limit ?? 50;
+    const found: TraceSummary[] = [];
+    for (const summary of [...this.#summaries.values()].reverse()) {
+      if (options.reason && summary.reason !== options.reason) continue;
+      found.push({ ...summary, spans: this.#kept.traces.get(summary.traceId)?.length ?? 0 });
+      if (found.length >= limit) break;
+    }
+    return found;
+  }
+
+  stats(): { keptSpans: number; recentSpans: number; keptTraces: number } {
+    return { keptSpans: this.#kept.size, recentSpans: this.#recent.size, keptTraces: this.#kept.traces.size };
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
