@@ -325,18 +325,25 @@ test('a charge that never got through by its deadline is settled under its key a
     route: 'POST /v1/payment_intents',
   });
   const started = await upgrade(cy);
-  await eventually(async () => {
-    const saga = await sql<{
-      attempts: number;
-    }>`select attempts from sagas where id = ${started.body.id}`.execute(billingDb());
-    assert.ok(Number(saga.rows[0]!.attempts) >= 2);
-  }, 15_000);
-  // Shorten the wait: the charge step's deadline passes now. The provider answers again, so the
-  // call under the same key settles it (a late first call could not charge a second time) and
-  // the saga, past its deadline, gives the money back.
+  const attempts = async () =>
+    Number(
+      (
+        await sql<{ attempts: number }>`select attempts from sagas where id = ${started.body.id}`.execute(
+          billingDb(),
+        )
+      ).rows[0]!.attempts,
+    );
+  await eventually(async () => assert.ok((await attempts()) >= 2), 15_000);
+  // Shorten the wait: the charge step's deadline passes now, while the provider still times out,
+  // and one more attempt sees it (clearing the faults first would let an attempt already under
+  // way charge before the deadline). The provider then answers again, so the call under the same
+  // key settles it (a late first call could not charge a second time) and the saga, past its
+  // deadline, gives the money back.
   await sql`update sagas set step_started_at = now() - interval '1 hour' where id = ${started.body.id}`.execute(
     billingDb(),
   );
+  const seen = await attempts();
+  await eventually(async () => assert.ok((await attempts()) > seen), 15_000);
   platform.payments!.control.clearFaults();
   const saga = await finished(cy, started.body.id);
   assert.equal(saga.outcome, 'compensated', JSON.stringify(saga.steps));
