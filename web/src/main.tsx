@@ -17,6 +17,7 @@ function App() {
   if (receipt) return <ReceiptPage receiptId={decodeURIComponent(receipt[1]!)} />;
   if (path === '/') return <CreatePoll />;
   if (isOrganizerPath(path)) return <Organizer path={path} />;
+  if (path === '/ops' || path.startsWith('/ops/')) return <Operations path={path} />;
   return (
     <main>
       <h1>Page not found</h1>
@@ -41,6 +42,28 @@ const isOrganizerPath = (path: string) =>
   path === '/app' || path.startsWith('/app/') || ACCOUNT_PAGES.includes(path);
 
 type OrganizerModule = typeof import('./organizer/app.tsx');
+type OperationsModule = typeof import('./ops/console.tsx');
+
+/** The operator console is a chunk of its own too: neither voters nor organizers load it. */
+function Operations({ path }: { path: string }) {
+  const [module, setModule] = useState<OperationsModule | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    import('./ops/console.tsx').then(setModule, () => setFailed(true));
+  }, []);
+  if (module) return <module.OpsConsole path={path} />;
+  return (
+    <main aria-busy={!failed}>
+      {failed ? (
+        <p class="error" role="alert">
+          Canvass could not load this page. Check your connection and reload.
+        </p>
+      ) : (
+        <p class="muted">Loading…</p>
+      )}
+    </main>
+  );
+}
 
 /** The organizer side is its own chunk, fetched on the first organizer page: voters never load it. */
 function Organizer({ path }: { path: string }) {
