@@ -148,6 +148,12 @@ function LetterRow({
           <p class="muted">
             Event {open.eventId ?? 'without an id'} · last failed{' '}
             {new Date(open.lastFailedAt).toLocaleString()}
+            {traceId && (
+              <>
+                {' · '}
+                <Link href={`/ops/traces/${traceId}`}>the trace that wrote it</Link>
+              </>
+            )}
           </p>
           <pre class="ops-pre">{payload}</pre>
         </div>
