@@ -274,6 +274,9 @@ while (!stopping) {
     supervisor.log(
       `Canvass cluster tier is ready in ${((Date.now() - started) / 1000).toFixed(1)} s: open http://${host}:${config.PORT}/ (Ctrl-C stops everything)`,
     );
+    supervisor.log(
+      `operators: http://${host}:${config.PORT}/ops with the operator token (CANVASS_ADMIN_TOKEN, or .canvass/admin-token); logs: npx canvass logs -f`,
+    );
     break;
   }
   await new Promise((resolve) => setTimeout(resolve, 250));

@@ -73,6 +73,6 @@ process.stdout.write(
     `  Data   ${dataDir}  ${dataDir.startsWith('memory://') ? '(nothing is kept)' : '(stop, then delete this folder to start afresh)'}\n` +
     `  Mail   ${mailbox ? `${openUrl}mailbox  (mail Canvass sends lands here; nothing leaves this machine)` : `sent through ${new URL(config.SMTP_URL!).host}`}\n` +
     `  Pay    test cards only: an in-repo stand-in for Stripe charges them (docs/billing.md)\n` +
-    `  Ops    npx canvass events outbox status   (operator token in ${tokenFile})\n` +
+    `  Ops    ${openUrl}ops  and  npx canvass events outbox status   (operator token in ${tokenFile})\n` +
     `  Stop   Ctrl-C\n\n`,
 );
