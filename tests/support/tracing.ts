@@ -103,6 +103,16 @@ export async function checkVoteTrace(platform: TracedPlatform): Promise<void> {
     assert.ok(batch, `${name} (${service}) links to the vote`);
     assert.notEqual(batch.traceId, voteTraceId, `${name} is a trace of its own`);
     assert.equal(batch.parentSpanId, null, `${name} starts its trace`);
+    if (name === 'polls write votes') {
+      // Its statements are its children: pg's instrumentation (cluster), Kysely's hook (PGlite).
+      const statements = spans.filter(
+        (span) => span.parentSpanId === batch.spanId && /^(pg|pglite)\.query/.test(span.name),
+      );
+      assert.ok(
+        statements.length >= 2,
+        `the vote batch's statements: ${statements.map((s) => s.name).join(', ')}`,
+      );
+    }
   }
 
   // Found by request id: the same trace.

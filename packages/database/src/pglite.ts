@@ -1,6 +1,8 @@
 // Embedded tier: one PGlite (PostgreSQL in WebAssembly) per process, shared by every service, each
 // in its own schema. PGlite is a single session, so connections are serialized by a lock and a
 // transaction holds it until it ends.
+
+import { querySpans } from '@canvass/telemetry';
 import { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
@@ -61,6 +63,8 @@ export class PgliteHost {
         createIntrospector: (db) => new PostgresIntrospector(db),
         createQueryCompiler: () => new PostgresQueryCompiler(),
       },
+      // Spans for statements run under one (nothing instruments PGlite).
+      log: querySpans('pglite'),
     });
     return {
       kysely,

@@ -147,3 +147,35 @@ export function traceLogFields(): { trace_id?: string; span_id?: string } {
 }
 
 export { type Span, SpanKind };
+
+interface QueryLogEvent {
+  level: 'query' | 'error';
+  query: { sql: string };
+  queryDurationMillis: number;
+  error?: unknown;
+}
+
+/**
+ * Kysely's `log` hook as spans, for a database no instrumentation sees (PGlite, in the embedded
+ * tier): each statement run under a span becomes a client span of the time it took. Statements
+ * outside any span are not traced (as pg's instrumentation does with requireParentSpan).
+ */
+export function querySpans(system: string): (event: QueryLogEvent) => void {
+  return (event) => {
+    const parent = trace.getSpan(context.active());
+    if (!parent?.isRecording()) return;
+    const end = Date.now();
+    const operation = /^\s*(\w+)/.exec(event.query.sql)?.[1]?.toUpperCase() ?? 'QUERY';
+    const span = tracer.startSpan(
+      `${system}.query:${operation}`,
+      {
+        kind: SpanKind.CLIENT,
+        startTime: end - event.queryDurationMillis,
+        attributes: { 'db.system.name': system, 'db.query.text': event.query.sql.slice(0, 2_000) },
+      },
+      context.active(),
+    );
+    if (event.level === 'error') fail(span, event.error);
+    span.end(end);
+  };
+}
