@@ -84,12 +84,13 @@ class Ring {
     }
   }
 
-  take(traceId: string): StoredSpan[] {
+  /** Takes a trace out: evicted (forgotten), or moved elsewhere (`evict` false: indexes stay). */
+  take(traceId: string, evict = true): StoredSpan[] {
     const spans = this.traces.get(traceId);
     if (!spans) return [];
     this.traces.delete(traceId);
     this.#count -= spans.length;
-    this.onEvict(traceId, spans);
+    if (evict) this.onEvict(traceId, spans);
     return spans;
   }
 
@@ -139,8 +140,8 @@ export class TraceStore implements SpanProcessor {
       this.#promoted.delete(traceId);
       forget(traceId, spans);
     });
+    // A trace that ages out of the recent ring is forgotten, unless part of it is kept.
     this.#recent = new Ring(this.#options.recentSpans, (traceId, spans) => {
-      // A trace promoted to kept moves its spans over; only a trace that ages out is forgotten.
       if (!this.#kept.traces.has(traceId)) forget(traceId, spans);
     });
   }
@@ -158,8 +159,13 @@ export class TraceStore implements SpanProcessor {
     const localRoot = !readable.parentSpanContext || readable.parentSpanContext.isRemote === true;
     if (sampled || this.#promoted.has(span.traceId)) {
       this.#kept.add(span);
-      if (localRoot && !this.#summaries.has(span.traceId))
-        this.#summaries.set(span.traceId, this.#summary(span, sampled ? 'sampled' : 'error'));
+      if (localRoot) {
+        // The root names the trace in the list, whichever span had it kept.
+        const known = this.#summaries.get(span.traceId);
+        const reason = known?.reason ?? (sampled ? 'sampled' : 'error');
+        const error = (known?.error ?? false) || span.status === 'error';
+        this.#summaries.set(span.traceId, { ...this.#summary(span, reason), error });
+      }
       return;
     }
     if (!this.#options.keepErrorsAndSlow) return;
@@ -171,7 +177,7 @@ export class TraceStore implements SpanProcessor {
 
   #promote(span: StoredSpan, reason: KeepReason): void {
     this.#promoted.add(span.traceId);
-    for (const moved of this.#recent.take(span.traceId)) this.#kept.add(moved);
+    for (const moved of this.#recent.take(span.traceId, false)) this.#kept.add(moved);
     const known = this.#summaries.get(span.traceId);
     if (!known || (known.reason === 'slow' && reason === 'error'))
       this.#summaries.set(span.traceId, this.#summary(span, reason));
