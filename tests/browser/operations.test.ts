@@ -47,6 +47,11 @@ test('the console asks for the operator token and refuses a wrong one', async ()
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   await page.getByRole('table', { name: 'Services' }).getByRole('rowheader', { name: 'polls' }).waitFor();
   await page.getByText(/Requests per service over the last/).waitFor({ timeout: 15_000 });
+  await page
+    .getByText('No alert is firing or pending.')
+    .or(page.locator('.ops-alert'))
+    .first()
+    .waitFor({ timeout: 20_000 });
   await assertAccessible(page, 'operator console overview');
   await page.screenshot({ path: `${SCREENSHOTS}ops-overview.png`, fullPage: true });
 });

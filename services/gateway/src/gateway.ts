@@ -17,6 +17,7 @@ import {
 } from '@canvass/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
+import { alertRoutes } from './alerts.ts';
 import { type Caller, createAuthenticator } from './authenticate.ts';
 import { edgeHooks } from './edge.ts';
 import { landingPage } from './landing-page.ts';
@@ -59,6 +60,8 @@ export interface GatewayOptions {
   liveLimits?: Partial<LiveLimits>;
   metrics?: Registry;
   readiness?: readonly ReadinessCheck[];
+  /** Scrape every process and evaluate deploy/prometheus's rules for GET /admin/v1/alerts. */
+  liveAlerts?: boolean;
   /** Processes beyond the upstreams whose spans a trace gathers (realtime's). */
   tracePeers?: readonly Upstream[];
   /** Operator token: /admin/v1/<service>/… is passed to that service's /admin/v1/… with it. */
@@ -287,19 +290,24 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
         return forward(upstream, request, reply, `/admin/v1/${request.params['*']}${query}`);
       },
     );
-    // In the embedded tier every service shares this process's trace store: no one to ask.
-    traceRoutes(admin, {
-      adminToken: options.adminToken,
-      peers:
-        options.tier === 'embedded'
-          ? []
-          : [
-              ...Object.values(options.upstreams).flatMap((instances) =>
-                Array.isArray(instances) ? instances : [instances as Upstream],
-              ),
-              ...(options.tracePeers ?? []),
-            ],
-    });
+    // In the embedded tier every service shares this process (its trace store and registry).
+    const peers =
+      options.tier === 'embedded'
+        ? []
+        : [
+            ...Object.values(options.upstreams).flatMap((instances) =>
+              Array.isArray(instances) ? instances : [instances as Upstream],
+            ),
+            ...(options.tracePeers ?? []),
+          ];
+    traceRoutes(admin, { adminToken: options.adminToken, peers });
+    // Live alerts from deploy/prometheus's rules, for the operator console (it scrapes every peer).
+    if (options.liveAlerts)
+      alertRoutes(admin, {
+        adminToken: options.adminToken,
+        peers,
+        ...(options.metrics ? { ownMetrics: options.metrics } : {}),
+      });
     options.adminRoutes?.(admin);
   });
 

@@ -47,6 +47,7 @@ const app = createGateway({
   ...(bus ? { events: bus } : {}),
   live: remoteLive(config.REALTIME_URL.split(','), tls),
   tracePeers: instances('realtime', config.REALTIME_URL),
+  liveAlerts: true,
   ...(config.CANVASS_LIVE_LIMITS ? { liveLimits: JSON.parse(config.CANVASS_LIVE_LIMITS) } : {}),
   webRoot: config.CANVASS_WEB_ROOT,
 });

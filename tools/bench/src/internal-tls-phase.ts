@@ -3,10 +3,9 @@
 // CANVASS_INTERNAL_TLS=on (the default) and one with it off; votes per second and the CPU every
 // involved process used per acknowledged vote (the pipeline after the ack included).
 import { randomUUID } from 'node:crypto';
-import autocannon from 'autocannon';
-import { createPoll, waitUntilCounted } from './bench-polls.ts';
+import { createPoll } from './bench-polls.ts';
+import { closedLoopVotes } from './closed-loop-votes.ts';
 import { BENCH_DATABASE_PREFIX, startBenchCluster } from './cluster-platform.ts';
-import { measureCpu } from './cpu-meter.ts';
 import { clusterCpuSources } from './cpu-sources.ts';
 
 export interface InternalTlsSetting {
@@ -51,41 +50,20 @@ export async function internalTlsPhase(
       const polls = await Promise.all(
         Array.from({ length: options.polls }, (_, i) => createPoll(cluster.url, `TLS ${tls} poll ${i + 1}`)),
       );
-      const run = randomUUID().slice(0, 8);
-      let turn = 0;
-      const { result, cpu: used } = await measureCpu(
-        cpu.sources,
-        async () => {
-          const load = await autocannon({
-            url: cluster.url,
-            connections: options.connections,
-            duration: options.seconds,
-            requests: [
-              {
-                method: 'POST',
-                setupRequest: (request) => {
-                  const poll = polls[turn % polls.length]!;
-                  return {
-                    ...request,
-                    path: `/api/v1/polls/${poll.id}/votes`,
-                    headers: { 'content-type': 'application/json', 'voter-token': `tls-${run}-${turn++}` },
-                    body: JSON.stringify({ optionIds: [poll.options[1]!.id] }),
-                  };
-                },
-              },
-            ],
-          });
-          await waitUntilCounted(cluster.url, polls, load['2xx'], 30_000);
-          return load;
-        },
-        (load) => load['2xx'],
-      );
+      const votes = await closedLoopVotes({
+        url: cluster.url,
+        polls,
+        connections: options.connections,
+        seconds: options.seconds,
+        voterPrefix: `tls-${randomUUID().slice(0, 8)}`,
+        sources: cpu.sources,
+      });
       settings.push({
         tls,
-        votesPerSecond: result.requests.average,
-        p99Ms: result.latency.p99,
-        failed: result.non2xx + result.errors + result.timeouts,
-        cpuMsPerVote: used.msPerRequest,
+        votesPerSecond: votes.votesPerSecond,
+        p99Ms: votes.p99Ms,
+        failed: votes.failed,
+        cpuMsPerVote: votes.cpu.msPerRequest,
       });
     } finally {
       await cluster.stop();

@@ -3,7 +3,8 @@
 // Writes bench/results/<timestamp>.json, .md (the table) and .svg (a chart), and prints the table.
 // Numbers are reported, never asserted (docs/performance.md keeps the findings).
 // Options: --quick (tiny loads, for CI: proves the harness works), --profile (CPU profiles of every
-// cluster process during the votes phase, summarized: what limits the vote path).
+// cluster process during the votes phase, summarized: what limits the vote path; and in the
+// tracing phase, how much of each process's profile is tracing code).
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ import { startBenchNats } from './private-nats.ts';
 import { summarizeProfiles } from './profile-summary.ts';
 import { proxyPhase } from './proxy-phase.ts';
 import { chartData, renderTable } from './report.ts';
+import { tracingOptions, tracingPhase } from './tracing-phase.ts';
 import { votesPhase } from './votes-phase.ts';
 import { webPhase } from './web-phase.ts';
 import { webhooksOptions, webhooksPhase } from './webhooks-phase.ts';
@@ -128,6 +130,20 @@ try {
         progress,
       );
 
+  progress('Phase: tracing off and on (the cluster tier, the same vote load)');
+  const tracing = await tracingPhase(
+    {
+      ...tracingOptions(quick),
+      natsUrl: nats.url,
+      natsPid: nats.pid,
+      natsBinary: env.NATS_SERVER_BIN,
+      postgresUrl: env.POSTGRES_URL,
+      redisUrl: env.REDIS_URL,
+      profile: values.profile ?? false,
+    },
+    progress,
+  );
+
   progress('Phase: fan-out to live viewers (one realtime process against a raw ws broadcast)');
   const fanout = await fanoutPhase(
     {
@@ -164,6 +180,7 @@ try {
     embedded,
     web,
     internalTls,
+    tracing,
     webhooks,
     billing,
     ...(profiles ? { profiles } : {}),

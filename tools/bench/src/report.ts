@@ -14,6 +14,8 @@ import type { InternalTlsResult } from './internal-tls-phase.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { HopFigures, ProxyResult } from './proxy-phase.ts';
 import { renderCpuBreakdown } from './report-cpu.ts';
+import type { TracingResult } from './tracing-phase.ts';
+import { renderTracing } from './tracing-report.ts';
 import type { VotesResult } from './votes-phase.ts';
 import type { WebResult } from './web-phase.ts';
 import type { WebhooksResult } from './webhooks-phase.ts';
@@ -29,6 +31,8 @@ export interface BenchResults {
   web: WebResult;
   /** Votes with mutual TLS between services on and off (not measured with --quick). */
   internalTls?: InternalTlsResult | null;
+  /** Votes with tracing off, on at the default sampling, and its knobs (issue 17). */
+  tracing?: TracingResult | null;
   /** Webhook deliveries against a raw POST loop (issue 15). */
   webhooks?: WebhooksResult | null;
   /** Upgrade sagas against the charge call alone (issue 16). */
@@ -268,6 +272,7 @@ export function renderTable(results: BenchResults): string {
   lines.push(...renderBillingRows(results.billing));
   if (votes.cpu) lines.push('', renderCpuBreakdown(votes.cpu, votes.manyPolls.polls));
   lines.push('', ...renderInternalTls(results.internalTls));
+  if (results.tracing !== undefined) lines.push('', ...renderTracing(results.tracing));
   if (results.webhooks) lines.push('', ...renderWebhooksNote(results.webhooks));
   const { correctness } = votes;
   lines.push(

@@ -146,6 +146,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     tier: 'embedded',
     upstreams,
     metrics,
+    liveAlerts: true,
     adminToken: options.adminToken,
     internalSecret,
     publicUrl: settings.publicUrl,

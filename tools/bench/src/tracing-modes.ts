@@ -1,0 +1,71 @@
+// The tracing settings the tracing phase compares, as the environment the launcher passes to every
+// process, and what each cluster must then show (tracing-check.ts). Defaults are stated, not
+// inherited: a shell's OTEL_* variables must not change what "default" measures.
+import type { ExpectedTracing } from './tracing-check.ts';
+
+export type TracingMode =
+  | 'off'
+  | 'on'
+  | 'keep-none'
+  | 'sample-all'
+  | 'no-sdk-metrics'
+  | 'sample-0.01'
+  | 'sample-none';
+
+const DEFAULTS = {
+  OTEL_SDK_DISABLED: 'false',
+  CANVASS_TRACING: 'on',
+  OTEL_TRACES_SAMPLER_ARG: '0.1',
+  CANVASS_TRACE_KEEP: 'errors,slow',
+  CANVASS_TRACE_SLOW_MS: '500',
+  OTEL_EXPORTER_OTLP_ENDPOINT: '',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+  OTEL_METRICS_EXPORTER: '',
+  OTEL_LOGS_EXPORTER: '',
+};
+
+export const TRACING_MODES: Record<
+  TracingMode,
+  { label: string; env: Record<string, string>; expected: ExpectedTracing }
+> = {
+  off: {
+    label: 'off (OTEL_SDK_DISABLED=true)',
+    env: { ...DEFAULTS, OTEL_SDK_DISABLED: 'true' },
+    expected: { tracing: false },
+  },
+  on: {
+    label: 'on, default (sampling 0.1, keep errors,slow)',
+    env: DEFAULTS,
+    expected: { tracing: true, ratio: 0.1, keepErrorsAndSlow: true },
+  },
+  'keep-none': {
+    label: 'on, CANVASS_TRACE_KEEP=none (sampling 0.1)',
+    env: { ...DEFAULTS, CANVASS_TRACE_KEEP: 'none' },
+    expected: { tracing: true, ratio: 0.1, keepErrorsAndSlow: false },
+  },
+  'sample-all': {
+    label: 'on, OTEL_TRACES_SAMPLER_ARG=1',
+    env: { ...DEFAULTS, OTEL_TRACES_SAMPLER_ARG: '1' },
+    expected: { tracing: true, ratio: 1, keepErrorsAndSlow: true },
+  },
+  // The rest are not in the phase's own schedule (`tracing-main.ts --modes` runs them): a lower
+  // ratio; the instrumentations' own cost with nothing recorded (no head sampling, so no batch is
+  // sampled through its events either); and no OpenTelemetry metrics or logs SDK.
+  'sample-0.01': {
+    label: 'on, OTEL_TRACES_SAMPLER_ARG=0.01',
+    env: { ...DEFAULTS, OTEL_TRACES_SAMPLER_ARG: '0.01' },
+    expected: { tracing: true, ratio: 0.01, keepErrorsAndSlow: true },
+  },
+  'sample-none': {
+    label: 'on, OTEL_TRACES_SAMPLER_ARG=0 CANVASS_TRACE_KEEP=none (nothing recorded)',
+    env: { ...DEFAULTS, OTEL_TRACES_SAMPLER_ARG: '0', CANVASS_TRACE_KEEP: 'none' },
+    expected: { tracing: true, ratio: 0, keepErrorsAndSlow: false },
+  },
+  // NodeSDK registers a MeterProvider with an OTLP exporter (and a LoggerProvider) unless told
+  // otherwise: the instrumentations then record metrics nobody reads.
+  'no-sdk-metrics': {
+    label: 'on, default, OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none',
+    env: { ...DEFAULTS, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    expected: { tracing: true, ratio: 0.1, keepErrorsAndSlow: true },
+  },
+};
