@@ -4,7 +4,7 @@
 // mutual TLS, as the launcher's default is (internal-tls-phase.ts measures it off too).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './processes.ts';
+import { freePortBlock } from '@canvass/launcher';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -25,9 +25,8 @@ export async function startBenchCluster(options: {
   /** More settings for the launcher (CANVASS_INTERNAL_TLS=off). */
   env?: Record<string, string>;
 }): Promise<BenchCluster> {
-  // The services take the next few ports after the gateway's.
-  let port = await freePort();
-  while (port >= 60_000) port = await freePort();
+  // The services take the next few ports after the gateway's (offsets up to 21).
+  const port = await freePortBlock(24);
   const child: ChildProcess = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
     cwd: root,
     env: {

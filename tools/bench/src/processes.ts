@@ -2,22 +2,13 @@
 // it prints its ready line, its CPU time and resident memory, and a stop that waits for the exit.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-    server.once('error', reject);
-  });
-}
+export { freePort } from '@canvass/launcher';
 
 export interface StartedChild {
   child: ChildProcess;

@@ -5,6 +5,7 @@ export {
   INTERNAL_SECRET_FILE,
   startEmbeddedPlatform,
 } from './embedded-platform.ts';
+export { freePort, freePortBlock } from './ports.ts';
 export { type ProvisionOptions, provisionDatabases } from './provision.ts';
 export { readOrCreateSecret, SecretFileError } from './secret-file.ts';
 export { dataServices, realtimeService } from './services.ts';
