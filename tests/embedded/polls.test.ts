@@ -154,3 +154,85 @@ test('listing polls refuses a bad query with a problem naming the field', async 
     );
   }
 });
+
+test('options must differ: a repeat (whatever its case and spacing) is refused with 400 naming it, on create and edit', async () => {
+  const refused = await api()('POST', '/api/v1/polls', {
+    body: { question: 'Lunch?', options: [{ label: 'Pizza' }, { label: 'Salad' }, { label: '  pizza ' }] },
+  });
+  assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  assert.match(refused.headers['content-type'] ?? '', /application\/problem\+json/);
+  assert.equal(refused.body.type, '/problems/duplicate-options');
+  assert.equal(refused.body.detail, 'Each option must be different: option 3 (“pizza”) repeats option 1.');
+  assert.deepEqual(refused.body.errors, [
+    { in: 'body', field: '/options/2/label', message: 'repeats an earlier option' },
+  ]);
+
+  const created = await api()('POST', '/api/v1/polls', {
+    body: { question: 'Lunch?', status: 'draft', options: [{ label: 'Pizza' }, { label: 'Salad' }] },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const edit = await api()('PATCH', `/api/v1/polls/${created.body.id}`, {
+    headers: { 'manage-token': created.body.manageToken },
+    body: { options: [{ label: 'Salad' }, { label: 'SALAD' }] },
+  });
+  assert.equal(edit.status, 400, JSON.stringify(edit.body));
+  assert.equal(edit.body.type, '/problems/duplicate-options');
+  const unchanged = await api()('GET', `/api/v1/polls/${created.body.id}`);
+  assert.deepEqual(
+    unchanged.body.options.map((option: Json) => option.label),
+    ['Pizza', 'Salad'],
+  );
+
+  // One limit on options for every poll, guests' too: 50, and the 51st is refused.
+  const options = (count: number) => Array.from({ length: count }, (_, i) => ({ label: `Option ${i + 1}` }));
+  const fifty = await api()('POST', '/api/v1/polls', { body: { question: 'Many?', options: options(50) } });
+  assert.equal(fifty.status, 201, JSON.stringify(fifty.body));
+  const more = await api()('POST', '/api/v1/polls', { body: { question: 'Many?', options: options(51) } });
+  assert.equal(more.status, 400, JSON.stringify(more.body));
+});
+
+test('an access code is checked before voting: 204 when right, 403 when wrong, counted toward the same lockout as votes', async () => {
+  const created = await api()('POST', '/api/v1/polls', {
+    body: {
+      question: 'Coded?',
+      options: [{ label: 'Yes' }, { label: 'No' }],
+      settings: { voters: 'access_code' },
+      accessCode: 'room-42',
+    },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const check = (accessCode: unknown) =>
+    api()('POST', `/api/v1/polls/${created.body.id}/access-code`, { body: { accessCode } });
+  assert.equal((await check('room-42')).status, 204);
+  const wrong = await check('room-41');
+  assert.equal(wrong.status, 403, JSON.stringify(wrong.body));
+  assert.equal(wrong.body.type, '/problems/wrong-access-code');
+  assert.equal((await check('')).status, 400);
+  assert.equal((await check(42)).status, 400);
+  // Nothing was stored: the poll has no votes.
+  const results = await api()('GET', `/api/v1/polls/${created.body.id}/results`);
+  assert.equal(results.body.totalVotes, 0);
+  // Checking first gives no more guesses: 20 wrong codes from one address, by check or by vote,
+  // lock the code for that address, the right one too.
+  for (let i = 0; i < 18; i++) assert.equal((await check(`guess-${i}`)).status, 403);
+  const vote = await api()('POST', `/api/v1/polls/${created.body.id}/votes`, {
+    body: { optionIds: [created.body.options[0].id], accessCode: 'guess-x' },
+    headers: { 'voter-token': 'a-voter-guessing-codes' },
+  });
+  assert.equal(vote.status, 403, JSON.stringify(vote.body));
+  const locked = await check('room-42');
+  assert.equal(locked.status, 429, JSON.stringify(locked.body));
+
+  const open = await api()('POST', '/api/v1/polls', {
+    body: { question: 'Open to all?', options: [{ label: 'Yes' }, { label: 'No' }] },
+  });
+  const notCoded = await api()('POST', `/api/v1/polls/${open.body.id}/access-code`, {
+    body: { accessCode: 'anything' },
+  });
+  assert.equal(notCoded.status, 400);
+  assert.equal(notCoded.body.type, '/problems/no-access-code');
+  assert.equal(
+    (await api()('POST', '/api/v1/polls/no-such-poll/access-code', { body: { accessCode: 'x' } })).status,
+    404,
+  );
+});

@@ -48,8 +48,10 @@ export function createPollsService(context: ServiceContext): ServiceModule {
     routes(app) {
       pollRoutes(app, context, { cache, lifecycle });
       claimRoute(app, context, cache);
-      voteRoutes(app, context, { cache, writer, guard: new AccessCodeGuard() });
-      voterCheckRoutes(app, context, cache);
+      // One count of wrong access codes, whether they come with a vote or are checked first.
+      const guard = new AccessCodeGuard();
+      voteRoutes(app, context, { cache, writer, guard });
+      voterCheckRoutes(app, context, cache, guard);
       answerRoutes(app, context, cache);
       exportRoutes(app, context, cache);
       receiptRoutes(app, context);

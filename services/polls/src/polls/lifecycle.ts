@@ -12,7 +12,7 @@ import { assertRoomForOpenPoll, isQuotaProblem } from './open-polls-quota.ts';
 import type { PollCache } from './poll-cache.ts';
 import { findPoll, replaceOptions, type StoredPoll } from './poll-store.ts';
 import type { EditPollBody } from './schemas.ts';
-import { checkPollShape } from './settings.ts';
+import { checkDistinctOptions, checkPollShape } from './settings.ts';
 
 export interface Lifecycle {
   open(pollId: string, by: string): Promise<StoredPoll>;
@@ -168,6 +168,7 @@ export function createLifecycle(deps: {
           id: poll.options[index]?.id ?? newId(),
           label: option.label.trim(),
         })) ?? poll.options;
+      if (body.options) checkDistinctOptions(options);
       const settings = body.settings ? { ...poll.settings, ...body.settings } : poll.settings;
       // Visibility and the anti-stuffing settings change no ballot's meaning: an organizer may
       // tighten them in the middle of a vote (under attack, say).

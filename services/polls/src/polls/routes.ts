@@ -35,7 +35,7 @@ import {
   PollPage,
   PollView,
 } from './schemas.ts';
-import { checkPollShape, defaultSettings } from './settings.ts';
+import { checkDistinctOptions, checkPollShape, defaultSettings } from './settings.ts';
 
 export interface PollRouteDeps {
   cache: PollCache;
@@ -73,7 +73,7 @@ export function pollRoutes(
         response: {
           201: jsonResponse('The poll; `Location` names it.', PollView),
           ...problemResponses(
-            400,
+            [400, 'The body is not valid, or two options are the same (`duplicate-options`).'],
             401,
             [
               403,
@@ -92,6 +92,7 @@ export function pollRoutes(
       const workspaceId = identity ? requireScope(identity, 'polls:write').workspace : null;
       const type = body.type ?? 'single_choice';
       const options = (body.options ?? []).map((option) => ({ id: newId(), label: option.label.trim() }));
+      checkDistinctOptions(options);
       const settings = { ...defaultSettings(type, options.length), ...body.settings };
       const opensAt = body.opensAt ? new Date(body.opensAt) : null;
       const closesAt = body.closesAt ? new Date(body.closesAt) : null;
@@ -237,7 +238,7 @@ export function pollRoutes(
         response: {
           200: jsonResponse('The poll as it is now.', PollView),
           ...organizerProblems(
-            400,
+            [400, 'The body is not valid, or two options are the same (`duplicate-options`).'],
             [409, 'The poll is closed, or has votes and the change touches its rules.'],
             [422, 'The change does not fit the poll type.'],
           ),

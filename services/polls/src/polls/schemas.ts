@@ -1,21 +1,30 @@
 import { PollSettings, PollStatus, PollType, PollView } from '@canvass/contracts';
+import { POLL_LIMITS } from '@canvass/contracts/poll-limits';
 import { problemResponses, type SecurityRequirements } from '@canvass/service-kit';
 import Type, { type Static } from 'typebox';
 
 export const PollIdParams = Type.Object({ pollId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 const OptionInput = Type.Object(
-  { label: Type.String({ minLength: 1, maxLength: 200 }) },
+  { label: Type.String({ minLength: 1, maxLength: POLL_LIMITS.optionLabel }) },
   { additionalProperties: false },
 );
-const Options = Type.Array(OptionInput, { minItems: 2, maxItems: 50 });
+const Options = Type.Array(OptionInput, {
+  minItems: POLL_LIMITS.minOptions,
+  maxItems: POLL_LIMITS.maxOptions,
+  description: `${POLL_LIMITS.minOptions} to ${POLL_LIMITS.maxOptions} options, each different (compared without case and extra spaces).`,
+});
 const SettingsInput = Type.Partial(PollSettings, { additionalProperties: false });
-const AccessCode = Type.String({ minLength: 4, maxLength: 64, description: 'What voters type to vote.' });
+const AccessCode = Type.String({
+  minLength: POLL_LIMITS.accessCodeMin,
+  maxLength: POLL_LIMITS.accessCodeMax,
+  description: 'What voters type to vote.',
+});
 const When = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
 export const CreatePollBody = Type.Object(
   {
-    question: Type.String({ minLength: 1, maxLength: 300 }),
+    question: Type.String({ minLength: 1, maxLength: POLL_LIMITS.question }),
     type: Type.Optional(PollType),
     options: Type.Optional(Options),
     /** draft: build it first; open: take votes now. A future `opensAt` makes it scheduled. */
@@ -31,7 +40,7 @@ export type CreatePollBody = Static<typeof CreatePollBody>;
 
 export const EditPollBody = Type.Object(
   {
-    question: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    question: Type.Optional(Type.String({ minLength: 1, maxLength: POLL_LIMITS.question })),
     options: Type.Optional(Options),
     settings: Type.Optional(SettingsInput),
     accessCode: Type.Optional(Type.Union([AccessCode, Type.Null()])),

@@ -1,6 +1,7 @@
 // A poll's settings: defaults by type (shared with analytics and the web app, so they live in
 // contracts), and the rules that make a combination valid, used when a poll is created and edited.
 import type { PollSettings } from '@canvass/contracts';
+import { repeatedLabel } from '@canvass/contracts/poll-limits';
 import { HttpProblem } from '@canvass/service-kit';
 import type { StoredPoll } from './poll-store.ts';
 
@@ -14,6 +15,19 @@ const invalid = (detail: string, field: string) =>
   new HttpProblem(422, 'invalid-poll', 'This poll cannot be set up that way', detail, {
     errors: [{ in: 'body', field, message: detail }],
   });
+
+/**
+ * Refuses a poll whose options repeat one another (by words, whatever the case and spacing): a
+ * voter could not tell them apart. 400, as any other malformed list of options is.
+ */
+export function checkDistinctOptions(options: readonly { label: string }[]): void {
+  const repeated = repeatedLabel(options.map((option) => option.label));
+  if (!repeated) return;
+  const detail = `Each option must be different: option ${repeated.again + 1} (“${repeated.label}”) repeats option ${repeated.first + 1}.`;
+  throw new HttpProblem(400, 'duplicate-options', 'Two options are the same', detail, {
+    errors: [{ in: 'body', field: `/options/${repeated.again}/label`, message: 'repeats an earlier option' }],
+  });
+}
 
 /** Checks that options, settings and access code fit the poll type; throws 422 naming the field. */
 export function checkPollShape(poll: {

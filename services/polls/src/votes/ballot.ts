@@ -1,6 +1,7 @@
 // What a vote body means for each poll type, checked against the poll: the one place that
 // decides whether a ballot is valid (the route, and the vote batch when a poll changed meanwhile).
 import type { Ballot } from '@canvass/contracts';
+import { POLL_LIMITS } from '@canvass/contracts/poll-limits';
 import { HttpProblem } from '@canvass/service-kit';
 import Type, { type Static } from 'typebox';
 import type { StoredPoll } from '../polls/poll-store.ts';
@@ -12,7 +13,7 @@ export const CastVoteBody = Type.Object(
     optionIds: Type.Optional(
       Type.Array(OptionId, {
         minItems: 1,
-        maxItems: 50,
+        maxItems: POLL_LIMITS.maxOptions,
         uniqueItems: true,
         description: 'single_choice and multiple_choice: the chosen options.',
       }),
@@ -20,13 +21,15 @@ export const CastVoteBody = Type.Object(
     ranking: Type.Optional(
       Type.Array(OptionId, {
         minItems: 2,
-        maxItems: 50,
+        maxItems: POLL_LIMITS.maxOptions,
         uniqueItems: true,
         description: 'ranking: every option id, most preferred first.',
       }),
     ),
     rating: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'rating and nps.' })),
-    text: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'open_text.' })),
+    text: Type.Optional(
+      Type.String({ minLength: 1, maxLength: POLL_LIMITS.textAnswer, description: 'open_text.' }),
+    ),
     segment: Type.Optional(
       Type.String({
         minLength: 1,
@@ -35,7 +38,11 @@ export const CastVoteBody = Type.Object(
       }),
     ),
     accessCode: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 64, description: 'For polls that need an access code.' }),
+      Type.String({
+        minLength: 1,
+        maxLength: POLL_LIMITS.accessCodeMax,
+        description: 'For polls that need an access code.',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -121,15 +121,24 @@ async function voterHash(
     }
     return sha256(`${poll.id}:user:${identity.subject}`);
   }
-  if (policy === 'access_code') {
-    const address = clientAddressOf(request, internalSecret);
-    guard.check(poll.id, address);
-    if (accessCode !== poll.accessCode) {
-      if (accessCode !== undefined) guard.failed(poll.id, address);
-      throw wrongAccessCode(accessCode);
-    }
-  }
+  if (policy === 'access_code') checkAccessCode(request, poll, internalSecret, accessCode, guard);
   return tokenVoterHash(poll.id, requireVoterToken(request));
+}
+
+/** Refuses a wrong (or missing) access code, behind the wrong-code lockout; counts each wrong one. */
+export function checkAccessCode(
+  request: FastifyRequest,
+  poll: StoredPoll,
+  internalSecret: string | undefined,
+  accessCode: string | undefined,
+  guard: AccessCodeGuard,
+): void {
+  const address = clientAddressOf(request, internalSecret);
+  guard.check(poll.id, address);
+  if (accessCode !== poll.accessCode) {
+    if (accessCode !== undefined) guard.failed(poll.id, address);
+    throw wrongAccessCode(accessCode);
+  }
 }
 
 const wrongAccessCode = (accessCode: string | undefined) =>

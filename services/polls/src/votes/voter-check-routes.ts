@@ -1,8 +1,13 @@
 // What a voting client fetches before voting in a poll that asks for it: a device token for its
 // Voter-Token (counted per address like a vote), and a proof-of-work challenge. Both are signed,
-// so neither leaves state behind; see device-token.ts and proof-of-work.ts.
+// so neither leaves state behind; see device-token.ts and proof-of-work.ts. And an access code's
+// check, so a voter hears of a wrong code before choosing an answer (behind the same lockout as
+// votes: checking first gives no more guesses).
 import { DeviceTokenGrant, VoteChallenge } from '@canvass/contracts';
+import { POLL_LIMITS } from '@canvass/contracts/poll-limits';
 import {
+  emptyResponse,
+  HttpProblem,
   jsonResponse,
   notFound,
   problemResponses,
@@ -10,13 +15,14 @@ import {
   type ServiceContext,
 } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import type { PollCache } from '../polls/poll-cache.ts';
 import { PollIdParams } from '../polls/schemas.ts';
+import type { AccessCodeGuard } from './access-code-guard.ts';
 import { checkAddressRate } from './address-rate.ts';
 import { issueDeviceToken } from './device-token.ts';
 import { issueChallenge } from './proof-of-work.ts';
-import { openPoll, requireVoterToken, tokenVoterHash } from './routes.ts';
+import { checkAccessCode, openPoll, requireVoterToken, tokenVoterHash } from './routes.ts';
 
 const TokenHeaders = Type.Object({
   'voter-token': Type.Optional(
@@ -24,13 +30,59 @@ const TokenHeaders = Type.Object({
   ),
 });
 const ANYONE: SecurityRequirements = [{}];
+const AccessCodeCheck = Type.Object(
+  { accessCode: Type.String({ minLength: 1, maxLength: POLL_LIMITS.accessCodeMax }) },
+  { additionalProperties: false },
+);
 
 export function voterCheckRoutes(
   app: FastifyInstance,
   { internalSecret }: ServiceContext,
   cache: PollCache,
+  guard: AccessCodeGuard,
 ): void {
   const secret = internalSecret ?? '';
+
+  app.post<{ Params: { pollId: string }; Body: Static<typeof AccessCodeCheck> }>(
+    '/api/v1/polls/:pollId/access-code',
+    {
+      schema: {
+        tags: ['Votes'],
+        summary: 'Check an access code',
+        description:
+          'For polls whose voters need an access code: whether this one is right, before the voter picks an answer. Wrong codes count toward the same lockout as votes with a wrong code. Nothing is stored.',
+        params: PollIdParams,
+        body: AccessCodeCheck,
+        security: ANYONE,
+        response: {
+          204: emptyResponse('The code is right: send it with the vote.'),
+          ...problemResponses(
+            [400, 'The body is not valid, or the poll takes no access code (`no-access-code`).'],
+            [403, 'The code is wrong (`wrong-access-code`).'],
+            [404, 'No poll has this id.'],
+            [
+              429,
+              'Too many wrong codes for this poll from this network address, or for the poll (see Retry-After).',
+            ],
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const poll = await cache.get(request.params.pollId);
+      if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);
+      if (poll.settings.voters !== 'access_code')
+        throw new HttpProblem(
+          400,
+          'no-access-code',
+          'This poll takes no access code',
+          'Anyone with the link may vote in this poll.',
+        );
+      checkAccessCode(request, poll, internalSecret, request.body.accessCode, guard);
+      reply.header('cache-control', 'no-store');
+      return reply.code(204).send();
+    },
+  );
 
   app.post<{ Params: { pollId: string }; Headers: { 'voter-token'?: string } }>(
     '/api/v1/polls/:pollId/device-token',
