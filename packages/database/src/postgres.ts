@@ -1,4 +1,6 @@
 // Cluster tier: Kysely over a `pg` pool, with the service's schema as the search_path.
+
+import { querySpans } from '@canvass/telemetry';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type AnyTables, assertChannelName, assertSchemaName, type Database } from './database.ts';
@@ -24,7 +26,13 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
   // reports on the pool, a busy one on itself, and its query rejects anyway.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const kysely = new Kysely<AnyTables>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<AnyTables>({
+    dialect: new PostgresDialect({ pool }),
+    // Spans for statements run under a recorded span, as in PGlite (pglite.ts). Cheaper than pg's
+    // instrumentation, which builds a span's attributes for every query and pool checkout before
+    // the sampler is asked (docs/performance.md, "Tracing cost").
+    log: querySpans('pg'),
+  });
   return {
     kysely,
     schema,

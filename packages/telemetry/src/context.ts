@@ -35,6 +35,16 @@ export function activeTraceparent(): string | undefined {
   return spanContext && isSpanContextValid(spanContext) ? formatTraceparent(spanContext) : undefined;
 }
 
+/**
+ * Headers that carry the active span's context on an internal HTTP call. Canvass sets them itself
+ * rather than instrumenting undici: a client span per call costs more than it tells (the called
+ * service's request span is the child, with the time on both sides).
+ */
+export function traceHeaders(): { traceparent?: string } {
+  const traceparent = activeTraceparent();
+  return traceparent ? { traceparent } : {};
+}
+
 export function parseTraceparent(value: unknown): SpanContext | undefined {
   if (typeof value !== 'string') return undefined;
   const match = TRACEPARENT.exec(value);

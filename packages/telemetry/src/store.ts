@@ -58,22 +58,25 @@ const KINDS: StoredSpan['kind'][] = ['internal', 'server', 'client', 'producer',
 
 const hrToMs = ([seconds, nanos]: [number, number]) => seconds * 1_000 + nanos / 1e6;
 
-/** A bounded map of trace id → spans; the oldest traces go first when it is full. */
+/**
+ * A bounded map of trace id → spans; the oldest traces go first when it is full. It holds the
+ * SDK's ended spans as they are: most are dropped unread, so they are converted only when read.
+ */
 class Ring {
-  readonly traces = new Map<string, StoredSpan[]>();
+  readonly traces = new Map<string, ReadableSpan[]>();
   #count = 0;
   readonly capacity: number;
-  readonly onEvict: (traceId: string, spans: StoredSpan[]) => void;
-  constructor(capacity: number, onEvict: (traceId: string, spans: StoredSpan[]) => void) {
+  readonly onEvict: (traceId: string, spans: ReadableSpan[]) => void;
+  constructor(capacity: number, onEvict: (traceId: string, spans: ReadableSpan[]) => void) {
     this.capacity = capacity;
     this.onEvict = onEvict;
   }
 
-  add(span: StoredSpan): void {
-    let spans = this.traces.get(span.traceId);
+  add(traceId: string, span: ReadableSpan): void {
+    let spans = this.traces.get(traceId);
     if (!spans) {
       spans = [];
-      this.traces.set(span.traceId, spans);
+      this.traces.set(traceId, spans);
     }
     spans.push(span);
     this.#count++;
@@ -85,7 +88,7 @@ class Ring {
   }
 
   /** Takes a trace out: evicted (forgotten), or moved elsewhere (`evict` false: indexes stay). */
-  take(traceId: string, evict = true): StoredSpan[] {
+  take(traceId: string, evict = true): ReadableSpan[] {
     const spans = this.traces.get(traceId);
     if (!spans) return [];
     this.traces.delete(traceId);
@@ -120,7 +123,7 @@ export class TraceStore implements SpanProcessor {
       keepErrorsAndSlow: true,
       ...options,
     };
-    const forget = (traceId: string, spans: StoredSpan[]) => {
+    const forget = (traceId: string, spans: ReadableSpan[]) => {
       for (const span of spans) {
         const requestId = span.attributes['canvass.request_id'];
         if (typeof requestId === 'string' && this.#byRequest.get(requestId) === traceId)
@@ -129,9 +132,9 @@ export class TraceStore implements SpanProcessor {
         if (typeof receipt === 'string' && this.#byReceipt.get(receipt) === traceId)
           this.#byReceipt.delete(receipt);
         for (const link of span.links) {
-          const set = this.#linkedBy.get(link.traceId);
+          const set = this.#linkedBy.get(link.context.traceId);
           set?.delete(traceId);
-          if (set?.size === 0) this.#linkedBy.delete(link.traceId);
+          if (set?.size === 0) this.#linkedBy.delete(link.context.traceId);
         }
       }
     };
@@ -152,75 +155,80 @@ export class TraceStore implements SpanProcessor {
 
   onStart(_span: Span, _context: Context): void {}
 
-  onEnd(readable: ReadableSpan): void {
-    const span = this.#toStored(readable);
-    this.#index(span);
-    const sampled = (readable.spanContext().traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-    const localRoot = !readable.parentSpanContext || readable.parentSpanContext.isRemote === true;
-    if (sampled || this.#promoted.has(span.traceId)) {
-      this.#kept.add(span);
+  onEnd(span: ReadableSpan): void {
+    const spanContext = span.spanContext();
+    const traceId = spanContext.traceId;
+    this.#index(traceId, span);
+    const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+    const localRoot = !span.parentSpanContext || span.parentSpanContext.isRemote === true;
+    const failed = span.status.code === SpanStatusCode.ERROR;
+    if (sampled || this.#promoted.has(traceId)) {
+      this.#kept.add(traceId, span);
       if (localRoot) {
         // The root names the trace in the list, whichever span had it kept.
-        const known = this.#summaries.get(span.traceId);
+        const known = this.#summaries.get(traceId);
         const reason = known?.reason ?? (sampled ? 'sampled' : 'error');
-        const error = (known?.error ?? false) || span.status === 'error';
-        this.#summaries.set(span.traceId, { ...this.#summary(span, reason), error });
+        const error = (known?.error ?? false) || failed;
+        this.#summaries.set(traceId, { ...this.#summary(span, reason), error });
       }
       return;
     }
     if (!this.#options.keepErrorsAndSlow) return;
-    this.#recent.add(span);
-    const failed = span.status === 'error';
-    const slow = localRoot && span.durationMs >= this.#options.slowMs;
-    if (failed || slow) this.#promote(span, failed ? 'error' : 'slow');
+    this.#recent.add(traceId, span);
+    const slow = localRoot && hrToMs(span.duration) >= this.#options.slowMs;
+    if (failed || slow) this.#promote(traceId, span, failed ? 'error' : 'slow');
   }
 
-  #promote(span: StoredSpan, reason: KeepReason): void {
-    this.#promoted.add(span.traceId);
-    for (const moved of this.#recent.take(span.traceId, false)) this.#kept.add(moved);
-    const known = this.#summaries.get(span.traceId);
+  #promote(traceId: string, span: ReadableSpan, reason: KeepReason): void {
+    this.#promoted.add(traceId);
+    for (const moved of this.#recent.take(traceId, false)) this.#kept.add(traceId, moved);
+    const known = this.#summaries.get(traceId);
     if (!known || (known.reason === 'slow' && reason === 'error'))
-      this.#summaries.set(span.traceId, this.#summary(span, reason));
+      this.#summaries.set(traceId, this.#summary(span, reason));
   }
 
-  #summary(span: StoredSpan, reason: KeepReason): TraceSummary {
+  #summary(span: ReadableSpan, reason: KeepReason): TraceSummary {
     return {
-      traceId: span.traceId,
+      traceId: span.spanContext().traceId,
       reason,
       name: span.name,
-      service: span.service,
-      start: span.start,
-      durationMs: span.durationMs,
-      error: span.status === 'error',
+      service: this.#service(span),
+      start: hrToMs(span.startTime),
+      durationMs: hrToMs(span.duration),
+      error: span.status.code === SpanStatusCode.ERROR,
       spans: 0,
     };
   }
 
-  #index(span: StoredSpan): void {
+  #index(traceId: string, span: ReadableSpan): void {
     const requestId = span.attributes['canvass.request_id'];
-    if (typeof requestId === 'string') this.#byRequest.set(requestId, span.traceId);
+    if (typeof requestId === 'string') this.#byRequest.set(requestId, traceId);
     const receipt = span.attributes['canvass.vote.receipt_hash'];
-    if (typeof receipt === 'string') this.#byReceipt.set(receipt, span.traceId);
+    if (typeof receipt === 'string') this.#byReceipt.set(receipt, traceId);
     for (const link of span.links) {
-      let set = this.#linkedBy.get(link.traceId);
+      let set = this.#linkedBy.get(link.context.traceId);
       if (!set) {
         set = new Set();
-        this.#linkedBy.set(link.traceId, set);
+        this.#linkedBy.set(link.context.traceId, set);
       }
-      set.add(span.traceId);
+      set.add(traceId);
     }
+  }
+
+  #service(span: ReadableSpan): string {
+    const service = span.attributes['canvass.service'];
+    return typeof service === 'string' ? service : this.#options.service;
   }
 
   #toStored(span: ReadableSpan): StoredSpan {
     const context = span.spanContext();
-    const service = span.attributes['canvass.service'];
     const stored: StoredSpan = {
       traceId: context.traceId,
       spanId: context.spanId,
       parentSpanId: span.parentSpanContext?.spanId ?? null,
       name: span.name,
       kind: KINDS[span.kind] ?? 'internal',
-      service: typeof service === 'string' ? service : this.#options.service,
+      service: this.#service(span),
       start: hrToMs(span.startTime),
       durationMs: hrToMs(span.duration),
       status:
@@ -247,7 +255,9 @@ export class TraceStore implements SpanProcessor {
   /** Every span this process holds of a trace, and the traces that link to it. */
   trace(traceId: string): { spans: StoredSpan[]; linkedBy: string[] } {
     return {
-      spans: [...(this.#kept.traces.get(traceId) ?? []), ...(this.#recent.traces.get(traceId) ?? [])],
+      spans: [...(this.#kept.traces.get(traceId) ?? []), ...(this.#recent.traces.get(traceId) ?? [])].map(
+        (span) => this.#toStored(span),
+      ),
       linkedBy: [...(this.#linkedBy.get(traceId) ?? [])],
     };
   }

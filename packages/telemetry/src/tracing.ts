@@ -1,7 +1,12 @@
 // The OpenTelemetry SDK of one Canvass process: W3C propagation, a sampler that is consistent
 // across processes, Canvass's own trace store, OTLP export when the standard OTEL_* variables ask
-// for it, and the instrumentations of the libraries on the vote path (fastify, undici, pg, redis;
-// NATS has none: eventing carries the context itself, see context.ts).
+// for it, and the instrumentations of the libraries on the vote path: fastify's request spans,
+// redis, and outgoing node:http (the billing SDK). The rest Canvass does itself, because the
+// instrumentations cost more than the spans are worth on the vote path (docs/performance.md,
+// "Tracing cost"): NATS has none (eventing carries the context, see context.ts); SQL statements
+// become spans through Kysely's log hook, and only under a recorded span (querySpans, for pg and
+// PGlite alike); internal HTTP calls carry `traceparent` by hand (traceHeaders), the called
+// service's request span being the child.
 //
 // Configuration (read once, at start):
 // - OTEL_SDK_DISABLED=true or CANVASS_TRACING=off: no tracing at all;
@@ -25,9 +30,7 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { RedisInstrumentation } from '@opentelemetry/instrumentation-redis';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
@@ -147,13 +150,18 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
     sampler: new CanvassSampler(settings.ratio, settings.keepErrorsAndSlow),
     spanProcessors,
     textMapPropagator: new W3CTraceContextPropagator(),
+    // No OpenTelemetry metrics or logs: Canvass's metrics are prom-client's and its logs pino's.
+    // Left unset, NodeSDK reads OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER, which default to
+    // OTLP: a MeterProvider exporting to localhost:4318 every minute, into which the
+    // instrumentations record a histogram per request.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       // Outgoing only: fastify's request spans are the server side (they read the incoming
       // traceparent); ignoring requests in the http instrumentation would suppress those.
       new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
-      new UndiciInstrumentation(),
-      new PgInstrumentation({ requireParentSpan: true }),
-      new RedisInstrumentation({ requireParentSpan: true }),
+      // The command's name only: the default serializer formats every argument of every command.
+      new RedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (name) => name }),
       fastify,
     ],
   });

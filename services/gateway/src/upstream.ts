@@ -2,7 +2,6 @@
 // injecting the request into the service's fastify app in the same process (embedded tier).
 import type { Readable } from 'node:stream';
 import type { InternalTls } from '@canvass/service-kit';
-import { tracing } from '@canvass/telemetry';
 import type { FastifyInstance } from 'fastify';
 import { buildConnector, Pool } from 'undici';
 import { UpstreamNotReachedError } from './errors.ts';
@@ -84,8 +83,6 @@ export function httpUpstream(name: string, baseUrl: string, options: HttpUpstrea
     name,
     forward: (forwarded) =>
       new Promise((resolve, reject) => {
-        // With tracing on, undici's instrumentation sends its client span's context instead.
-        if (tracing()) delete forwarded.headers.traceparent;
         pool.dispatch(
           {
             method: forwarded.method as 'GET',

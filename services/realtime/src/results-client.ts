@@ -4,6 +4,7 @@
 // piling them up, and a bulkhead bounding calls in flight. 4xx answers are answers, not failures.
 
 import type { InternalTls } from '@canvass/service-kit';
+import { traceHeaders } from '@canvass/telemetry';
 import {
   bulkhead,
   ConsecutiveBreaker,
@@ -60,7 +61,7 @@ export function httpResultsClient(
         new URL(`/api/v1/polls/${encodeURIComponent(pollId)}/results`, baseUrl),
         {
           method: 'GET',
-          headers: { ...credentials, accept: 'application/json' },
+          headers: { ...credentials, accept: 'application/json', ...traceHeaders() },
           dispatcher: agent,
           signal,
         },

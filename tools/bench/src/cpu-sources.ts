@@ -93,7 +93,13 @@ export async function clusterCpuSources(options: {
     { name: 'nats-server (the benchmark’s)', rootPid: options.natsPid },
   ];
   const notes: string[] = [];
-  const postmaster = await postmasterPid(options.postgresUrl);
+  // Found through a new connection's backend; a backend seen mid-start (its parent not yet
+  // readable) is asked again rather than the server's CPU left out.
+  let postmaster: number | undefined;
+  for (let attempt = 0; attempt < 5 && postmaster === undefined; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    postmaster = await postmasterPid(options.postgresUrl);
+  }
   if (postmaster)
     sources.push({ name: 'postgres', rootPid: postmaster, label: postgresLabel(options.databasePrefix) });
   else notes.push('PostgreSQL is not on this machine (or not readable): its CPU is not counted');

@@ -92,8 +92,14 @@ export async function tracingPhase(
       warmup: options.warmupSeconds > 0 ? { ...slice, seconds: options.warmupSeconds } : undefined,
       profile: options.profile ?? false,
     });
+  const notes: string[] = [];
   const report = (cluster: TracedCluster) => {
     for (const problem of cluster.check.problems) progress(`  CHECK FAILED (${cluster.mode}): ${problem}`);
+    // What a cluster's CPU could not count (PostgreSQL not found): every cluster's, named.
+    for (const note of cluster.notes) {
+      notes.push(`${cluster.mode}: ${note}`);
+      progress(`  NOTE (${cluster.mode}): ${note}`);
+    }
   };
   const run = async (cluster: TracedCluster, round: number) => {
     const result = await cluster.slice(round, slice);
@@ -143,7 +149,7 @@ export async function tracingPhase(
     probes: options.probes,
     modes: options.modes,
     profiled: options.profile ?? false,
-    notes: off.notes,
+    notes,
     offCheck: off.check,
     blocks,
     ...(offProfile ? { offProfile } : {}),
