@@ -1,4 +1,5 @@
 // The public API as the web app uses it: JSON in, JSON out, and problem+json turned into words.
+import { fieldErrorWords } from './field-words.ts';
 
 export interface PollOption {
   id: string;
@@ -137,7 +138,11 @@ export async function callApi<T>(
     const kind = String(body.type ?? '')
       .split('/')
       .at(-1);
-    const words = body.detail || body.title || `The request failed (${response.status}).`;
+    // A request the API could not validate: its detail is for programs (`body/question: …`).
+    const words =
+      kind === 'invalid-request'
+        ? (fieldErrorWords(body.errors) ?? 'Something in the form is not right. Check it and try again.')
+        : body.detail || body.title || `The request failed (${response.status}).`;
     const wait = Number(response.headers.get('retry-after'));
     throw new ApiError(response.status, kind || 'error', String(words), wait > 0 ? wait : undefined);
   }

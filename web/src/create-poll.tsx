@@ -1,12 +1,11 @@
 // `/`: anyone creates a guest single-choice poll and gets its share link. The manage token the
 // answer carries is shown only once, so this browser keeps it (by poll id).
+import { POLL_LIMITS } from '@canvass/contracts/poll-limits';
 import { useState } from 'preact/hooks';
 import { callApi, messageOf, type Poll } from './api.ts';
-import { CopyField, OptionRows, optionRow } from './fields.tsx';
+import { CopyField, OptionRows, optionRow, optionsProblem } from './fields.tsx';
 import { Link } from './link.tsx';
 import { keepManageToken } from './storage.ts';
-
-const MAX_OPTIONS = 10;
 
 export function CreatePoll() {
   const [question, setQuestion] = useState('');
@@ -20,7 +19,8 @@ export function CreatePoll() {
     setError(null);
     const labels = options.map((o) => o.label.trim()).filter(Boolean);
     if (!question.trim()) return setError('Write a question first.');
-    if (labels.length < 2) return setError('Give at least two options.');
+    const problem = optionsProblem(options);
+    if (problem) return setError(problem);
     setBusy(true);
     try {
       const poll = await callApi<Poll>('POST', '/api/v1/polls', {
@@ -68,11 +68,11 @@ export function CreatePoll() {
         <input
           id="question"
           value={question}
-          maxLength={500}
+          maxLength={POLL_LIMITS.question}
           placeholder="Where should we have lunch?"
           onInput={(e) => setQuestion(e.currentTarget.value)}
         />
-        <OptionRows rows={options} max={MAX_OPTIONS} onChange={setOptions} />
+        <OptionRows rows={options} onChange={setOptions} />
         {error && (
           <p class="error" role="alert">
             {error}

@@ -1,5 +1,6 @@
 // Form pieces the guest page and the organizer pages share: a read-only value with a copy
 // button that says it copied, and the editable list of a poll's options.
+import { labelKey, POLL_LIMITS, repeatedLabel } from '@canvass/contracts/poll-limits';
 import { useEffect, useState } from 'preact/hooks';
 
 export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
@@ -58,9 +59,34 @@ export interface OptionRow {
 let nextKey = 0;
 export const optionRow = (label = ''): OptionRow => ({ key: nextKey++, label });
 
-/** A poll's options: a labelled input per option, remove buttons (never below two), add. */
-export function OptionRows(props: { rows: OptionRow[]; max: number; onChange(rows: OptionRow[]): void }) {
+/**
+ * What is wrong with a poll's options before it is sent, in the words the API would use: too few,
+ * or two the same (voters could not tell them apart). Blank rows are left out.
+ */
+export function optionsProblem(rows: readonly OptionRow[]): string | null {
+  const labels = rows.map((row) => row.label.trim()).filter(Boolean);
+  if (labels.length < POLL_LIMITS.minOptions) return 'Give at least two options.';
+  const repeated = repeatedLabel(labels);
+  if (repeated)
+    return `Each option must be different: option ${repeated.again + 1} (“${repeated.label}”) repeats option ${repeated.first + 1}.`;
+  return null;
+}
+
+/**
+ * A poll's options: a labelled input per option, remove buttons (never below two), add (up to
+ * the API's limit, which the list says once it is reached). A repeated option is marked.
+ */
+export function OptionRows(props: { rows: OptionRow[]; onChange(rows: OptionRow[]): void }) {
   const { rows, onChange } = props;
+  const max = POLL_LIMITS.maxOptions;
+  const seen = new Set<string>();
+  const repeats = rows.map((row) => {
+    const key = labelKey(row.label);
+    if (!key) return false;
+    if (seen.has(key)) return true;
+    seen.add(key);
+    return false;
+  });
   return (
     <fieldset>
       <legend>Options</legend>
@@ -68,8 +94,10 @@ export function OptionRows(props: { rows: OptionRow[]; max: number; onChange(row
         <div class="option-row" key={option.key}>
           <input
             aria-label={`Option ${index + 1}`}
+            aria-invalid={repeats[index] ? true : undefined}
+            title={repeats[index] ? 'The same as an option above' : undefined}
             value={option.label}
-            maxLength={200}
+            maxLength={POLL_LIMITS.optionLabel}
             placeholder={`Option ${index + 1}`}
             onInput={(e) => {
               const label = e.currentTarget.value;
@@ -87,14 +115,13 @@ export function OptionRows(props: { rows: OptionRow[]; max: number; onChange(row
           </button>
         </div>
       ))}
-      <button
-        type="button"
-        class="link"
-        disabled={rows.length >= props.max}
-        onClick={() => onChange([...rows, optionRow()])}
-      >
-        + Add an option
-      </button>
+      {rows.length >= max ? (
+        <p class="muted small">A poll has at most {max} options, so voters can still read them all.</p>
+      ) : (
+        <button type="button" class="link" onClick={() => onChange([...rows, optionRow()])}>
+          + Add an option
+        </button>
+      )}
     </fieldset>
   );
 }

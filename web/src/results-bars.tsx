@@ -15,6 +15,12 @@ export interface BarRow {
 
 const votes = (n: number, noun = 'vote') => (n === 1 ? `1 ${noun}` : `${n} ${noun}s`);
 
+/** What a poll of `type` counts: open-text polls take answers, every other type votes. */
+export const countNoun = (type: string | undefined) => (type === 'open_text' ? 'answer' : 'vote');
+
+/** "12 votes", "1 answer": the count in the word the poll type uses, the same on every page. */
+export const countOf = (n: number, type: string | undefined) => votes(n, countNoun(type));
+
 /** Rows of labelled bars; widths animate, so a live update never moves the layout. */
 export function Bars({ rows }: { rows: BarRow[] }) {
   return (
@@ -74,9 +80,7 @@ export function ResultsSection({ results, children }: { results: Results; childr
     <section class="results" aria-labelledby="results-heading">
       <h2 id="results-heading">
         {results.status === 'closed' ? 'Final results' : 'Results'}{' '}
-        <span class="muted">
-          · {votes(results.totalVotes, results.type === 'open_text' ? 'answer' : 'vote')}
-        </span>
+        <span class="muted">· {countOf(results.totalVotes, results.type)}</span>
       </h2>
       {children}
     </section>

@@ -100,7 +100,13 @@ export function VotePage({ pollId, embed = false }: { pollId: string; embed?: bo
         <SignInNotice pollId={pollId} problem={voting.signInProblem} embed={embed} />
       )}
       {status === 'open' && needsCode && (balloting || voting.codeProblem) && (
-        <AccessCodeForm given="" problem={voting.codeProblem} onCode={voting.giveCode} />
+        <AccessCodeForm
+          given=""
+          problem={voting.codeProblem}
+          checking={voting.checkingCode}
+          waiting={voting.answerWaitsForCode}
+          onCode={voting.giveCode}
+        />
       )}
       {balloting && !needsCode && (
         <>
@@ -144,7 +150,13 @@ export function VotePage({ pollId, embed = false }: { pollId: string; embed?: bo
       )}
       <p class="muted small live-line">
         {live.viewers !== null && `${live.viewers === 1 ? '1 person' : `${live.viewers} people`} watching · `}
-        {live.connected ? 'Live' : live.everConnected ? 'Reconnecting…' : 'Connecting…'}
+        {status === 'closed'
+          ? 'Voting has closed'
+          : live.connected
+            ? 'Live'
+            : live.everConnected
+              ? 'Reconnecting…'
+              : 'Connecting…'}
         {embed && (
           <>
             {' · '}

@@ -34,5 +34,13 @@ export const loadPollAndResults = async (pollId: string) => ({
 
 export const shareLink = (pollId: string) => `${location.origin}/p/${encodeURIComponent(pollId)}`;
 export const embedLink = (pollId: string) => `${location.origin}/embed/${encodeURIComponent(pollId)}`;
-export const embedSnippet = (pollId: string) =>
-  `<iframe src="${embedLink(pollId)}" title="Canvass poll" width="100%" height="520" style="border:0;max-width:36rem" loading="lazy"></iframe>`;
+/**
+ * The iframe, and a few lines that size it to the height the embed posts (voter/embed.ts), so
+ * results never get cut off; 520 px until the first message (or where scripts are not allowed).
+ * Only messages from Canvass's origin about this poll are heeded.
+ */
+export const embedSnippet = (pollId: string) => {
+  const frameId = `canvass-${pollId}`;
+  return `<iframe src="${embedLink(pollId)}" id="${frameId}" title="Canvass poll" width="100%" height="520" style="border:0;max-width:36rem" loading="lazy"></iframe>
+<script>addEventListener("message",function(e){var d=e.data;if(e.origin==="${location.origin}"&&d&&d.type==="canvass:embed-height"&&d.pollId===${JSON.stringify(pollId)})document.getElementById("${frameId}").style.height=d.height+"px"})</script>`;
+};

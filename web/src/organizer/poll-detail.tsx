@@ -133,7 +133,7 @@ function PollBody(props: {
       {poll.status !== 'closed' && <SharePanel pollId={poll.id} accessCode={poll.accessCode} />}
 
       {results ? (
-        <ResultsView results={results} type={poll.type} chosen={[]} />
+        <ResultsView results={results} type={poll.type} chosen={[]} organizer />
       ) : (
         <p class="muted">No results yet.</p>
       )}

@@ -4,6 +4,7 @@
 // settings still change.
 
 import { defaultSettings } from '@canvass/contracts/poll-defaults';
+import { POLL_LIMITS } from '@canvass/contracts/poll-limits';
 import { useState } from 'preact/hooks';
 import { pollPath } from '../api.ts';
 import { type OptionRow, OptionRows, optionRow } from '../fields.tsx';
@@ -182,7 +183,7 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
           <input
             id="question"
             value={draft.question}
-            maxLength={300}
+            maxLength={POLL_LIMITS.question}
             placeholder="What should we ask?"
             onInput={(e) => set({ question: e.currentTarget.value })}
           />
@@ -207,9 +208,7 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
             {editing && <p class="muted small">The type of a poll stays as it was created.</p>}
           </fieldset>
 
-          {hasOptions && (
-            <OptionRows rows={draft.options} max={50} onChange={(options) => set({ options })} />
-          )}
+          {hasOptions && <OptionRows rows={draft.options} onChange={(options) => set({ options })} />}
 
           {draft.type === 'multiple_choice' && (
             <div class="pair">
@@ -278,7 +277,7 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
               <input
                 id="access-code"
                 value={draft.accessCode}
-                maxLength={64}
+                maxLength={POLL_LIMITS.accessCodeMax}
                 onInput={(e) => set({ accessCode: e.currentTarget.value })}
               />
             </>

@@ -2,9 +2,10 @@
 // open polls (their results are read again every few seconds while the tab is visible; the
 // gateway's results cache makes that cheap).
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { countOf } from '../results-bars.tsx';
 import { api, can, type Session } from './auth.ts';
 import { loadResults, type OrganizerPoll } from './model.ts';
-import { Failure, Link, Loading, messageOf, plural, StatusBadge, TYPE_LABELS, when } from './ui.tsx';
+import { Failure, Link, Loading, messageOf, StatusBadge, TYPE_LABELS, when } from './ui.tsx';
 
 const FILTERS = [
   ['', 'All'],
@@ -143,7 +144,7 @@ export function PollList({ session }: { session: Session }) {
                       : when(poll.createdAt)}
                   </span>
                   <span class="poll-votes">
-                    {poll.status === 'draft' ? '—' : votes === undefined ? '…' : plural(votes, 'vote')}
+                    {poll.status === 'draft' ? '—' : votes === undefined ? '…' : countOf(votes, poll.type)}
                   </span>
                 </Link>
               </li>

@@ -3,11 +3,12 @@
 // The presenter may keep the results covered until the reveal (H), and go full screen (F).
 import { useEffect, useState } from 'preact/hooks';
 import { useLiveResults } from '../live.ts';
+import { countOf } from '../results-bars.tsx';
 import { ResultsView } from '../voter/results-view.tsx';
 import { accessToken, type Session } from './auth.ts';
 import { type FullResults, loadPollAndResults, shareLink } from './model.ts';
 import { QrCode } from './share.tsx';
-import { Failure, Loading, plural, useLoad } from './ui.tsx';
+import { Failure, Loading, useLoad } from './ui.tsx';
 
 export function Presenter({ pollId, session }: { pollId: string; session: Session }) {
   const [loaded] = useLoad(() => loadPollAndResults(pollId), [pollId, session.workspace]);
@@ -84,7 +85,7 @@ export function Presenter({ pollId, session }: { pollId: string; session: Sessio
       </div>
       <footer class="presenter-foot">
         <span data-testid="total-votes" aria-live="polite">
-          {plural(results?.totalVotes ?? 0, 'vote')}
+          {countOf(results?.totalVotes ?? 0, poll.type)}
         </span>
         <span data-testid="viewers">{live.viewers !== null ? `${live.viewers} watching` : ''}</span>
         <span>{live.connected ? 'Live' : 'Reconnecting…'}</span>

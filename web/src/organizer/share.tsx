@@ -57,7 +57,7 @@ export function SharePanel({ pollId, accessCode }: { pollId: string; accessCode?
             id="embed-code"
             label="Embed on a website"
             value={snippet}
-            rows={3}
+            rows={5}
             copyLabel="Copy embed code"
           />
         </div>

@@ -10,11 +10,14 @@ export function ResultsView({
   results,
   type,
   chosen = [],
+  organizer = false,
 }: {
   results: Results;
   type: string;
   /** The voter's own answer (option ids, or the rated value), marked in the results. */
   chosen?: readonly string[];
+  /** The organizer's own page: what only they need (answers awaiting moderation) shows too. */
+  organizer?: boolean;
 }) {
   switch (results.type ?? type) {
     case 'rating':
@@ -24,7 +27,7 @@ export function ResultsView({
     case 'ranking':
       return <RankingResults results={results} chosen={chosen} />;
     case 'open_text':
-      return <TextResults results={results} />;
+      return <TextResults results={results} organizer={organizer} />;
     default:
       return (
         <ResultsBars results={results} chosen={chosen}>

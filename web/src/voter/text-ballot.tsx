@@ -1,8 +1,9 @@
 // open_text: a short written answer (at most 500 characters, counted as the voter types).
+import { POLL_LIMITS } from '@canvass/contracts/poll-limits';
 import { useState } from 'preact/hooks';
 import type { BallotProps } from './ballot.tsx';
 
-const LIMIT = 500;
+const LIMIT = POLL_LIMITS.textAnswer;
 
 export function TextBallot({ settings, previous, sending, onVote }: BallotProps) {
   const [text, setText] = useState(() => (previous && 'text' in previous ? previous.text : ''));

@@ -1,9 +1,10 @@
 // open_text: the newest answers shown (approved, where the poll is moderated) and the words that
-// come up most, larger the more often.
+// come up most, larger the more often. How many answers wait for moderation is the organizer's
+// business: voters and the presenter's audience never see it.
 import type { Results } from '../api.ts';
 import { ResultsSection } from '../results-bars.tsx';
 
-export function TextResults({ results }: { results: Results }) {
+export function TextResults({ results, organizer }: { results: Results; organizer: boolean }) {
   const answers = results.answers;
   const recent = answers?.recent ?? [];
   const terms = answers?.terms ?? [];
@@ -11,7 +12,7 @@ export function TextResults({ results }: { results: Results }) {
   const waiting = answers?.awaitingModeration ?? 0;
   return (
     <ResultsSection results={results}>
-      {waiting > 0 && (
+      {organizer && waiting > 0 && (
         <p class="muted small">
           {waiting === 1 ? '1 answer waits' : `${waiting} answers wait`} for the organizer’s review.
         </p>
@@ -22,7 +23,10 @@ export function TextResults({ results }: { results: Results }) {
           <ul class="terms">
             {terms.slice(0, 20).map((term) => (
               <li key={term.term} style={{ fontSize: `${0.9 + (term.count / most) * 0.8}rem` }}>
-                {term.term} <span class="muted small">{term.count}</span>
+                <span class="term" title={term.term}>
+                  {term.term}
+                </span>{' '}
+                <span class="muted small">{term.count}</span>
               </li>
             ))}
           </ul>

@@ -33,6 +33,10 @@ export interface Voting {
   /** Why the voter must sign in (again) before voting: the session is missing, ended or refused. */
   signInProblem: string | null;
   sending: boolean;
+  /** An access code is being checked. */
+  checkingCode: boolean;
+  /** An answer was refused for its access code and goes again once a right one is given. */
+  answerWaitsForCode: boolean;
   justVoted: boolean;
   error: string | null;
   /** Good news to announce (a withdrawal went through). */
@@ -41,7 +45,8 @@ export interface Voting {
   withdraw(): Promise<void>;
   startChange(): void;
   cancelChange(): void;
-  giveCode(code: string): void;
+  /** Checks the code with the API; once right, an answer refused for the code goes again. */
+  giveCode(code: string): Promise<void>;
 }
 
 /** Refusals that signing in (again) cures: no session, a session that ended, a token refused. */
@@ -71,6 +76,9 @@ export function useVoting(
   const [codeProblem, setCodeProblem] = useState<string | null>(null);
   const [signInProblem, setSignInProblem] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  const [checkingCode, setCheckingCode] = useState(false);
+  // An answer refused only for its access code: sent again once a right code is given.
+  const [pending, setPending] = useState<Answer | null>(null);
   const [justVoted, setJustVoted] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -96,7 +104,8 @@ export function useVoting(
     };
   }, [receipt, type]);
 
-  async function headers(): Promise<Record<string, string>> {
+  async function headers(given = code): Promise<Record<string, string>> {
+    const code = given;
     return {
       'voter-token': voterToken(),
       ...(poll?.settings?.voters === 'signed_in' ? { authorization: `Bearer ${await signedInToken()}` } : {}),
@@ -109,13 +118,14 @@ export function useVoting(
    * Says what went wrong; a wrong code goes back to the code form, a missing or ended sign-in to
    * the sign-in link, and a poll that changed is re-read.
    */
-  function refused(caught: unknown) {
+  function refused(caught: unknown, answer?: Answer) {
     if (caught instanceof ApiError && SIGN_IN_AGAIN.has(caught.kind)) {
       setSignInProblem(plainWords(caught));
     } else if (caught instanceof ApiError && caught.kind === 'wrong-access-code') {
       forgetAccessCode(pollId);
       setCode(null);
       setCodeProblem(plainWords(caught));
+      if (answer) setPending(answer);
     } else if (caught instanceof ApiError && caught.kind === 'already-voted') {
       setAlreadyVoted(true);
       setChanging(false);
@@ -127,7 +137,8 @@ export function useVoting(
     }
   }
 
-  async function vote(given: Answer) {
+  async function vote(given: Answer, withCode = code) {
+    const code = withCode;
     setSending(true);
     setError(null);
     setNotice(null);
@@ -148,7 +159,7 @@ export function useVoting(
           const proof = await voteProofHeaders(pollId, voterToken(), needs);
           return await callApi<{ receiptId: string }>('POST', `${pollPath(pollId)}/votes`, {
             body,
-            headers: { ...(await headers()), ...proof },
+            headers: { ...(await headers(code)), ...proof },
           });
         } catch (caught) {
           if (retries === 0 || !(caught instanceof ApiError)) throw caught;
@@ -176,9 +187,28 @@ export function useVoting(
       setJustVoted(true);
     } catch (caught) {
       setAnswer(null);
-      refused(caught);
+      refused(caught, given);
     } finally {
       setSending(false);
+    }
+  }
+
+  async function giveCode(given: string) {
+    setCheckingCode(true);
+    setCodeProblem(null);
+    try {
+      await callApi('POST', `${pollPath(pollId)}/access-code`, { body: { accessCode: given } });
+    } catch (caught) {
+      setCodeProblem(plainWords(caught));
+      return;
+    } finally {
+      setCheckingCode(false);
+    }
+    setCode(given);
+    if (pending) {
+      // The answer the voter already tapped goes now, with the right code: no second tap.
+      setPending(null);
+      await vote(pending, given);
     }
   }
 
@@ -208,6 +238,8 @@ export function useVoting(
     codeProblem,
     signInProblem,
     sending,
+    checkingCode,
+    answerWaitsForCode: pending !== null,
     justVoted,
     error,
     notice,
@@ -219,9 +251,6 @@ export function useVoting(
       setNotice(null);
     },
     cancelChange: () => setChanging(false),
-    giveCode: (given) => {
-      setCode(given);
-      setCodeProblem(null);
-    },
+    giveCode,
   };
 }

@@ -7,6 +7,7 @@ import type Provider from 'oidc-provider';
 import type { IdentityTables } from '../tables.ts';
 import { createAdapterClass } from './adapter.ts';
 import { loadProviderKeys } from './keys.ts';
+import { page } from './pages.ts';
 
 export const WEB_CLIENT_ID = 'canvass-web';
 
@@ -52,12 +53,14 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
         // Sign-out asks once, in plain words; the form and its hidden field come from the provider.
         async logoutSource(ctx, form) {
           ctx.type = 'html';
-          ctx.body = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign out · Canvass</title><main style="max-width:26rem;margin:3rem auto;font-family:system-ui"><h1>Sign out of Canvass?</h1>${form}<button form="op.logoutForm" name="logout" value="yes" type="submit">Sign out</button> <button form="op.logoutForm" type="submit">Stay signed in</button></main></html>`;
+          ctx.body = page(
+            'Sign out',
+            `<h1>Sign out of Canvass?</h1>${form}<button form="op.logoutForm" name="logout" value="yes" type="submit">Sign out</button> <button form="op.logoutForm" type="submit">Stay signed in</button>`,
+          );
         },
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
-          ctx.body =
-            '<!doctype html><html lang="en"><meta charset="utf-8"><title>Signed out · Canvass</title><main style="max-width:26rem;margin:3rem auto;font-family:system-ui"><h1>You are signed out</h1><p><a href="/">Back to Canvass</a></p></main></html>';
+          ctx.body = page('Signed out', '<h1>You are signed out</h1><p><a href="/">Back to Canvass</a></p>');
         },
       },
       resourceIndicators: {
@@ -146,7 +149,10 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     },
     async renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign-in problem</title><main><h1>Something went wrong signing in</h1><p>${escapeHtml(out.error_description ?? out.error)}</p><p><a href="/">Back to Canvass</a></p></main></html>`;
+      ctx.body = page(
+        'Sign-in problem',
+        `<h1>Something went wrong signing in</h1><p>${escapeHtml(out.error_description ?? out.error)}</p><p><a href="/">Back to Canvass</a></p>`,
+      );
     },
   });
   // Trusts X-Forwarded-*: mountProvider (interactions.ts) always overwrites them, from the public
