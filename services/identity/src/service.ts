@@ -12,7 +12,7 @@ import { createLimiters, defaultLimits, type IdentityLimits } from './limits.ts'
 import { accountMailer } from './mail/account-mail.ts';
 import { memberRoutes } from './members/routes.ts';
 import { interactionRoutes, mountProvider } from './oidc/interactions.ts';
-import { keyAdminRoutes } from './oidc/key-admin.ts';
+import { KEYS_CHANNEL, keyAdminRoutes } from './oidc/key-admin.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { IdentityTables } from './tables.ts';
 import { workspaceRoutes } from './workspaces/routes.ts';
@@ -45,6 +45,28 @@ export function createIdentityService(options: IdentityOptions) {
         ],
       },
       adminRoutes: (app) => keyAdminRoutes(app, context, () => rebuildProvider()),
+      // Key changes made through another replica: rebuild the provider with the keys as they are.
+      background: (() => {
+        let unlisten: (() => Promise<void>) | undefined;
+        return {
+          start() {
+            context.db
+              .listen(KEYS_CHANNEL, () => rebuildProvider())
+              .then((stop) => {
+                unlisten = stop;
+              })
+              .catch((error: unknown) =>
+                context.logger.warn(
+                  { err: error },
+                  'cannot listen for key changes; other replicas’ rotations apply after a restart',
+                ),
+              );
+          },
+          async stop() {
+            await unlisten?.();
+          },
+        };
+      })(),
       consumers: [identityEntitlements],
       async routes(app) {
         accountRoutes(app, {

@@ -75,6 +75,11 @@ export function createPollsService(context: ServiceContext): ServiceModule {
         clearInterval(timer);
         timer = undefined;
         await running;
+        await lifecycle
+          .releaseScheduleLease()
+          .catch((error: unknown) =>
+            context.logger.warn({ err: error }, 'could not release the schedule lease'),
+          );
         await writer.drain();
       },
     },

@@ -1,10 +1,28 @@
 // Operator routes for the provider's signing keys (behind the operator token, under /admin/v1).
-// This process picks up a rotation at once; other replicas when they restart (see the README).
+// Every replica picks up a rotation or retirement at once: the change is NOTIFYed on
+// KEYS_CHANNEL in its transaction, and each identity process LISTENs and rebuilds its provider.
+
+import type { AnyTables } from '@canvass/database';
 import type { ServiceContext } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import Type from 'typebox';
 import { retireOldKeys, rotateSigningKey } from './keys.ts';
+
+/** Where a key change is announced to every identity replica (its own included). */
+export const KEYS_CHANNEL = 'canvass_identity_keys';
+
+/** Runs a key change and announces it in the same transaction (sent only if it commits). */
+async function announced<T>(
+  db: ServiceContext['db'],
+  change: (trx: Kysely<AnyTables>) => Promise<T>,
+): Promise<T> {
+  return db.kysely.transaction().execute(async (trx) => {
+    const result = await change(trx);
+    await sql`select pg_notify(${KEYS_CHANNEL}, 'changed')`.execute(trx);
+    return result;
+  });
+}
 
 export function keyAdminRoutes(app: FastifyInstance, { db }: ServiceContext, rebuild: () => void): void {
   app.get('/admin/v1/keys', async () => {
@@ -20,7 +38,7 @@ export function keyAdminRoutes(app: FastifyInstance, { db }: ServiceContext, reb
   });
 
   app.post('/admin/v1/keys/rotate', async () => {
-    const kid = await rotateSigningKey(db.kysely);
+    const kid = await announced(db, (trx) => rotateSigningKey(trx));
     rebuild();
     return { signing: kid };
   });
@@ -29,7 +47,9 @@ export function keyAdminRoutes(app: FastifyInstance, { db }: ServiceContext, reb
     '/admin/v1/keys/retire',
     { schema: { body: Type.Object({ keepHours: Type.Number({ minimum: 0, default: 24 }) }) } },
     async (request) => {
-      const retired = await retireOldKeys(db.kysely, (request.body.keepHours ?? 24) * 3600_000);
+      const retired = await announced(db, (trx) =>
+        retireOldKeys(trx, (request.body.keepHours ?? 24) * 3600_000),
+      );
       rebuild();
       return { retired };
     },

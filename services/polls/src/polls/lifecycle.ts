@@ -2,6 +2,8 @@
 // locks the poll row, bumps config_version (so vote batches notice), appends its event to the
 // stream (which is also the log others hear it from) in the same transaction, then drops the
 // poll from the cache.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { type CloudEvent, PollClosedV1, PollOpenedV1, PollUpdatedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import { conflict, type Logger, newId, notFound } from '@canvass/service-kit';
@@ -18,11 +20,19 @@ export interface Lifecycle {
   open(pollId: string, by: string): Promise<StoredPoll>;
   close(pollId: string, by: string): Promise<StoredPoll>;
   edit(poll: StoredPoll, body: EditPollBody, by: string): Promise<StoredPoll>;
-  /** Opens and closes polls whose time has come; returns how many changed. */
+  /**
+   * Opens and closes polls whose time has come; returns how many changed. Only the replica that
+   * holds the schedule's lease does (the others return 0).
+   */
   runSchedule(): Promise<number>;
+  releaseScheduleLease(): Promise<void>;
 }
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
+/** How long the schedule's lease lasts unrenewed (ticks renew it every second). */
+const SCHEDULE_LEASE = '5 seconds';
+/** This process, as the schedule lease's owner. */
+const processOwner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 /** Status a not-yet-open poll has given its opening time. */
 export const waitingStatus = (opensAt: Date | null, now = Date.now()) =>
@@ -32,8 +42,11 @@ export function createLifecycle(deps: {
   kysely: Kysely<PollsTables>;
   cache: PollCache;
   logger: Logger;
+  /** This process as the schedule lease's owner (tests stand in for two replicas). */
+  scheduleOwner?: string;
 }): Lifecycle {
   const { kysely, cache } = deps;
+  const scheduleOwner = deps.scheduleOwner ?? processOwner;
 
   /** Runs a change on the locked poll; `change` returns the new row values and the event. */
   async function change(
@@ -228,7 +241,27 @@ export function createLifecycle(deps: {
     });
   }
 
+  /**
+   * Whether this process runs the schedule now: it holds the lease (taken when free or lapsed,
+   * renewed each tick). A replica that dies hands it over within SCHEDULE_LEASE.
+   */
+  async function holdsScheduleLease(): Promise<boolean> {
+    const held = await sql<{ owner: string }>`
+      insert into schedule_lease (name, owner, lease_until)
+        values ('schedule', ${scheduleOwner}, now() + ${SCHEDULE_LEASE}::interval)
+      on conflict (name) do update set owner = excluded.owner, lease_until = excluded.lease_until
+        where schedule_lease.owner = excluded.owner or schedule_lease.lease_until < now()
+      returning owner`.execute(kysely);
+    return held.rows.length > 0;
+  }
+
+  /** Hands the schedule over at once on a clean stop (a replica going away, a restart). */
+  async function releaseScheduleLease(): Promise<void> {
+    await sql`delete from schedule_lease where owner = ${scheduleOwner}`.execute(kysely);
+  }
+
   async function runSchedule(): Promise<number> {
+    if (!(await holdsScheduleLease())) return 0;
     const due = await kysely
       .selectFrom('polls')
       .select(['id', 'status'])
@@ -254,7 +287,7 @@ export function createLifecycle(deps: {
     return changed;
   }
 
-  return { open, close, edit, runSchedule };
+  return { open, close, edit, runSchedule, releaseScheduleLease };
 }
 
 /** Final counts per option id (ranking: first choices; rating: per value) and ballots, from votes. */
