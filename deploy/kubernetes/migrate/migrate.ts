@@ -24,14 +24,18 @@ const problems = SERVICES.map((service) => `${service.toUpperCase()}_DATABASE_UR
   .filter((name) => !process.env[name])
   .map((name) => `${name}: missing`);
 const replicas = Number(process.env.NATS_STREAM_REPLICAS ?? '3');
-if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) problems.push('NATS_STREAM_REPLICAS: 1 to 5');
+if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5)
+  problems.push('NATS_STREAM_REPLICAS: 1 to 5');
 if (problems.length > 0) {
   process.stderr.write(`migrate cannot start. ${problems.join('; ')}\n`);
   process.exit(1);
 }
 
 for (const service of SERVICES) {
-  const db = createPostgresDatabase({ url: process.env[`${service.toUpperCase()}_DATABASE_URL`]!, schema: service });
+  const db = createPostgresDatabase({
+    url: process.env[`${service.toUpperCase()}_DATABASE_URL`]!,
+    schema: service,
+  });
   try {
     const migrations = [
       ...eventingMigrations,

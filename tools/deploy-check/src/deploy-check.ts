@@ -1,13 +1,14 @@
 // `npm run check:deploy`: checks deploy/ with promtool: the Prometheus configuration, the rules
 // files, their unit tests, and every query of the Grafana dashboard (as recording rules in a
-// temporary file); then what promtool does not see (conventions.ts). Every check runs, so one
-// run lists every problem.
+// temporary file); then what promtool does not see (conventions.ts); then deploy/kubernetes
+// (kubernetes-check.ts). Every check runs, so one run lists every problem.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { alertProblems, RUNBOOK_DOC, type RuleFile, ruleFileProblems, type TestFile } from './conventions.ts';
 import { dashboardQueries, dashboardRuleFile, describe } from './dashboard.ts';
+import { checkKubernetes } from './kubernetes-check.ts';
 import { promtool } from './promtool.ts';
 
 export interface CheckResult {
@@ -22,6 +23,8 @@ export interface DeployCheckOptions {
   root: string;
   /** The promtool command (default `promtool` on PATH). */
   promtool?: string;
+  /** The kubectl command (default `kubectl` on PATH). */
+  kubectl?: string;
 }
 
 const yamlFiles = async (dir: string) =>
@@ -76,6 +79,13 @@ export async function checkDeploy(options: DeployCheckOptions): Promise<CheckRes
   for (const name of (await readdir(grafana)).filter((file) => file.endsWith('.json')).sort()) {
     results.push(await checkDashboard(join(grafana, name), show, run));
   }
+  results.push(
+    ...(await checkKubernetes({
+      root: options.root,
+      promtool: run,
+      ...(options.kubectl ? { kubectl: options.kubectl } : {}),
+    })),
+  );
   return results;
 }
 

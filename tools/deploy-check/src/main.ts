@@ -1,7 +1,8 @@
 // `npm run check:deploy`: runs deploy-check.ts from the repository's root and prints each check;
-// exits 1 if any failed or promtool is missing.
+// exits 1 if any failed or promtool or kubectl is missing.
 import { fileURLToPath } from 'node:url';
 import { checkDeploy } from './deploy-check.ts';
+import { KubectlMissing } from './kubectl.ts';
 import { PromtoolMissing } from './promtool.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -20,7 +21,7 @@ try {
   }
   say(`deploy/: all ${results.length} checks passed`);
 } catch (error) {
-  if (!(error instanceof PromtoolMissing)) throw error;
+  if (!(error instanceof PromtoolMissing || error instanceof KubectlMissing)) throw error;
   process.stderr.write(`\n!!! ${error.message}\n\n`);
   process.exit(1);
 }
