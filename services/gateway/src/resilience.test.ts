@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import type { HttpProblem } from '@canvass/service-kit';
+import { UpstreamNotReachedError } from './errors.ts';
 import { resilientUpstream } from './resilience.ts';
 import { bodyBuffer, type ForwardResponse, httpUpstream, type Upstream } from './upstream.ts';
 
@@ -109,6 +110,26 @@ test('a POST whose connection is refused goes to another instance and succeeds',
   } finally {
     await close(live.server);
   }
+});
+
+test('an instance that refuses a connection is ejected at once: the next requests go straight to the others', async () => {
+  let deadAttempts = 0;
+  const dead: Upstream = {
+    name: 'polls-1',
+    forward: async () => {
+      deadAttempts++;
+      throw new UpstreamNotReachedError('polls-1', { cause: new Error('connect ECONNREFUSED') });
+    },
+  };
+  const live = scripted('polls-2', () => ({ status: 201, headers: {}, body: Buffer.from('{}') }));
+  const polls = resilientUpstream('polls', [dead, live.upstream], { ejectForMs: 60_000 });
+  for (let i = 0; i < 10; i++) assert.equal((await polls.forward(post)).status, 201);
+  assert.ok(deadAttempts <= 1, `the dead instance was tried ${deadAttempts} times, not once`);
+  assert.equal(live.calls(), 10);
+  assert.deepEqual(
+    polls.health().instances.map((instance) => instance.ejected),
+    [true, false],
+  );
 });
 
 test('a POST waits for a single instance that comes back within the retry window', async () => {

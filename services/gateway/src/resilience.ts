@@ -5,7 +5,8 @@
 // method, POST included, is retried while its connection fails before anything was sent (a service
 // restarting): a POST that may have reached a service is never sent twice. A service with several
 // instances is balanced round robin, a retry goes to an instance not tried yet, and an instance
-// that fails repeatedly is ejected for a while (passive health checks) and readmitted after.
+// that fails repeatedly, or refuses a connection once, is ejected for a while (passive health
+// checks) and readmitted after.
 //
 // Written by hand rather than composed from a policy library: this runs on every proxied request,
 // and a healthy call here costs one timer and one promise, not a stack of promise layers and an
@@ -112,9 +113,12 @@ export function resilientUpstream(
     );
   }
 
-  function failed(instance: Instance) {
+  /** `unreachable`: its connection was refused or failed before sending (the process is gone). */
+  function failed(instance: Instance, unreachable = false) {
     instance.failures++;
-    if (instance.failures >= options.ejectAfterFailures && pool.length > 1) {
+    // A refused connection ejects at once: a dead replica costs each request one more attempt
+    // only until the first refusal, not `ejectAfterFailures` of them.
+    if ((unreachable || instance.failures >= options.ejectAfterFailures) && pool.length > 1) {
       instance.ejectedUntil = Date.now() + Math.min(60_000, options.ejectForMs * 2 ** instance.ejections);
       instance.ejections++;
       instance.failures = 0;
@@ -172,7 +176,7 @@ export function resilientUpstream(
         if (!idempotent || attempts >= options.attempts) return response;
         await discard(response.body);
       } catch (error) {
-        failed(instance);
+        failed(instance, error instanceof UpstreamNotReachedError);
         started ||= Date.now();
         const notSent =
           error instanceof UpstreamNotReachedError && Date.now() - started < options.notSentRetryMs;
