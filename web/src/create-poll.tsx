@@ -4,6 +4,7 @@ import { POLL_LIMITS } from '@canvass/contracts/poll-limits';
 import { useState } from 'preact/hooks';
 import { callApi, messageOf, type Poll } from './api.ts';
 import { CopyField, OptionRows, optionRow, optionsProblem } from './fields.tsx';
+import { GuestPolls } from './guest-polls.tsx';
 import { Link } from './link.tsx';
 import { keepManageToken } from './storage.ts';
 
@@ -87,6 +88,10 @@ export function CreatePoll() {
         <Link href="/sign-up">create a free account</Link> for a workspace with every poll type, a presenter
         view and analytics.
       </p>
+      <GuestPolls
+        heading="Your polls"
+        intro="The polls you made in this browser. Signed in, you can move them into your workspace from your poll list."
+      />
     </main>
   );
 }

@@ -39,9 +39,26 @@ export function voterToken(): string {
   return sessionVoterToken;
 }
 
-export const manageToken = (pollId: string) => read(`canvass.manageToken.${pollId}`);
-export const keepManageToken = (pollId: string, token: string) =>
-  write(`canvass.manageToken.${pollId}`, token);
+const MANAGE_PREFIX = 'canvass.manageToken.';
+export const manageToken = (pollId: string) => read(`${MANAGE_PREFIX}${pollId}`);
+export const keepManageToken = (pollId: string, token: string) => write(`${MANAGE_PREFIX}${pollId}`, token);
+export const forgetManageToken = (pollId: string) => forget(`${MANAGE_PREFIX}${pollId}`);
+
+/** The guest polls this browser made (it keeps their manage tokens), by poll id. */
+export function keptGuestPolls(): { pollId: string; token: string }[] {
+  const kept: { pollId: string; token: string }[] = [];
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (!key?.startsWith(MANAGE_PREFIX)) continue;
+      const token = localStorage.getItem(key);
+      if (token) kept.push({ pollId: key.slice(MANAGE_PREFIX.length), token });
+    }
+  } catch {
+    // Storage unavailable: nothing was kept.
+  }
+  return kept;
+}
 
 export const voteReceipt = (pollId: string) => read(`canvass.receipt.${pollId}`);
 export const keepVoteReceipt = (pollId: string, receiptId: string) =>

@@ -5,6 +5,21 @@ import type uPlot from 'uplot';
 import type { FullResults } from './model.ts';
 import { plural } from './ui.tsx';
 
+/**
+ * The time axis in seconds: at least the last half hour up to a minute from now, and every minute
+ * with votes. Worked out from the minutes themselves, not from uPlot's data range: with every vote
+ * in one minute that range is a single instant, which uPlot widened to years.
+ */
+export function timeRange(minutes: readonly number[], now = Date.now() / 1000): [number, number] {
+  const first = minutes.length ? Math.min(...minutes) : now;
+  const last = minutes.length ? Math.max(...minutes) : now;
+  const end = Math.max(last, now) + 60;
+  return [Math.min(first - 60, end - 1800), end];
+}
+
+const clock = (seconds: number) =>
+  new Date(seconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
 function VotesPerMinute({ series }: { series: FullResults['series'] }) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
@@ -12,6 +27,8 @@ function VotesPerMinute({ series }: { series: FullResults['series'] }) {
     series.map((point) => Date.parse(point.minute) / 1000),
     series.map((point) => point.votes),
   ];
+  const minutes = useRef(data[0] as number[]);
+  minutes.current = data[0] as number[];
 
   useEffect(() => {
     let stopped = false;
@@ -31,16 +48,20 @@ function VotesPerMinute({ series }: { series: FullResults['series'] }) {
           cursor: { points: { show: false } },
           scales: {
             // At least the last half hour, so a first minute of votes is a bar, not a wall.
-            x: {
-              time: true,
-              range: (_u, min, max) => {
-                const end = Math.max(max, Date.now() / 1000) + 60;
-                return [Math.min(min - 60, end - 1800), end];
-              },
-            },
+            x: { time: true, range: () => timeRange(minutes.current) },
             y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
           },
           axes: [axis, { ...axis, size: 40 }],
+          hooks: {
+            // Says the span shown, for screen readers (and so a test can read the axis).
+            setScale: [
+              (u, key) => {
+                const { min, max } = u.scales.x ?? {};
+                if (key === 'x' && min != null && max != null && box.current)
+                  box.current.dataset.span = `${clock(min)}–${clock(max)} (${Math.round((max - min) / 60)} minutes)`;
+              },
+            ],
+          },
           series: [
             {},
             {
@@ -77,7 +98,10 @@ function VotesPerMinute({ series }: { series: FullResults['series'] }) {
       ref={box}
       class="chart"
       role="img"
-      aria-label={`Votes per minute over ${plural(series.length, 'minute')}`}
+      aria-label={`Votes per minute: ${plural(
+        series.reduce((sum, point) => sum + point.votes, 0),
+        'vote',
+      )} in ${plural(series.length, 'minute')}`}
     />
   );
 }

@@ -27,7 +27,7 @@ import { Bell } from './bell.tsx';
 import { Billing } from './billing.tsx';
 import { DeliveryDetailPage } from './delivery-detail.tsx';
 import { Inbox } from './inbox.tsx';
-import { loadPoll, type Workspace } from './model.ts';
+import { loadPollAndResults, type Workspace } from './model.ts';
 import { PollDetail } from './poll-detail.tsx';
 import { PollEditor } from './poll-editor.tsx';
 import { PollList } from './poll-list.tsx';
@@ -109,10 +109,11 @@ export function OrganizerApp({ path }: { path: string }) {
 }
 
 function EditPoll({ pollId }: { pollId: string }) {
-  const [loaded] = useLoad(() => loadPoll(pollId), [pollId]);
+  // Whether votes exist decides which fields are locked (the API refuses to change them then).
+  const [loaded] = useLoad(() => loadPollAndResults(pollId), [pollId]);
   if (loaded.state === 'loading') return <Loading what="the poll" />;
   if (loaded.state === 'failed') return <Failure message={loaded.message} />;
-  return <PollEditor poll={loaded.value} />;
+  return <PollEditor poll={loaded.value.poll} hasVotes={(loaded.value.results?.totalVotes ?? 0) > 0} />;
 }
 
 /** The workspace menu: a disclosure listing the user's workspaces, and a form to start another. */

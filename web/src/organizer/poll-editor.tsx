@@ -1,13 +1,14 @@
 // `/app/polls/new` and `/app/polls/<id>/edit`: one form for every poll type, with the voter's
 // view beside it as it is typed. Once a poll has votes its options and voting rules are frozen
-// (the API says so with 409 poll-has-votes); the question, results visibility and ballot-stuffing
-// settings still change.
+// (the API says so with 409 poll-has-votes), and the form shows them locked, saying why; the
+// question, results visibility and ballot-stuffing settings still change. Numbers are never
+// clamped behind the organizer's back: one out of range is marked and refused with a reason.
 
 import { defaultSettings } from '@canvass/contracts/poll-defaults';
 import { POLL_LIMITS } from '@canvass/contracts/poll-limits';
 import { useState } from 'preact/hooks';
 import { pollPath } from '../api.ts';
-import { type OptionRow, OptionRows, optionRow } from '../fields.tsx';
+import { type OptionRow, OptionRows, optionRow, optionsProblem } from '../fields.tsx';
 import { navigate } from '../router.ts';
 import { api } from './auth.ts';
 import type { OrganizerPoll, PollSettings } from './model.ts';
@@ -31,6 +32,11 @@ export interface Draft {
   type: PollType;
   options: OptionRow[];
   settings: PollSettings;
+  /**
+   * multiple_choice: whether the organizer set the most choices. Until then it follows the number
+   * of options (voters may pick every one), instead of a number nobody chose.
+   */
+  maxChosen: boolean;
   accessCode: string;
   opensAt: string;
   closesAt: string;
@@ -51,6 +57,7 @@ function draftOf(poll: OrganizerPoll | null): Draft {
       type: 'single_choice',
       options: [optionRow(), optionRow()],
       settings: defaultSettings('single_choice', 2),
+      maxChosen: false,
       accessCode: '',
       opensAt: '',
       closesAt: '',
@@ -61,6 +68,7 @@ function draftOf(poll: OrganizerPoll | null): Draft {
     type: poll.type as PollType,
     options: poll.options.map((option) => optionRow(option.label)),
     settings: poll.settings,
+    maxChosen: poll.settings.maxSelections !== poll.options.length,
     accessCode: poll.accessCode ?? '',
     opensAt: toLocalInput(poll.opensAt),
     closesAt: toLocalInput(poll.closesAt),
@@ -80,24 +88,45 @@ function settingsFor(draft: Draft): Partial<PollSettings> {
     proofOfWork: settings.proofOfWork,
   };
   if (type === 'multiple_choice')
-    return { ...common, minSelections: settings.minSelections, maxSelections: settings.maxSelections };
+    return { ...common, minSelections: settings.minSelections, maxSelections: maxSelectionsOf(draft) };
   if (type === 'rating') return { ...common, scaleMin: settings.scaleMin, scaleMax: settings.scaleMax };
   if (type === 'open_text') return { ...common, moderation: settings.moderation };
   return common;
 }
 
+/** Options with words in them: what the poll will have. */
+const filledOptions = (draft: Draft) => draft.options.filter((o) => o.label.trim()).length;
+
+/** The most choices: the organizer's number, or every option while they have not chosen one. */
+const maxSelectionsOf = (draft: Draft) =>
+  draft.maxChosen ? draft.settings.maxSelections : Math.max(1, filledOptions(draft));
+
+const SCALE = `from ${POLL_LIMITS.scaleMin} to ${POLL_LIMITS.scaleMax}`;
+const inScale = (value: number) =>
+  Number.isInteger(value) && value >= POLL_LIMITS.scaleMin && value <= POLL_LIMITS.scaleMax;
+
 function check(draft: Draft): string | null {
   if (!draft.question.trim()) return 'Write the question first.';
-  const labels = draft.options.map((o) => o.label.trim()).filter(Boolean);
-  if (WITH_OPTIONS.has(draft.type) && labels.length < 2) return 'Give at least two options.';
-  if (draft.type === 'multiple_choice') {
-    if (draft.settings.minSelections > draft.settings.maxSelections)
-      return 'The fewest choices cannot be more than the most.';
-    if (draft.settings.maxSelections > labels.length)
-      return `Voters cannot pick more than the ${labels.length} options there are.`;
+  if (WITH_OPTIONS.has(draft.type)) {
+    const problem = optionsProblem(draft.options);
+    if (problem) return problem;
   }
-  if (draft.type === 'rating' && draft.settings.scaleMin >= draft.settings.scaleMax)
-    return 'The scale must go up: its lowest value below its highest.';
+  if (draft.type === 'multiple_choice') {
+    const labels = filledOptions(draft);
+    const { minSelections } = draft.settings;
+    const maxSelections = maxSelectionsOf(draft);
+    if (!Number.isInteger(minSelections) || minSelections < 1)
+      return 'Voters must pick at least one option: make the fewest choices 1 or more.';
+    if (!Number.isInteger(maxSelections) || maxSelections < 1) return 'The most choices must be 1 or more.';
+    if (minSelections > maxSelections) return 'The fewest choices cannot be more than the most.';
+    if (maxSelections > labels) return `Voters cannot pick more than the ${labels} options there are.`;
+  }
+  if (draft.type === 'rating') {
+    const { scaleMin, scaleMax } = draft.settings;
+    if (!inScale(scaleMin) || !inScale(scaleMax))
+      return `A rating scale runs ${SCALE} at most: ${inScale(scaleMin) ? scaleMax : scaleMin} is outside it.`;
+    if (scaleMin >= scaleMax) return 'The scale must go up: its lowest value below its highest.';
+  }
   if (draft.settings.voters === 'access_code' && draft.accessCode.trim().length < 4)
     return 'Give an access code of at least 4 characters, or let anyone vote.';
   if (draft.opensAt && draft.closesAt && new Date(draft.closesAt) <= new Date(draft.opensAt))
@@ -105,7 +134,7 @@ function check(draft: Draft): string | null {
   return null;
 }
 
-export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
+export function PollEditor({ poll, hasVotes = false }: { poll: OrganizerPoll | null; hasVotes?: boolean }) {
   const [original] = useState<Draft>(() => draftOf(poll));
   const [draft, setDraft] = useState<Draft>(original);
   const [busy, setBusy] = useState(false);
@@ -164,6 +193,8 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
   }
 
   const hasOptions = WITH_OPTIONS.has(draft.type);
+  // Locked once votes exist: what a vote means (options, how many to pick, the scale, who votes).
+  const locked = editing && hasVotes;
   return (
     <>
       <p class="crumbs">
@@ -208,80 +239,91 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
             {editing && <p class="muted small">The type of a poll stays as it was created.</p>}
           </fieldset>
 
-          {hasOptions && <OptionRows rows={draft.options} onChange={(options) => set({ options })} />}
+          {locked && (
+            <p class="callout" id="locked-note">
+              This poll has votes, so its options and voting rules are locked: changing them would change what
+              those votes mean. The question, who sees the results and the protections can still change.
+            </p>
+          )}
+          <fieldset class="rules" disabled={locked} aria-describedby={locked ? 'locked-note' : undefined}>
+            {hasOptions && <OptionRows rows={draft.options} onChange={(options) => set({ options })} />}
 
-          {draft.type === 'multiple_choice' && (
-            <div class="pair">
-              <NumberField
-                id="min-selections"
-                label="Fewest choices"
-                min={1}
-                max={50}
-                value={draft.settings.minSelections}
-                onChange={(minSelections) => setSetting({ minSelections })}
-              />
-              <NumberField
-                id="max-selections"
-                label="Most choices"
-                min={1}
-                max={50}
-                value={draft.settings.maxSelections}
-                onChange={(maxSelections) => setSetting({ maxSelections })}
-              />
-            </div>
-          )}
-          {draft.type === 'rating' && (
-            <div class="pair">
-              <NumberField
-                id="scale-min"
-                label="Scale from"
-                min={0}
-                max={9}
-                value={draft.settings.scaleMin}
-                onChange={(scaleMin) => setSetting({ scaleMin })}
-              />
-              <NumberField
-                id="scale-max"
-                label="to"
-                min={1}
-                max={10}
-                value={draft.settings.scaleMax}
-                onChange={(scaleMax) => setSetting({ scaleMax })}
-              />
-            </div>
-          )}
-          {draft.type === 'open_text' && (
-            <label class="check">
-              <input
-                type="checkbox"
-                checked={draft.settings.moderation}
-                onChange={(e) => setSetting({ moderation: e.currentTarget.checked })}
-              />
-              Show answers only after I approve them
-            </label>
-          )}
+            {draft.type === 'multiple_choice' && (
+              <div class="pair">
+                <NumberField
+                  id="min-selections"
+                  label="Fewest choices"
+                  min={1}
+                  max={POLL_LIMITS.maxOptions}
+                  value={draft.settings.minSelections}
+                  onChange={(minSelections) => setSetting({ minSelections })}
+                />
+                <NumberField
+                  id="max-selections"
+                  label="Most choices"
+                  min={1}
+                  max={POLL_LIMITS.maxOptions}
+                  value={maxSelectionsOf(draft)}
+                  onChange={(maxSelections) => {
+                    set({ maxChosen: true });
+                    setSetting({ maxSelections });
+                  }}
+                />
+              </div>
+            )}
+            {draft.type === 'rating' && (
+              <div class="pair">
+                <NumberField
+                  id="scale-min"
+                  label="Scale from"
+                  min={POLL_LIMITS.scaleMin}
+                  max={POLL_LIMITS.scaleMax - 1}
+                  value={draft.settings.scaleMin}
+                  onChange={(scaleMin) => setSetting({ scaleMin })}
+                />
+                <NumberField
+                  id="scale-max"
+                  label="to"
+                  min={POLL_LIMITS.scaleMin + 1}
+                  max={POLL_LIMITS.scaleMax}
+                  value={draft.settings.scaleMax}
+                  onChange={(scaleMax) => setSetting({ scaleMax })}
+                />
+              </div>
+            )}
+            {draft.type === 'open_text' && (
+              <label class="check">
+                <input
+                  type="checkbox"
+                  checked={draft.settings.moderation}
+                  onChange={(e) => setSetting({ moderation: e.currentTarget.checked })}
+                />
+                Show answers only after I approve them
+              </label>
+            )}
 
-          <label for="voters">Who can vote</label>
-          <select
-            id="voters"
-            value={draft.settings.voters}
-            onChange={(e) => setSetting({ voters: e.currentTarget.value as PollSettings['voters'] })}
-          >
-            <option value="anonymous">Anyone with the link (one vote per device)</option>
-            <option value="access_code">Anyone with the link and an access code</option>
-            <option value="signed_in">Only people signed in to Canvass</option>
-          </select>
-          {draft.settings.voters === 'access_code' && (
-            <>
-              <label for="access-code">Access code</label>
-              <input
-                id="access-code"
-                value={draft.accessCode}
-                maxLength={POLL_LIMITS.accessCodeMax}
-                onInput={(e) => set({ accessCode: e.currentTarget.value })}
-              />
-            </>
-          )}
+            <label for="voters">Who can vote</label>
+            <select
+              id="voters"
+              value={draft.settings.voters}
+              onChange={(e) => setSetting({ voters: e.currentTarget.value as PollSettings['voters'] })}
+            >
+              <option value="anonymous">Anyone with the link (one vote per device)</option>
+              <option value="access_code">Anyone with the link and an access code</option>
+              <option value="signed_in">Only people signed in to Canvass</option>
+            </select>
+            {draft.settings.voters === 'access_code' && (
+              <>
+                <label for="access-code">Access code</label>
+                <input
+                  id="access-code"
+                  value={draft.accessCode}
+                  maxLength={POLL_LIMITS.accessCodeMax}
+                  onInput={(e) => set({ accessCode: e.currentTarget.value })}
+                />
+              </>
+            )}
+          </fieldset>
 
           <label for="visibility">Who sees the results</label>
           <select
@@ -301,6 +343,7 @@ export function PollEditor({ poll }: { poll: OrganizerPoll | null }) {
             <input
               type="checkbox"
               checked={draft.settings.allowVoteChange}
+              disabled={locked}
               onChange={(e) => setSetting({ allowVoteChange: e.currentTarget.checked })}
             />
             Voters may change or withdraw their vote while the poll is open
@@ -371,6 +414,7 @@ function NumberField(props: {
   value: number;
   onChange(value: number): void;
 }) {
+  const outside = !Number.isInteger(props.value) || props.value < props.min || props.value > props.max;
   return (
     <div>
       <label for={props.id}>{props.label}</label>
@@ -380,9 +424,11 @@ function NumberField(props: {
         min={props.min}
         max={props.max}
         value={props.value}
+        aria-invalid={outside ? true : undefined}
         onInput={(e) => {
-          const value = Number(e.currentTarget.value);
-          if (Number.isInteger(value)) props.onChange(Math.min(props.max, Math.max(props.min, value)));
+          // Kept as typed, even out of range: the form says what is wrong rather than change it.
+          const value = e.currentTarget.valueAsNumber;
+          if (!Number.isNaN(value)) props.onChange(value);
         }}
       />
     </div>

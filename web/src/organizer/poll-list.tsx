@@ -2,6 +2,7 @@
 // open polls (their results are read again every few seconds while the tab is visible; the
 // gateway's results cache makes that cheap).
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { GuestPolls } from '../guest-polls.tsx';
 import { countOf } from '../results-bars.tsx';
 import { api, can, type Session } from './auth.ts';
 import { loadResults, type OrganizerPoll } from './model.ts';
@@ -54,6 +55,8 @@ export function PollList({ session }: { session: Session }) {
   const [page, setPage] = useState<Page | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [more, setMore] = useState(false);
+  // Bumped when a guest poll moves in, so the list shows it.
+  const [claimed, setClaimed] = useState(0);
 
   // Which listing is on screen: a page that arrives for an earlier one is dropped.
   const listing = useRef(0);
@@ -70,7 +73,7 @@ export function PollList({ session }: { session: Session }) {
     return () => {
       current = false;
     };
-  }, [filter, session.workspace]);
+  }, [filter, session.workspace, claimed]);
 
   const counts = useVoteCounts(page?.polls ?? []);
 
@@ -156,6 +159,16 @@ export function PollList({ session }: { session: Session }) {
         <button type="button" onClick={loadMore} disabled={more}>
           {more ? 'Loading…' : 'Show more'}
         </button>
+      )}
+      {can(session, 'polls:write') && (
+        <GuestPolls
+          heading="Polls you made as a guest"
+          intro="This browser made these polls without an account. Move one into this workspace to manage it here with your other polls."
+          claim={(pollId, manageToken) =>
+            api('POST', `/api/v1/polls/${encodeURIComponent(pollId)}/claim`, { manageToken })
+          }
+          onClaimed={() => setClaimed((n) => n + 1)}
+        />
       )}
     </>
   );
