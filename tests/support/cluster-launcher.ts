@@ -4,7 +4,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { freePortBlock, TEST_DB_PREFIX } from './cluster.ts';
 
 export interface ClusterLauncher {
-  /** The gateway's port; service N listens on port + its offset (realtime: +4 and +5). */
+  /**
+   * The gateway's port; service N listens on port + its offset (realtime: +4 and +5), further
+   * replicas from +23 (tools/launcher/src/replicas.ts).
+   */
   port: number;
   url: string;
   output(): string;
@@ -13,8 +16,9 @@ export interface ClusterLauncher {
 }
 
 export async function startClusterLauncher(env: Record<string, string> = {}): Promise<ClusterLauncher> {
-  // The gateway's port, then each service at its offset (tools/launcher/src/services.ts: up to +22).
-  const port = await freePortBlock(24);
+  // The gateway's port, then each service at its offset (tools/launcher/src/services.ts: up to
+  // +22), and room for further replicas after that.
+  const port = await freePortBlock(40);
   let output = '';
   const launcher: ChildProcess = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
     env: {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Type from 'typebox';
 import { buildServiceApp } from './app.ts';
+import { drain } from './drain.ts';
 import { createLogger } from './logger.ts';
 import { HttpProblem } from './problem.ts';
 
@@ -36,10 +37,25 @@ test('readiness follows its checks and names what is not ready', async () => {
   const down = await service.inject('/readyz');
   assert.equal(down.statusCode, 503);
   assert.match(down.headers['content-type'] as string, /application\/problem\+json/);
-  assert.deepEqual(down.json().checks, { database: 'connection refused' });
+  assert.deepEqual(down.json().checks, { drain: 'ok', database: 'connection refused' });
   databaseUp = true;
   assert.equal((await service.inject('/readyz')).statusCode, 200);
   assert.equal((await service.inject('/healthz')).statusCode, 200);
+});
+
+test('a draining process says it is not ready and closes every connection it answers on, for the drain period', async () => {
+  const service = app();
+  const before = await service.inject('/healthz');
+  assert.equal(before.headers.connection, 'keep-alive', 'connections are kept alive before');
+  const started = Date.now();
+  const drained = drain(service, 300);
+  const ready = await service.inject('/readyz');
+  assert.equal(ready.statusCode, 503);
+  assert.equal(ready.json().checks.drain, 'draining: this process is going away');
+  assert.equal(ready.headers.connection, 'close');
+  assert.equal((await service.inject('/healthz')).headers.connection, 'close', 'every answer closes');
+  await drained;
+  assert.ok(Date.now() - started >= 290, 'the drain lasts its period');
 });
 
 test('validation errors list every bad field', async () => {

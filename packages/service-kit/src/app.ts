@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { tracing } from '@canvass/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
+import { installDrain } from './drain.ts';
 import { installHealth, type ReadinessCheck } from './health.ts';
 import { clientErrorHandler, frameworkErrors, type HttpTimeouts, timeoutOptions } from './http-server.ts';
 import { type InternalTls, installPeerCheck, tlsServerOptions } from './internal-tls.ts';
@@ -97,9 +98,10 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
     reply.header('x-request-id', request.id);
   });
   installHttpMetrics(app, options.metrics ?? new Registry(), options.name, options.edge);
+  const drainCheck = installDrain(app);
   installHealth(
     app,
-    options.readiness ?? [],
+    [drainCheck, ...(options.readiness ?? [])],
     options.edge ? operatorCheck(options.edge.adminToken) : undefined,
   );
   return app;

@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { DrainConfig } from './drain.ts';
 
 const LogLevel = Type.Union(
   ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -27,6 +28,7 @@ export const ServiceConfig = Type.Object({
   /** Comma-separated fault switches for chaos tests, e.g. outbox-crash-after-publish. */
   CANVASS_CHAOS: Type.String({ default: '' }),
   ...InternalTlsConfig,
+  ...DrainConfig,
 });
 
 export { LogLevel };

@@ -6,6 +6,7 @@ export {
   verifyClientAddress,
 } from './client-address.ts';
 export { InternalTlsConfig, LogLevel, ServiceConfig } from './config.ts';
+export { announceReady, DrainConfig, drain } from './drain.ts';
 export {
   type Entitlements,
   entitlementsChanged,

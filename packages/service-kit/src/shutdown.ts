@@ -1,7 +1,11 @@
 import type { Logger } from './logger.ts';
 
 /** Runs `stop` once on SIGINT or SIGTERM, then exits; a second signal or a stuck stop exits at once. */
-export function onShutdown(logger: Logger, stop: () => Promise<void>, timeoutMs = 15_000): void {
+export function onShutdown(
+  logger: Logger,
+  stop: (signal: NodeJS.Signals) => Promise<void>,
+  timeoutMs = 15_000,
+): void {
   let stopping = false;
   const handle = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -15,7 +19,7 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>, timeoutMs 
       process.exit(1);
     }, timeoutMs);
     timer.unref();
-    stop().then(
+    stop(signal).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

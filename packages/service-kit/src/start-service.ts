@@ -4,6 +4,7 @@ import { createPostgresDatabase } from '@canvass/database';
 import { createNatsBus } from '@canvass/eventing-nats';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ServiceConfig } from './config.ts';
+import { announceReady, drain } from './drain.ts';
 import { internalTlsFromConfig } from './internal-tls.ts';
 import { createLogger } from './logger.ts';
 import { createServiceRuntime, type RuntimeOptions } from './runtime.ts';
@@ -37,7 +38,8 @@ export async function startService(options: Pick<RuntimeOptions, 'name' | 'creat
     chaos,
   });
   await runtime.app.listen({ port: config.PORT, host: config.HOST });
-  onShutdown(logger, async () => {
+  onShutdown(logger, async (signal) => {
+    if (signal === 'SIGTERM') await drain(runtime.app, config.CANVASS_DRAIN_MS);
     await runtime.stopHttp();
     await runtime.flushOutbox();
     await runtime.stopConsumers();
@@ -47,4 +49,5 @@ export async function startService(options: Pick<RuntimeOptions, 'name' | 'creat
   await runtime.prepare({ retry: true });
   runtime.startRelay();
   logger.info({ port: config.PORT }, 'ready');
+  announceReady();
 }

@@ -1,4 +1,4 @@
-import { InternalTlsConfig, LogLevel } from '@canvass/service-kit';
+import { DrainConfig, InternalTlsConfig, LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
 
 /** One or more instances of a service, comma-separated: the gateway balances between them. */
@@ -8,6 +8,12 @@ const Urls = (fallback: string) =>
 export const GatewayConfig = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   HOST: Type.String({ default: '127.0.0.1' }),
+  /**
+   * Several gateway processes on one machine share PORT (SO_REUSEPORT: the kernel spreads new
+   * connections over them). Off by default, so a second gateway started by mistake fails loudly.
+   */
+  CANVASS_REUSE_PORT: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'off' }),
+  ...DrainConfig,
   POLLS_URL: Urls('http://127.0.0.1:8081'),
   ANALYTICS_URL: Urls('http://127.0.0.1:8082'),
   LOG_LEVEL: LogLevel,

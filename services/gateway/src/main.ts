@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '@canvass/config';
 import { createNatsBus } from '@canvass/eventing-nats';
-import { createLogger, internalTlsFromConfig, onShutdown } from '@canvass/service-kit';
+import { announceReady, createLogger, drain, internalTlsFromConfig, onShutdown } from '@canvass/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createClient } from 'redis';
 import { GatewayConfig } from './config.ts';
@@ -51,8 +51,15 @@ const app = createGateway({
   ...(config.CANVASS_LIVE_LIMITS ? { liveLimits: JSON.parse(config.CANVASS_LIVE_LIMITS) } : {}),
   webRoot: config.CANVASS_WEB_ROOT,
 });
-await app.listen({ port: config.PORT, host: config.HOST });
-onShutdown(logger, async () => {
+// fastify hands listen's options to net.Server#listen, which takes reusePort (Node 23.1 and later).
+await app.listen({
+  port: config.PORT,
+  host: config.HOST,
+  ...(config.CANVASS_REUSE_PORT === 'on' ? { reusePort: true } : {}),
+} as { port: number; host: string });
+announceReady();
+onShutdown(logger, async (signal) => {
+  if (signal === 'SIGTERM') await drain(app, config.CANVASS_DRAIN_MS);
   await app.close();
   tls?.close();
   await bus?.close();

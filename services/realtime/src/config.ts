@@ -1,4 +1,4 @@
-import { InternalTlsConfig, LogLevel } from '@canvass/service-kit';
+import { DrainConfig, InternalTlsConfig, LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
 
 /** What a realtime process of the cluster tier reads from its environment. */
@@ -16,4 +16,5 @@ export const RealtimeConfig = Type.Object({
   LOG_LEVEL: LogLevel,
   /** Mutual TLS: serve HTTPS to the gateway and present this certificate to analytics. */
   ...InternalTlsConfig,
+  ...DrainConfig,
 });

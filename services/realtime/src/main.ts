@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { loadConfigOrExit } from '@canvass/config';
 import { createNatsBus } from '@canvass/eventing-nats';
-import { createLogger, internalTlsFromConfig, onShutdown } from '@canvass/service-kit';
+import { announceReady, createLogger, drain, internalTlsFromConfig, onShutdown } from '@canvass/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createClient } from 'redis';
 import { RealtimeConfig } from './config.ts';
@@ -40,7 +40,8 @@ const realtime = createRealtimeService({
 });
 await realtime.start();
 await realtime.app.listen({ port: config.PORT, host: config.HOST });
-onShutdown(logger, async () => {
+onShutdown(logger, async (signal) => {
+  if (signal === 'SIGTERM') await drain(realtime.app, config.CANVASS_DRAIN_MS);
   // Viewers first, with 1001 (going away), so their clients reconnect to another process.
   await realtime.stop();
   await realtime.app.close();
@@ -48,3 +49,4 @@ onShutdown(logger, async () => {
   await redis?.close();
 });
 logger.info({ port: config.PORT, instanceId }, 'ready');
+announceReady();

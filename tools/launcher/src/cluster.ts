@@ -1,17 +1,22 @@
 // `npm run start:cluster`: one process per service (two for realtime, to show live viewers of
 // one poll served by several processes) plus the gateway, against PostgreSQL, NATS JetStream and
-// Redis from the environment. Every process's log lines go to stdout and to a file of its own in
-// .canvass/logs (CANVASS_LOG_DIR), which `canvass logs` reads.
+// Redis from the environment; `-- --replicas polls=2,gateway=2` (or CANVASS_REPLICAS) runs more
+// processes of a service (replicas.ts). Every process's log lines go to stdout and to a file of its
+// own in .canvass/logs (CANVASS_LOG_DIR), which `canvass logs` reads. SIGHUP restarts every
+// process, one at a time, each draining first and the next waiting until it is ready: a rolling
+// restart, with nothing refused where a service has two or more processes.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@canvass/config';
 import { LogLevel } from '@canvass/service-kit';
 import Type from 'typebox';
 import { DEFAULT_ADMIN_TOKEN_FILE, ensureAdminToken } from './admin-token.ts';
 import { DEFAULT_PKI_DIR, ensurePki, PKI_PEERS } from './pki.ts';
 import { provisionDatabases } from './provision.ts';
+import { type PlannedProcess, parseReplicas, planProcesses, type Scalable } from './replicas.ts';
 import { exitOnUnsafeSecret, readOrCreateSecret } from './secret-file.ts';
 import { dataServices, realtimeService } from './services.ts';
 import { type ProcessSpec, supervise } from './supervisor.ts';
@@ -36,6 +41,10 @@ const ClusterConfig = Type.Object({
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** Realtime processes; the gateway spreads live connections over them. */
   REALTIME_PROCESSES: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
+  /** Processes per service, e.g. gateway=2,polls=2,analytics=2 (the --replicas flag wins). */
+  CANVASS_REPLICAS: Type.String({ default: '' }),
+  /** How long a process drains when restarted (SIGHUP) before it stops listening. */
+  CANVASS_DRAIN_MS: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
   /** The gateway's rate limits, overriding the defaults, as JSON (see docs/operations.md). */
   CANVASS_RATE_LIMITS: Type.Optional(Type.String({ minLength: 2 })),
   /** Open live connections per address and per poll, as JSON (see docs/operations.md). */
@@ -67,6 +76,39 @@ const ClusterConfig = Type.Object({
 });
 
 const config = loadConfigOrExit(ClusterConfig, 'Canvass (cluster tier)');
+const args = (() => {
+  try {
+    return parseArgs({ options: { replicas: { type: 'string' } } }).values;
+  } catch (error) {
+    process.stderr.write(
+      `Canvass (cluster tier): ${(error as Error).message}\n  usage: npm run start:cluster -- [--replicas polls=2,gateway=2]\n`,
+    );
+    process.exit(1);
+  }
+})();
+const planned: PlannedProcess[] = (() => {
+  const defaults: Record<Scalable, number> = {
+    gateway: 1,
+    polls: 1,
+    analytics: 1,
+    identity: 1,
+    notifications: 1,
+    billing: 1,
+    realtime: config.REALTIME_PROCESSES,
+  };
+  try {
+    const counts = parseReplicas(args.replicas ?? config.CANVASS_REPLICAS, defaults);
+    const offsets = Object.fromEntries([
+      ...dataServices.map((service) => [service.name, service.portOffset]),
+      ['realtime', realtimeService.portOffset],
+    ]) as Record<Exclude<Scalable, 'gateway'>, number>;
+    return planProcesses(counts, offsets);
+  } catch (error) {
+    process.stderr.write(`Canvass (cluster tier): ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+})();
+const processesOf = (service: Scalable) => planned.filter((p) => p.service === service);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const databaseUrls = await provisionDatabases({
   adminUrl: config.POSTGRES_URL,
@@ -148,24 +190,30 @@ function billingEnv(): Record<string, string> {
   };
 }
 const serviceUrl = (offset: number) => `${pki ? 'https' : 'http'}://127.0.0.1:${config.PORT + offset}`;
-const specs: ProcessSpec[] = dataServices.map((service) => ({
-  name: service.name,
-  script: service.main,
-  env: {
-    PORT: String(config.PORT + service.portOffset),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrls[service.name]!,
-    NATS_URL: config.NATS_URL,
-    REDIS_URL: config.REDIS_URL,
-    LOG_LEVEL: config.LOG_LEVEL,
-    CANVASS_ADMIN_TOKEN: adminToken,
-    CANVASS_INTERNAL_SECRET: internalSecret,
-    PUBLIC_URL: publicUrl,
-    ...tlsEnv(service.name),
-    ...(service.name === 'notifications' ? notificationsEnv() : {}),
-    ...(service.name === 'billing' ? billingEnv() : {}),
-  },
-}));
+const urlsOf = (service: Scalable) => processesOf(service).map((p) => serviceUrl(p.portOffset));
+const drainEnv: Record<string, string> =
+  config.CANVASS_DRAIN_MS !== undefined ? { CANVASS_DRAIN_MS: String(config.CANVASS_DRAIN_MS) } : {};
+const specs: ProcessSpec[] = dataServices.flatMap((service) =>
+  processesOf(service.name as Scalable).map((replica) => ({
+    name: replica.name,
+    script: service.main,
+    env: {
+      PORT: String(config.PORT + replica.portOffset),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrls[service.name]!,
+      NATS_URL: config.NATS_URL,
+      REDIS_URL: config.REDIS_URL,
+      LOG_LEVEL: config.LOG_LEVEL,
+      CANVASS_ADMIN_TOKEN: adminToken,
+      CANVASS_INTERNAL_SECRET: internalSecret,
+      PUBLIC_URL: publicUrl,
+      ...drainEnv,
+      ...tlsEnv(service.name),
+      ...(service.name === 'notifications' ? notificationsEnv() : {}),
+      ...(service.name === 'billing' ? billingEnv() : {}),
+    },
+  })),
+);
 if (localPayments) {
   specs.push({
     name: 'payment-provider',
@@ -179,46 +227,53 @@ if (localPayments) {
     },
   });
 }
-const analyticsOffset = dataServices.find((service) => service.name === 'analytics')!.portOffset;
-const realtimeUrls = Array.from({ length: config.REALTIME_PROCESSES }, (_, i) =>
-  serviceUrl(realtimeService.portOffset + i),
-);
-realtimeUrls.forEach((url, i) => {
+const realtimeUrls = urlsOf('realtime');
+for (const replica of processesOf('realtime')) {
   specs.push({
-    name: `realtime-${i + 1}`,
+    name: replica.name,
     script: realtimeService.main,
     env: {
-      PORT: new URL(url).port,
+      PORT: String(config.PORT + replica.portOffset),
       HOST: '127.0.0.1',
       NATS_URL: config.NATS_URL,
       REDIS_URL: config.REDIS_URL,
-      ANALYTICS_URL: serviceUrl(analyticsOffset),
+      // One analytics process answers a realtime process's access checks (any of them would do).
+      ANALYTICS_URL: urlsOf('analytics')[0]!,
       LOG_LEVEL: config.LOG_LEVEL,
       CANVASS_INTERNAL_SECRET: internalSecret,
+      ...drainEnv,
       ...tlsEnv('realtime'),
     },
   });
-});
-specs.push({
-  name: 'gateway',
-  script: 'services/gateway/src/main.ts',
-  env: {
-    PORT: String(config.PORT),
-    HOST: config.HOST,
-    LOG_LEVEL: config.LOG_LEVEL,
-    CANVASS_ADMIN_TOKEN: adminToken,
-    CANVASS_INTERNAL_SECRET: internalSecret,
-    PUBLIC_URL: publicUrl,
-    REDIS_URL: config.REDIS_URL,
-    NATS_URL: config.NATS_URL,
-    ...(config.CANVASS_RATE_LIMITS ? { CANVASS_RATE_LIMITS: config.CANVASS_RATE_LIMITS } : {}),
-    ...(config.CANVASS_LIVE_LIMITS ? { CANVASS_LIVE_LIMITS: config.CANVASS_LIVE_LIMITS } : {}),
-    ...Object.fromEntries(dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, serviceUrl(s.portOffset)])),
-    REALTIME_URL: realtimeUrls.join(','),
-    CANVASS_WEB_ROOT: WEB_ROOT,
-    ...tlsEnv('gateway'),
-  },
-});
+}
+const gateways = processesOf('gateway');
+for (const gateway of gateways) {
+  specs.push({
+    name: gateway.name,
+    script: 'services/gateway/src/main.ts',
+    env: {
+      PORT: String(config.PORT),
+      HOST: config.HOST,
+      // Several gateways share the public port; the kernel spreads connections over them.
+      ...(gateways.length > 1 ? { CANVASS_REUSE_PORT: 'on' } : {}),
+      LOG_LEVEL: config.LOG_LEVEL,
+      CANVASS_ADMIN_TOKEN: adminToken,
+      CANVASS_INTERNAL_SECRET: internalSecret,
+      PUBLIC_URL: publicUrl,
+      REDIS_URL: config.REDIS_URL,
+      NATS_URL: config.NATS_URL,
+      ...drainEnv,
+      ...(config.CANVASS_RATE_LIMITS ? { CANVASS_RATE_LIMITS: config.CANVASS_RATE_LIMITS } : {}),
+      ...(config.CANVASS_LIVE_LIMITS ? { CANVASS_LIVE_LIMITS: config.CANVASS_LIVE_LIMITS } : {}),
+      ...Object.fromEntries(
+        dataServices.map((s) => [`${s.name.toUpperCase()}_URL`, urlsOf(s.name as Scalable).join(',')]),
+      ),
+      REALTIME_URL: realtimeUrls.join(','),
+      CANVASS_WEB_ROOT: WEB_ROOT,
+      ...tlsEnv('gateway'),
+    },
+  });
+}
 
 const logDir = resolve(config.CANVASS_LOG_DIR ?? join(root, '.canvass/logs'));
 try {
@@ -244,8 +299,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const urls = [
   `http://127.0.0.1:${config.PORT}`,
   ...(localPayments ? [paymentsUrl] : []),
-  ...dataServices.map((s) => serviceUrl(s.portOffset)),
-  ...realtimeUrls,
+  ...planned.filter((p) => p.service !== 'gateway').map((p) => serviceUrl(p.portOffset)),
 ];
 // /readyz needs no client certificate; over TLS the launcher checks the service's against the CA.
 const ca = pki ? readFileSync(pki.ca) : undefined;
@@ -277,7 +331,46 @@ while (!stopping) {
     supervisor.log(
       `operators: http://${host}:${config.PORT}/ops with the operator token (CANVASS_ADMIN_TOKEN, or .canvass/admin-token); logs: npx canvass logs -f`,
     );
+    const scaled = [...new Set(planned.map((p) => p.service))]
+      .map((service) => `${service} ×${processesOf(service).length}`)
+      .join(', ');
+    supervisor.log(`processes: ${scaled}; a rolling restart: kill -HUP ${process.pid}`);
     break;
   }
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
+
+// SIGHUP: a rolling restart of every process but the payment stub, in the order the platform
+// starts them, one at a time: the next begins once the new process says it is ready.
+let rolling = false;
+process.on('SIGHUP', () => {
+  if (stopping || rolling) {
+    supervisor.log(rolling ? 'a rolling restart is already under way' : 'stopping; no restart');
+    return;
+  }
+  rolling = true;
+  void (async () => {
+    const names = specs.map((spec) => spec.name).filter((name) => name !== 'payment-provider');
+    const single = [...new Set(planned.map((p) => p.service))].filter((s) => processesOf(s).length === 1);
+    supervisor.log(
+      `rolling restart of ${names.length} processes, one at a time (pid ${process.pid})` +
+        (single.length > 0 ? `; ${single.join(', ')} run one process, so theirs is a short outage` : ''),
+    );
+    const began = Date.now();
+    try {
+      for (const [i, name] of names.entries()) {
+        if (stopping) return;
+        const at = Date.now();
+        await supervisor.restart(name);
+        supervisor.log(
+          `rolling restart: ${name} ready again in ${((Date.now() - at) / 1000).toFixed(1)} s (${i + 1}/${names.length})`,
+        );
+      }
+      supervisor.log(`rolling restart done in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      supervisor.log(`rolling restart stopped: ${(error as Error).message}`, 50);
+    } finally {
+      rolling = false;
+    }
+  })();
+});

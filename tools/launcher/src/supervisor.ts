@@ -1,5 +1,7 @@
 // Runs child processes, prefixes their output with their name, restarts one that dies (with
-// backoff, said in the log), and stops them all on request. Each process's lines also go, raw (JSON
+// backoff, said in the log), restarts one on request (SIGTERM: it drains first, then the new one
+// starts at once; the promise settles once the new one says it is ready over the IPC channel,
+// see announceReady in service-kit), and stops them all on request (SIGINT: no drain). Each process's lines also go, raw (JSON
 // or not), to <dir>/<name>.log, and the launcher's own, as JSON like the services', to launcher.log,
 // for `canvass logs`: a file that would pass maxBytes becomes <name>.log.1, replacing the one before.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -22,6 +24,11 @@ export interface LogFiles {
 export interface Supervisor {
   /** Says something as the launcher: on stdout and in launcher.log (pino's level: 30 info). */
   log(message: string, level?: number): void;
+  /**
+   * Restarts one process gracefully: SIGTERM (it drains and stops), then a new one at once.
+   * Resolves when the new one is ready; rejects if it is not within `timeoutMs`.
+   */
+  restart(name: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -101,20 +108,31 @@ export function supervise(specs: readonly ProcessSpec[], cwd: string, logs?: Log
   };
   const children = new Map<string, ChildProcess>();
   const timers = new Set<NodeJS.Timeout>();
+  /** Processes being restarted on request: their exit starts the new one at once. */
+  const restarting = new Set<string>();
+  /** Who waits for a process's next ready message. */
+  const readyWaiters = new Map<string, () => void>();
   let stopping = false;
 
   function start(spec: ProcessSpec, failures: number): void {
     const startedAt = Date.now();
-    // Tracing starts before the service's code loads (its module hooks must see pg and redis).
+    // Tracing starts before the service's code loads (its module hooks must see redis). The IPC
+    // channel carries the process's "ready" (restart waits for it).
     const child = spawn(process.execPath, ['--import', '@canvass/telemetry/register', spec.script], {
       cwd,
       env: { ...process.env, OTEL_SERVICE_NAME: spec.name.replace(/-\d+$/, ''), ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     children.set(spec.name, child);
+    child.on('message', (message) => {
+      if ((message as { canvass?: string } | null)?.canvass !== 'ready') return;
+      const waiter = readyWaiters.get(spec.name);
+      readyWaiters.delete(spec.name);
+      waiter?.();
+    });
     log(`started ${spec.name} (pid ${child.pid})`);
     const file = fileOf(spec.name);
-    for (const stream of [child.stdout, child.stderr]) {
+    for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
         write(spec.name, width, line);
         file?.append(line);
@@ -123,6 +141,11 @@ export function supervise(specs: readonly ProcessSpec[], cwd: string, logs?: Log
     child.on('exit', (code, signal) => {
       children.delete(spec.name);
       if (stopping) return;
+      if (restarting.delete(spec.name)) {
+        log(`${spec.name} stopped (${signal ?? `code ${code}`}) for its restart`);
+        start(spec, -1);
+        return;
+      }
       // A process that ran a minute before dying starts its backoff afresh.
       const streak = Date.now() - startedAt > 60_000 ? 0 : failures + 1;
       const delay = Math.min(30_000, 500 * 2 ** streak);
@@ -147,6 +170,22 @@ export function supervise(specs: readonly ProcessSpec[], cwd: string, logs?: Log
 
   return {
     log,
+    restart(name, timeoutMs = 60_000) {
+      const child = children.get(name);
+      if (!child) return Promise.reject(new Error(`no running process named ${name}`));
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          readyWaiters.delete(name);
+          reject(new Error(`${name} was not ready within ${timeoutMs / 1000} s of its restart`));
+        }, timeoutMs);
+        readyWaiters.set(name, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        restarting.add(name);
+        child.kill('SIGTERM');
+      });
+    },
     async stop() {
       stopping = true;
       for (const timer of timers) clearTimeout(timer);
@@ -162,7 +201,8 @@ export function supervise(specs: readonly ProcessSpec[], cwd: string, logs?: Log
               setTimeout(resolve, 2_000).unref();
             });
             child.once('close', () => resolve());
-            child.kill('SIGTERM');
+            // SIGINT: stop without draining (nobody is left to send them anything).
+            child.kill('SIGINT');
           }),
       );
       await Promise.all(exits);
