@@ -20,7 +20,7 @@ import {
 
 export const tracer = trace.getTracer('canvass');
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 /** Links per batch span: the SDK keeps 128 by default; sampled events go first. */
 const MAX_LINKS = 128;
 
@@ -45,17 +45,21 @@ export function traceHeaders(): { traceparent?: string } {
   return traceparent ? { traceparent } : {};
 }
 
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+
+/** One per event on every batch: a test and slices, no capture groups. */
 export function parseTraceparent(value: unknown): SpanContext | undefined {
-  if (typeof value !== 'string') return undefined;
-  const match = TRACEPARENT.exec(value);
-  if (!match) return undefined;
-  const spanContext: SpanContext = {
-    traceId: match[1]!,
-    spanId: match[2]!,
-    traceFlags: Number.parseInt(match[3]!, 16) & TraceFlags.SAMPLED,
+  if (typeof value !== 'string' || value.length !== 55 || !TRACEPARENT.test(value)) return undefined;
+  const traceId = value.slice(3, 35);
+  const spanId = value.slice(36, 52);
+  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined;
+  return {
+    traceId,
+    spanId,
+    traceFlags: Number.parseInt(value.slice(53, 55), 16) & TraceFlags.SAMPLED,
     isRemote: true,
   };
-  return isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
 /** A context whose parent is the span a `traceparent` names (root context when it names none). */
@@ -166,14 +170,17 @@ interface QueryLogEvent {
 }
 
 /**
- * Kysely's `log` hook as spans, for a database no instrumentation sees (PGlite, in the embedded
- * tier): each statement run under a span becomes a client span of the time it took. Statements
- * outside any span are not traced (as pg's instrumentation does with requireParentSpan).
+ * Kysely's `log` hook as spans (pg and PGlite alike): each statement run under a sampled span
+ * becomes a client span of the time it took. Statements outside any span are not traced (as
+ * pg's instrumentation does with requireParentSpan).
  */
 export function querySpans(system: string): (event: QueryLogEvent) => void {
   return (event) => {
     const parent = trace.getSpan(context.active());
     if (!parent?.isRecording()) return;
+    // A trace recorded only in case it fails or is slow gets its failed statements, not every
+    // one: statement spans were the largest tracing cost of the consumers (docs/performance.md).
+    if (!(parent.spanContext().traceFlags & TraceFlags.SAMPLED) && event.level !== 'error') return;
     const end = Date.now();
     const operation = /^\s*(\w+)/.exec(event.query.sql)?.[1]?.toUpperCase() ?? 'QUERY';
     const span = tracer.startSpan(

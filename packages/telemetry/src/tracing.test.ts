@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { test } from 'node:test';
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace';
-import { inSpan } from './context.ts';
+import { inSpan, parseTraceparent } from './context.ts';
 import { CanvassSampler, startTracing, tracingSettings } from './tracing.ts';
 
 const remote = (sampled: boolean) =>
@@ -87,4 +87,32 @@ test('with OTEL_EXPORTER_OTLP_ENDPOINT set, sampled spans are exported over OTLP
     ),
     JSON.stringify(received),
   );
+});
+
+test('a traceparent parses to a remote span context; malformed or all-zero ones do not', () => {
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const spanId = '00f067aa0ba902b7';
+  assert.deepEqual(parseTraceparent(`00-${traceId}-${spanId}-01`), {
+    traceId,
+    spanId,
+    traceFlags: 1,
+    isRemote: true,
+  });
+  assert.equal(parseTraceparent(`00-${traceId}-${spanId}-00`)?.traceFlags, 0);
+  assert.equal(
+    parseTraceparent(`00-${traceId}-${spanId}-03`)?.traceFlags,
+    1,
+    'only the sampled flag is kept',
+  );
+  for (const bad of [
+    `00-${'0'.repeat(32)}-${spanId}-01`,
+    `00-${traceId}-${'0'.repeat(16)}-01`,
+    `00-${traceId.toUpperCase()}-${spanId}-01`,
+    `01-${traceId}-${spanId}-01`,
+    `00-${traceId}-${spanId}-01-extra`,
+    `00-${traceId}-${spanId}`,
+    42,
+    undefined,
+  ])
+    assert.equal(parseTraceparent(bad), undefined, String(bad));
 });
