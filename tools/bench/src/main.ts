@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '@canvass/config';
 import Type from 'typebox';
 import { billingOptions, billingPhase } from './billing-phase.ts';
+import { capacityFigures, measureStorage, type StorageFigures } from './capacity.ts';
 import { ceilingsPhase } from './ceilings-phase.ts';
 import { renderChart } from './chart.ts';
 import { BENCH_DATABASE_PREFIX, startBenchCluster } from './cluster-platform.ts';
@@ -75,6 +76,7 @@ try {
   const profileDir = values.profile ? await mkdtemp(join(tmpdir(), 'canvass-bench-profile-')) : undefined;
   const cluster = await startBenchCluster({ natsUrl: nats.url, postgresUrl: env.POSTGRES_URL, profileDir });
   let votes: Awaited<ReturnType<typeof votesPhase>>;
+  let storage: StorageFigures | null = null;
   try {
     // CPU of every process a vote runs on: the cluster's, PostgreSQL, NATS, Redis.
     const cpu = await clusterCpuSources({
@@ -109,6 +111,12 @@ try {
           },
       progress,
     );
+    const pollsDatabase = new URL(env.POSTGRES_URL);
+    pollsDatabase.pathname = `/${BENCH_DATABASE_PREFIX}polls`;
+    storage = await measureStorage(pollsDatabase.href, nats.url).catch((error: unknown) => {
+      progress(`  storage per vote not measured: ${(error as Error).message}`);
+      return null;
+    });
   } finally {
     await cluster.stop();
   }
@@ -177,6 +185,7 @@ try {
     proxy,
     votes,
     fanout,
+    capacity: capacityFigures(votes.cpu?.manyPolls, storage, fanout),
     embedded,
     web,
     internalTls,

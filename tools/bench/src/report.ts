@@ -4,6 +4,7 @@
 
 import type { BillingResult } from './billing-phase.ts';
 import { billingBars, renderBillingRows } from './billing-report.ts';
+import { type CapacityFigures, renderCapacity } from './capacity.ts';
 import type { CeilingsResult } from './ceilings-phase.ts';
 import type { ChartData } from './chart.ts';
 import type { EmbeddedResult } from './embedded-phase.ts';
@@ -29,6 +30,8 @@ export interface BenchResults {
   proxy: ProxyResult;
   votes: VotesResult;
   web: WebResult;
+  /** The capacity model's inputs: votes/s per core per process, storage per vote, fan-out. */
+  capacity?: CapacityFigures | null;
   /** Votes with mutual TLS between services on and off (not measured with --quick). */
   internalTls?: InternalTlsResult | null;
   /** Votes with tracing off, on at the default sampling, and its knobs (issue 17). */
@@ -271,6 +274,7 @@ export function renderTable(results: BenchResults): string {
   lines.push(...renderWebhookRows(results.webhooks));
   lines.push(...renderBillingRows(results.billing));
   if (votes.cpu) lines.push('', renderCpuBreakdown(votes.cpu, votes.manyPolls.polls));
+  lines.push(...renderCapacity(results.capacity));
   lines.push('', ...renderInternalTls(results.internalTls));
   if (results.tracing !== undefined) lines.push('', ...renderTracing(results.tracing));
   if (results.webhooks) lines.push('', ...renderWebhooksNote(results.webhooks));
