@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import Type from 'typebox';
 import { buildServiceApp } from './app.ts';
@@ -56,6 +57,50 @@ test('a draining process says it is not ready and closes every connection it ans
   assert.equal((await service.inject('/healthz')).headers.connection, 'close', 'every answer closes');
   await drained;
   assert.ok(Date.now() - started >= 290, 'the drain lasts its period');
+});
+
+test('a request that arrives once the process is closing is not handled, and its 503 says so', async () => {
+  const service = app();
+  let release = () => {};
+  let entered = () => {};
+  const inSlow = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
+  let counted = 0;
+  service.post('/slow', async () => {
+    entered();
+    await new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return { slow: true };
+  });
+  service.post('/count', async () => ({ counted: ++counted }));
+  await service.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = service.server.address() as { port: number };
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk) => {
+    received += chunk;
+  });
+  const request = (path: string) =>
+    `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}`;
+  socket.write(request('/slow'));
+  await inSlow;
+  const closed = service.close();
+  // The next request on the same connection comes while the process closes: pipelined, as a
+  // pooled connection's next request is already on its way.
+  socket.write(request('/count'));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  release();
+  await closed;
+  await new Promise((resolve) => socket.once('close', resolve));
+  const answers = received.split(/(?=HTTP\/1\.1 )/);
+  assert.equal(answers.length, 2, received);
+  assert.match(answers[0]!, /^HTTP\/1\.1 200/);
+  assert.match(answers[1]!, /^HTTP\/1\.1 503/);
+  assert.match(answers[1]!, /canvass-unprocessed: closing/i);
+  assert.match(answers[1]!, /application\/problem\+json/);
+  assert.equal(counted, 0, 'the request was not handled');
 });
 
 test('validation errors list every bad field', async () => {

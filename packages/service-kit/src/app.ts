@@ -74,7 +74,8 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: options.bodyLimit ?? 256 * 1024,
-    return503OnClosing: true,
+    // drain.ts answers requests that come while closing, saying they were not handled.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
     ...timeouts,

@@ -3,21 +3,49 @@
 // take it out) and every answer closes its connection, so callers holding pooled keep-alive
 // connections (the gateway's upstream pools, a client's) stop reusing them. When the listener
 // then closes, nobody is half-way through sending it a request: a new connection is refused, which
-// the gateway retries on another replica whatever the method (resilience.ts). SIGINT (Ctrl-C,
-// the launcher's stop) skips the wait.
+// the gateway retries on another replica whatever the method (resilience.ts). One race is left: a
+// request already on its way over an idle pooled connection when the process starts closing. It
+// is not handled; its answer is a 503 that says so (UNPROCESSED_HEADER), and the gateway sends it
+// again to another replica, a POST too. SIGINT (Ctrl-C, the launcher's stop) skips the wait.
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { ReadinessCheck } from './health.ts';
+import { sendProblem } from './problem.ts';
 
 export const DrainConfig = {
   /** How long a process drains on SIGTERM before it stops listening (0: not at all). */
   CANVASS_DRAIN_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 2_000 }),
 };
 
+/**
+ * On a 503 answer: the request was not handled at all (the process was closing when it came), so
+ * it is safe to send again elsewhere whatever its method. Only Canvass's own processes set it.
+ */
+export const UNPROCESSED_HEADER = 'canvass-unprocessed';
+
 const draining = new WeakSet<FastifyInstance>();
 
-/** The readiness check a draining app fails, and the hook that closes connections meanwhile. */
+/**
+ * The readiness check a draining app fails, the hook that closes connections meanwhile, and the
+ * answer to a request that arrives once the app is closing (buildServiceApp turns fastify's own
+ * off: its bare 503 does not say that nothing was done).
+ */
 export function installDrain(app: FastifyInstance): ReadinessCheck {
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done();
+    sendProblem(request, reply.header('connection', 'close').header(UNPROCESSED_HEADER, 'closing'), {
+      status: 503,
+      type: 'service-closing',
+      title: 'Service closing',
+      detail: 'This process is stopping; the request was not handled. Send it again.',
+      retryAfter: 1,
+    });
+  });
   app.addHook('onSend', async (_request, reply) => {
     if (draining.has(app)) reply.header('connection', 'close');
   });

@@ -6,7 +6,7 @@ export {
   verifyClientAddress,
 } from './client-address.ts';
 export { InternalTlsConfig, LogLevel, ServiceConfig } from './config.ts';
-export { announceReady, DrainConfig, drain } from './drain.ts';
+export { announceReady, DrainConfig, drain, UNPROCESSED_HEADER } from './drain.ts';
 export {
   type Entitlements,
   entitlementsChanged,

@@ -11,8 +11,12 @@ export interface CircuitBreaker {
   readonly state: BreakerState;
   /** A ticket for the call, or undefined when the circuit refuses it. */
   admit(): BreakerTicket | undefined;
-  /** How the admitted call ended; every ticket must be settled once. */
-  settle(ticket: BreakerTicket, succeeded: boolean): void;
+  /**
+   * How the admitted call ended; every ticket must be settled once. `blame` false: the call
+   * failed, but not for a reason that says the service is down (another instance still serves),
+   * so it neither counts toward opening the circuit nor breaks a run of failures.
+   */
+  settle(ticket: BreakerTicket, succeeded: boolean, blame?: boolean): void;
 }
 
 export function circuitBreaker(failures: number, halfOpenAfterMs: number): CircuitBreaker {
@@ -36,7 +40,7 @@ export function circuitBreaker(failures: number, halfOpenAfterMs: number): Circu
       }
       return undefined;
     },
-    settle(ticket, succeeded) {
+    settle(ticket, succeeded, blame = true) {
       if (ticket === 'trial') {
         if (succeeded) state = 'closed';
         else open();
@@ -45,7 +49,7 @@ export function circuitBreaker(failures: number, halfOpenAfterMs: number): Circu
       // A call let in before the circuit opened says nothing about the service now.
       if (state !== 'closed') return;
       if (succeeded) consecutive = 0;
-      else if (++consecutive >= failures) open();
+      else if (blame && ++consecutive >= failures) open();
     },
   };
 }

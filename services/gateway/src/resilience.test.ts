@@ -94,6 +94,18 @@ test('a POST is tried once when the service answered, even with a failure status
   assert.equal(failing.calls(), 1);
 });
 
+test('a POST answered "not handled, closing" goes to another instance, and that instance is ejected', async () => {
+  const closing = scripted('polls-1', () => ({
+    ...streamedProblem(503, 'closing'),
+    headers: { 'content-type': 'application/problem+json', 'canvass-unprocessed': 'closing' },
+  }));
+  const live = scripted('polls-2', () => ({ status: 201, headers: {}, body: Buffer.from('{}') }));
+  const polls = resilientUpstream('polls', [closing.upstream, live.upstream]);
+  for (let i = 0; i < 4; i++) assert.equal((await polls.forward(post)).status, 201);
+  assert.equal(closing.calls(), 1, 'tried once, then ejected');
+  assert.equal(live.calls(), 4);
+});
+
 test('a POST whose connection is refused goes to another instance and succeeds', async () => {
   const live = await liveService();
   const polls = resilientUpstream('polls', [
@@ -181,6 +193,43 @@ test('a POST that may have reached its instance is never sent again, not even to
     assert.deepEqual(live.received, []);
   } finally {
     await close(dropping.server);
+    await close(live.server);
+  }
+});
+
+test('a replica killed with calls in flight fails those calls only: the circuit stays closed for the others', async () => {
+  // Holds every request it gets, then drops them all at once, as a process killed mid-call does.
+  const held: IncomingMessage[] = [];
+  const dying = await listen((request) => {
+    held.push(request);
+    request.resume();
+  });
+  const live = await liveService();
+  const polls = resilientUpstream(
+    'polls',
+    [
+      httpUpstream('polls-1', `http://127.0.0.1:${dying.port}`),
+      httpUpstream('polls-2', `http://127.0.0.1:${live.port}`),
+    ],
+    { breakerFailures: 3 },
+  );
+  try {
+    // Round robin: half the calls reach polls-1 and wait there; the other half are answered.
+    const calls = Array.from({ length: 12 }, () =>
+      polls.forward(post).then(
+        (answer) => answer.status,
+        () => 502,
+      ),
+    );
+    while (held.length < 6) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const request of held) request.socket.destroy();
+    await close(dying.server);
+    const statuses = await Promise.all(calls);
+    assert.equal(statuses.filter((status) => status === 502).length, 6, 'the six calls in flight there fail');
+    // More failures in a row than breakerFailures, yet polls-2 serves: nothing is refused with 503.
+    for (let i = 0; i < 6; i++) assert.equal((await polls.forward(post)).status, 201);
+    assert.equal(polls.health().breaker, 'closed');
+  } finally {
     await close(live.server);
   }
 });

@@ -3,16 +3,18 @@
 // answers 503 at once, with Retry-After, until a trial call succeeds), retries, and a timeout per
 // attempt. Idempotent methods are retried on any failure, with exponential backoff and jitter; any
 // method, POST included, is retried while its connection fails before anything was sent (a service
-// restarting): a POST that may have reached a service is never sent twice. A service with several
+// restarting), or while the answer is a 503 that says the request was not handled (a process that
+// was closing, service-kit's drain.ts): a POST that may have reached a service is never sent twice. A service with several
 // instances is balanced round robin, a retry goes to an instance not tried yet, and an instance
 // that fails repeatedly, or refuses a connection once, is ejected for a while (passive health
-// checks) and readmitted after.
+// checks) and readmitted after. The circuit breaker opens only when the whole service fails:
+// failures while another instance is still admitted are the instance's, and ejection handles them.
 //
 // Written by hand rather than composed from a policy library: this runs on every proxied request,
 // and a healthy call here costs one timer and one promise, not a stack of promise layers and an
 // AbortController per request.
 import { Readable } from 'node:stream';
-import { HttpProblem } from '@canvass/service-kit';
+import { HttpProblem, UNPROCESSED_HEADER } from '@canvass/service-kit';
 import { circuitBreaker } from './circuit-breaker.ts';
 import { UpstreamNotReachedError, UpstreamTimeoutError } from './errors.ts';
 import type { ForwardRequest, ForwardResponse, Upstream } from './upstream.ts';
@@ -113,6 +115,12 @@ export function resilientUpstream(
     );
   }
 
+  function anyAdmitted(): boolean {
+    if (pool.length === 1) return false;
+    const now = Date.now();
+    return pool.some((instance) => instance.ejectedUntil <= now);
+  }
+
   /** `unreachable`: its connection was refused or failed before sending (the process is gone). */
   function failed(instance: Instance, unreachable = false) {
     instance.failures++;
@@ -172,8 +180,15 @@ export function resilientUpstream(
           succeeded(instance);
           return response;
         }
-        failed(instance);
-        if (!idempotent || attempts >= options.attempts) return response;
+        // A process that was closing when the request came did not handle it: like a refused
+        // connection, any method goes to another instance (within the same window).
+        const unprocessed = response.status === 503 && response.headers[UNPROCESSED_HEADER] !== undefined;
+        failed(instance, unprocessed);
+        started ||= Date.now();
+        const again = unprocessed
+          ? Date.now() - started < options.notSentRetryMs
+          : idempotent && attempts < options.attempts;
+        if (!again) return response;
         await discard(response.body);
       } catch (error) {
         failed(instance, error instanceof UpstreamNotReachedError);
@@ -211,7 +226,10 @@ export function resilientUpstream(
         } catch (error) {
           throw toProblem(name, error);
         } finally {
-          breaker.settle(ticket, healthy);
+          // The circuit is for a service that is down, not for one instance of several: a
+          // failure counts only when no instance is left admitted. (The requests in flight on a
+          // replica killed mid-call all fail at once; they must not refuse the others' traffic.)
+          breaker.settle(ticket, healthy, healthy || !anyAdmitted());
         }
       } finally {
         const next = waiting.shift();
