@@ -1,6 +1,6 @@
 // GET /api/openapi.json: the public API as one OpenAPI 3.1 document, merged from the gateway's
 // own routes and each service's GET /openapi.json (fetched through the same upstreams as every
-// request), keeping only what the gateway routes to that service. GET /api/docs shows it as a page.
+// request), keeping only what the gateway routes to that service. /api/docs shows it (api-reference.ts).
 // A service's document is kept once fetched (it changes only with a deploy); a failed fetch is
 // tried again on the next request.
 import {
@@ -12,7 +12,7 @@ import {
 } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { DOCS_CSP, docsPage } from './docs-page.ts';
+import { apiReference } from './api-reference.ts';
 import { liveSecuritySchemes } from './live-docs.ts';
 import { mergeDocuments, type OpenApiDocument, ownRules, type ServiceDocument } from './openapi-merge.ts';
 import { publicRoutes } from './routes.ts';
@@ -78,7 +78,6 @@ function withGatewayProblems(document: OpenApiDocument): OpenApiDocument {
 export function openApiRoutes(app: FastifyInstance, upstreams: Readonly<Record<string, Upstream>>): void {
   const fetched = new Map<string, OpenApiDocument>();
   let merged: OpenApiDocument | undefined;
-  let page: string | undefined;
 
   async function serviceDocument(name: string, upstream: Upstream): Promise<OpenApiDocument> {
     const cached = fetched.get(name);
@@ -136,25 +135,5 @@ export function openApiRoutes(app: FastifyInstance, upstreams: Readonly<Record<s
     async () => publicDocument(),
   );
 
-  app.get(
-    '/api/docs',
-    {
-      schema: {
-        tags: [DOCUMENTATION],
-        summary: 'This API as a page to read',
-        response: {
-          200: { description: 'An HTML page.', content: { 'text/html': { schema: Type.String() } } },
-          ...problemResponses(UNAVAILABLE),
-        },
-      },
-    },
-    async (_request, reply) => {
-      page ??= docsPage(await publicDocument());
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', DOCS_CSP)
-        .header('cache-control', 'no-cache')
-        .send(page);
-    },
-  );
+  apiReference(app);
 }

@@ -72,6 +72,9 @@ test('hashed assets are kept forever, other files revalidated', async () => {
   const icon = await app.inject({ method: 'GET', url: '/favicon.svg' });
   assert.equal(icon.headers['content-type'], 'image/svg+xml');
   assert.equal(icon.headers['cache-control'], 'no-cache');
+  const asked = await app.inject({ method: 'GET', url: '/favicon.ico' });
+  assert.equal(asked.statusCode, 301, 'a page that names no icon gets the app’s');
+  assert.equal(asked.headers.location, '/favicon.svg');
 });
 
 test('missing files, paths outside the app and reserved prefixes are 404 problems', async () => {

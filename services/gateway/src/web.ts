@@ -131,4 +131,7 @@ export function webAppRoutes(app: FastifyInstance, webRoot: string): void {
 
   app.get('/', serve);
   app.get('/*', serve);
+  // Browsers ask for /favicon.ico on pages that name no icon (the API reference, a JSON answer
+  // opened in a tab): the app's icon answers, not a 404 in their console.
+  app.get('/favicon.ico', (_request, reply) => reply.redirect('/favicon.svg', 301));
 }

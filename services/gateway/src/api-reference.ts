@@ -1,0 +1,71 @@
+// /api/docs: the public API reference, with a console that sends requests ("Test Request"), drawn
+// by Scalar from GET /api/openapi.json.
+//
+// Why Scalar, of the three well-kept renderers that can be self-hosted:
+// - Redoc reads well but has no console that sends a request (its free edition);
+// - Swagger UI has a console, but it needs inline scripts and styles for its start-up page and
+//   data: images, and its reading view is a long list of collapsed blocks;
+// - Scalar has both, its fastify plugin serves its bundle from this origin (no CDN), and a nonce
+//   covers its one inline script, so `script-src` stays strict.
+//
+// The policy: scripts from this origin and the start-up script carrying the nonce; requests only
+// to this origin (the document, and what the console sends); no fonts, frames or forms from
+// anywhere. `style-src` must allow inline styles: Scalar sets `style` attributes and inserts
+// <style> elements as it draws, which no nonce or hash can cover. A style cannot run code, and
+// the page shows only the document the services describe. The nonce is drawn once per process
+// (the plugin renders its page at registration's settings), which is enough for a page that
+// never echoes anything from a request.
+import { randomBytes } from 'node:crypto';
+import scalar from '@scalar/fastify-api-reference';
+import type { FastifyInstance } from 'fastify';
+
+export const API_REFERENCE_PATH = '/api/docs';
+
+export function apiReferencePolicy(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+export function apiReference(app: FastifyInstance): void {
+  const nonce = randomBytes(18).toString('base64url');
+  const policy = apiReferencePolicy(nonce);
+  app.register(scalar, {
+    routePrefix: API_REFERENCE_PATH,
+    logLevel: 'warn',
+    configuration: {
+      url: '/api/openapi.json',
+      pageTitle: 'Canvass API reference',
+      nonce,
+      // The fonts would come from Scalar's servers: the page uses the system's instead.
+      withDefaultFonts: false,
+      // The console sends requests from the browser to this origin, never through a proxy.
+      proxyUrl: '',
+      hideClientButton: false,
+      telemetry: false,
+      // Scalar's own services (its toolbar: share, SDKs, deploy; its AI agent; MCP) are not
+      // Canvass's and would need other origins: off.
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+      mcp: { disabled: true },
+      hideDarkModeToggle: false,
+      defaultOpenAllTags: false,
+      operationTitleSource: 'summary',
+    },
+    hooks: {
+      onRequest: (request, reply, done) => {
+        reply.header('content-security-policy', policy);
+        // The bundle (about 5 MB, compressed on the way) changes only with a deploy.
+        reply.header('cache-control', request.url.endsWith('.js') ? 'public, max-age=3600' : 'no-cache');
+        done();
+      },
+    },
+  });
+}
