@@ -2,7 +2,8 @@
 // and later claims the polls this browser made; the sign-in page looks like the app; the
 // votes-per-minute axis spans minutes when every vote fell in one; the editor never clamps or
 // defaults behind the organizer's back and shows locked fields as locked; the presenter's open-text
-// view fits 1600×900 without the moderation count; an embed takes the height it posts.
+// view fits 1600×900 without the moderation count; an embed takes the height it posts; a closed
+// poll says it stays closed and is duplicated into a new one.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -201,6 +202,46 @@ test('the editor: most choices follows the options until chosen; an out-of-range
   await page.getByLabel('Question').fill('Tea, coffee, or both?');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByRole('heading', { name: 'Tea, coffee, or both?' }).waitFor();
+});
+
+test('a closed poll says its results are final, and Duplicate starts a new poll with its options and settings', async () => {
+  const poll = await createPoll({
+    question: 'Where shall we have lunch?',
+    options: [{ label: 'Noodle bar' }, { label: 'Canteen' }, { label: 'Picnic' }],
+    settings: { allowVoteChange: true, resultsVisibility: 'after_vote' },
+  });
+  await vote(poll.id, { optionIds: [poll.options[2].id] });
+  assert.equal((await asOrganizer('POST', `/api/v1/polls/${poll.id}/close`)).status, 200);
+
+  await page.goto(`${env.base}/app/polls/${poll.id}`);
+  await page.getByText(/Voting has closed and these results are final/).waitFor();
+  await page.getByRole('link', { name: 'Duplicate' }).click();
+  await page.getByText(/A copy of “Where shall we have lunch\?”/).waitFor();
+  assert.equal(await page.getByLabel('Question').inputValue(), 'Where shall we have lunch?');
+  for (const [i, label] of ['Noodle bar', 'Canteen', 'Picnic'].entries()) {
+    assert.equal(
+      await page.getByRole('textbox', { name: `Option ${i + 1}`, exact: true }).inputValue(),
+      label,
+    );
+  }
+  await assertAccessible(page, 'a new poll copied from a closed one');
+  await page.getByLabel('Question').fill('Where shall we have lunch on Friday?');
+  await page.getByRole('button', { name: 'Open for voting' }).click();
+  await page.getByRole('heading', { name: 'Where shall we have lunch on Friday?' }).waitFor();
+
+  const copyId = decodeURIComponent(/\/app\/polls\/([^/?]+)$/.exec(page.url())![1]!);
+  assert.notEqual(copyId, poll.id);
+  const copy = (await asOrganizer('GET', `/api/v1/polls/${copyId}`)).body;
+  assert.equal(copy.status, 'open');
+  assert.deepEqual(
+    copy.options.map((option: { label: string }) => option.label),
+    ['Noodle bar', 'Canteen', 'Picnic'],
+  );
+  assert.equal(copy.settings.allowVoteChange, true);
+  assert.equal(copy.settings.resultsVisibility, 'after_vote');
+  const original = (await asOrganizer('GET', `/api/v1/polls/${poll.id}`)).body;
+  assert.equal(original.status, 'closed', 'the original stays closed');
+  assert.equal(original.question, 'Where shall we have lunch?');
 });
 
 test('the presenter’s open-text view fits 1600×900, keeps the moderation count from the room, and counts answers', async () => {

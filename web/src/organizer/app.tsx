@@ -73,8 +73,11 @@ export function OrganizerApp({ path }: { path: string }) {
   let page: ComponentChildren;
   let title = 'Polls';
   if (path === '/app' || path === '/app/') page = <PollList session={session} />;
-  else if (pollId === 'new') [page, title] = [<PollEditor poll={null} />, 'New poll'];
-  else if (pollId && poll?.[2] === 'edit') [page, title] = [<EditPoll pollId={pollId} />, 'Edit the poll'];
+  else if (pollId === 'new') {
+    const from = new URLSearchParams(location.search).get('from');
+    page = from ? <DuplicatePoll key={from} pollId={from} /> : <PollEditor key="new" poll={null} />;
+    title = 'New poll';
+  } else if (pollId && poll?.[2] === 'edit') [page, title] = [<EditPoll pollId={pollId} />, 'Edit the poll'];
   else if (pollId) [page, title] = [<PollDetail pollId={pollId} session={session} />, 'Poll'];
   else if (path === '/app/keys') [page, title] = [<ApiKeys session={session} />, 'API keys'];
   else if (path === '/app/members') [page, title] = [<Members session={session} />, 'Members'];
@@ -114,6 +117,14 @@ function EditPoll({ pollId }: { pollId: string }) {
   if (loaded.state === 'loading') return <Loading what="the poll" />;
   if (loaded.state === 'failed') return <Failure message={loaded.message} />;
   return <PollEditor poll={loaded.value.poll} hasVotes={(loaded.value.results?.totalVotes ?? 0) > 0} />;
+}
+
+/** A new poll that starts as a copy of `pollId` (the Duplicate button on a poll's page). */
+function DuplicatePoll({ pollId }: { pollId: string }) {
+  const [loaded] = useLoad(() => loadPollAndResults(pollId), [pollId]);
+  if (loaded.state === 'loading') return <Loading what="the poll to copy" />;
+  if (loaded.state === 'failed') return <Failure message={loaded.message} />;
+  return <PollEditor poll={null} template={loaded.value.poll} />;
 }
 
 /** The workspace menu: a disclosure listing the user's workspaces, and a form to start another. */

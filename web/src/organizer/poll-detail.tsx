@@ -118,6 +118,11 @@ function PollBody(props: {
             Edit
           </Link>
         )}
+        {writer && (
+          <Link class="button" href={`/app/polls/new?from=${encodeURIComponent(poll.id)}`}>
+            Duplicate
+          </Link>
+        )}
         <Link class="button" href={`${path}/present`} target="_blank">
           Present
         </Link>
@@ -129,6 +134,13 @@ function PollBody(props: {
         </button>
       </div>
       {error && <Failure message={error} />}
+      {poll.status === 'closed' && (
+        <p class="muted closed-note">
+          Voting has closed and these results are final: a closed poll stays closed, so its published count
+          and receipts never change. To ask again, {writer ? 'duplicate it' : 'ask an editor to duplicate it'}
+          .
+        </p>
+      )}
 
       {poll.status !== 'closed' && <SharePanel pollId={poll.id} accessCode={poll.accessCode} />}
 

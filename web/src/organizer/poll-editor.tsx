@@ -134,8 +134,25 @@ function check(draft: Draft): string | null {
   return null;
 }
 
-export function PollEditor({ poll, hasVotes = false }: { poll: OrganizerPoll | null; hasVotes?: boolean }) {
-  const [original] = useState<Draft>(() => draftOf(poll));
+/**
+ * A new poll from an existing one (Duplicate): its question, type, options and settings, but no
+ * schedule (the old times have mostly passed); the organizer changes what they like, then saves.
+ */
+function copyOf(template: OrganizerPoll): Draft {
+  return { ...draftOf(template), opensAt: '', closesAt: '' };
+}
+
+export function PollEditor({
+  poll,
+  hasVotes = false,
+  template,
+}: {
+  poll: OrganizerPoll | null;
+  hasVotes?: boolean;
+  /** For a new poll: the poll it copies. */
+  template?: OrganizerPoll;
+}) {
+  const [original] = useState<Draft>(() => (!poll && template ? copyOf(template) : draftOf(poll)));
   const [draft, setDraft] = useState<Draft>(original);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -201,6 +218,12 @@ export function PollEditor({ poll, hasVotes = false }: { poll: OrganizerPoll | n
         <Link href={editing ? `/app/polls/${encodeURIComponent(poll.id)}` : '/app'}>← Back</Link>
       </p>
       <h1>{editing ? 'Edit the poll' : 'New poll'}</h1>
+      {!editing && template && (
+        <p class="muted">
+          A copy of “{template.question}”, with its options and settings. Change what you like; nothing is
+          created until you save, and the original stays as it is.
+        </p>
+      )}
       <div class="editor">
         <form
           class="editor-form"
