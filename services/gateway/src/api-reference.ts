@@ -16,10 +16,16 @@
 // (the plugin renders its page at registration's settings), which is enough for a page that
 // never echoes anything from a request.
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
 
 export const API_REFERENCE_PATH = '/api/docs';
+const BUNDLE_PATH = `${API_REFERENCE_PATH}/js/scalar.js`;
+
+const brotli = promisify(brotliCompress);
+const gzipped = promisify(gzip);
 
 export function apiReferencePolicy(nonce: string): string {
   return [
@@ -62,10 +68,32 @@ export function apiReference(app: FastifyInstance): void {
     hooks: {
       onRequest: (request, reply, done) => {
         reply.header('content-security-policy', policy);
-        // The bundle (about 5 MB, compressed on the way) changes only with a deploy.
+        // The bundle changes only with a deploy.
         reply.header('cache-control', request.url.endsWith('.js') ? 'public, max-age=3600' : 'no-cache');
         done();
       },
     },
+  });
+
+  // The bundle is about 5 MB of JavaScript, which the plugin sends as it is: compressed once, on
+  // first request, and kept (about 1.1 MB as brotli, 1.4 MB as gzip).
+  const packed = new Map<'br' | 'gzip', Promise<Buffer>>();
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url !== BUNDLE_PATH || reply.statusCode !== 200 || typeof payload !== 'string')
+      return payload;
+    const accepted = String(request.headers['accept-encoding'] ?? '');
+    const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : undefined;
+    if (!encoding) return payload;
+    let body = packed.get(encoding);
+    if (!body) {
+      body =
+        encoding === 'br'
+          ? brotli(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } })
+          : gzipped(payload, { level: 9 });
+      packed.set(encoding, body);
+    }
+    reply.header('content-encoding', encoding).header('vary', 'accept-encoding');
+    reply.removeHeader('content-length');
+    return body;
   });
 }
