@@ -1,7 +1,8 @@
 // The gateway's resilience policies against a real HTTP upstream that fails on demand: a POST is
 // never retried, a GET is (with backoff), the breaker opens after consecutive failures and answers
 // 503 with Retry-After without calling the upstream, then closes once the upstream recovers; an
-// instance that keeps failing is ejected while its healthy sibling serves.
+// instance that keeps failing is ejected while its healthy sibling serves; a long poll gets the
+// wait it asked for.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createGateway, httpUpstream } from '@canvass/gateway';
@@ -115,5 +116,20 @@ test('an instance that keeps failing is ejected while its sibling serves every r
   for (let i = 0; i < 10; i++) await get(app);
   assert.equal(bad!.hits.length, badHits, 'no more traffic while ejected');
   assert.ok(good!.hits.length >= 30);
+  await app.close();
+});
+
+test('a long poll may take the wait it asked for on top of the usual timeout; other calls may not', async () => {
+  const {
+    app,
+    fakes: [fake],
+  } = await gatewayOver(1, { timeoutMs: 200, attempts: 1, breakerFailures: 100 });
+  fake!.delayMs = 600;
+  // The bell's long poll asked to wait a second: 200 ms + 1 s is room enough.
+  const polled = await get(app, '/api/v1/inbox/unread?known=0&wait=1');
+  assert.equal(polled.statusCode, 200, polled.body);
+  // Without a wait, or on another route, the usual 200 ms holds.
+  assert.equal((await get(app, '/api/v1/inbox/unread?known=0')).statusCode, 504);
+  assert.equal((await get(app, '/api/v1/inbox?wait=1')).statusCode, 504);
   await app.close();
 });

@@ -10,6 +10,8 @@ export interface FakeUpstream {
   mode: FakeMode;
   /** Fail the next n requests (with 503), then go back to `mode`. */
   failNext: number;
+  /** How long it takes before answering (a slow service, or a long poll). */
+  delayMs: number;
   hits: { method: string; url: string; headers: Record<string, unknown> }[];
   close(): Promise<void>;
 }
@@ -19,13 +21,15 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     url: '',
     mode: 'ok',
     failNext: 0,
+    delayMs: 0,
     hits: [],
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server: Server = createServer((request, response) => {
     fake.hits.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers });
     request.resume();
-    request.on('end', () => {
+    request.on('end', () => setTimeout(answer, fake.delayMs));
+    const answer = () => {
       if (fake.failNext > 0) {
         fake.failNext--;
         response.writeHead(503, { 'content-type': 'application/problem+json' }).end('{"status":503}');
@@ -39,7 +43,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
           .writeHead(request.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' })
           .end(body);
       }
-    });
+    };
   });
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -207,7 +207,7 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
         const headers = signClientAddress
           ? { ...caller.headers, [CLIENT_ADDRESS_HEADER]: signClientAddress(request.ip) }
           : caller.headers;
-        return forward(upstream, request, reply, request.url, headers);
+        return forward(upstream, request, reply, request.url, headers, longPollWaitMs(rule, request));
       },
     });
   }
@@ -318,4 +318,12 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
   }
   return app;
+}
+
+/** What a long-poll route's request asked to wait, in ms (an hour at most; the service bounds it). */
+function longPollWaitMs(rule: RouteRule, request: FastifyRequest): number | undefined {
+  if (!rule.longPoll) return undefined;
+  const given = (request.query as Record<string, unknown>)[rule.longPoll];
+  const seconds = typeof given === 'string' && /^\d{1,4}$/.test(given) ? Number(given) : 0;
+  return seconds > 0 ? Math.min(seconds, 3_600) * 1000 : undefined;
 }

@@ -2,7 +2,7 @@ import { pipeline, Readable } from 'node:stream';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import { activeTraceparent } from '@canvass/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Upstream } from './upstream.ts';
+import type { ForwardRequest, Upstream } from './upstream.ts';
 
 // Connection-level headers are the hop's own and never forwarded (RFC 9110 §7.6.1).
 const HOP_BY_HOP = new Set([
@@ -43,6 +43,7 @@ export async function forward(
   reply: FastifyReply,
   url = request.url,
   extraHeaders?: Readonly<Record<string, string>>,
+  waitMs?: number,
 ): Promise<FastifyReply> {
   const headers = forwardableHeaders(request.headers);
   if (extraHeaders) for (const name in extraHeaders) headers[name] = extraHeaders[name]!;
@@ -56,11 +57,11 @@ export async function forward(
   const host = request.headers.host;
   if (host) headers['x-forwarded-host'] = host;
   const body = request.body;
-  const response = await upstream.forward(
-    Buffer.isBuffer(body)
-      ? { method: request.method, url, headers, body }
-      : { method: request.method, url, headers },
-  );
+  const forwarded: ForwardRequest = Buffer.isBuffer(body)
+    ? { method: request.method, url, headers, body }
+    : { method: request.method, url, headers };
+  if (waitMs) forwarded.waitMs = waitMs;
+  const response = await upstream.forward(forwarded);
   reply.code(response.status);
   const answered = response.headers;
   for (const name in answered) {

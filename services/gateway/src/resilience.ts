@@ -138,18 +138,22 @@ export function resilientUpstream(
     instance.ejections = 0;
   }
 
-  /** The instance's answer, or UpstreamTimeoutError when its headers take too long. */
+  /**
+   * The instance's answer, or UpstreamTimeoutError when its headers take too long: the usual
+   * timeout, plus the wait a long poll asked for.
+   */
   function attempt(instance: Instance, request: ForwardRequest): Promise<ForwardResponse> {
     const answer = instance.upstream.forward(request);
+    const timeoutMs = options.timeoutMs + (request.waitMs ?? 0);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new UpstreamTimeoutError(instance.upstream.name, options.timeoutMs));
+        reject(new UpstreamTimeoutError(instance.upstream.name, timeoutMs));
         // An answer that comes after all is nobody's: free its connection.
         answer.then(
           (late) => discard(late.body),
           () => {},
         );
-      }, options.timeoutMs);
+      }, timeoutMs);
       answer.then(
         (response) => {
           clearTimeout(timer);

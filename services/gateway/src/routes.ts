@@ -16,6 +16,11 @@ export interface RouteRule {
   addressCount?: 'votes' | 'device-tokens';
   /** Anonymous GETs are answered from the results cache (results-cache.ts) for `:pollId`. */
   resultsCache?: boolean;
+  /**
+   * A long poll: this query parameter says how many seconds the service may hold the answer
+   * (the service bounds it), and the gateway waits that much longer than its usual timeout.
+   */
+  longPoll?: string;
 }
 
 /** Live results: served by realtime over SSE or WebSocket (see live-routes.ts), not by polls. */
@@ -72,6 +77,8 @@ export const publicRoutes: readonly RouteRule[] = [
   { url: '/api/v1/webhooks/*', methods: ALL, service: 'notifications' },
   { url: '/api/v1/webhook-deliveries/*', methods: ALL, service: 'notifications' },
   { url: '/api/v1/inbox', methods: ALL, service: 'notifications' },
+  // The bell's long poll (`wait` up to 25 s) outlasts the usual 10 s timeout.
+  { url: '/api/v1/inbox/unread', methods: ['GET', 'HEAD'], service: 'notifications', longPoll: 'wait' },
   { url: '/api/v1/inbox/*', methods: ALL, service: 'notifications' },
   { url: '/api/v1/notification-preferences', methods: ALL, service: 'notifications' },
   { url: '/api/v1/unsubscribe/*', methods: ALL, service: 'notifications' },

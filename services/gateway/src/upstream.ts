@@ -13,6 +13,11 @@ export interface ForwardRequest {
   url: string;
   headers: Record<string, string | string[]>;
   body?: Buffer;
+  /**
+   * A long poll: how much longer than usual the service may take before its answer's headers
+   * (the `wait` it was asked for). Without it the usual timeout holds.
+   */
+  waitMs?: number;
 }
 
 export interface ForwardResponse {
@@ -49,6 +54,8 @@ export function injectUpstream(name: string, app: FastifyInstance): Upstream {
   };
 }
 
+const HEADERS_TIMEOUT_MS = 10_000;
+
 export interface HttpUpstreamOptions {
   /** Connections kept to the instance (default 128); null: no cap (long-lived streams). */
   connections?: number | null;
@@ -71,7 +78,7 @@ export function httpUpstream(name: string, baseUrl: string, options: HttpUpstrea
   });
   const pool = new Pool(new URL(baseUrl).origin, {
     connections: options.connections === undefined ? 128 : options.connections,
-    headersTimeout: 10_000,
+    headersTimeout: HEADERS_TIMEOUT_MS,
     bodyTimeout: 30_000,
     connect: (connectOptions, callback) =>
       connector(connectOptions, (error, socket) => {
@@ -89,6 +96,7 @@ export function httpUpstream(name: string, baseUrl: string, options: HttpUpstrea
             path: forwarded.url,
             headers: forwarded.headers,
             body: forwarded.body ?? null,
+            ...(forwarded.waitMs ? { headersTimeout: HEADERS_TIMEOUT_MS + forwarded.waitMs } : {}),
           },
           new AnswerHandler(resolve, reject),
         );
