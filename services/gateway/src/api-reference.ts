@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
+import { acceptedEncoding } from './proxy.ts';
 
 export const API_REFERENCE_PATH = '/api/docs';
 const BUNDLE_PATH = `${API_REFERENCE_PATH}/js/scalar.js`;
@@ -43,57 +44,59 @@ export function apiReferencePolicy(nonce: string): string {
 export function apiReference(app: FastifyInstance): void {
   const nonce = randomBytes(18).toString('base64url');
   const policy = apiReferencePolicy(nonce);
-  app.register(scalar, {
-    routePrefix: API_REFERENCE_PATH,
-    logLevel: 'warn',
-    configuration: {
-      url: '/api/openapi.json',
-      pageTitle: 'Canvass API reference',
-      nonce,
-      // The fonts would come from Scalar's servers: the page uses the system's instead.
-      withDefaultFonts: false,
-      // The console sends requests from the browser to this origin, never through a proxy.
-      proxyUrl: '',
-      hideClientButton: false,
-      telemetry: false,
-      // Scalar's own services (its toolbar: share, SDKs, deploy; its AI agent; MCP) are not
-      // Canvass's and would need other origins: off.
-      showDeveloperTools: 'never',
-      agent: { disabled: true },
-      mcp: { disabled: true },
-      hideDarkModeToggle: false,
-      defaultOpenAllTags: false,
-      operationTitleSource: 'summary',
-    },
-    hooks: {
-      onRequest: (request, reply, done) => {
-        reply.header('content-security-policy', policy);
-        // The bundle changes only with a deploy.
-        reply.header('cache-control', request.url.endsWith('.js') ? 'public, max-age=3600' : 'no-cache');
-        done();
+  // A context of its own: the plugin's routes and the bundle's compression hook live here, so no
+  // other answer of the gateway (the vote path) passes through that hook.
+  app.register(async (scope) => {
+    // The bundle is about 5 MB of JavaScript, which the plugin sends as it is: compressed once,
+    // on first request, and kept (about 1.2 MB as brotli, 1.4 MB as gzip).
+    const packed = new Map<'br' | 'gzip', Promise<Buffer>>();
+    scope.addHook('onSend', async (request, reply, payload) => {
+      if (request.url !== BUNDLE_PATH || reply.statusCode !== 200 || typeof payload !== 'string')
+        return payload;
+      const encoding = acceptedEncoding(request);
+      if (!encoding) return payload;
+      let body = packed.get(encoding);
+      if (!body) {
+        body =
+          encoding === 'br'
+            ? brotli(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } })
+            : gzipped(payload, { level: 9 });
+        packed.set(encoding, body);
+      }
+      reply.header('content-encoding', encoding).header('vary', 'accept-encoding');
+      reply.removeHeader('content-length');
+      return body;
+    });
+    await scope.register(scalar, {
+      routePrefix: API_REFERENCE_PATH,
+      logLevel: 'warn',
+      configuration: {
+        url: '/api/openapi.json',
+        pageTitle: 'Canvass API reference',
+        nonce,
+        // The fonts would come from Scalar's servers: the page uses the system's instead.
+        withDefaultFonts: false,
+        // The console sends requests from the browser to this origin, never through a proxy.
+        proxyUrl: '',
+        hideClientButton: false,
+        telemetry: false,
+        // Scalar's own services (its toolbar: share, SDKs, deploy; its AI agent; MCP) are not
+        // Canvass's and would need other origins: off.
+        showDeveloperTools: 'never',
+        agent: { disabled: true },
+        mcp: { disabled: true },
+        hideDarkModeToggle: false,
+        defaultOpenAllTags: false,
+        operationTitleSource: 'summary',
       },
-    },
-  });
-
-  // The bundle is about 5 MB of JavaScript, which the plugin sends as it is: compressed once, on
-  // first request, and kept (about 1.1 MB as brotli, 1.4 MB as gzip).
-  const packed = new Map<'br' | 'gzip', Promise<Buffer>>();
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.url !== BUNDLE_PATH || reply.statusCode !== 200 || typeof payload !== 'string')
-      return payload;
-    const accepted = String(request.headers['accept-encoding'] ?? '');
-    const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : undefined;
-    if (!encoding) return payload;
-    let body = packed.get(encoding);
-    if (!body) {
-      body =
-        encoding === 'br'
-          ? brotli(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } })
-          : gzipped(payload, { level: 9 });
-      packed.set(encoding, body);
-    }
-    reply.header('content-encoding', encoding).header('vary', 'accept-encoding');
-    reply.removeHeader('content-length');
-    return body;
+      hooks: {
+        onRequest: (request, reply, done) => {
+          reply.header('content-security-policy', policy);
+          // The bundle changes only with a deploy.
+          reply.header('cache-control', request.url.endsWith('.js') ? 'public, max-age=3600' : 'no-cache');
+          done();
+        },
+      },
+    });
   });
 }

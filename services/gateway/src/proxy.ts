@@ -73,6 +73,12 @@ export async function forward(
   return reply.send(compressed(request, reply, response.body));
 }
 
+/** The encoding to answer in for a client's Accept-Encoding: brotli, else gzip, else none. */
+export function acceptedEncoding(request: FastifyRequest): 'br' | 'gzip' | undefined {
+  const accepted = String(request.headers['accept-encoding'] ?? '');
+  return /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : undefined;
+}
+
 const COMPRESSIBLE = /^(application\/(json|problem\+json)|text\/(csv|plain|html))/;
 const MIN_BYTES = 1024;
 
@@ -89,8 +95,7 @@ export function compressed(
   if (Buffer.isBuffer(body) && body.length < MIN_BYTES) return body;
   const type = String(reply.getHeader('content-type') ?? '');
   if (!COMPRESSIBLE.test(type) || reply.getHeader('content-encoding')) return body;
-  const accepted = String(request.headers['accept-encoding'] ?? '');
-  const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : undefined;
+  const encoding = acceptedEncoding(request);
   reply.header('vary', 'accept-encoding');
   if (!encoding) return body;
   reply.header('content-encoding', encoding);

@@ -27,7 +27,7 @@ import { Bell } from './bell.tsx';
 import { Billing } from './billing.tsx';
 import { DeliveryDetailPage } from './delivery-detail.tsx';
 import { Inbox } from './inbox.tsx';
-import { loadPollAndResults, type Workspace } from './model.ts';
+import { loadPoll, loadPollAndResults, type Workspace } from './model.ts';
 import { PollDetail } from './poll-detail.tsx';
 import { PollEditor } from './poll-editor.tsx';
 import { PollList } from './poll-list.tsx';
@@ -121,10 +121,10 @@ function EditPoll({ pollId }: { pollId: string }) {
 
 /** A new poll that starts as a copy of `pollId` (the Duplicate button on a poll's page). */
 function DuplicatePoll({ pollId }: { pollId: string }) {
-  const [loaded] = useLoad(() => loadPollAndResults(pollId), [pollId]);
+  const [loaded] = useLoad(() => loadPoll(pollId), [pollId]);
   if (loaded.state === 'loading') return <Loading what="the poll to copy" />;
   if (loaded.state === 'failed') return <Failure message={loaded.message} />;
-  return <PollEditor poll={null} template={loaded.value.poll} />;
+  return <PollEditor poll={null} template={loaded.value} />;
 }
 
 /** The workspace menu: a disclosure listing the user's workspaces, and a form to start another. */
