@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type CloudEvent, eventContracts, PLANS } from '@canvass/contracts';
+import { defaultSettings } from '@canvass/contracts/poll-defaults';
 import { createEvent, validateEvent } from '@canvass/eventing';
 import { sql } from 'kysely';
 import { type Api, eventually } from '../support/api.ts';
@@ -266,6 +267,36 @@ const examples: Record<string, () => CloudEvent> = {
         quota: 5000,
         plan: 'free',
         reachedAt: now(),
+      },
+    }),
+  'region.poll.definition.v1': () =>
+    createEvent(eventContracts.get('region.poll.definition.v1')!, {
+      source: '/contract-test',
+      partitionkey: 'eu',
+      data: {
+        region: 'eu',
+        pollId: 'contract-region-poll',
+        configVersion: 3,
+        workspaceId: null,
+        question: 'Contract across regions?',
+        type: 'single_choice',
+        status: 'open',
+        options: [{ id: 'o1', label: 'One' }],
+        settings: defaultSettings('single_choice', 1),
+        accessCode: null,
+        opensAt: null,
+        closesAt: null,
+        createdAt: now(),
+      },
+    }),
+  'region.counters.v1': () =>
+    createEvent(eventContracts.get('region.counters.v1')!, {
+      source: '/contract-test',
+      partitionkey: 'eu',
+      data: {
+        region: 'eu',
+        pollId: 'contract-region-poll',
+        counters: { '': { cast: 3, retracted: 1 }, 'v:o1': { cast: 3, retracted: 1 } },
       },
     }),
 };

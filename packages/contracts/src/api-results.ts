@@ -75,6 +75,12 @@ export const PollResults = Type.Object(
     ),
     sequence: Type.Integer({ minimum: 0, description: 'Grows with every change; orders live snapshots.' }),
     updatedAt: Type.String({ format: 'date-time' }),
+    regions: Type.Optional(
+      Type.Array(Type.Object({ region: Type.String(), totalVotes: Type.Integer() }), {
+        description:
+          'Where Canvass runs in several regions and the poll has votes from more than one: the votes counted from each, this region first. totalVotes, options and the rating figures add them all; the series, breakdown and answers are this region’s.',
+      }),
+    ),
   },
   { description: 'A poll’s results.' },
 );

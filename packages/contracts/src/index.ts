@@ -96,4 +96,5 @@ export {
   VoteRetractedV1,
   VoterPolicy,
 } from './polls-events.ts';
+export { RegionCountersV1, RegionName, RegionPollDefinitionV1 } from './region-events.ts';
 export { eventContracts } from './registry.ts';

@@ -29,6 +29,7 @@ import {
   VoteCastV3,
   VoteRetractedV1,
 } from './polls-events.ts';
+import { RegionCountersV1, RegionPollDefinitionV1 } from './region-events.ts';
 
 /** Every event type Canvass publishes, by CloudEvents `type`. */
 export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
@@ -57,5 +58,7 @@ export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
     PaymentSucceededV1,
     PaymentFailedV1,
     VoteQuotaReachedV1,
+    RegionPollDefinitionV1,
+    RegionCountersV1,
   ].map((contract) => [contract.type, contract]),
 );

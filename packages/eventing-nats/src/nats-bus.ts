@@ -22,6 +22,7 @@ import {
   defaultPartitions,
   type EventBus,
   type PartitionMap,
+  REGION_CONTEXT,
   type SubscribeOptions,
   type Subscription,
   subjectFor,
@@ -35,6 +36,7 @@ import {
   jetstream,
   jetstreamManager,
   StorageType,
+  type StreamSource,
 } from '@nats-io/jetstream';
 import { connect, headers, type MsgHdrs } from '@nats-io/transport-node';
 
@@ -51,6 +53,11 @@ export interface NatsBusOptions {
    */
   maxAgeByContext?: Readonly<Record<string, number>>;
   partitions?: PartitionMap;
+  /**
+   * This region and its peers (docs/regions.md): the REGION stream then also sources each peer's
+   * own subjects from the peer's REGION stream, over the leafnode to its JetStream domain.
+   */
+  region?: { name: string; peers: readonly string[] };
 }
 
 const nanos = (ms: number) => ms * 1_000_000;
@@ -73,7 +80,7 @@ export function streamNameFor(subject: string): string {
 
 /** A durable name per subscription and subject: `analytics-tallies` + `polls.vote.cast.3`. */
 export function durableNameFor(subscription: string, subject: string): string {
-  return `${subscription}__${subject.replaceAll('.', '_')}`;
+  return `${subscription}__${subject.replaceAll('.', '_').replaceAll('*', 'any')}`;
 }
 
 export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
@@ -112,7 +119,15 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     let ready = streams.get(name);
     if (!ready) {
       const maxAge = maxAges[name.toLowerCase()] ?? options.maxAgeMs ?? STREAM_MAX_AGE_MS;
-      ready = ensureStreamExists(jsm, name, maxAge);
+      const sources =
+        name === REGION_CONTEXT.toUpperCase()
+          ? (options.region?.peers ?? []).map((peer) => ({
+              name,
+              filter_subject: `${REGION_CONTEXT}.${peer}.>`,
+              external: { api: `$JS.${peer}.API`, deliver: '' },
+            }))
+          : [];
+      ready = ensureStreamExists(jsm, name, maxAge, sources);
       ready.catch(() => streams.delete(name));
       streams.set(name, ready);
     }
@@ -377,11 +392,17 @@ function parsePayload(message: JsMsg): unknown {
   }
 }
 
-async function ensureStreamExists(jsm: JetStreamManager, name: string, maxAgeMs: number): Promise<string> {
+async function ensureStreamExists(
+  jsm: JetStreamManager,
+  name: string,
+  maxAgeMs: number,
+  sources: StreamSource[],
+): Promise<string> {
   const subjects = [`${name.toLowerCase()}.>`];
   const config = {
     name,
     subjects,
+    ...(sources.length > 0 ? { sources } : {}),
     storage: StorageType.File,
     max_age: nanos(maxAgeMs),
     duplicate_window: nanos(120_000),
@@ -392,6 +413,7 @@ async function ensureStreamExists(jsm: JetStreamManager, name: string, maxAgeMs:
       subjects,
       max_age: config.max_age,
       duplicate_window: config.duplicate_window,
+      ...(sources.length > 0 ? { sources } : {}),
     });
   } catch {
     try {

@@ -44,6 +44,8 @@ export {
   logSubject,
   type PartitionMap,
   partitionOf,
+  REGION_CONTEXT,
+  regionLinkDenied,
   subjectFor,
   subjectMatches,
   subjectsFor,

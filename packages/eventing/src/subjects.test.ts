@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { partitionOf, subjectFor, subjectMatches, subjectsFor } from './subjects.ts';
+import { partitionOf, regionLinkDenied, subjectFor, subjectMatches, subjectsFor } from './subjects.ts';
 
 const pollTypes = [
   'polls.poll.created.v2',
@@ -55,4 +55,22 @@ test('subject patterns match like NATS wildcards', () => {
   assert.ok(!subjectMatches('polls.>', 'polls'));
   assert.ok(subjectMatches('polls.poll.created', 'polls.poll.created'));
   assert.ok(!subjectMatches('analytics.>', 'polls.poll.created'));
+});
+
+test('region events travel under their origin region, and a link between regions carries no context', () => {
+  const counters = subjectFor({ type: 'region.counters.v1', id: 'x', partitionkey: 'eu' });
+  assert.equal(counters, 'region.eu.counters');
+  assert.equal(
+    subjectFor({ type: 'region.poll.definition.v1', id: 'y', partitionkey: 'us' }),
+    'region.us.poll.definition',
+  );
+  assert.throws(() => subjectFor({ type: 'region.counters.v1', id: 'z' }), /origin region/);
+  const [every] = subjectsFor(['region.counters.v1']);
+  assert.equal(every, 'region.*.counters');
+  assert.ok(subjectMatches(every!, counters));
+  assert.ok(!subjectMatches(every!, 'region.eu.poll.definition'));
+  assert.deepEqual(regionLinkDenied(['polls.vote.cast.v3', 'region.counters.v1', 'polls.poll.created.v2']), [
+    'polls.>',
+    'region.>',
+  ]);
 });

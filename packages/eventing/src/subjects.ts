@@ -33,6 +33,27 @@ export function partitionOf(key: string, partitions: number): number {
   return (hash >>> 0) % partitions;
 }
 
+/**
+ * The context regions exchange events in (docs/regions.md): its events travel on
+ * `region.<origin region>.<rest of the type>`, the origin region being the event's partition key,
+ * so each region's stream holds only its own subjects and sources the others' by theirs.
+ */
+export const REGION_CONTEXT = 'region';
+
+function regionSubject(type: string, origin: string): string {
+  return `${REGION_CONTEXT}.${origin}.${unversioned(type).slice(REGION_CONTEXT.length + 1)}`;
+}
+
+/**
+ * What a NATS leafnode joining two regions must not carry, either way: every context's subjects,
+ * region's included. Each region's streams listen on the same subjects, so without this a publish
+ * in one region would be stored (and acknowledged) by the other's stream too. Regions exchange
+ * events only by stream sourcing, through the JetStream domain API the leafnode maps.
+ */
+export function regionLinkDenied(types: Iterable<string>): string[] {
+  return [...new Set([...types].map(contextOf))].sort().map((context) => `${context}.>`);
+}
+
 export function logSubject(context: string, partition: number): string {
   return `${context}.events.${partition}`;
 }
@@ -42,6 +63,10 @@ export function subjectFor(
   partitions: PartitionMap = defaultPartitions,
 ): string {
   const context = contextOf(event.type);
+  if (context === REGION_CONTEXT) {
+    if (!event.partitionkey) throw new Error(`${event.type} needs its origin region as partition key`);
+    return regionSubject(event.type, event.partitionkey);
+  }
   const count = partitions[context];
   return count
     ? logSubject(context, partitionOf(event.partitionkey ?? event.id, count))
@@ -56,6 +81,11 @@ export function subjectsFor(
   const subjects = new Set<string>();
   for (const type of types) {
     const context = contextOf(type);
+    // Every region's events of a type, its own included (subscribers skip what they sent).
+    if (context === REGION_CONTEXT) {
+      subjects.add(regionSubject(type, '*'));
+      continue;
+    }
     const count = partitions[context];
     if (count) for (let p = 0; p < count; p++) subjects.add(logSubject(context, p));
     else subjects.add(unversioned(type));

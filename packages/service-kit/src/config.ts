@@ -27,6 +27,13 @@ export const ServiceConfig = Type.Object({
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** Comma-separated fault switches for chaos tests, e.g. outbox-crash-after-publish. */
   CANVASS_CHAOS: Type.String({ default: '' }),
+  /** This deployment's region (docs/regions.md); also its NATS JetStream domain. Unset: one region. */
+  CANVASS_REGION: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]{0,15}$' })),
+  /** The regions whose polls and counters this one takes, comma-separated (their JetStream domains). */
+  CANVASS_PEER_REGIONS: Type.String({
+    pattern: '^([a-z][a-z0-9]{0,15}(,[a-z][a-z0-9]{0,15})*)?$',
+    default: '',
+  }),
   ...InternalTlsConfig,
   ...DrainConfig,
 });

@@ -67,6 +67,7 @@ export { BILLING_PAGE, type EnforcedQuota, quotaExceeded, upgradesFor } from './
 export { unsafeTargetReason } from './request-target.ts';
 export {
   createServiceRuntime,
+  type RegionConfig,
   type RuntimeOptions,
   type ServiceContext,
   type ServiceModule,

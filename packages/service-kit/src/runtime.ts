@@ -38,6 +38,13 @@ export interface ServiceContext {
   internalSecret?: string | undefined;
   /** The registry /metrics serves; a service adds its own metrics to it. */
   metrics: Registry;
+  /** This deployment's region and the regions it exchanges polls and counters with (docs/regions.md). */
+  region?: RegionConfig | undefined;
+}
+
+export interface RegionConfig {
+  name: string;
+  peers: readonly string[];
 }
 
 /** What a service's factory (`createPollsService(deps)`) returns. */
@@ -73,6 +80,7 @@ export interface RuntimeOptions {
   chaos?: readonly string[];
   /** Mutual TLS between services (cluster tier). */
   tls?: InternalTls;
+  region?: RegionConfig | undefined;
   create(context: ServiceContext): ServiceModule;
 }
 
@@ -98,7 +106,15 @@ export async function createServiceRuntime(options: RuntimeOptions): Promise<Ser
   const chaos = new Set(options.chaos ?? []);
   const outbox = createOutbox(db);
   const metrics = options.metrics ?? new Registry();
-  const module = options.create({ db, outbox, bus, logger, internalSecret: options.internalSecret, metrics });
+  const module = options.create({
+    db,
+    outbox,
+    bus,
+    logger,
+    internalSecret: options.internalSecret,
+    metrics,
+    region: options.region,
+  });
   const relay = createRelay({
     db,
     bus,

@@ -18,7 +18,20 @@ export async function startService(options: Pick<RuntimeOptions, 'name' | 'creat
     schema: options.name,
     poolSize: config.DATABASE_POOL_SIZE,
   });
-  const bus = await createNatsBus({ url: config.NATS_URL, name: options.name, logger });
+  const region = config.CANVASS_REGION
+    ? {
+        name: config.CANVASS_REGION,
+        peers: config.CANVASS_PEER_REGIONS.split(',').filter(
+          (peer) => peer && peer !== config.CANVASS_REGION,
+        ),
+      }
+    : undefined;
+  const bus = await createNatsBus({
+    url: config.NATS_URL,
+    name: options.name,
+    logger,
+    ...(region ? { region } : {}),
+  });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const chaos = config.CANVASS_CHAOS.split(',').filter(Boolean);
@@ -36,6 +49,7 @@ export async function startService(options: Pick<RuntimeOptions, 'name' | 'creat
     adminToken: config.CANVASS_ADMIN_TOKEN,
     internalSecret: config.CANVASS_INTERNAL_SECRET,
     chaos,
+    region,
   });
   await runtime.app.listen({ port: config.PORT, host: config.HOST });
   onShutdown(logger, async (signal) => {

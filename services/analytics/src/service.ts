@@ -20,6 +20,7 @@ import type { ServiceContext, ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import { TALLIES_CONSUMER } from './consumer-names.ts';
 import { projectionAdminRoutes } from './projections/admin-routes.ts';
+import { createRegionSender, regionCountersConsumer } from './regions/region-counters.ts';
 import { createResultsPublisher } from './results/publisher.ts';
 import { resultsRoutes } from './results/routes.ts';
 import { applyPollsEvents } from './results/tally.ts';
@@ -44,7 +45,15 @@ function upcastVote(event: CloudEvent): CloudEvent {
 
 export function createAnalyticsService(context: ServiceContext): ServiceModule {
   const kysely = context.db.kysely as Kysely<AnalyticsTables>;
-  const publisher = createResultsPublisher({ db: kysely, bus: context.bus, logger: context.logger });
+  const region = context.region;
+  const publisher = createResultsPublisher({
+    db: kysely,
+    bus: context.bus,
+    logger: context.logger,
+    region: region?.name,
+  });
+  const sender =
+    region && createRegionSender({ db: kysely, bus: context.bus, region, logger: context.logger });
   return {
     name: 'analytics',
     migrationsDir: new URL('../migrations/', import.meta.url),
@@ -76,7 +85,7 @@ export function createAnalyticsService(context: ServiceContext): ServiceModule {
           [VoteCastV2.type]: upcastVote,
         },
         handle: async (trx, events) => {
-          await applyPollsEvents(trx as Kysely<AnalyticsTables>, events);
+          await applyPollsEvents(trx as Kysely<AnalyticsTables>, events, { region: region?.name });
         },
         // Batches grow with load (one transaction for all of them); a tally costs per batch, not per vote.
         maxBatch: 2_000,
@@ -91,7 +100,17 @@ export function createAnalyticsService(context: ServiceContext): ServiceModule {
             }),
           ),
       },
+      // Several regions (docs/regions.md): the peers' counters, added into results here.
+      ...(region ? [regionCountersConsumer(region, publisher)] : []),
     ],
-    background: { start() {}, stop: () => publisher.stop() },
+    background: {
+      start() {
+        sender?.start();
+      },
+      async stop() {
+        await sender?.stop();
+        await publisher.stop();
+      },
+    },
   };
 }

@@ -26,4 +26,8 @@ export interface AnalyticsTables {
   text_answers: { poll_id: string; vote_id: string; text: string; approved_at: Date };
   term_counts: { poll_id: string; term: string; count: Generated<number> };
   result_sequences: { poll_id: string; sequence: Generated<number> };
+  /** Each region's grow-only counters per poll (docs/regions.md): this one's, and its peers' largest. */
+  region_counters: { poll_id: string; region: string; key: string; casts: number; retractions: number };
+  /** Polls whose counters here changed since they were last sent to the peers. */
+  region_pending: { poll_id: string; change: Generated<number> };
 }

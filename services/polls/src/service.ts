@@ -11,6 +11,7 @@ import { createLifecycle } from './polls/lifecycle.ts';
 import { PollCache } from './polls/poll-cache.ts';
 import { claimRoute, pollRoutes } from './polls/routes.ts';
 import { receiptRoutes } from './receipts/routes.ts';
+import { regionExportConsumer, regionImportConsumer } from './regions/region-polls.ts';
 import { streamAdminRoutes } from './streams/admin-routes.ts';
 import { pollLog } from './streams/poll-stream.ts';
 import type { PollsTables } from './tables.ts';
@@ -57,8 +58,17 @@ export function createPollsService(context: ServiceContext): ServiceModule {
       receiptRoutes(app, context);
     },
     adminRoutes: (app) => streamAdminRoutes(app, context),
-    // Billing's entitlements, for the open-polls quota (polls/open-polls-quota.ts).
-    consumers: [entitlementsConsumer('polls-entitlements')],
+    consumers: [
+      // Billing's entitlements, for the open-polls quota (polls/open-polls-quota.ts).
+      entitlementsConsumer('polls-entitlements'),
+      // Several regions (docs/regions.md): this region's polls go to its peers, theirs come here.
+      ...(context.region
+        ? [
+            regionExportConsumer(context, context.region),
+            regionImportConsumer(context.region, cache, context.logger),
+          ]
+        : []),
+    ],
     background: {
       // Scheduling lives in the database (opens_at, closes_at), so it survives restarts.
       start() {

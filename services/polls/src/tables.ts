@@ -15,6 +15,7 @@ export interface PollsTables {
     opens_at: Date | null;
     closes_at: Date | null;
     config_version: Generated<number>;
+    home_region: string | null;
     created_at: Generated<Date>;
     updated_at: Generated<Date>;
   };

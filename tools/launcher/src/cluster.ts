@@ -71,6 +71,9 @@ const ClusterConfig = Type.Object({
   CANVASS_SAGA_RETRY_MS: Type.Optional(Type.String({ pattern: '^\\d+$' })),
   CANVASS_SAGA_LEASE_MS: Type.Optional(Type.String({ pattern: '^\\d+$' })),
   CANVASS_SAGA_DEADLINE_SCALE: Type.Optional(Type.String({ pattern: '^[0-9.]+$' })),
+  /** This deployment's region and its peers, passed to every service (docs/regions.md). */
+  CANVASS_REGION: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]{0,15}$' })),
+  CANVASS_PEER_REGIONS: Type.Optional(Type.String({ pattern: '^[a-z0-9,]*$' })),
   /** Fault tests only: chaos switches passed to billing (see docs/operations.md). */
   CANVASS_CHAOS: Type.Optional(Type.String()),
 });
@@ -193,6 +196,11 @@ const serviceUrl = (offset: number) => `${pki ? 'https' : 'http'}://127.0.0.1:${
 const urlsOf = (service: Scalable) => processesOf(service).map((p) => serviceUrl(p.portOffset));
 const drainEnv: Record<string, string> =
   config.CANVASS_DRAIN_MS !== undefined ? { CANVASS_DRAIN_MS: String(config.CANVASS_DRAIN_MS) } : {};
+const regionEnv: Record<string, string> = Object.fromEntries(
+  (['CANVASS_REGION', 'CANVASS_PEER_REGIONS'] as const).flatMap((name) =>
+    config[name] ? [[name, config[name]]] : [],
+  ),
+);
 const specs: ProcessSpec[] = dataServices.flatMap((service) =>
   processesOf(service.name as Scalable).map((replica) => ({
     name: replica.name,
@@ -208,6 +216,7 @@ const specs: ProcessSpec[] = dataServices.flatMap((service) =>
       CANVASS_INTERNAL_SECRET: internalSecret,
       PUBLIC_URL: publicUrl,
       ...drainEnv,
+      ...regionEnv,
       ...tlsEnv(service.name),
       ...(service.name === 'notifications' ? notificationsEnv() : {}),
       ...(service.name === 'billing' ? billingEnv() : {}),

@@ -41,7 +41,7 @@ const EventsBody = Type.Object({ events: Type.Array(Type.Unknown(), { maxItems: 
 
 export function projectionAdminRoutes(
   app: FastifyInstance,
-  { db }: ServiceContext,
+  { db, region }: ServiceContext,
   consumers: ReadonlyMap<string, Consumer>,
 ): void {
   const rebuilding = new Set<string>();
@@ -73,6 +73,9 @@ export function projectionAdminRoutes(
       rebuilding.add(projection.name);
       await db.kysely.transaction().execute(async (trx) => {
         for (const table of projection.tables) await sql`delete from ${sql.table(table)}`.execute(trx);
+        // This region's counters are counted again with the tallies; the peers' are theirs to send.
+        if (projection.name === 'tallies' && region)
+          await sql`delete from region_counters where region = ${region.name}`.execute(trx);
         await sql`delete from inbox where consumer = ${projection.consumer}`.execute(trx);
         await sql`delete from stream_positions where consumer = ${projection.consumer}`.execute(trx);
         await sql`delete from parked_events where consumer = ${projection.consumer}`.execute(trx);

@@ -23,6 +23,8 @@ export function createResultsPublisher(deps: {
   bus: EventBus;
   logger: Logger;
   intervalMs?: number;
+  /** This region, whose peers' counters results add (docs/regions.md). */
+  region?: string | undefined;
 }): ResultsPublisher {
   const interval = deps.intervalMs ?? 100;
   const lastPublished = new Map<string, number>();
@@ -48,7 +50,7 @@ export function createResultsPublisher(deps: {
     lastPublished.set(pollId, Date.now());
     const oldestVoteAt = oldestVote.get(pollId);
     oldestVote.delete(pollId);
-    const results = await readResults(deps.db, pollId);
+    const results = await readResults(deps.db, pollId, deps.region);
     if (!results) return;
     const { access, body } = results;
     await deps.bus.publish([

@@ -15,7 +15,7 @@ const ResultsQuery = Type.Object({
   ),
 });
 
-export function resultsRoutes(app: FastifyInstance, { db, internalSecret }: ServiceContext): void {
+export function resultsRoutes(app: FastifyInstance, { db, internalSecret, region }: ServiceContext): void {
   const kysely = db.kysely as Kysely<AnalyticsTables>;
 
   app.get<{ Params: { pollId: string } }>(
@@ -43,7 +43,7 @@ export function resultsRoutes(app: FastifyInstance, { db, internalSecret }: Serv
     },
     async (request, reply) => {
       const { pollId } = request.params;
-      const results = await readResults(kysely, pollId);
+      const results = await readResults(kysely, pollId, region?.name);
       if (!results) {
         throw notFound(
           'poll',

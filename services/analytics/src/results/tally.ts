@@ -47,16 +47,33 @@ export class TallyDeltas {
   readonly segments = new Map<string, Map<string, number>>();
   readonly terms = new Map<string, Map<string, number>>();
 
+  /**
+   * poll → counter key ('' ballots, `v:<key>` votes, `p:<key>` points) → what ballots added and
+   * took away, apart: a region's grow-only counters (docs/regions.md). Kept only with a region.
+   */
+  readonly grown: Map<string, Map<string, { cast: number; retracted: number }>> | undefined;
+
   /** Which breakdown row each ballot's segment counts in (see segments.ts). */
   readonly buckets: SegmentBuckets;
 
-  constructor(buckets = new SegmentBuckets()) {
+  constructor(buckets = new SegmentBuckets(), options: { grow?: boolean } = {}) {
     this.buckets = buckets;
+    this.grown = options.grow ? new Map() : undefined;
+  }
+
+  #grow(pollId: string, key: string, by: number, sign: 1 | -1): void {
+    if (!this.grown || by === 0) return;
+    const counters = inner(this.grown, pollId);
+    const current = counters.get(key) ?? { cast: 0, retracted: 0 };
+    if (sign === 1) current.cast += by;
+    else current.retracted += by;
+    counters.set(key, current);
   }
 
   count(ballot: BallotData, type: string | null, sign: 1 | -1): void {
     const { pollId } = ballot;
     add(this.ballots, pollId, sign);
+    this.#grow(pollId, '', 1, sign);
     add(inner(this.minutes, pollId), minuteOf(ballot.castAt), sign);
     const segments = inner(this.segments, pollId);
     const segment = this.buckets.bucket(pollId, ballot.segment);
@@ -65,6 +82,8 @@ export class TallyDeltas {
     const bump = (key: string, votes: number, points: number) => {
       const current = options.get(key) ?? { votes: 0, points: 0 };
       options.set(key, { votes: current.votes + votes * sign, points: current.points + points * sign });
+      this.#grow(pollId, `v:${key}`, votes, sign);
+      this.#grow(pollId, `p:${key}`, points, sign);
       if (votes !== 0) add(segments, `${segment}\u0000${key}`, votes * sign);
     };
     if (ballot.rating !== null) bump(String(ballot.rating), 1, 0);
@@ -80,14 +99,20 @@ export class TallyDeltas {
   }
 }
 
-/** Applies the events; returns the ids of the polls whose results changed. */
+/**
+ * Applies the events; returns the ids of the polls whose results changed. With `region`, the
+ * region's grow-only counters move too, and the polls they moved in wait to be sent to its peers.
+ */
 export async function applyPollsEvents(
   trx: Kysely<AnalyticsTables>,
   events: readonly CloudEvent[],
+  options: { region?: string | undefined } = {},
 ): Promise<Set<string>> {
   const touched = new Set<string>();
   const facts = await loadFacts(trx, events);
-  const deltas = new TallyDeltas(await loadSegmentBuckets(trx, events));
+  const deltas = new TallyDeltas(await loadSegmentBuckets(trx, events), {
+    grow: options.region !== undefined,
+  });
   for (const event of events) {
     const data = event.data as Data;
     const pollId = data.pollId as string;
@@ -137,6 +162,7 @@ export async function applyPollsEvents(
     }
   }
   await writeDeltas(trx, deltas);
+  if (options.region !== undefined && deltas.grown) await writeGrown(trx, options.region, deltas.grown);
   if (touched.size > 0) {
     const values = sql.join([...touched].map((pollId) => sql`(${pollId}, 1)`));
     await sql`insert into result_sequences (poll_id, sequence) values ${values}
@@ -365,4 +391,41 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
       )
       .execute();
   }
+}
+
+/** This region's grow-only counters, and which polls' counters its peers have yet to hear. */
+async function writeGrown(
+  trx: Kysely<AnalyticsTables>,
+  region: string,
+  grown: NonNullable<TallyDeltas['grown']>,
+) {
+  const rows = sorted(
+    [...grown].flatMap(([poll_id, counters]) =>
+      [...counters].map(([key, { cast, retracted }]) => ({
+        poll_id,
+        region,
+        key,
+        casts: cast,
+        retractions: retracted,
+      })),
+    ),
+    (row) => `${row.poll_id}\u0000${row.key}`,
+  );
+  if (rows.length === 0) return;
+  await trx
+    .insertInto('region_counters')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['poll_id', 'region', 'key']).doUpdateSet({
+        casts: sql`region_counters.casts + excluded.casts`,
+        retractions: sql`region_counters.retractions + excluded.retractions`,
+      }),
+    )
+    .execute();
+  const polls = [...grown.keys()].sort().map((poll_id) => ({ poll_id }));
+  await trx
+    .insertInto('region_pending')
+    .values(polls)
+    .onConflict((oc) => oc.column('poll_id').doUpdateSet({ change: sql`region_pending.change + 1` }))
+    .execute();
 }

@@ -2,7 +2,7 @@
 // percentages, type-specific figures (rating average, NPS, ranking points, open-text answers and
 // terms), the per-minute series, the breakdown by segment, and the final chain head once closed.
 import type { PollSettings } from '@canvass/contracts';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AnalyticsTables } from '../tables.ts';
 import { OTHER_SEGMENT, OTHER_SEGMENT_LABEL } from './segments.ts';
 
@@ -42,9 +42,14 @@ function npsOf(distribution: Map<number, number>, total: number) {
   };
 }
 
+/**
+ * The results here; with `region` (several regions, docs/regions.md), the counts add every peer's
+ * counters (what its ballots added less what its withdrawals took away).
+ */
 export async function readResults(
   db: Kysely<AnalyticsTables>,
   pollId: string,
+  region?: string,
 ): Promise<ResultsSnapshot | undefined> {
   const poll = await db
     .selectFrom('poll_results')
@@ -54,7 +59,7 @@ export async function readResults(
     .where('poll_results.poll_id', '=', pollId)
     .executeTakeFirst();
   if (!poll || poll.question === null) return undefined;
-  const [options, minutes, segments] = await Promise.all([
+  const [options, minutes, segments, peers] = await Promise.all([
     db
       .selectFrom('option_tallies')
       .select(['option_id', 'label', 'votes', 'points'])
@@ -76,8 +81,29 @@ export async function readResults(
       .where('poll_id', '=', pollId)
       .where('votes', '!=', 0)
       .execute(),
+    region === undefined
+      ? []
+      : db
+          .selectFrom('region_counters')
+          .select(['region', 'key', sql<string>`casts - retractions`.as('net')])
+          .where('poll_id', '=', pollId)
+          .where('region', '<>', region)
+          .orderBy('region')
+          .execute(),
   ]);
-  const totalVotes = Number(poll.total_votes);
+  const localVotes = Number(poll.total_votes);
+  let totalVotes = localVotes;
+  const byOption = new Map(options.map((option) => [option.option_id, option]));
+  const regionVotes = new Map<string, number>();
+  for (const row of peers) {
+    const net = Number(row.net);
+    const option = byOption.get(row.key.slice(2));
+    if (row.key === '') {
+      totalVotes += net;
+      regionVotes.set(row.region, net);
+    } else if (option && row.key.startsWith('v:')) option.votes = Number(option.votes) + net;
+    else if (option && row.key.startsWith('p:')) option.points = Number(option.points) + net;
+  }
   const type = poll.type ?? 'single_choice';
   const body: Record<string, unknown> = {
     pollId,
@@ -130,7 +156,7 @@ export async function readResults(
     ]);
     body.answers = {
       shown: Number(shown.count),
-      awaitingModeration: poll.settings?.moderation ? Math.max(0, totalVotes - Number(shown.count)) : 0,
+      awaitingModeration: poll.settings?.moderation ? Math.max(0, localVotes - Number(shown.count)) : 0,
       recent: answers.map((answer) => ({ id: answer.vote_id, text: answer.text })),
       terms: terms.map((term) => ({ term: term.term, count: Number(term.count) })),
     };
@@ -158,6 +184,11 @@ export async function readResults(
         return { id: option.option_id, votes, percent: percent(votes, entry.totalVotes) };
       }),
     }));
+  if (region !== undefined && regionVotes.size > 0)
+    body.regions = [
+      { region, totalVotes: localVotes },
+      ...[...regionVotes].map(([peer, votes]) => ({ region: peer, totalVotes: votes })),
+    ];
   body.final = poll.final ?? null;
   body.sequence = Number(poll.sequence ?? 0);
   body.updatedAt = new Date(poll.updated_at).toISOString();

@@ -11,6 +11,7 @@ import { type Kysely, sql } from 'kysely';
 import { appendToStream } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
 import { assertRoomForOpenPoll, isQuotaProblem } from './open-polls-quota.ts';
+import { managedElsewhere } from './organizer.ts';
 import type { PollCache } from './poll-cache.ts';
 import { findPoll, replaceOptions, type StoredPoll } from './poll-store.ts';
 import type { EditPollBody } from './schemas.ts';
@@ -59,6 +60,7 @@ export function createLifecycle(deps: {
     const updated = await kysely.transaction().execute(async (trx) => {
       const poll = await findPoll(trx, pollId, { forUpdate: true });
       if (!poll) throw notFound('poll', `There is no poll with id ${pollId}.`);
+      if (poll.homeRegion !== null) throw managedElsewhere(poll.homeRegion);
       const outcome = await apply(trx, poll);
       if (!outcome) return poll;
       await trx
@@ -271,6 +273,8 @@ export function createLifecycle(deps: {
           eb.and([eb('status', '=', 'open'), eb('closes_at', '<=', new Date())]),
         ]),
       )
+      // An imported poll opens and closes when its home region says so (docs/regions.md).
+      .where('home_region', 'is', null)
       .limit(100)
       .execute();
     let changed = 0;
@@ -291,7 +295,7 @@ export function createLifecycle(deps: {
 }
 
 /** Final counts per option id (ranking: first choices; rating: per value) and ballots, from votes. */
-async function countVotes(trx: Kysely<PollsTables>, poll: StoredPoll) {
+export async function countVotes(trx: Kysely<PollsTables>, poll: StoredPoll) {
   const current = trx.selectFrom('votes').where('poll_id', '=', poll.id).where('retracted_at', 'is', null);
   const { ballots } = await current
     .select((eb) => eb.fn.countAll<number>().as('ballots'))

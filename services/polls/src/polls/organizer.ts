@@ -1,15 +1,16 @@
 // Who may manage a poll: a member of its workspace with polls:write, or, for a guest poll, whoever
 // holds the manage token handed out when it was created (header `Manage-Token`).
-import { HttpProblem, identityOf, requireScope, sha256 } from '@canvass/service-kit';
+import { conflict, HttpProblem, identityOf, requireScope, sha256 } from '@canvass/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { StoredPoll } from './poll-store.ts';
 
-/** Returns who is acting (a user id, `api-key:<id>`, or `manage-token`), or throws 401/403. */
+/** Returns who is acting (a user id, `api-key:<id>`, or `manage-token`), or throws 401/403/409. */
 export async function authorizeOrganizer(
   request: FastifyRequest,
   poll: StoredPoll,
   internalSecret: string | undefined,
 ): Promise<string> {
+  if (poll.homeRegion !== null) throw managedElsewhere(poll.homeRegion);
   const manageToken = request.headers['manage-token'];
   if (typeof manageToken === 'string' && poll.manageTokenHash !== null) {
     if (sha256(manageToken) === poll.manageTokenHash) return 'manage-token';
@@ -43,4 +44,13 @@ export async function isOrganizer(
   } catch {
     return false;
   }
+}
+
+/** An imported poll (docs/regions.md) is changed in its home region only. */
+export function managedElsewhere(region: string) {
+  return conflict(
+    'poll-managed-in-another-region',
+    `This poll is managed in region ${region}`,
+    `It was created in region ${region}: edit, open, close or claim it there. This region takes its votes and shows its results.`,
+  );
 }

@@ -1,6 +1,7 @@
 // Reading and writing polls in the service's own schema.
-import type { PollSettings } from '@canvass/contracts';
+import { type CloudEvent, PollCreatedV2, type PollSettings } from '@canvass/contracts';
 import { DEFAULT_PROTECTION } from '@canvass/contracts/poll-defaults';
+import { createEvent } from '@canvass/eventing';
 import type { Kysely, Selectable } from 'kysely';
 import type { PollsTables } from '../tables.ts';
 import type { PollView } from './schemas.ts';
@@ -20,6 +21,8 @@ export interface StoredPoll {
   /** See migration 004: grows with every change a vote is checked against. */
   configVersion: number;
   manageTokenHash: string | null;
+  /** Where an imported poll is managed (docs/regions.md); null for this region's own polls. */
+  homeRegion: string | null;
 }
 
 export async function insertPoll(trx: Kysely<PollsTables>, poll: StoredPoll) {
@@ -32,6 +35,8 @@ export async function insertPoll(trx: Kysely<PollsTables>, poll: StoredPoll) {
       type: poll.type,
       status: poll.status,
       manage_token_hash: poll.manageTokenHash,
+      home_region: poll.homeRegion,
+      config_version: poll.configVersion,
       settings: JSON.stringify(poll.settings) as never,
       access_code: poll.accessCode,
       opens_at: poll.opensAt,
@@ -41,6 +46,28 @@ export async function insertPoll(trx: Kysely<PollsTables>, poll: StoredPoll) {
     })
     .execute();
   await replaceOptions(trx, poll.id, poll.options);
+}
+
+/** The event a poll's stream starts with. */
+export function createdEvent(poll: StoredPoll): CloudEvent {
+  return createEvent(PollCreatedV2, {
+    source: '/polls',
+    subject: poll.id,
+    partitionkey: poll.id,
+    ...(poll.workspaceId ? { workspace: poll.workspaceId } : {}),
+    data: {
+      pollId: poll.id,
+      workspaceId: poll.workspaceId,
+      question: poll.question,
+      type: poll.type,
+      status: poll.status,
+      options: poll.options,
+      settings: poll.settings,
+      opensAt: poll.opensAt?.toISOString() ?? null,
+      closesAt: poll.closesAt?.toISOString() ?? null,
+      createdAt: poll.createdAt.toISOString(),
+    },
+  });
 }
 
 export async function replaceOptions(
@@ -77,6 +104,7 @@ function toStoredPoll(row: PollRow, options: OptionRow[]): StoredPoll {
     createdAt: new Date(row.created_at),
     configVersion: row.config_version,
     manageTokenHash: row.manage_token_hash,
+    homeRegion: row.home_region,
   };
 }
 

@@ -1,4 +1,4 @@
-import { PollClaimedV1, PollCreatedV2 } from '@canvass/contracts';
+import { PollClaimedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
   HttpProblem,
@@ -13,7 +13,7 @@ import {
   sha256,
 } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import Type, { type Static } from 'typebox';
 import { appendToStream, startStream } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
@@ -23,7 +23,7 @@ import { assertRoomForOpenPoll } from './open-polls-quota.ts';
 import { authorizeOrganizer, isOrganizer } from './organizer.ts';
 import type { PollCache } from './poll-cache.ts';
 import { decodeCursor, encodeCursor } from './poll-cursor.ts';
-import { insertPoll, listWorkspacePolls, type StoredPoll, toPollView } from './poll-store.ts';
+import { createdEvent, insertPoll, listWorkspacePolls, type StoredPoll, toPollView } from './poll-store.ts';
 import {
   CreatePollBody,
   EditPollBody,
@@ -128,25 +128,9 @@ export function pollRoutes(
         createdAt,
         configVersion: 1,
         manageTokenHash: manageToken ? sha256(manageToken) : null,
+        homeRegion: null,
       };
-      const event = createEvent(PollCreatedV2, {
-        source: '/polls',
-        subject: id,
-        partitionkey: id,
-        ...(workspaceId ? { workspace: workspaceId } : {}),
-        data: {
-          pollId: id,
-          workspaceId,
-          question: poll.question,
-          type,
-          status: poll.status,
-          options,
-          settings,
-          opensAt: opensAt?.toISOString() ?? null,
-          closesAt: closesAt?.toISOString() ?? null,
-          createdAt: createdAt.toISOString(),
-        },
-      });
+      const event = createdEvent(poll);
       await kysely.transaction().execute(async (trx) => {
         if (workspaceId !== null && poll.status === 'open')
           await assertRoomForOpenPoll(
@@ -368,7 +352,13 @@ export function claimRoute(
       const claimed = await kysely.transaction().execute(async (trx) => {
         const row = await trx
           .updateTable('polls')
-          .set({ workspace_id: identity.workspace, manage_token_hash: null, updated_at: claimedAt })
+          // A new configVersion: other regions' copies take the new workspace (docs/regions.md).
+          .set({
+            workspace_id: identity.workspace,
+            manage_token_hash: null,
+            updated_at: claimedAt,
+            config_version: sql`config_version + 1`,
+          })
           .where('id', '=', pollId)
           .where('workspace_id', 'is', null)
           .where('manage_token_hash', '=', sha256(request.body.manageToken))
