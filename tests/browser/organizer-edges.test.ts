@@ -3,7 +3,7 @@
 // votes-per-minute axis spans minutes when every vote fell in one; the editor never clamps or
 // defaults behind the organizer's back and shows locked fields as locked; the presenter's open-text
 // view fits 1600×900 without the moderation count; an embed takes the height it posts; a closed
-// poll says it stays closed and is duplicated into a new one.
+// poll says it stays closed and is duplicated into a new one; Delete erases a poll once confirmed.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -242,6 +242,49 @@ test('a closed poll says its results are final, and Duplicate starts a new poll 
   const original = (await asOrganizer('GET', `/api/v1/polls/${poll.id}`)).body;
   assert.equal(original.status, 'closed', 'the original stays closed');
   assert.equal(original.question, 'Where shall we have lunch?');
+});
+
+test('Delete, once confirmed, erases a poll: the list says so and no longer has it; its link says it was deleted', async () => {
+  const poll = await createPoll({
+    question: 'Which room for the retro?',
+    options: [{ label: 'Aquarium' }, { label: 'Library' }],
+  });
+  await vote(poll.id, { optionIds: [poll.options[0].id] });
+  await page.goto(`${env.base}/app/polls/${poll.id}`);
+  await page.getByRole('heading', { name: 'Which room for the retro?' }).waitFor();
+
+  // Dismissed, nothing happens.
+  let asked = '';
+  page.once('dialog', (dialog) => {
+    asked = dialog.message();
+    void dialog.dismiss();
+  });
+  await page.getByRole('button', { name: 'Delete' }).click();
+  assert.match(
+    asked,
+    /Delete “Which room for the retro\?”\? Its votes, answers and results are erased for everyone/,
+  );
+  assert.equal((await asOrganizer('GET', `/api/v1/polls/${poll.id}`)).status, 200, 'still there');
+
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('status').filter({ hasText: '“Which room for the retro?” is deleted.' }).waitFor();
+  // The notice is not kept in the address (a reload does not say it again).
+  await page.waitForURL((url) => url.pathname === '/app' && url.search === '');
+  await page.getByRole('heading', { name: 'Polls', exact: true, level: 1 }).waitFor();
+  await page.locator('.poll-list, ul, table').first().waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Which room for the retro?' }).count(), 0);
+  assert.equal((await asOrganizer('GET', `/api/v1/polls/${poll.id}`)).status, 410);
+
+  const voter = await context.newPage();
+  await voter.goto(`${env.base}/p/${poll.id}`);
+  await voter.getByRole('heading', { name: 'This poll was deleted' }).waitFor();
+  await voter
+    .getByRole('alert')
+    .filter({ hasText: /Its organizer deleted it on/ })
+    .waitFor();
+  await assertAccessible(voter, 'a deleted poll’s voter page');
+  await voter.close();
 });
 
 test('the presenter’s open-text view fits 1600×900, keeps the moderation count from the room, and counts answers', async () => {

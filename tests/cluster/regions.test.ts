@@ -3,7 +3,8 @@
 // through a TCP proxy the test can cut. A poll created in region a is imported by b; both take
 // votes, changes and withdrawals locally; each region's results add the other's grow-only
 // counters. While the link is cut each region goes on alone; once it heals both agree, and equal
-// a recount of the two regions' poll streams. A stale or repeated snapshot changes nothing.
+// a recount of the two regions' poll streams. A stale or repeated snapshot changes nothing. Closed
+// or deleted at home, the poll is closed or deleted everywhere.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -267,4 +268,22 @@ test('closed in its home region, the poll closes everywhere and takes no more vo
   await eventually(async () => {
     for (const region of regions) assert.equal((await results(region, poll.id)).status, 'closed');
   }, 30_000);
+});
+
+test('deleted in its home region, the poll is deleted everywhere', async () => {
+  const deleted = await a().api('DELETE', `/api/v1/polls/${poll.id}`, {
+    headers: { 'manage-token': poll.manageToken },
+  });
+  assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
+  await eventually(async () => {
+    for (const region of regions) {
+      const gone = await region.api('GET', `/api/v1/polls/${poll.id}`);
+      assert.equal(gone.status, 410, `${region.name}: ${JSON.stringify(gone.body)}`);
+      assert.equal((await region.api('GET', `/api/v1/polls/${poll.id}/results`)).status, 404);
+    }
+  }, 30_000);
+  const ballots = await sql<{
+    n: number;
+  }>`select count(*)::int as n from votes where poll_id = ${poll.id}`.execute(b().polls.kysely);
+  assert.equal(ballots.rows[0]!.n, 0, 'the ballots cast in b are gone too');
 });

@@ -289,6 +289,17 @@ const examples: Record<string, () => CloudEvent> = {
         createdAt: now(),
       },
     }),
+  'region.poll.deleted.v1': () =>
+    createEvent(eventContracts.get('region.poll.deleted.v1')!, {
+      source: '/contract-test',
+      partitionkey: 'eu',
+      data: { region: 'eu', pollId: 'contract-region-poll', deletedAt: now() },
+    }),
+  'polls.poll.deleted.v1': () =>
+    createEvent(eventContracts.get('polls.poll.deleted.v1')!, {
+      source: '/contract-test',
+      data: { pollId: 'contract-deleted-poll', deletedAt: now(), by: 'manage-token' },
+    }),
   'region.counters.v1': () =>
     createEvent(eventContracts.get('region.counters.v1')!, {
       source: '/contract-test',

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Api, ApiResponse } from '../support/api.ts';
+import { pollLog } from '@canvass/polls';
+import { sql } from 'kysely';
+import { type Api, type ApiResponse, eventually } from '../support/api.ts';
 import { ownerApiKey, workspaceApiKey } from '../support/api-keys.ts';
 import { useEmbeddedPlatform } from '../support/embedded.ts';
 import { onPlan } from '../support/entitlements.ts';
@@ -235,4 +237,71 @@ test('an access code is checked before voting: 204 when right, 403 when wrong, c
     (await api()('POST', '/api/v1/polls/no-such-poll/access-code', { body: { accessCode: 'x' } })).status,
     404,
   );
+});
+
+test('deleting a poll erases it for everyone: 410 for its link and votes, no results, no receipts, no stream once relayed', async () => {
+  const ada = await ownerApiKey(platform(), api());
+  const created = await api()('POST', '/api/v1/polls', {
+    headers: bearer(ada.key),
+    body: { question: 'Lunch on Friday?', options: [{ label: 'Pizza' }, { label: 'Sushi' }] },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const pollId = created.body.id as string;
+  const path = `/api/v1/polls/${pollId}`;
+  const vote = await api()('POST', `${path}/votes`, {
+    headers: { 'voter-token': `delete-${pollId}` },
+    body: { optionIds: [created.body.options[0].id] },
+  });
+  assert.equal(vote.status, 201, JSON.stringify(vote.body));
+  const receipt = vote.body.receiptId as string;
+  assert.equal((await api()('GET', `/api/v1/receipts/${receipt}`)).status, 200);
+
+  // Only its organizer may: a voter, and another workspace, may not.
+  assert.equal((await api()('DELETE', path)).status, 401);
+  const bob = await ownerApiKey(platform(), api());
+  assert.equal((await api()('DELETE', path, { headers: bearer(bob.key) })).status, 403);
+
+  const deleted = await api()('DELETE', path, { headers: bearer(ada.key) });
+  assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
+
+  for (const [method, url, init] of [
+    ['GET', path, {}],
+    ['POST', `${path}/votes`, { headers: { 'voter-token': 'late-voter-token' }, body: { optionIds: ['x'] } }],
+    ['PATCH', path, { headers: bearer(ada.key), body: { question: 'Still there?' } }],
+    ['DELETE', path, { headers: bearer(ada.key) }],
+  ] as const) {
+    const answer = await api()(method, url, init);
+    assert.equal(answer.status, 410, `${method} ${url}: ${JSON.stringify(answer.body)}`);
+    assert.equal(answer.headers['content-type']?.startsWith('application/problem+json'), true);
+    assert.match(answer.body.type, /poll-deleted$/);
+    assert.match(answer.body.detail, /deleted it on \d{4}-\d\d-\d\d/);
+  }
+  assert.equal((await api()('GET', `/api/v1/receipts/${receipt}`)).status, 404, 'its ballots are gone');
+  const { ids } = await allPages(api(), ada.key, 'limit=50');
+  assert.ok(!ids.includes(pollId), 'no longer listed');
+  await eventually(async () => {
+    const results = await api()('GET', `${path}/results`, { headers: bearer(ada.key) });
+    assert.equal(results.status, 404, 'its results are gone');
+  });
+
+  // Its stream stays until the relay has published the deletion, then goes.
+  const polls = platform().host.database('polls');
+  const left = async () =>
+    Number(
+      (
+        await sql<{
+          n: number;
+        }>`select count(*)::int as n from poll_events where poll_id = ${pollId}`.execute(polls.kysely)
+      ).rows[0]!.n,
+    );
+  assert.ok((await left()) >= 3, 'created, the vote and the deletion are still in the stream');
+  await eventually(async () => {
+    await pollLog.prune!(polls.kysely);
+    assert.equal(await left(), 0);
+  });
+  const tombstone = await sql<{
+    deleted_by: string;
+  }>`select deleted_by from deleted_polls where poll_id = ${pollId}`.execute(polls.kysely);
+  assert.equal(tombstone.rows.length, 1, 'a tombstone keeps the id');
+  assert.match(tombstone.rows[0]!.deleted_by, /^api-key:/, 'and who deleted it');
 });

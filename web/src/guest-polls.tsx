@@ -1,6 +1,6 @@
 // The polls a guest made in this browser (it keeps each one's manage token): found again on `/`,
-// each with its link and status, closed from there, and on `/app` moved into the signed-in
-// workspace (POST …/claim), after which the workspace manages it and the token is forgotten.
+// each with its link and status, closed or deleted from there, and on `/app` moved into the
+// signed-in workspace (POST …/claim), after which the workspace manages it and the token is forgotten.
 import { useEffect, useState } from 'preact/hooks';
 import { callApi, messageOf, type Poll, pollPath } from './api.ts';
 import { Link } from './link.tsx';
@@ -17,6 +17,10 @@ const STATUS_WORDS: Record<string, string> = {
   open: 'Open',
   closed: 'Closed',
 };
+
+/** What an organizer confirms before deleting a poll (here and on the poll's page). */
+export const deleteQuestion = (question: string) =>
+  `Delete “${question}”? Its votes, answers and results are erased for everyone and its link stops working. This cannot be undone.`;
 
 /** This browser's guest polls, read from the API (ones that no longer exist, or were claimed, drop out). */
 export function useGuestPolls(): [GuestPoll[] | null, () => void] {
@@ -121,6 +125,26 @@ export function GuestPolls(props: {
                     Close voting
                   </button>
                 )
+              )}
+              {!props.claim && (
+                <button
+                  type="button"
+                  class="danger"
+                  disabled={busy !== null}
+                  onClick={() => {
+                    if (!confirm(deleteQuestion(poll.question))) return;
+                    act(
+                      poll.id,
+                      async () => {
+                        await callApi('DELETE', pollPath(poll.id), { headers: { 'manage-token': token } });
+                        forgetManageToken(poll.id);
+                      },
+                      `“${poll.question}” is deleted.`,
+                    );
+                  }}
+                >
+                  Delete
+                </button>
               )}
             </span>
           </li>

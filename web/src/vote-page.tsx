@@ -60,7 +60,7 @@ export function VotePage({ pollId, embed = false }: { pollId: string; embed?: bo
   if (load.state === 'failed') {
     return (
       <main class={pageClass}>
-        <h1>This poll cannot be shown</h1>
+        <h1>{load.deleted ? 'This poll was deleted' : 'This poll cannot be shown'}</h1>
         <p class="error" role="alert">
           {load.message}
         </p>

@@ -84,6 +84,7 @@ export {
   PollClosedV1,
   PollCreatedV1,
   PollCreatedV2,
+  PollDeletedV1,
   PollOpenedV1,
   PollSettings,
   PollStatus,
@@ -96,5 +97,10 @@ export {
   VoteRetractedV1,
   VoterPolicy,
 } from './polls-events.ts';
-export { RegionCountersV1, RegionName, RegionPollDefinitionV1 } from './region-events.ts';
+export {
+  RegionCountersV1,
+  RegionName,
+  RegionPollDefinitionV1,
+  RegionPollDeletedV1,
+} from './region-events.ts';
 export { eventContracts } from './registry.ts';

@@ -174,6 +174,15 @@ export const PollClosedV1 = defineEvent(
   }),
 );
 
+/**
+ * An organizer deleted a poll: the last event of its stream. Its definition, ballots, answers and
+ * results are erased everywhere (docs/polls.md, "Deleting a poll"); only this event says it was.
+ */
+export const PollDeletedV1 = defineEvent(
+  'polls.poll.deleted.v1',
+  Type.Object({ pollId: Id, deletedAt: Timestamp, by: Type.String({ minLength: 1 }) }),
+);
+
 export type Ballot = Static<typeof Ballot>;
 
 const Segment = Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]);

@@ -34,6 +34,12 @@ export const RegionPollDefinitionV1 = defineEvent(
   }),
 );
 
+/** A poll's home region deleted it: every region deletes its copy (docs/polls.md, "Deleting a poll"). */
+export const RegionPollDeletedV1 = defineEvent(
+  'region.poll.deleted.v1',
+  Type.Object({ region: RegionName, pollId: Id, deletedAt: Type.String({ format: 'date-time' }) }),
+);
+
 const GrowOnly = Type.Integer({ minimum: 0 });
 
 /**

@@ -22,6 +22,7 @@ import {
   PollClosedV1,
   PollCreatedV1,
   PollCreatedV2,
+  PollDeletedV1,
   PollOpenedV1,
   PollUpdatedV1,
   VoteCastV1,
@@ -29,7 +30,7 @@ import {
   VoteCastV3,
   VoteRetractedV1,
 } from './polls-events.ts';
-import { RegionCountersV1, RegionPollDefinitionV1 } from './region-events.ts';
+import { RegionCountersV1, RegionPollDefinitionV1, RegionPollDeletedV1 } from './region-events.ts';
 
 /** Every event type Canvass publishes, by CloudEvents `type`. */
 export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
@@ -45,6 +46,7 @@ export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
     VoteCastV3,
     VoteRetractedV1,
     AnswerModeratedV1,
+    PollDeletedV1,
     ResultsUpdatedV1,
     UserRegisteredV1,
     WorkspaceCreatedV1,
@@ -60,5 +62,6 @@ export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
     VoteQuotaReachedV1,
     RegionPollDefinitionV1,
     RegionCountersV1,
+    RegionPollDeletedV1,
   ].map((contract) => [contract.type, contract]),
 );

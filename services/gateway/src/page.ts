@@ -39,7 +39,11 @@ export function pageRoute(app: FastifyInstance, deps: PageDeps): void {
         security: [{}, { bearer: [] }, { manageToken: [] }, { voteReceipt: [] }] as SecurityRequirements,
         response: {
           200: jsonResponse('The poll, and its results or why there are none.', Page),
-          ...problemResponses(400, [404, 'No poll has this id.']),
+          ...problemResponses(
+            400,
+            [404, 'No poll has this id.'],
+            [410, 'The poll was deleted (`poll-deleted`).'],
+          ),
         },
       },
     },

@@ -4,3 +4,4 @@ export { canonicalJson } from '@canvass/contracts/canonical-json';
 export { createPollsService } from './service.ts';
 export { foldPollStream } from './streams/fold.ts';
 export { chainHash, GENESIS_HASH, verifyChain } from './streams/hash-chain.ts';
+export { pollLog } from './streams/poll-stream.ts';

@@ -36,6 +36,12 @@ export interface PollsTables {
     cast_at: Generated<Date>;
   };
   poll_streams: { poll_id: string; version: number; head_hash: string };
+  deleted_polls: {
+    poll_id: string;
+    workspace_id: string | null;
+    deleted_at: Generated<Date>;
+    deleted_by: string;
+  };
   poll_events: {
     position: Generated<number>;
     poll_id: string;

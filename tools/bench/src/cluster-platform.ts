@@ -13,8 +13,10 @@ export const BENCH_DATABASE_PREFIX = 'canvass_bench_';
 
 export interface BenchCluster {
   url: string;
-  /** The launcher's: its children are the service processes. */
+  /** The launcher's: its children are the service processes (SIGHUP: a rolling restart). */
   pid: number;
+  /** What the launcher has printed so far (process ids, restarts). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -25,8 +27,9 @@ export async function startBenchCluster(options: {
   /** More settings for the launcher (CANVASS_INTERNAL_TLS=off). */
   env?: Record<string, string>;
 }): Promise<BenchCluster> {
-  // The services take the next few ports after the gateway's (offsets up to 21).
-  const port = await freePortBlock(24);
+  // The services take the next few ports after the gateway's (offsets up to 22), and further
+  // replicas the ones from +23 (tools/launcher/src/replicas.ts).
+  const port = await freePortBlock(40);
   const child: ChildProcess = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
     cwd: root,
     env: {
@@ -45,12 +48,20 @@ export async function startBenchCluster(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  // Kept after the start too: a phase reads process ids and restarts from it.
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk;
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the cluster tier did not start:\n${output}`)), 90_000);
-    const check = (chunk: Buffer) => {
-      output += chunk;
+    const check = () => {
       if (/cluster tier is ready/.test(output)) {
         clearTimeout(timer);
+        child.stdout?.off('data', check);
+        child.stderr?.off('data', check);
         resolve();
       }
     };
@@ -61,6 +72,7 @@ export async function startBenchCluster(options: {
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -25,6 +25,7 @@ import { internalTlsPhase } from './internal-tls-phase.ts';
 import { startBenchNats } from './private-nats.ts';
 import { summarizeProfiles } from './profile-summary.ts';
 import { proxyPhase } from './proxy-phase.ts';
+import { replicasPhase } from './replicas-phase.ts';
 import { chartData, renderTable } from './report.ts';
 import { tracingOptions, tracingPhase } from './tracing-phase.ts';
 import { votesPhase } from './votes-phase.ts';
@@ -138,6 +139,21 @@ try {
         progress,
       );
 
+  progress('Phase: replicas (one process per service against two; a kill and a rolling restart)');
+  const replicas = await replicasPhase(
+    {
+      natsUrl: nats.url,
+      natsPid: nats.pid,
+      postgresUrl: env.POSTGRES_URL,
+      redisUrl: env.REDIS_URL,
+      polls: quick ? 4 : 16,
+      connections: quick ? 16 : 64,
+      seconds: quick ? 2 : 10,
+      quick,
+    },
+    progress,
+  );
+
   progress('Phase: tracing off and on (the cluster tier, the same vote load)');
   const tracing = await tracingPhase(
     {
@@ -189,6 +205,7 @@ try {
     embedded,
     web,
     internalTls,
+    replicas,
     tracing,
     webhooks,
     billing,

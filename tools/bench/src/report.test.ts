@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { CpuPerRequest } from './cpu-meter.ts';
 import type { WindowFigures } from './fanout-window.ts';
 import { headlines } from './headlines.ts';
-import { type BenchResults, chartData, renderTable } from './report.ts';
+import { type BenchResults, chartData, renderReplicas, renderTable } from './report.ts';
 
 const cpuWindow = (requests: number, rows: [string, number, number][]): CpuPerRequest => {
   const totalMs = rows.reduce((sum, [, , ms]) => sum + ms, 0);
@@ -254,4 +254,46 @@ test('the JSON keeps each headline with its target as data', () => {
   const chart = chartData(results);
   assert.ok(chart.throughput.some((bar) => bar.label === 'GET via the bare undici hop'));
   assert.ok(chart.latency.some((measure) => measure.label === 'vote → live viewer at 2,500/s'));
+});
+
+test('replicas: ratios against one process per service, and refusals with whether every ack was counted', () => {
+  const lines = renderReplicas({
+    polls: 16,
+    connections: 64,
+    seconds: 10,
+    settings: [
+      { replicas: '×1', votesPerSecond: 500, p99Ms: 300, failed: 0, cpuMsPerVote: 3 },
+      { replicas: '×2', votesPerSecond: 450, p99Ms: 350, failed: 0, cpuMsPerVote: 3.6 },
+    ],
+    faults: [
+      {
+        fault: 'a polls process SIGKILLed',
+        load: '12 clients, unpaced',
+        seconds: 23,
+        sent: 4_000,
+        refused: 20,
+        refusals: ['502 {"type":"…"}'],
+        acknowledged: 3_980,
+        counted: 3_980,
+      },
+      {
+        fault: 'rolling restart of every process',
+        load: '6 clients, 40 ms apart',
+        seconds: 150,
+        sent: 9_000,
+        refused: 0,
+        refusals: [],
+        acknowledged: 9_000,
+        counted: 8_999,
+      },
+    ],
+  }).join('\n');
+  assert.match(lines, /\| ×2 \| 450 \| 350 \| 3\.6 \| 0 \| 0\.90 \| 1\.20 \|/);
+  assert.match(
+    lines,
+    /\| a polls process SIGKILLed \| 12 clients, unpaced \| 23 \| 4,000 \| 20 \| 0\.50% \| 3,980 = 3,980: yes \|/,
+  );
+  assert.match(lines, /9,000 = 8,999: NO/);
+  assert.match(lines, /first refusals: 502/);
+  assert.match(renderReplicas(null).join('\n'), /not measured/);
 });

@@ -14,6 +14,7 @@ import { headlines, renderHeadlines } from './headlines.ts';
 import type { InternalTlsResult } from './internal-tls-phase.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { HopFigures, ProxyResult } from './proxy-phase.ts';
+import { type ReplicasResult, TWO_REPLICAS } from './replicas-phase.ts';
 import { renderCpuBreakdown } from './report-cpu.ts';
 import type { TracingResult } from './tracing-phase.ts';
 import { renderTracing } from './tracing-report.ts';
@@ -34,6 +35,8 @@ export interface BenchResults {
   capacity?: CapacityFigures | null;
   /** Votes with mutual TLS between services on and off (not measured with --quick). */
   internalTls?: InternalTlsResult | null;
+  /** One process per service against two, and refusals during a kill and a rolling restart. */
+  replicas?: ReplicasResult | null;
   /** Votes with tracing off, on at the default sampling, and its knobs (issue 17). */
   tracing?: TracingResult | null;
   /** Webhook deliveries against a raw POST loop (issue 15). */
@@ -276,6 +279,7 @@ export function renderTable(results: BenchResults): string {
   if (votes.cpu) lines.push('', renderCpuBreakdown(votes.cpu, votes.manyPolls.polls));
   lines.push(...renderCapacity(results.capacity));
   lines.push('', ...renderInternalTls(results.internalTls));
+  if (results.replicas !== undefined) lines.push('', ...renderReplicas(results.replicas));
   if (results.tracing !== undefined) lines.push('', ...renderTracing(results.tracing));
   if (results.webhooks) lines.push('', ...renderWebhooksNote(results.webhooks));
   const { correctness } = votes;
@@ -378,6 +382,58 @@ export function chartData(results: BenchResults): ChartData {
         : []),
     ],
   };
+}
+
+/** One process per service against two in the same run, and what a kill and a restart refuse. */
+export function renderReplicas(result: ReplicasResult | null): string[] {
+  if (!result) return ['Replicas: not measured.'];
+  const one = result.settings.find((setting) => setting.replicas === '×1');
+  const lines = [
+    `Replicas, in this run: closed-loop votes over ${result.polls} polls, ${result.connections} connections, ${result.seconds} s, against one process per service and against ${TWO_REPLICAS}; ratio against one.`,
+    '',
+    row(['processes', 'votes/s', 'p99 ms', 'CPU ms per vote', 'failed', 'votes/s ratio', 'CPU ratio']),
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...result.settings.map((setting) =>
+      row([
+        setting.replicas,
+        n(setting.votesPerSecond),
+        setting.p99Ms,
+        setting.cpuMsPerVote,
+        setting.failed,
+        ratio(setting.votesPerSecond, one?.votesPerSecond ?? 0),
+        ratio(setting.cpuMsPerVote, one?.cpuMsPerVote ?? 0),
+      ]),
+    ),
+  ];
+  if (result.faults.length === 0) return [...lines, '', 'Faults under load: not measured (--quick).'];
+  return [
+    ...lines,
+    '',
+    row([
+      'with two of each, under load',
+      'load',
+      'seconds',
+      'sent',
+      'refused',
+      'share',
+      'acknowledged = counted',
+    ]),
+    '|---|---|---:|---:|---:|---:|---|',
+    ...result.faults.map((fault) =>
+      row([
+        fault.fault,
+        fault.load,
+        fault.seconds,
+        n(fault.sent),
+        fault.refused,
+        `${((fault.refused / Math.max(1, fault.sent)) * 100).toFixed(2)}%`,
+        `${n(fault.acknowledged)} = ${n(fault.counted)}: ${fault.acknowledged === fault.counted ? 'yes' : 'NO'}`,
+      ]),
+    ),
+    ...result.faults.flatMap((fault) =>
+      fault.refusals.length ? [`${fault.fault}, first refusals: ${fault.refusals.join('; ')}`] : [],
+    ),
+  ];
 }
 
 /** Mutual TLS between services, on and off in the same run: what it costs per vote. */

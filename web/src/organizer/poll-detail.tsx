@@ -2,7 +2,9 @@
 // and analytics that move live; export every vote; moderate open-text answers.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { pollPath } from '../api.ts';
+import { deleteQuestion } from '../guest-polls.tsx';
 import { useLiveResults } from '../live.ts';
+import { navigate } from '../router.ts';
 import { ResultsView } from '../voter/results-view.tsx';
 import { Analytics } from './analytics.tsx';
 import { accessToken, api, can, type Session } from './auth.ts';
@@ -122,6 +124,27 @@ function PollBody(props: {
           <Link class="button" href={`/app/polls/new?from=${encodeURIComponent(poll.id)}`}>
             Duplicate
           </Link>
+        )}
+        {writer && (
+          <button
+            type="button"
+            class="danger"
+            disabled={busy}
+            onClick={async () => {
+              if (!confirm(deleteQuestion(poll.question))) return;
+              setBusy(true);
+              setError(null);
+              try {
+                await api('DELETE', pollPath(poll.id));
+                navigate(`/app?deleted=${encodeURIComponent(poll.question)}`);
+              } catch (caught) {
+                setError(messageOf(caught));
+                setBusy(false);
+              }
+            }}
+          >
+            Delete
+          </button>
         )}
         <Link class="button" href={`${path}/present`} target="_blank">
           Present

@@ -57,6 +57,11 @@ export function PollList({ session }: { session: Session }) {
   const [more, setMore] = useState(false);
   // Bumped when a guest poll moves in, so the list shows it.
   const [claimed, setClaimed] = useState(0);
+  // A poll deleted from its page comes back here with ?deleted=<question>: said once.
+  const [deleted] = useState(() => new URLSearchParams(location.search).get('deleted'));
+  useEffect(() => {
+    if (deleted !== null) history.replaceState(history.state, '', location.pathname);
+  }, [deleted]);
 
   // Which listing is on screen: a page that arrives for an earlier one is dropped.
   const listing = useRef(0);
@@ -106,6 +111,11 @@ export function PollList({ session }: { session: Session }) {
           </Link>
         )}
       </div>
+      {deleted !== null && (
+        <p class="success" role="status">
+          “{deleted}” is deleted.
+        </p>
+      )}
       <fieldset class="tabs">
         <legend class="visually-hidden">Show polls</legend>
         {FILTERS.map(([value, label]) => (

@@ -2,13 +2,13 @@
 // (GET …/page, with the receipt and manage token this browser holds). A scheduled poll is read
 // again when it is due to open, so the ballot appears without a reload.
 import { useEffect, useState } from 'preact/hooks';
-import { callApi, type PollPage, pollPath } from '../api.ts';
+import { ApiError, callApi, type PollPage, pollPath } from '../api.ts';
 import { manageToken, voteReceipt } from '../storage.ts';
 import { plainWords } from './problems.ts';
 
 export type PageLoad =
   | { state: 'loading' }
-  | { state: 'failed'; message: string }
+  | { state: 'failed'; message: string; deleted?: boolean }
   | { state: 'ready'; page: PollPage };
 
 function credentialHeaders(pollId: string): Record<string, string> {
@@ -35,7 +35,15 @@ export function usePollPage(pollId: string): [PageLoad, () => void] {
       })
       .catch((caught) => {
         if (current)
-          setLoad((now) => (now.state === 'ready' ? now : { state: 'failed', message: plainWords(caught) }));
+          setLoad((now) =>
+            now.state === 'ready'
+              ? now
+              : {
+                  state: 'failed',
+                  message: plainWords(caught),
+                  deleted: caught instanceof ApiError && caught.kind === 'poll-deleted',
+                },
+          );
       });
     return () => {
       current = false;

@@ -93,11 +93,30 @@ export class TallyDeltas {
     } else for (const id of ballot.optionIds) bump(id, 1, 0);
   }
 
+  /** Drops what this batch counted for a poll (deleted in the same batch). */
+  forget(pollId: string): void {
+    for (const map of [this.ballots, this.options, this.minutes, this.segments, this.terms, this.grown])
+      map?.delete(pollId);
+  }
+
   countTerms(pollId: string, text: string, sign: 1 | -1): void {
     const terms = inner(this.terms, pollId);
     for (const term of termsOf(text)) add(terms, term, sign);
   }
 }
+
+/** Every row a poll has in the read model, removed when it is deleted. */
+const POLL_TABLES = [
+  'poll_results',
+  'option_tallies',
+  'vote_minutes',
+  'segment_tallies',
+  'text_answers',
+  'term_counts',
+  'result_sequences',
+  'region_counters',
+  'region_pending',
+] as const;
 
 /**
  * Applies the events; returns the ids of the polls whose results changed. With `region`, the
@@ -109,6 +128,7 @@ export async function applyPollsEvents(
   options: { region?: string | undefined } = {},
 ): Promise<Set<string>> {
   const touched = new Set<string>();
+  const deleted = new Set<string>();
   const facts = await loadFacts(trx, events);
   const deltas = new TallyDeltas(await loadSegmentBuckets(trx, events), {
     grow: options.region !== undefined,
@@ -152,6 +172,13 @@ export async function applyPollsEvents(
         if (ballot.text !== null) await hideAnswer(trx, deltas, pollId, ballot.voteId, ballot.text);
         break;
       }
+      case 'polls.poll.deleted.v1':
+        // Its last event: everything counted of it goes, this batch's changes included.
+        deltas.forget(pollId);
+        deleted.add(pollId);
+        for (const table of POLL_TABLES)
+          await sql`delete from ${sql.table(table)} where poll_id = ${pollId}`.execute(trx);
+        break;
       case 'polls.answer.moderated.v1':
         if (data.decision === 'approved')
           await showAnswer(trx, deltas, pollId, data.voteId as string, data.text as string);
@@ -163,6 +190,7 @@ export async function applyPollsEvents(
   }
   await writeDeltas(trx, deltas);
   if (options.region !== undefined && deltas.grown) await writeGrown(trx, options.region, deltas.grown);
+  for (const pollId of deleted) touched.delete(pollId);
   if (touched.size > 0) {
     const values = sql.join([...touched].map((pollId) => sql`(${pollId}, 1)`));
     await sql`insert into result_sequences (poll_id, sequence) values ${values}

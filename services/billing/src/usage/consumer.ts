@@ -11,6 +11,7 @@ import {
   PollClaimedV1,
   PollClosedV1,
   PollCreatedV2,
+  PollDeletedV1,
   PollOpenedV1,
   VOTE_WARNINGS,
   VoteCastV3,
@@ -30,6 +31,7 @@ export const usageTypes = [
   PollClaimedV1.type,
   PollOpenedV1.type,
   PollClosedV1.type,
+  PollDeletedV1.type,
   VoteCastV3.type,
 ];
 export const directoryTypes = [WorkspaceCreatedV1.type, MemberChangedV1.type];
@@ -94,7 +96,8 @@ export async function applyUsageEvents(
         .set({ workspace_id: event.data.workspaceId })
         .where('poll_id', '=', pollId)
         .execute();
-    } else if (is(PollOpenedV1, event) || is(PollClosedV1, event)) {
+    } else if (is(PollOpenedV1, event) || is(PollClosedV1, event) || is(PollDeletedV1, event)) {
+      // A deleted poll is open no more; the votes it took this month still count.
       await db
         .updateTable('polls')
         .set({ open: is(PollOpenedV1, event) })

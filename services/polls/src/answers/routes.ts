@@ -48,8 +48,7 @@ export function answerRoutes(app: FastifyInstance, context: ServiceContext, cach
   const kysely = context.db.kysely as Kysely<PollsTables>;
 
   async function organizedTextPoll(request: Parameters<typeof authorizeOrganizer>[0], pollId: string) {
-    const poll = await cache.get(pollId);
-    if (!poll) throw notFound('poll', `There is no poll with id ${pollId}.`);
+    const poll = await cache.require(pollId);
     await authorizeOrganizer(request, poll, context.internalSecret);
     if (poll.type !== 'open_text')
       throw notFound('answers', 'Only open_text polls have answers to moderate.');

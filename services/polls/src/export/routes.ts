@@ -1,7 +1,7 @@
 // Exports a poll's current votes as CSV or JSON, streamed a page at a time: memory stays flat
 // however many votes there are. Voters are not identified; each row is one ballot.
 import { Readable } from 'node:stream';
-import { notFound, type ServiceContext } from '@canvass/service-kit';
+import type { ServiceContext } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import Type, { type Static } from 'typebox';
@@ -136,8 +136,7 @@ export function exportRoutes(app: FastifyInstance, context: ServiceContext, cach
       },
     },
     async (request, reply) => {
-      const poll = await cache.get(request.params.pollId);
-      if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);
+      const poll = await cache.require(request.params.pollId);
       await authorizeOrganizer(request, poll, context.internalSecret);
       const { format } = request.query;
       const rows = exportRows(kysely, poll);

@@ -4,7 +4,13 @@
 // poll from the cache.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type CloudEvent, PollClosedV1, PollOpenedV1, PollUpdatedV1 } from '@canvass/contracts';
+import {
+  type CloudEvent,
+  PollClosedV1,
+  PollDeletedV1,
+  PollOpenedV1,
+  PollUpdatedV1,
+} from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import { conflict, type Logger, newId, notFound } from '@canvass/service-kit';
 import { type Kysely, sql } from 'kysely';
@@ -21,6 +27,8 @@ export interface Lifecycle {
   open(pollId: string, by: string): Promise<StoredPoll>;
   close(pollId: string, by: string): Promise<StoredPoll>;
   edit(poll: StoredPoll, body: EditPollBody, by: string): Promise<StoredPoll>;
+  /** Deletes a poll for everyone (docs/polls.md, "Deleting a poll"). */
+  remove(pollId: string, by: string): Promise<void>;
   /**
    * Opens and closes polls whose time has come; returns how many changed. Only the replica that
    * holds the schedule's lease does (the others return 0).
@@ -243,6 +251,16 @@ export function createLifecycle(deps: {
     });
   }
 
+  async function remove(pollId: string, by: string): Promise<void> {
+    await kysely.transaction().execute(async (trx) => {
+      const poll = await findPoll(trx, pollId, { forUpdate: true });
+      if (!poll) throw notFound('poll', `There is no poll with id ${pollId}.`);
+      if (poll.homeRegion !== null) throw managedElsewhere(poll.homeRegion);
+      await deletePoll(trx, poll, by);
+    });
+    cache.invalidate(pollId);
+  }
+
   /**
    * Whether this process runs the schedule now: it holds the lease (taken when free or lapsed,
    * renewed each tick). A replica that dies hands it over within SCHEDULE_LEASE.
@@ -291,7 +309,32 @@ export function createLifecycle(deps: {
     return changed;
   }
 
-  return { open, close, edit, runSchedule, releaseScheduleLease };
+  return { open, close, edit, remove, runSchedule, releaseScheduleLease };
+}
+
+/**
+ * Deletes a locked poll (docs/polls.md, "Deleting a poll"): the deletion is the stream's last
+ * event; in the same transaction the poll's row goes, and with it (on delete cascade) its options
+ * and every ballot, voter key and answer, and a tombstone takes its place. The stream's events go
+ * once the relay has published them (pollLog.prune): until then they are the outbox that tells
+ * every consumer.
+ */
+export async function deletePoll(trx: Kysely<PollsTables>, poll: StoredPoll, by: string): Promise<void> {
+  const deletedAt = new Date();
+  await appendToStream(trx, poll.id, [
+    createEvent(PollDeletedV1, {
+      source: '/polls',
+      subject: poll.id,
+      partitionkey: poll.id,
+      ...(poll.workspaceId ? { workspace: poll.workspaceId } : {}),
+      data: { pollId: poll.id, deletedAt: deletedAt.toISOString(), by },
+    }),
+  ]);
+  await trx.deleteFrom('polls').where('id', '=', poll.id).execute();
+  await trx
+    .insertInto('deleted_polls')
+    .values({ poll_id: poll.id, workspace_id: poll.workspaceId, deleted_at: deletedAt, deleted_by: by })
+    .execute();
 }
 
 /** Final counts per option id (ranking: first choices; rating: per value) and ballots, from votes. */

@@ -4,7 +4,7 @@
 // stream lock and re-checks votes whose poll changed (see votes/vote-writer.ts).
 import type { Kysely } from 'kysely';
 import type { PollsTables } from '../tables.ts';
-import { findPoll, type StoredPoll } from './poll-store.ts';
+import { findPoll, pollMissing, type StoredPoll } from './poll-store.ts';
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
@@ -31,6 +31,13 @@ export class PollCache {
     const poll = await loading;
     if (poll) this.set(poll);
     else this.#entries.delete(pollId);
+    return poll;
+  }
+
+  /** The poll, or the 404 (or 410 for a deleted poll) a route answers without one. */
+  async require(pollId: string, options: { fresh?: boolean } = {}): Promise<StoredPoll> {
+    const poll = await this.get(pollId, options);
+    if (!poll) throw await pollMissing(this.#db, pollId);
     return poll;
   }
 

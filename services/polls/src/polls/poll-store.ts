@@ -2,6 +2,7 @@
 import { type CloudEvent, PollCreatedV2, type PollSettings } from '@canvass/contracts';
 import { DEFAULT_PROTECTION } from '@canvass/contracts/poll-defaults';
 import { createEvent } from '@canvass/eventing';
+import { HttpProblem, notFound } from '@canvass/service-kit';
 import type { Kysely, Selectable } from 'kysely';
 import type { PollsTables } from '../tables.ts';
 import type { PollView } from './schemas.ts';
@@ -106,6 +107,26 @@ function toStoredPoll(row: PollRow, options: OptionRow[]): StoredPoll {
     manageTokenHash: row.manage_token_hash,
     homeRegion: row.home_region,
   };
+}
+
+/**
+ * Why there is no poll with this id: 410 `poll-deleted` for a deleted one (its tombstone), 404
+ * otherwise.
+ */
+export async function pollMissing(db: Kysely<PollsTables>, pollId: string): Promise<HttpProblem> {
+  const deleted = await db
+    .selectFrom('deleted_polls')
+    .select('deleted_at')
+    .where('poll_id', '=', pollId)
+    .executeTakeFirst();
+  return deleted
+    ? new HttpProblem(
+        410,
+        'poll-deleted',
+        'This poll was deleted',
+        `Its organizer deleted it on ${new Date(deleted.deleted_at).toISOString().slice(0, 10)}: its question, votes and results are gone.`,
+      )
+    : notFound('poll', `There is no poll with id ${pollId}.`);
 }
 
 export async function findPoll(

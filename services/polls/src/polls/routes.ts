@@ -47,8 +47,7 @@ async function organizedPoll(
   cache: PollCache,
   internalSecret: string | undefined,
 ) {
-  const poll = await cache.get(request.params.pollId, { fresh: true });
-  if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);
+  const poll = await cache.require(request.params.pollId, { fresh: true });
   return { poll, by: await authorizeOrganizer(request, poll, internalSecret) };
 }
 
@@ -196,13 +195,16 @@ export function pollRoutes(
         security: [{}, ...ORGANIZER],
         response: {
           200: jsonResponse('The poll.', PollView),
-          ...problemResponses(400, [404, 'No poll has this id.']),
+          ...problemResponses(
+            400,
+            [404, 'No poll has this id.'],
+            [410, 'The poll was deleted (`poll-deleted`).'],
+          ),
         },
       },
     },
     async (request) => {
-      const poll = await cache.get(request.params.pollId);
-      if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);
+      const poll = await cache.require(request.params.pollId);
       const organizer = poll.accessCode !== null && (await isOrganizer(request, poll, internalSecret));
       return toPollView(poll, { organizer });
     },
@@ -271,6 +273,32 @@ export function pollRoutes(
       },
     );
   }
+
+  app.delete<{ Params: { pollId: string } }>(
+    '/api/v1/polls/:pollId',
+    {
+      schema: {
+        tags: ['Polls'],
+        summary: 'Delete a poll',
+        description:
+          'For everyone, whatever its status, and for good: its question, options, votes, voter keys, receipts, answers and results are erased, and its link answers 410 `poll-deleted`. Its hash-chained history goes too, once it has reached every consumer. A deleted poll does not count toward open polls; votes it took this month still count toward the plan’s votes.',
+        params: PollIdParams,
+        security: ORGANIZER,
+        response: {
+          204: Type.Null({ description: 'Deleted.' }),
+          ...organizerProblems(400, [
+            409,
+            'The poll is a copy of a poll managed in another region (`poll-managed-in-another-region`).',
+          ]),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { poll, by } = await organizedPoll(request, cache, internalSecret);
+      await lifecycle.remove(poll.id, by);
+      return reply.code(204).send();
+    },
+  );
 
   // The audit trail: every change to the poll itself (votes are left out), oldest first.
   app.get<{ Params: { pollId: string } }>(

@@ -91,5 +91,6 @@ export const organizerProblems = (...own: Parameters<typeof problemResponses>) =
     [401, 'Neither credentials nor a manage token.'],
     [403, 'The manage token or the workspace is not this poll’s, or polls:write is missing.'],
     [404, 'No poll has this id.'],
+    [410, 'The poll was deleted (`poll-deleted`).'],
     ...own,
   );

@@ -9,21 +9,24 @@ import {
   PollClosedV1,
   PollCreatedV1,
   PollCreatedV2,
+  PollDeletedV1,
   PollOpenedV1,
   PollUpdatedV1,
   RegionPollDefinitionV1,
+  RegionPollDeletedV1,
 } from '@canvass/contracts';
 import { type ConsumerSpec, createEvent } from '@canvass/eventing';
 import type { Logger, RegionConfig, ServiceContext } from '@canvass/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { Static } from 'typebox';
-import { countVotes } from '../polls/lifecycle.ts';
+import { countVotes, deletePoll } from '../polls/lifecycle.ts';
 import type { PollCache } from '../polls/poll-cache.ts';
 import { createdEvent, findPoll, insertPoll, replaceOptions, type StoredPoll } from '../polls/poll-store.ts';
 import { appendToStream, startStream } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
 
 type Definition = CloudEvent<Static<(typeof RegionPollDefinitionV1)['data']>>;
+type Deletion = CloudEvent<Static<(typeof RegionPollDeletedV1)['data']>>;
 
 export const REGION_EXPORT_CONSUMER = 'polls-region-export';
 export const REGION_IMPORT_CONSUMER = 'polls-region-import';
@@ -64,10 +67,28 @@ export function regionExportConsumer(context: ServiceContext, region: RegionConf
       PollOpenedV1.type,
       PollClosedV1.type,
       PollClaimedV1.type,
+      PollDeletedV1.type,
     ],
     handle: async (trx, events) => {
-      const pollIds = new Set(events.map((event) => (event.data as { pollId: string }).pollId));
       const definitions: CloudEvent[] = [];
+      const pollIds = new Set<string>();
+      for (const event of events) {
+        const { pollId } = event.data as { pollId: string };
+        pollIds.add(pollId);
+        // A deletion is the stream's last event: the poll's copies go too.
+        if (event.type === PollDeletedV1.type) {
+          const { deletedAt, by } = event.data as { deletedAt: string; by: string };
+          if (!by.startsWith('region:'))
+            definitions.push(
+              createEvent(RegionPollDeletedV1, {
+                source: '/polls',
+                subject: pollId,
+                partitionkey: region.name,
+                data: { region: region.name, pollId, deletedAt },
+              }),
+            );
+        }
+      }
       for (const pollId of pollIds) {
         // The poll as it is now: a later change's event follows and sends it again.
         const poll = await findPoll(trx as Kysely<PollsTables>, pollId);
@@ -83,11 +104,24 @@ export function regionExportConsumer(context: ServiceContext, region: RegionConf
 export function regionImportConsumer(region: RegionConfig, cache: PollCache, logger: Logger): ConsumerSpec {
   return {
     name: REGION_IMPORT_CONSUMER,
-    types: [RegionPollDefinitionV1.type],
+    types: [RegionPollDefinitionV1.type, RegionPollDeletedV1.type],
     handle: async (trx, events) => {
-      for (const event of events as Definition[]) {
+      for (const event of events as (Definition | Deletion)[]) {
         if (event.data.region === region.name) continue;
-        await importDefinition(trx as Kysely<PollsTables>, event.data, logger);
+        if (event.type === RegionPollDeletedV1.type) {
+          const db = trx as Kysely<PollsTables>;
+          const by = `region:${event.data.region}`;
+          const copy = await findPoll(db, event.data.pollId, { forUpdate: true });
+          if (copy?.homeRegion === event.data.region) await deletePoll(db, copy, by);
+          else if (!copy)
+            // Definitions travel on a subject of their own: one may still be on its way, and the
+            // tombstone keeps it from bringing the poll back.
+            await db
+              .insertInto('deleted_polls')
+              .values({ poll_id: event.data.pollId, workspace_id: null, deleted_by: by })
+              .onConflict((oc) => oc.column('poll_id').doNothing())
+              .execute();
+        } else await importDefinition(trx as Kysely<PollsTables>, (event as Definition).data, logger);
       }
     },
     committed: (events) => {
@@ -120,6 +154,13 @@ async function importDefinition(
   };
   const local = await findPoll(trx, incoming.id, { forUpdate: true });
   if (!local) {
+    // A definition that comes after the poll's deletion (late, or delivered again) brings nothing back.
+    const deleted = await trx
+      .selectFrom('deleted_polls')
+      .select('poll_id')
+      .where('poll_id', '=', incoming.id)
+      .executeTakeFirst();
+    if (deleted) return;
     await insertPoll(trx, incoming);
     await startStream(trx, incoming.id, [createdEvent(incoming)]);
     return;

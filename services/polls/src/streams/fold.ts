@@ -11,6 +11,8 @@ export interface FoldedVote extends Ballot {
 export interface FoldedPoll {
   poll: Pick<StoredPoll, 'id' | 'workspaceId' | 'question' | 'type' | 'status' | 'options'> & {
     settings: PollSettings | null;
+    /** Its organizer deleted it (the stream's last event). */
+    deleted?: true;
   };
   /** The votes that count now (changed and withdrawn ones are gone), by vote id. */
   votes: Map<string, FoldedVote>;
@@ -69,6 +71,11 @@ export function foldPollStream(events: readonly CloudEvent[]): FoldedPoll {
       }
       case 'polls.vote.retracted.v1':
         votes.delete(data.voteId as string);
+        break;
+      case 'polls.poll.deleted.v1':
+        // Nothing of it counts any more (and nothing follows in its stream).
+        poll.deleted = true;
+        votes.clear();
         break;
       case 'polls.answer.moderated.v1': {
         const vote = votes.get(data.voteId as string);

@@ -160,6 +160,24 @@ export const pollLog: EventLog = {
       where partition = ${partition} and seq > ${afterSeq} order by seq limit ${limit}`.execute(db);
     return result.rows.map((row) => ({ seq: Number(row.seq), event: row.event }));
   },
+  /**
+   * A deleted poll's events, once the relay has published all of them (its deletion last): the
+   * stream is otherwise kept for good, as the poll's audit trail.
+   */
+  async prune(db) {
+    await sql`delete from poll_events e using deleted_polls d
+      where e.poll_id = d.poll_id
+        and not exists (
+          select 1 from poll_events later left join relay_checkpoints c
+            on c.log = ${POLL_LOG} and c.partition = later.partition
+          where later.poll_id = d.poll_id and (c.published_seq is null or later.seq > c.published_seq))`.execute(
+      db,
+    );
+    await sql`delete from poll_streams s using deleted_polls d
+      where s.poll_id = d.poll_id and not exists (select 1 from poll_events e where e.poll_id = s.poll_id)`.execute(
+      db,
+    );
+  },
 };
 
 export async function readStream(db: Kysely<PollsTables>, pollId: string): Promise<ChainLink[]> {

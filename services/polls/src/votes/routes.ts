@@ -4,7 +4,6 @@ import {
   HttpProblem,
   identityOf,
   jsonResponse,
-  notFound,
   problemResponses,
   type SecurityRequirements,
   type ServiceContext,
@@ -61,6 +60,7 @@ const voteProblems = (...own: Parameters<typeof problemResponses>) =>
     [401, 'The poll takes votes from signed-in users only.'],
     [403, 'The access code is missing or wrong.'],
     [404, 'No poll has this id.'],
+    [410, 'The poll was deleted (`poll-deleted`).'],
     [
       429,
       'Too many votes from this network address for the poll’s limits, or too many wrong access codes (see Retry-After).',
@@ -70,9 +70,8 @@ const voteProblems = (...own: Parameters<typeof problemResponses>) =>
 
 /** The open poll a vote goes to: from the cache, re-read before saying no (it may have just opened). */
 export async function openPoll(cache: PollCache, pollId: string): Promise<StoredPoll> {
-  let poll = await cache.get(pollId);
-  if (poll && !takesVotes(poll)) poll = await cache.get(pollId, { fresh: true });
-  if (!poll) throw notFound('poll', `There is no poll with id ${pollId}.`);
+  let poll = await cache.require(pollId);
+  if (!takesVotes(poll)) poll = await cache.require(pollId, { fresh: true });
   if (!takesVotes(poll)) throw pollNotOpen(poll.status === 'open' ? 'closed' : poll.status);
   return poll;
 }

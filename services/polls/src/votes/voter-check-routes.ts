@@ -9,7 +9,6 @@ import {
   emptyResponse,
   HttpProblem,
   jsonResponse,
-  notFound,
   problemResponses,
   type SecurityRequirements,
   type ServiceContext,
@@ -69,8 +68,7 @@ export function voterCheckRoutes(
       },
     },
     async (request, reply) => {
-      const poll = await cache.get(request.params.pollId);
-      if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);
+      const poll = await cache.require(request.params.pollId);
       if (poll.settings.voters !== 'access_code')
         throw new HttpProblem(
           400,
@@ -132,8 +130,7 @@ export function voterCheckRoutes(
       },
     },
     async (request, reply) => {
-      const poll = await cache.get(request.params.pollId);
-      if (!poll) throw notFound('poll', `There is no poll with id ${request.params.pollId}.`);
+      const poll = await cache.require(request.params.pollId);
       reply.header('cache-control', 'no-store');
       return issueChallenge(secret, poll.id, poll.settings.proofOfWork ?? 0);
     },
