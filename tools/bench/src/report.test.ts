@@ -291,9 +291,9 @@ test('replicas: ratios against one process per service, and refusals with whethe
   assert.match(lines, /\| ×2 \| 450 \| 350 \| 3\.6 \| 0 \| 0\.90 \| 1\.20 \|/);
   assert.match(
     lines,
-    /\| a polls process SIGKILLed \| 12 clients, unpaced \| 23 \| 4,000 \| 20 \| 0\.50% \| 3,980 = 3,980: yes \|/,
+    /\| a polls process SIGKILLed \| 12 clients, unpaced \| 23 \| 4,000 \| 20 \| 0\.50% \| every acknowledged vote \(3,980\) \|/,
   );
-  assert.match(lines, /9,000 = 8,999: NO/);
+  assert.match(lines, /8,999 of 9,000 acknowledged: LOST 1/);
   assert.match(lines, /first refusals: 502/);
   assert.match(renderReplicas(null).join('\n'), /not measured/);
 });

@@ -384,6 +384,21 @@ export function chartData(results: BenchResults): ChartData {
   };
 }
 
+/**
+ * Every acknowledged vote must be counted; a refused one may be too (committed just before its
+ * process died, its answer lost), never more than were sent.
+ */
+function countedWords(fault: ReplicasResult['faults'][number]): string {
+  const { acknowledged, counted, refused } = fault;
+  if (counted < acknowledged)
+    return `${n(counted)} of ${n(acknowledged)} acknowledged: LOST ${n(acknowledged - counted)}`;
+  if (counted > acknowledged + refused)
+    return `${n(counted)}: MORE than the ${n(acknowledged + refused)} sent`;
+  return counted === acknowledged
+    ? `every acknowledged vote (${n(counted)})`
+    : `every acknowledged vote, and ${n(counted - acknowledged)} refused ones committed before the answer was lost (${n(counted)})`;
+}
+
 /** One process per service against two in the same run, and what a kill and a restart refuse. */
 export function renderReplicas(result: ReplicasResult | null): string[] {
   if (!result) return ['Replicas: not measured.'];
@@ -409,15 +424,7 @@ export function renderReplicas(result: ReplicasResult | null): string[] {
   return [
     ...lines,
     '',
-    row([
-      'with two of each, under load',
-      'load',
-      'seconds',
-      'sent',
-      'refused',
-      'share',
-      'acknowledged = counted',
-    ]),
+    row(['with two of each, under load', 'load', 'seconds', 'sent', 'refused', 'share', 'counted']),
     '|---|---|---:|---:|---:|---:|---|',
     ...result.faults.map((fault) =>
       row([
@@ -427,7 +434,7 @@ export function renderReplicas(result: ReplicasResult | null): string[] {
         n(fault.sent),
         fault.refused,
         `${((fault.refused / Math.max(1, fault.sent)) * 100).toFixed(2)}%`,
-        `${n(fault.acknowledged)} = ${n(fault.counted)}: ${fault.acknowledged === fault.counted ? 'yes' : 'NO'}`,
+        countedWords(fault),
       ]),
     ),
     ...result.faults.flatMap((fault) =>
