@@ -59,6 +59,7 @@ export function voterCheckRoutes(
             [400, 'The body is not valid, or the poll takes no access code (`no-access-code`).'],
             [403, 'The code is wrong (`wrong-access-code`).'],
             [404, 'No poll has this id.'],
+            [410, 'The poll was deleted (`poll-deleted`).'],
             [
               429,
               'Too many wrong codes for this poll from this network address, or for the poll (see Retry-After).',
@@ -98,6 +99,7 @@ export function voterCheckRoutes(
           ...problemResponses(
             [400, 'The Voter-Token header is missing or not valid.'],
             [404, 'No poll has this id.'],
+            [410, 'The poll was deleted (`poll-deleted`).'],
             [409, 'The poll is not open.'],
             [429, 'Too many device tokens for this poll from this network address (see Retry-After).'],
           ),
@@ -125,7 +127,11 @@ export function voterCheckRoutes(
         security: ANYONE,
         response: {
           200: jsonResponse('The challenge and how hard it is.', VoteChallenge),
-          ...problemResponses(400, [404, 'No poll has this id.']),
+          ...problemResponses(
+            400,
+            [404, 'No poll has this id.'],
+            [410, 'The poll was deleted (`poll-deleted`).'],
+          ),
         },
       },
     },
