@@ -123,13 +123,10 @@ export function createRegionSender(deps: {
         }),
       ),
     );
-    for (const row of pending) {
-      await deps.db
-        .deleteFrom('region_pending')
-        .where('poll_id', '=', row.poll_id)
-        .where('change', '=', row.change)
-        .execute();
-    }
+    // One statement for the round: a row whose change moved on since the read stays for the next.
+    const sent = sql.join(pending.map((row) => sql`(${row.poll_id}, ${row.change}::int)`));
+    await sql`delete from region_pending p using (values ${sent}) as s(poll_id, change)
+      where p.poll_id = s.poll_id and p.change = s.change`.execute(deps.db);
     return pending.length;
   }
 
