@@ -310,6 +310,27 @@ const examples: Record<string, () => CloudEvent> = {
         counters: { '': { cast: 3, retracted: 1 }, 'v:o1': { cast: 3, retracted: 1 } },
       },
     }),
+  'polls.live.stage.v1': () =>
+    createEvent(eventContracts.get('polls.live.stage.v1')!, {
+      source: '/contract-test',
+      partitionkey: 'contract-event',
+      data: {
+        stage: {
+          eventId: 'contract-event',
+          title: 'All hands',
+          joinCode: '123456',
+          sequence: 2,
+          screen: 'poll',
+          pollId: 'contract-poll',
+          position: 1,
+          deckSize: 3,
+          revealed: false,
+          votingLockedAt: null,
+          serverTime: now(),
+          endsAt: now(),
+        },
+      },
+    }),
 };
 
 const embedded = useEmbeddedPlatform();

@@ -17,6 +17,8 @@ export const LIVE_DESCRIPTION = [
 ].join('\n\n');
 
 export const LiveParams = Type.Object({ pollId: Type.String({ minLength: 1, maxLength: 64 }) });
+/** GET /api/v1/events/{eventId}/live: an event's stage (docs/events.md). */
+export const StageLiveParams = Type.Object({ eventId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const LiveQuery = Type.Object({
   since: Type.Optional(

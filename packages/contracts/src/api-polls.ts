@@ -15,6 +15,13 @@ export const PollView = Type.Object({
   closesAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   accessCode: Type.Optional(Type.String({ description: 'Shown to organizers only.' })),
+  votingLockedAt: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description:
+        'In an event, the presenter locked voting or started a countdown: votes are refused from then on (409 `voting-locked`).',
+    }),
+  ),
   manageToken: Type.Optional(
     Type.String({ description: 'Secret for a guest to manage the poll; shown only once.' }),
   ),

@@ -16,12 +16,23 @@ export {
   NewApiKey,
 } from './api-credentials.ts';
 export {
+  EventPoll,
+  EventStage,
+  EventView,
+  JOIN_CODE_PATTERN,
+  JoinAnswer,
+  JoinCode,
+  StageChangedV1,
+  StageScreen,
+} from './api-events.ts';
+export {
   BEARER_PROTOCOL_PREFIX,
   LIVE_DESCRIPTION,
   LIVE_PROTOCOL,
   LiveMessage,
   LiveParams,
   LiveQuery,
+  StageLiveParams,
 } from './api-live.ts';
 export {
   CreatedWebhookEndpoint,

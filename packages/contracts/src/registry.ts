@@ -1,4 +1,5 @@
 import { ResultsUpdatedV1 } from './analytics-events.ts';
+import { StageChangedV1 } from './api-events.ts';
 import {
   EntitlementsChangedV1,
   PaymentFailedV1,
@@ -63,5 +64,6 @@ export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
     RegionPollDefinitionV1,
     RegionCountersV1,
     RegionPollDeletedV1,
+    StageChangedV1,
   ].map((contract) => [contract.type, contract]),
 );

@@ -4,7 +4,7 @@
 // So does a paused one (a subscription name that stopped): events wait in the outbox until it is back.
 import type { CloudEvent } from '@canvass/contracts';
 import type { Delivery, EventBus, SubscribeOptions, Subscription } from './bus.ts';
-import { contextOf, defaultPartitions } from './subjects.ts';
+import { logOf } from './subjects.ts';
 
 interface Subscriber {
   options: SubscribeOptions;
@@ -29,7 +29,7 @@ export function createInProcessBus(): InProcessBus {
 
   async function deliver(subscriber: Subscriber, events: readonly CloudEvent[]): Promise<void> {
     const matching = events.filter(
-      (event) => subscriber.types.has(event.type) || subscriber.logs.has(contextOf(event.type)),
+      (event) => subscriber.types.has(event.type) || subscriber.logs.has(logOf(event.type) ?? ''),
     );
     const maxBatch = subscriber.options.maxBatch ?? 500;
     for (let start = 0; start < matching.length; start += maxBatch) {
@@ -49,7 +49,7 @@ export function createInProcessBus(): InProcessBus {
     async publish(events) {
       if (closed) throw new Error('event bus is closed');
       for (const [name, types] of paused) {
-        if (events.some((event) => types.has(event.type) || types.has(contextOf(event.type))))
+        if (events.some((event) => types.has(event.type) || types.has(logOf(event.type) ?? '')))
           throw new Error(`subscriber ${name} is paused`);
       }
       for (const listener of taps) for (const event of events) listener(event);
@@ -70,7 +70,7 @@ export function createInProcessBus(): InProcessBus {
       const subscriber: Subscriber = {
         options,
         types: new Set(options.types),
-        logs: new Set(options.types.map(contextOf).filter((context) => defaultPartitions[context])),
+        logs: new Set(options.types.flatMap((type) => logOf(type) ?? [])),
         attempts: new Map(),
         inFlight: new Set(),
         stopped: false,

@@ -40,7 +40,9 @@ export {
 export {
   contextOf,
   defaultPartitions,
+  isLiveType,
   LOG_PARTITIONS,
+  logOf,
   logSubject,
   type PartitionMap,
   partitionOf,

@@ -23,6 +23,21 @@ export function contextOf(type: string): string {
   return type.slice(0, type.indexOf('.'));
 }
 
+/**
+ * Superseding live snapshots a logged context sends beside its log (`polls.live.stage.v1`, the
+ * presenter's stage): second segment `live`. They carry no stream position and nobody replays
+ * them, so they travel on their own subject (`polls.live.stage`), not on a partition.
+ */
+export function isLiveType(type: string): boolean {
+  return type.split('.', 2)[1] === 'live';
+}
+
+/** The context whose ordered log carries this type, or undefined when it has its own subject. */
+export function logOf(type: string, partitions: PartitionMap = defaultPartitions): string | undefined {
+  const context = contextOf(type);
+  return partitions[context] && !isLiveType(type) ? context : undefined;
+}
+
 /** FNV-1a: stable across processes and releases, unlike anything seeded. */
 export function partitionOf(key: string, partitions: number): number {
   let hash = 0x811c9dc5;
@@ -68,7 +83,7 @@ export function subjectFor(
     return regionSubject(event.type, event.partitionkey);
   }
   const count = partitions[context];
-  return count
+  return logOf(event.type, partitions) && count
     ? logSubject(context, partitionOf(event.partitionkey ?? event.id, count))
     : unversioned(event.type);
 }
@@ -87,7 +102,8 @@ export function subjectsFor(
       continue;
     }
     const count = partitions[context];
-    if (count) for (let p = 0; p < count; p++) subjects.add(logSubject(context, p));
+    if (count && logOf(type, partitions))
+      for (let p = 0; p < count; p++) subjects.add(logSubject(context, p));
     else subjects.add(unversioned(type));
   }
   return [...subjects];

@@ -1,7 +1,14 @@
 // How the live route reads in the public OpenAPI document. Realtime validates its parameters;
 // the gateway only documents them (swaggerTransform), so nothing is refused here that realtime
 // would take.
-import { ApiCredentials, LIVE_DESCRIPTION, LiveMessage, LiveParams, LiveQuery } from '@canvass/contracts';
+import {
+  ApiCredentials,
+  LIVE_DESCRIPTION,
+  LiveMessage,
+  LiveParams,
+  LiveQuery,
+  StageLiveParams,
+} from '@canvass/contracts';
 import { emptyResponse, problemResponses, type SecurityRequirements } from '@canvass/service-kit';
 import type { RouteShorthandOptions } from 'fastify';
 
@@ -38,6 +45,37 @@ export const liveRouteDocs: RouteShorthandOptions = {
   config: {
     swaggerTransform: ({ schema, url }) => ({
       schema: { ...schema, params: LiveParams, querystring: LiveQuery },
+      url,
+    }),
+  },
+};
+
+/** GET /api/v1/events/{eventId}/live: the same transports, the stage as each snapshot's `results`. */
+export const stageLiveRouteDocs: RouteShorthandOptions = {
+  schema: {
+    tags: ['Events'],
+    summary: 'An event’s stage as it changes (WebSocket or Server-Sent Events)',
+    description:
+      'What every participant’s screen shows, pushed as the presenter changes it: the same messages as live results, each `snapshot` carrying the stage (GET /api/v1/events/{eventId}/stage) as its `results`, and `viewers` counting who is connected.',
+    security: [{}] as SecurityRequirements,
+    response: {
+      101: emptyResponse('A WebSocket: each text frame is one message (JSON).'),
+      200: {
+        description: 'Server-Sent Events: each event’s data is one message (JSON).',
+        content: { 'text/event-stream': { schema: LiveMessage } },
+      },
+      ...problemResponses(
+        400,
+        [404, 'No event has this id.'],
+        [406, 'Neither a WebSocket upgrade nor `Accept: text/event-stream`.'],
+        [429, 'Too many live connections open from this address, or to this event.'],
+        [503, 'The live server is stopping or cannot be reached: reconnect.'],
+      ),
+    },
+  },
+  config: {
+    swaggerTransform: ({ schema, url }) => ({
+      schema: { ...schema, params: StageLiveParams, querystring: LiveQuery },
       url,
     }),
   },

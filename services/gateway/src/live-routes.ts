@@ -11,25 +11,29 @@ import { HttpProblem, unsafeTargetReason } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from './authenticate.ts';
 import type { LiveUpstream } from './live.ts';
-import { liveRouteDocs } from './live-docs.ts';
+import { liveRouteDocs, stageLiveRouteDocs } from './live-docs.ts';
 import type { LiveConnections } from './live-limits.ts';
-import { LIVE_ROUTE } from './routes.ts';
+import { LIVE_ROUTE, STAGE_LIVE_ROUTE } from './routes.ts';
 import { refuseUpgrade } from './tunnel.ts';
 import { takeBearerProtocol } from './ws-bearer.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** The live route's path, capturing the poll id (see routes.ts LIVE_PATH). */
-const LIVE_PATH_POLL = /^\/api\/v1\/polls\/([^/]+)\/live\/?$/;
+/** The live routes' paths, capturing what is watched: a poll's results or an event's stage. */
+const LIVE_PATH = /^\/api\/v1\/(polls|events)\/([^/]+)\/live\/?$/;
 
-/** The poll id of an upgrade's path as the router would decode it; undefined when not the live route. */
-function upgradePollId(url: string | undefined): string | undefined {
-  const encoded = LIVE_PATH_POLL.exec((url ?? '').split('?')[0] ?? '')?.[1];
+/**
+ * What an upgrade's path watches, as the router would decode it, keyed for the connection limits
+ * (a poll by its id, an event as `event:<id>`); undefined when not a live route.
+ */
+function upgradeChannel(url: string | undefined): string | undefined {
+  const match = LIVE_PATH.exec((url ?? '').split('?')[0] ?? '');
+  const encoded = match?.[2];
   if (encoded === undefined) return undefined;
+  let id = encoded;
   try {
-    return decodeURIComponent(encoded);
-  } catch {
-    return encoded;
-  }
+    id = decodeURIComponent(encoded);
+  } catch {}
+  return match?.[1] === 'events' ? `event:${id}` : id;
 }
 
 /**
@@ -70,18 +74,24 @@ export function liveRoutes(
     connection.once('close', () => open.delete(connection));
   };
 
-  app.get<{ Params: { pollId: string } }>(
-    LIVE_ROUTE,
-    { ...liveRouteDocs, exposeHeadRoute: false },
-    async (request, reply) => {
-      // Counted until the response closes, however it ends (a refusal, the stream ending).
-      const release = connections.admit(request.ip, request.params.pollId);
-      reply.raw.once('close', release);
-      const headers = await authenticator.identityHeaders(request);
-      hold(reply.raw);
-      return live.stream(request, reply, headers);
-    },
-  );
+  for (const [route, docs] of [
+    [LIVE_ROUTE, liveRouteDocs],
+    [STAGE_LIVE_ROUTE, stageLiveRouteDocs],
+  ] as const) {
+    app.get<{ Params: { pollId?: string; eventId?: string } }>(
+      route,
+      { ...docs, exposeHeadRoute: false },
+      async (request, reply) => {
+        const { pollId, eventId } = request.params;
+        // Counted until the response closes, however it ends (a refusal, the stream ending).
+        const release = connections.admit(request.ip, pollId ?? `event:${eventId}`);
+        reply.raw.once('close', release);
+        const headers = await authenticator.identityHeaders(request);
+        hold(reply.raw);
+        return live.stream(request, reply, headers);
+      },
+    );
+  }
 
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -91,13 +101,19 @@ export function liveRoutes(
       const detail = `The path contains ${unsafe}. Send the plain path: no dot-segments, encoded slashes or backslashes, no NUL.`;
       return refuseUpgrade(socket, 400, 'invalid-path', 'The request path is not valid', detail);
     }
-    const pollId = upgradePollId(request.url);
-    if (pollId === undefined) {
-      return refuseUpgrade(socket, 404, 'route-not-found', 'Not found', 'Only live results take WebSockets.');
+    const channel = upgradeChannel(request.url);
+    if (channel === undefined) {
+      return refuseUpgrade(
+        socket,
+        404,
+        'route-not-found',
+        'Not found',
+        'Only live results and event stages take WebSockets.',
+      );
     }
     let release: () => void;
     try {
-      release = connections.admit(request.socket.remoteAddress ?? '', pollId);
+      release = connections.admit(request.socket.remoteAddress ?? '', channel);
     } catch (error) {
       if (!(error instanceof HttpProblem)) throw error;
       return refuseUpgrade(socket, error.status, error.type, error.title, error.message, error.extensions);

@@ -25,7 +25,8 @@ export interface RouteRule {
 
 /** Live results: served by realtime over SSE or WebSocket (see live-routes.ts), not by polls. */
 export const LIVE_ROUTE = '/api/v1/polls/:pollId/live';
-export const LIVE_PATH = /^\/api\/v1\/polls\/[^/]+\/live\/?$/;
+/** An event's stage as the presenter changes it (docs/events.md): realtime too. */
+export const STAGE_LIVE_ROUTE = '/api/v1/events/:eventId/live';
 
 const ALL = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 
@@ -60,6 +61,9 @@ export const publicRoutes: readonly RouteRule[] = [
   { url: '/api/v1/polls', methods: ALL, service: 'polls' },
   { url: '/api/v1/polls/*', methods: ALL, service: 'polls' },
   { url: '/api/v1/receipts/*', methods: ALL, service: 'polls' },
+  { url: '/api/v1/events', methods: ALL, service: 'polls' },
+  { url: '/api/v1/events/*', methods: ALL, service: 'polls' },
+  { url: '/api/v1/join/*', methods: ALL, service: 'polls' },
   { url: '/api/v1/accounts', methods: ALL, service: 'identity' },
   { url: '/api/v1/accounts/*', methods: ALL, service: 'identity' },
   { url: '/api/v1/account', methods: ALL, service: 'identity' },

@@ -6,6 +6,7 @@ import { ApiCredentials } from '@canvass/contracts';
 import { entitlementsConsumer, type ServiceContext, type ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import { answerRoutes } from './answers/routes.ts';
+import { eventRoutes } from './events/routes.ts';
 import { exportRoutes } from './export/routes.ts';
 import { createLifecycle } from './polls/lifecycle.ts';
 import { PollCache } from './polls/poll-cache.ts';
@@ -43,12 +44,17 @@ export function createPollsService(context: ServiceContext): ServiceModule {
         { name: 'Polls', description: 'Create, read, edit, open, close and export polls.' },
         { name: 'Votes', description: 'Vote, withdraw a vote, and verify a receipt.' },
         { name: 'Moderation', description: 'Approve or reject open-text answers.' },
+        {
+          name: 'Events',
+          description: 'Polls in an order behind a six-digit join code, and the stage the presenter drives.',
+        },
       ],
       securitySchemes: { manageToken: ApiCredentials.manageToken },
     },
     routes(app) {
       pollRoutes(app, context, { cache, lifecycle });
       claimRoute(app, context, cache);
+      eventRoutes(app, context, { cache, lifecycle });
       // One count of wrong access codes, whether they come with a vote or are checked first.
       const guard = new AccessCodeGuard();
       voteRoutes(app, context, { cache, writer, guard });

@@ -16,9 +16,27 @@ export interface PollsTables {
     closes_at: Date | null;
     config_version: Generated<number>;
     home_region: string | null;
+    voting_locked_at: Date | null;
     created_at: Generated<Date>;
     updated_at: Generated<Date>;
   };
+  events: {
+    id: string;
+    workspace_id: string;
+    title: string;
+    join_code: string;
+    code_released: Generated<boolean>;
+    starts_at: Date;
+    ends_at: Date;
+    stage_screen: Generated<'waiting' | 'poll'>;
+    stage_poll_id: string | null;
+    stage_revealed: Generated<boolean>;
+    stage_version: Generated<number>;
+    created_by: string;
+    created_at: Generated<Date>;
+    updated_at: Generated<Date>;
+  };
+  event_polls: { event_id: string; poll_id: string; position: number };
   poll_options: { poll_id: string; id: string; position: number; label: string };
   votes: {
     id: string;

@@ -8,6 +8,8 @@ export const RealtimeConfig = Type.Object({
   NATS_URL: Type.String({ pattern: '^(nats|tls)://', default: 'nats://127.0.0.1:4222' }),
   /** Where analytics answers GET /api/v1/polls/{pollId}/results (the access check). */
   ANALYTICS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8082' }),
+  /** Where polls answers GET /api/v1/events/{eventId}/stage (events' live route, docs/events.md). */
+  POLLS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081' }),
   /** Viewer counts summed over every realtime process; without it each process counts its own. */
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),

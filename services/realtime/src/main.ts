@@ -35,6 +35,10 @@ const realtime = createRealtimeService({
   internalSecret: config.CANVASS_INTERNAL_SECRET,
   adminToken: config.CANVASS_ADMIN_TOKEN,
   fetchResults: httpResultsClient(config.ANALYTICS_URL, { tls }),
+  fetchStage: httpResultsClient(config.POLLS_URL, {
+    tls,
+    path: (eventId) => `/api/v1/events/${encodeURIComponent(eventId)}/stage`,
+  }),
   ...(tls ? { tls } : {}),
   ...(redis ? { viewerCounts: redisViewerCounts(redis, instanceId) } : {}),
 });

@@ -1,4 +1,5 @@
-// The cluster tier's FetchResults: analytics' results endpoint over HTTP. A service-to-service
+// The cluster tier's FetchResults: analytics' results endpoint over HTTP (and, with `path`, polls'
+// event stage for events' live route, docs/events.md). A service-to-service
 // call, so it runs under a policy: a 2 s timeout per attempt, one retry with jittered backoff
 // (a GET is idempotent), a circuit breaker so a down analytics fails viewers fast instead of
 // piling them up, and a bulkhead bounding calls in flight. 4xx answers are answers, not failures.
@@ -24,7 +25,7 @@ import type { FetchResults } from './live/access.ts';
 class UpstreamError extends Error {
   readonly status: number;
   constructor(status: number) {
-    super(`analytics answered ${status}`);
+    super(`upstream answered ${status}`);
     this.name = 'UpstreamError';
     this.status = status;
   }
@@ -34,8 +35,14 @@ const failure = handleWhen((error) => !isBrokenCircuitError(error) && !isBulkhea
 
 export function httpResultsClient(
   baseUrl: string,
-  options: { timeoutMs?: number; tls?: InternalTls | undefined } = {},
+  options: {
+    timeoutMs?: number;
+    tls?: InternalTls | undefined;
+    /** The resource asked about `id` (default: its results). */
+    path?: (id: string) => string;
+  } = {},
 ): FetchResults {
+  const path = options.path ?? ((pollId: string) => `/api/v1/polls/${encodeURIComponent(pollId)}/results`);
   const { tls } = options;
   const newAgent = () =>
     new Agent({ connections: 64, keepAliveTimeout: 10_000, ...(tls ? { connect: tls.current() } : {}) });
@@ -57,15 +64,12 @@ export function httpResultsClient(
   );
   return (pollId, credentials) =>
     policy.execute(async ({ signal }) => {
-      const response = await request(
-        new URL(`/api/v1/polls/${encodeURIComponent(pollId)}/results`, baseUrl),
-        {
-          method: 'GET',
-          headers: { ...credentials, accept: 'application/json', ...traceHeaders() },
-          dispatcher: agent,
-          signal,
-        },
-      );
+      const response = await request(new URL(path(pollId), baseUrl), {
+        method: 'GET',
+        headers: { ...credentials, accept: 'application/json', ...traceHeaders() },
+        dispatcher: agent,
+        signal,
+      });
       if (response.statusCode >= 500) {
         await response.body.dump();
         throw new UpstreamError(response.statusCode);

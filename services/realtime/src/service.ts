@@ -3,7 +3,14 @@
 // of this process alone, so every process sees every update), access from analytics' results
 // endpoint, viewer counts from this process or Redis.
 import { randomUUID } from 'node:crypto';
-import { LIVE_PROTOCOL, ResultsUpdatedV1 } from '@canvass/contracts';
+import {
+  type EventStage,
+  LIVE_PROTOCOL,
+  LiveQuery,
+  ResultsUpdatedV1,
+  StageChangedV1,
+  StageLiveParams,
+} from '@canvass/contracts';
 import { type EventBus, type Subscription, validateEvent } from '@canvass/eventing';
 import {
   buildServiceApp,
@@ -16,7 +23,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { createAccessCheck, type FetchResults } from './live/access.ts';
-import { liveSecuritySchemes } from './live/docs.ts';
+import { liveSecuritySchemes, stageLiveDocs } from './live/docs.ts';
 import { createHub, type ResultsUpdate } from './live/hub.ts';
 import { liveMetrics } from './live/metrics.ts';
 import { liveRoutes } from './live/route.ts';
@@ -28,6 +35,11 @@ export interface RealtimeDeps {
   logger: Logger;
   /** Analytics' GET /api/v1/polls/{pollId}/results, with the viewer's credentials. */
   fetchResults: FetchResults;
+  /**
+   * Polls' GET /api/v1/events/{eventId}/stage (docs/events.md): without it, events' live route
+   * is not served.
+   */
+  fetchStage?: FetchResults;
   metrics?: Registry;
   /** Shared counts (Redis) when several processes serve live results; this process's otherwise. */
   viewerCounts?: ViewerCounts;
@@ -64,6 +76,18 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     stallMs: limits.stallMs,
     countIntervalMs: deps.limits?.countIntervalMs ?? 1_000,
   });
+  // Event stages: the same channels, viewers and transports, the stage as each snapshot's body.
+  const stageHub =
+    deps.fetchStage &&
+    createHub({
+      checkAccess: createAccessCheck(deps.fetchStage, logger),
+      counts: deps.viewerCounts ?? processViewerCounts(),
+      metrics,
+      logger,
+      idleChannels: deps.limits?.idleChannels ?? 1_000,
+      stallMs: limits.stallMs,
+      countIntervalMs: deps.limits?.countIntervalMs ?? 1_000,
+    });
   let subscription: Subscription | undefined;
 
   const app = buildServiceApp({
@@ -101,6 +125,18 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
   app.register(async (scope) =>
     liveRoutes(scope, { hub, metrics, limits, internalSecret: deps.internalSecret }),
   );
+  if (stageHub)
+    app.register(async (scope) =>
+      liveRoutes(
+        scope,
+        { hub: stageHub, metrics, limits, internalSecret: deps.internalSecret },
+        {
+          url: '/api/v1/events/:eventId/live',
+          param: 'eventId',
+          schema: { ...stageLiveDocs, params: StageLiveParams, querystring: LiveQuery },
+        },
+      ),
+    );
   app.register(async (admin) => {
     admin.addHook('onRequest', requireAdminToken(deps.adminToken));
     telemetryRoutes(admin, 'realtime');
@@ -111,9 +147,22 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     // skips superseded snapshots rather than fanning every one out to every viewer (measured:
     // 0.51 → 0.89 of a raw ws broadcast at 10k viewers, and no backlog growing in memory).
     const newest = new Map<string, ResultsUpdate>();
+    const stages = new Map<string, ResultsUpdate>();
     for (const delivery of batch) {
       try {
         const event = validateEvent(delivery.payload);
+        if (event.type === StageChangedV1.type) {
+          const { stage } = event.data as { stage: EventStage };
+          const kept = stages.get(stage.eventId);
+          if (!kept || kept.sequence < stage.sequence)
+            stages.set(stage.eventId, {
+              pollId: stage.eventId,
+              sequence: stage.sequence,
+              public: true,
+              results: stage,
+            });
+          continue;
+        }
         if (event.type !== ResultsUpdatedV1.type) continue;
         const traceparent = delivery.traceparent ?? event.traceparent;
         const update = { ...(event.data as ResultsUpdate), ...(traceparent ? { traceparent } : {}) };
@@ -125,6 +174,7 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
       }
     }
     for (const update of newest.values()) hub.update(update);
+    for (const update of stages.values()) stageHub?.update(update);
   }
 
   return {
@@ -132,14 +182,16 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     async start() {
       subscription ??= await bus.subscribe({
         name: `realtime-${instanceId}`,
-        types: [ResultsUpdatedV1.type],
+        types: [ResultsUpdatedV1.type, ...(stageHub ? [StageChangedV1.type] : [])],
         ephemeral: true,
         handle: onUpdates,
       });
       hub.start();
+      stageHub?.start();
     },
     async stop() {
       await hub.stop();
+      await stageHub?.stop();
       await subscription?.stop();
       subscription = undefined;
     },

@@ -248,6 +248,8 @@ for (const replica of processesOf('realtime')) {
       REDIS_URL: config.REDIS_URL,
       // One analytics process answers a realtime process's access checks (any of them would do).
       ANALYTICS_URL: urlsOf('analytics')[0]!,
+      // And one polls process answers its events' stage checks (docs/events.md).
+      POLLS_URL: urlsOf('polls')[0]!,
       LOG_LEVEL: config.LOG_LEVEL,
       CANVASS_INTERNAL_SECRET: internalSecret,
       ...drainEnv,

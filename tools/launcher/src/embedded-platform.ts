@@ -135,6 +135,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     metrics,
     internalSecret,
     analytics: runtimes.find((runtime) => runtime.name === 'analytics')!.app,
+    polls: runtimes.find((runtime) => runtime.name === 'polls')!.app,
     ...(stallMs !== undefined ? { limits: { stallMs } } : {}),
   });
   for (const runtime of runtimes) runtime.startRelay();

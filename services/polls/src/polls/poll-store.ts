@@ -24,6 +24,8 @@ export interface StoredPoll {
   manageTokenHash: string | null;
   /** Where an imported poll is managed (docs/regions.md); null for this region's own polls. */
   homeRegion: string | null;
+  /** The presenter's lock or countdown (docs/events.md): voting stops then, by the server's clock. */
+  votingLockedAt?: Date | null;
 }
 
 export async function insertPoll(trx: Kysely<PollsTables>, poll: StoredPoll) {
@@ -106,6 +108,7 @@ function toStoredPoll(row: PollRow, options: OptionRow[]): StoredPoll {
     configVersion: row.config_version,
     manageTokenHash: row.manage_token_hash,
     homeRegion: row.home_region,
+    votingLockedAt: row.voting_locked_at ? new Date(row.voting_locked_at) : null,
   };
 }
 
@@ -208,6 +211,7 @@ export function toPollView(poll: StoredPoll, options: { organizer?: boolean } = 
     closesAt: poll.closesAt?.toISOString() ?? null,
     createdAt: poll.createdAt.toISOString(),
     ...(options.organizer && poll.accessCode ? { accessCode: poll.accessCode } : {}),
+    ...(poll.votingLockedAt ? { votingLockedAt: poll.votingLockedAt.toISOString() } : {}),
   };
 }
 

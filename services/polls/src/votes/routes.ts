@@ -204,7 +204,10 @@ export function voteRoutes(
               403,
               'The access code is missing or wrong, or the poll asks for a device token or proof of work and none valid came.',
             ],
-            [409, 'The poll is not open, or this voter has voted and votes cannot change.'],
+            [
+              409,
+              'The poll is not open, its voting is locked (`voting-locked`), or this voter has voted and votes cannot change.',
+            ],
             [422, 'The answer does not fit the poll (wrong kind, unknown option, out of scale).'],
           ),
         },
@@ -243,7 +246,7 @@ export function voteRoutes(
           204: emptyResponse('Withdrawn: it no longer counts.'),
           ...voteProblems(
             [404, 'No poll has this id, or this voter has no vote in it.'],
-            [409, 'The poll is not open, or votes cannot change.'],
+            [409, 'The poll is not open, its voting is locked (`voting-locked`), or votes cannot change.'],
           ),
         },
       },

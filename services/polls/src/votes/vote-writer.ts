@@ -51,6 +51,13 @@ export interface VoteWriterOptions {
 export const pollNotOpen = (status: string) =>
   conflict('poll-not-open', 'This poll is not open for voting', `The poll is ${status}; nothing was stored.`);
 
+export const votingLocked = () =>
+  conflict(
+    'voting-locked',
+    'Voting is locked',
+    'The presenter locked voting on this poll (or its countdown ran out); nothing was stored.',
+  );
+
 export const alreadyVoted = () =>
   conflict(
     'already-voted',
@@ -62,6 +69,7 @@ interface PollState {
   head: StreamHead;
   status: string;
   closesAt: Date | null;
+  votingLockedAt: Date | null;
   configVersion: number;
   fresh?: StoredPoll | undefined;
   events: CloudEvent[];
@@ -163,6 +171,11 @@ export class VoteWriter {
         outcomes.set(pending, pollNotOpen(state.status === 'open' ? 'closed' : state.status));
         continue;
       }
+      // The presenter's lock, read here (not from a cached poll) so an unlock counts at once everywhere.
+      if (state.votingLockedAt !== null && state.votingLockedAt <= now) {
+        outcomes.set(pending, votingLocked());
+        continue;
+      }
       if (state.configVersion !== command.poll.configVersion) {
         state.fresh ??= await findPoll(trx, command.poll.id);
         try {
@@ -258,8 +271,9 @@ export class VoteWriter {
       head_hash: string;
       status: string;
       closes_at: Date | null;
+      voting_locked_at: Date | null;
       config_version: number;
-    }>`select s.poll_id, s.version, s.head_hash, p.status, p.closes_at, p.config_version
+    }>`select s.poll_id, s.version, s.head_hash, p.status, p.closes_at, p.voting_locked_at, p.config_version
        from poll_streams s join polls p on p.id = s.poll_id
        where s.poll_id in (${sql.join(pollIds)}) order by s.poll_id for update of s`.execute(trx);
     return new Map(
@@ -269,6 +283,7 @@ export class VoteWriter {
           head: { version: row.version, hash: row.head_hash },
           status: row.status,
           closesAt: row.closes_at ? new Date(row.closes_at) : null,
+          votingLockedAt: row.voting_locked_at ? new Date(row.voting_locked_at) : null,
           configVersion: row.config_version,
           events: [],
         },

@@ -27,3 +27,25 @@ export const liveDocs = {
     ),
   },
 };
+
+/** GET /api/v1/events/{eventId}/live (docs/events.md): open to anyone who knows the event. */
+export const stageLiveDocs = {
+  tags: ['Events'],
+  summary: 'An event’s stage as it changes (WebSocket or Server-Sent Events)',
+  description:
+    'The same messages as live results; each `snapshot` carries the stage (GET /api/v1/events/{eventId}/stage) as its `results`, and `viewers` counts who is connected.',
+  security: [{}] as SecurityRequirements,
+  response: {
+    101: emptyResponse('A WebSocket: each text frame is one message (JSON).'),
+    200: {
+      description: 'Server-Sent Events: each event’s data is one message (JSON).',
+      content: { 'text/event-stream': { schema: LiveMessage } },
+    },
+    ...problemResponses(
+      400,
+      [404, 'No event has this id.'],
+      [406, 'Neither a WebSocket upgrade nor `Accept: text/event-stream`.'],
+      [503, 'This server is stopping: reconnect.'],
+    ),
+  },
+};

@@ -16,7 +16,7 @@ import type { Viewer } from './viewer.ts';
 import { wsTransport } from './ws-transport.ts';
 
 type LiveRequest = FastifyRequest<{
-  Params: Static<typeof LiveParams>;
+  Params: Record<string, string>;
   Querystring: Static<typeof LiveQuery>;
 }>;
 
@@ -79,19 +79,38 @@ async function checked(viewer: Viewer, patient: boolean) {
   }
 }
 
-export function liveRoutes(app: FastifyInstance, context: LiveRouteContext): void {
+/** Which live route: a poll's results (by default) or an event's stage (docs/events.md). */
+export interface LiveRouteShape {
+  url: string;
+  /** The path parameter naming what is watched. */
+  param: 'pollId' | 'eventId';
+  schema: Record<string, unknown>;
+}
+
+const resultsRoute: LiveRouteShape = {
+  url: '/api/v1/polls/:pollId/live',
+  param: 'pollId',
+  schema: { ...liveDocs, params: LiveParams, querystring: LiveQuery },
+};
+
+export function liveRoutes(
+  app: FastifyInstance,
+  context: LiveRouteContext,
+  shape: LiveRouteShape = resultsRoute,
+): void {
   const { hub, metrics, limits } = context;
+  const watchedId = (params: Record<string, string>) => params[shape.param] ?? '';
 
   function track(transport: Transport): void {
     metrics.connections.inc({ transport: transport.kind });
     transport.onClose(() => metrics.connections.dec({ transport: transport.kind }));
   }
 
-  app.route<{ Params: Static<typeof LiveParams>; Querystring: Static<typeof LiveQuery> }>({
+  app.route<{ Params: Record<string, string>; Querystring: Static<typeof LiveQuery> }>({
     method: 'GET',
-    url: '/api/v1/polls/:pollId/live',
+    url: shape.url,
     exposeHeadRoute: false,
-    schema: { ...liveDocs, params: LiveParams, querystring: LiveQuery },
+    schema: shape.schema,
     async handler(request, reply) {
       if (!wantsEventStream(request.headers.accept)) {
         throw new HttpProblem(
@@ -103,7 +122,7 @@ export function liveRoutes(app: FastifyInstance, context: LiveRouteContext): voi
       }
       if (hub.stopped) throw goingAway();
       const credentials = await credentialsOf(request, context.internalSecret);
-      const viewer = hub.watch(request.params.pollId, sinceOf(request), credentials);
+      const viewer = hub.watch(watchedId(request.params), sinceOf(request), credentials);
       // Not patient: an unknown poll is a 404 at once, not a request held open (see access.ts).
       const outcome = await checked(viewer, false);
       // Retrying cannot help (no such poll, not signed in): say so plainly, and EventSource stops.
@@ -125,14 +144,14 @@ export function liveRoutes(app: FastifyInstance, context: LiveRouteContext): voi
       if (hub.stopped) return transport.end(1001, 'server going away');
       let credentials: () => Promise<Credentials>;
       try {
-        credentials = await credentialsOf(request as LiveRequest, context.internalSecret);
+        credentials = await credentialsOf(request, context.internalSecret);
       } catch (error) {
         if (!(error instanceof HttpProblem)) throw error;
         transport.write({ type: 'error', status: error.status, title: error.title, detail: error.message });
         return transport.end(4000 + error.status, error.title);
       }
       const { params, query } = request as LiveRequest;
-      const viewer = hub.watch(params.pollId, query.since, credentials);
+      const viewer = hub.watch(watchedId(params), query.since, credentials);
       viewer.attach(transport, await checked(viewer, true));
     },
   });

@@ -1,0 +1,71 @@
+// Events (docs/events.md): many polls behind one six-digit join code, and the stage the presenter
+// drives (what every participant's screen shows now). The stage is what GET
+// /api/v1/events/{eventId}/stage answers, what `polls.live.stage.v1` carries and what a
+// participant's live connection (GET /api/v1/events/{eventId}/live) receives as its snapshot.
+import Type, { type Static } from 'typebox';
+import { defineEvent } from './envelope.ts';
+import { PollStatus, PollType } from './polls-events.ts';
+
+export const JOIN_CODE_PATTERN = '^[1-9][0-9]{5}$';
+export const JoinCode = Type.String({
+  pattern: JOIN_CODE_PATTERN,
+  description: 'Six digits, the first not 0 (nothing to confuse: no letters, no leading zero).',
+});
+
+export const StageScreen = Type.Union([Type.Literal('waiting'), Type.Literal('poll')]);
+
+export const EventStage = Type.Object({
+  eventId: Type.String(),
+  title: Type.String(),
+  joinCode: JoinCode,
+  /** Grows with every change the presenter makes; a client keeps the highest it has seen. */
+  sequence: Type.Integer({ minimum: 1 }),
+  screen: StageScreen,
+  /** The poll on screen (screen `poll`), else null. */
+  pollId: Type.Union([Type.String(), Type.Null()]),
+  /** Its place in the deck (1-based) and the deck's length. */
+  position: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  deckSize: Type.Integer({ minimum: 0 }),
+  /** The presenter shows the poll's results to everyone. */
+  revealed: Type.Boolean(),
+  /**
+   * When voting on the poll on screen stops (or stopped) by the server's clock: a countdown when
+   * in the future, locked when past, null when voting is not locked.
+   */
+  votingLockedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  /** The server's clock when this was made, so a screen can count down without trusting its own. */
+  serverTime: Type.String({ format: 'date-time' }),
+  endsAt: Type.String({ format: 'date-time' }),
+});
+export type EventStage = Static<typeof EventStage>;
+
+/** The stage changed (a superseding snapshot; published after the change commits). */
+export const StageChangedV1 = defineEvent('polls.live.stage.v1', Type.Object({ stage: EventStage }));
+
+export const EventPoll = Type.Object({
+  id: Type.String(),
+  question: Type.String(),
+  type: PollType,
+  status: PollStatus,
+});
+
+export const EventView = Type.Object({
+  id: Type.String(),
+  workspaceId: Type.String(),
+  title: Type.String(),
+  joinCode: JoinCode,
+  startsAt: Type.String({ format: 'date-time' }),
+  endsAt: Type.String({ format: 'date-time' }),
+  /** Live: its code joins it (until it ends). */
+  live: Type.Boolean(),
+  polls: Type.Array(EventPoll, { description: 'The deck, in order.' }),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type EventView = Static<typeof EventView>;
+
+/** What a participant learns from a join code: where to go, and what is on screen now. */
+export const JoinAnswer = Type.Object({
+  eventId: Type.String(),
+  title: Type.String(),
+  stage: EventStage,
+});

@@ -1,0 +1,231 @@
+// Events (docs/events.md): a workspace's polls in an order behind a six-digit join code, and the
+// stage the presenter drives. Reading and writing them in the polls service's own schema.
+import { randomInt } from 'node:crypto';
+import type { EventStage, EventView } from '@canvass/contracts';
+import { conflict, HttpProblem, newId, notFound } from '@canvass/service-kit';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { PollsTables } from '../tables.ts';
+
+type EventRow = Selectable<PollsTables['events']>;
+
+/** An event's default length when it names no end: its code is held that long. */
+export const DEFAULT_EVENT_DAYS = 7;
+/** The longest an event may run (and hold its code). */
+export const MAX_EVENT_DAYS = 90;
+export const MAX_DECK = 100;
+
+export const eventNotFound = () => notFound('event', 'There is no event with this id in your workspace.');
+
+/** A join code as typed ("123 456", "123-456") made plain, or undefined when it is not six digits. */
+export function normalizeJoinCode(typed: string): string | undefined {
+  const code = typed.replace(/[\s-]/g, '');
+  return /^[1-9][0-9]{5}$/.test(code) ? code : undefined;
+}
+
+const invalidEvent = (field: string, message: string) =>
+  new HttpProblem(422, 'invalid-event', 'This event cannot be set up that way', `${field}: ${message}.`, {
+    errors: [{ in: 'body', field: `/${field}`, message }],
+  });
+
+/** Checks the dates; defaults: starts now, ends DEFAULT_EVENT_DAYS after it starts. */
+export function eventDates(startsAt: Date | undefined, endsAt: Date | undefined, now = new Date()) {
+  const start = startsAt ?? now;
+  const end = endsAt ?? new Date(start.getTime() + DEFAULT_EVENT_DAYS * 86_400_000);
+  if (end <= start) throw invalidEvent('endsAt', 'must be after the start');
+  if (end <= now) throw invalidEvent('endsAt', 'is in the past');
+  if (end.getTime() - start.getTime() > MAX_EVENT_DAYS * 86_400_000)
+    throw invalidEvent('endsAt', `an event lasts at most ${MAX_EVENT_DAYS} days`);
+  return { startsAt: start, endsAt: end };
+}
+
+/**
+ * Inserts the event with a fresh join code. Codes of events that have ended are released first,
+ * so a code is unique among events that can still be joined and 900,000 codes go round.
+ */
+export async function insertEvent(
+  trx: Kysely<PollsTables>,
+  event: { workspaceId: string; title: string; startsAt: Date; endsAt: Date; createdBy: string },
+): Promise<EventRow> {
+  await trx
+    .updateTable('events')
+    .set({ code_released: true })
+    .where('code_released', '=', false)
+    .where('ends_at', '<=', new Date())
+    .execute();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const row = await trx
+      .insertInto('events')
+      .values({
+        id: newId(),
+        workspace_id: event.workspaceId,
+        title: event.title,
+        join_code: String(randomInt(100_000, 1_000_000)),
+        starts_at: event.startsAt,
+        ends_at: event.endsAt,
+        created_by: event.createdBy,
+      })
+      .onConflict((oc) => oc.column('join_code').where('code_released', '=', false).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return row;
+  }
+  // Twenty taken codes in a row: the live events hold most of the 900,000.
+  throw new HttpProblem(
+    503,
+    'join-codes-exhausted',
+    'No join code is free right now',
+    'Almost every join code is held by a live event. Try again later.',
+  );
+}
+
+/** The organizer's event, or 404 (another workspace's event answers the same: no probing). */
+export async function findEvent(
+  db: Kysely<PollsTables>,
+  eventId: string,
+  workspaceId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<EventRow> {
+  let query = db
+    .selectFrom('events')
+    .selectAll()
+    .where('id', '=', eventId)
+    .where('workspace_id', '=', workspaceId);
+  if (options.forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) throw eventNotFound();
+  return row;
+}
+
+/** Replaces the deck: these polls of the workspace, in this order. */
+export async function setDeck(
+  trx: Kysely<PollsTables>,
+  event: EventRow,
+  pollIds: readonly string[],
+): Promise<void> {
+  if (new Set(pollIds).size !== pollIds.length) throw invalidEvent('pollIds', 'a poll is listed twice');
+  if (pollIds.length > 0) {
+    const found = await trx
+      .selectFrom('polls')
+      .leftJoin('event_polls', 'event_polls.poll_id', 'polls.id')
+      .select(['polls.id', 'event_polls.event_id'])
+      .where('polls.id', 'in', pollIds)
+      .where('polls.workspace_id', '=', event.workspace_id)
+      .execute();
+    const known = new Map(found.map((row) => [row.id, row.event_id]));
+    const missing = pollIds.filter((id) => !known.has(id));
+    if (missing.length > 0)
+      throw invalidEvent(
+        'pollIds',
+        `${missing.join(', ')} ${missing.length === 1 ? 'is not a poll' : 'are not polls'} of this workspace (a guest poll joins once it is claimed)`,
+      );
+    const elsewhere = pollIds.filter((id) => known.get(id) && known.get(id) !== event.id);
+    if (elsewhere.length > 0)
+      throw conflict(
+        'poll-in-another-event',
+        'A poll is in another event',
+        `${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'is' : 'are'} already in another event; a poll is in one event at a time. Remove it there first.`,
+      );
+  }
+  await trx.deleteFrom('event_polls').where('event_id', '=', event.id).execute();
+  if (pollIds.length > 0)
+    await trx
+      .insertInto('event_polls')
+      .values(pollIds.map((pollId, position) => ({ event_id: event.id, poll_id: pollId, position })))
+      .execute();
+}
+
+async function deckOf(db: Kysely<PollsTables>, eventId: string) {
+  return db
+    .selectFrom('event_polls')
+    .innerJoin('polls', 'polls.id', 'event_polls.poll_id')
+    .select(['polls.id', 'polls.question', 'polls.type', 'polls.status', 'polls.voting_locked_at'])
+    .where('event_polls.event_id', '=', eventId)
+    .orderBy('event_polls.position')
+    .execute();
+}
+
+const isLive = (row: EventRow, now = new Date()) => !row.code_released && new Date(row.ends_at) > now;
+
+export async function toEventView(db: Kysely<PollsTables>, row: EventRow): Promise<EventView> {
+  const deck = await deckOf(db, row.id);
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    title: row.title,
+    joinCode: row.join_code,
+    startsAt: new Date(row.starts_at).toISOString(),
+    endsAt: new Date(row.ends_at).toISOString(),
+    live: isLive(row),
+    polls: deck.map((poll) => ({
+      id: poll.id,
+      question: poll.question,
+      type: poll.type as EventView['polls'][number]['type'],
+      status: poll.status as EventView['polls'][number]['status'],
+    })),
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+export async function listEvents(db: Kysely<PollsTables>, workspaceId: string, limit: number) {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return Promise.all(rows.map((row) => toEventView(db, row)));
+}
+
+/** What every participant's screen shows now. */
+export async function stageOf(db: Kysely<PollsTables>, row: EventRow): Promise<EventStage> {
+  const deck = await deckOf(db, row.id);
+  const index = row.stage_screen === 'poll' ? deck.findIndex((poll) => poll.id === row.stage_poll_id) : -1;
+  const current = deck[index];
+  return {
+    eventId: row.id,
+    title: row.title,
+    joinCode: row.join_code,
+    sequence: row.stage_version,
+    // A poll taken off the deck (or deleted) leaves the audience waiting.
+    screen: current ? 'poll' : 'waiting',
+    pollId: current?.id ?? null,
+    position: current ? index + 1 : null,
+    deckSize: deck.length,
+    revealed: current ? row.stage_revealed : false,
+    votingLockedAt: current?.voting_locked_at ? new Date(current.voting_locked_at).toISOString() : null,
+    serverTime: new Date().toISOString(),
+    endsAt: new Date(row.ends_at).toISOString(),
+  };
+}
+
+/** A participant's way in: the live event holding this code. */
+export async function findByJoinCode(db: Kysely<PollsTables>, code: string): Promise<EventRow | undefined> {
+  return db
+    .selectFrom('events')
+    .selectAll()
+    .where('join_code', '=', code)
+    .where('code_released', '=', false)
+    .where('ends_at', '>', new Date())
+    .executeTakeFirst();
+}
+
+/** The stage by event id alone (participants and realtime's access check know only the id). */
+export async function findEventById(db: Kysely<PollsTables>, eventId: string) {
+  return db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+}
+
+/** Moves the stage's version on; returns the row as it is now. */
+export async function bumpStage(
+  trx: Kysely<PollsTables>,
+  eventId: string,
+  set: Partial<Pick<EventRow, 'stage_screen' | 'stage_poll_id' | 'stage_revealed'>>,
+): Promise<EventRow> {
+  return trx
+    .updateTable('events')
+    .set({ ...set, stage_version: sql`stage_version + 1`, updated_at: new Date() })
+    .where('id', '=', eventId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
