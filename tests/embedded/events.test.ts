@@ -71,15 +71,16 @@ test('an event gets a six-digit code that joins it, and its deck in order', asyn
     listed.body.events.map((e: Json) => e.id),
     [event.id],
   );
-  const reordered = await ada.call('PATCH', `/api/v1/events/${event.id}`, {
-    title: 'All hands, Q4',
-    pollIds: [first.id, second.id],
-  });
+  // The deck alone (no other field) is an edit too.
+  const reordered = await ada.call('PATCH', `/api/v1/events/${event.id}`, { pollIds: [first.id, second.id] });
   assert.equal(reordered.status, 200, JSON.stringify(reordered.body));
   assert.deepEqual(
     reordered.body.polls.map((poll: Json) => poll.id),
     [first.id, second.id],
   );
+  const renamed = await ada.call('PATCH', `/api/v1/events/${event.id}`, { title: 'All hands, Q4' });
+  assert.equal(renamed.body.title, 'All hands, Q4');
+  assert.equal(renamed.body.polls.length, 2);
 
   // An ended event lets go of its code: it no longer joins.
   await sql`update events set ends_at = now() - interval '1 minute' where id = ${event.id}`.execute(

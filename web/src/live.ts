@@ -6,8 +6,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { pollPath, type Results } from './api.ts';
 
-export interface LiveState {
-  results: Results | null;
+export interface LiveState<T = Results> {
+  results: T | null;
   viewers: number | null;
   /** Why the results are not shown to this viewer now (the server's words), or null. */
   hidden: string | null;
@@ -16,23 +16,37 @@ export interface LiveState {
   everConnected: boolean;
 }
 
-type Message =
-  | { type: 'snapshot'; sequence: number; results: Results }
+type Message<T> =
+  | { type: 'snapshot'; sequence: number; results: T }
   | { type: 'viewers'; count: number }
   | { type: 'hidden'; reason: string }
   | { type: 'error'; detail?: string };
 
+interface LiveCredentials {
+  receipt?: string | null;
+  manageToken?: string | null;
+  /** A signed-in user's access token, asked for at every (re)connect so it is never stale. */
+  bearer?: (() => Promise<string>) | null;
+}
+
 export function useLiveResults(
   pollId: string,
   initial: Results | null,
-  credentials: {
-    receipt?: string | null;
-    manageToken?: string | null;
-    /** A signed-in user's access token, asked for at every (re)connect so it is never stale. */
-    bearer?: (() => Promise<string>) | null;
-  },
+  credentials: LiveCredentials,
 ): LiveState {
-  const [state, setState] = useState<LiveState>({
+  return useLiveChannel(`${pollPath(pollId)}/live`, initial, credentials);
+}
+
+/**
+ * Any live route's snapshots (a poll's results, an event's stage: docs/events.md), by its path;
+ * `initial` is what the page loaded by other means, kept while it is the newest.
+ */
+export function useLiveChannel<T extends { sequence?: number }>(
+  path: string,
+  initial: T | null,
+  credentials: LiveCredentials = {},
+): LiveState<T> {
+  const [state, setState] = useState<LiveState<T>>({
     results: initial,
     viewers: null,
     hidden: null,
@@ -81,13 +95,13 @@ export function useLiveResults(
       if (receipt) query.set('receipt', receipt);
       if (manageToken) query.set('manageToken', manageToken);
       const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-      socket = new WebSocket(`${scheme}://${location.host}${pollPath(pollId)}/live?${query}`, protocols);
+      socket = new WebSocket(`${scheme}://${location.host}${path}?${query}`, protocols);
       socket.onopen = () => {
         attempts = 0;
         setState((s) => ({ ...s, connected: true, everConnected: true }));
       };
       socket.onmessage = (event) => {
-        const message = JSON.parse(String(event.data)) as Message;
+        const message = JSON.parse(String(event.data)) as Message<T>;
         if (message.type === 'snapshot') {
           if (since.current !== undefined && message.sequence < since.current) return;
           since.current = message.sequence;
@@ -110,7 +124,7 @@ export function useLiveResults(
       clearTimeout(retry);
       socket?.close();
     };
-  }, [pollId, receipt, manageToken, bearer]);
+  }, [path, receipt, manageToken, bearer]);
 
   return state;
 }

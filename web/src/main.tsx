@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { CreatePoll } from './create-poll.tsx';
+import { EventPage, JoinPage } from './event-page.tsx';
 import { usePath } from './router.ts';
 import { VotePage } from './vote-page.tsx';
 import { ReceiptPage } from './voter/receipt-page.tsx';
@@ -16,6 +17,9 @@ function App() {
   const receipt = /^\/receipts\/([^/]+)\/?$/.exec(path);
   if (receipt) return <ReceiptPage receiptId={decodeURIComponent(receipt[1]!)} />;
   if (path === '/') return <CreatePoll />;
+  if (path === '/join' || path === '/join/') return <JoinPage />;
+  const event = /^\/e\/(\d{6})\/?$/.exec(path);
+  if (event) return <EventPage key={event[1]} code={event[1]!} />;
   if (isOrganizerPath(path)) return <Organizer path={path} />;
   if (path === '/ops' || path.startsWith('/ops/')) return <Operations path={path} />;
   return (

@@ -33,7 +33,29 @@ const STAGES: readonly PollStatus[] = ['draft', 'scheduled', 'open', 'closed'];
 const later = (a: PollStatus, b: PollStatus | undefined) =>
   b && STAGES.indexOf(b) > STAGES.indexOf(a) ? b : a;
 
-export function VotePage({ pollId, embed = false }: { pollId: string; embed?: boolean }) {
+/** What an event's presenter decides for the poll on screen (docs/events.md). */
+export interface StageControl {
+  /** The presenter showed the results. */
+  revealed: boolean;
+  /** When voting stops, in this browser's clock (the server's, corrected for the difference). */
+  lockedAt: number | null;
+  /** Now, in the same clock (ticks while a countdown runs). */
+  now: number;
+}
+
+/**
+ * The poll's page. Inside an event (`stage`) it is a section of the event's page: results show
+ * only once the presenter reveals them, and the presenter's lock and countdown stop the ballot.
+ */
+export function VotePage({
+  pollId,
+  embed = false,
+  stage,
+}: {
+  pollId: string;
+  embed?: boolean;
+  stage?: StageControl;
+}) {
   const [load, reload] = usePollPage(pollId);
   const poll = load.state === 'ready' ? load.page.poll : null;
   const voting = useVoting(poll, pollId, { embed, onRefused: reload });
@@ -42,11 +64,13 @@ export function VotePage({ pollId, embed = false }: { pollId: string; embed?: bo
     manageToken: manageToken(pollId),
   });
   useEmbedFrame(pollId, embed);
-  const pageClass = embed ? 'vote embedded' : 'vote';
+  const pageClass = embed ? 'vote embedded' : stage ? 'vote in-event' : 'vote';
+  const Root = stage ? 'section' : 'main';
+  const Heading = stage ? 'h2' : 'h1';
 
   if (load.state === 'loading') {
     return (
-      <main class={pageClass} aria-busy="true">
+      <Root class={pageClass} aria-busy="true">
         <p class="visually-hidden" role="status">
           Loading the poll…
         </p>
@@ -54,13 +78,13 @@ export function VotePage({ pollId, embed = false }: { pollId: string; embed?: bo
         <div class="skeleton" />
         <div class="skeleton" />
         <div class="skeleton" />
-      </main>
+      </Root>
     );
   }
   if (load.state === 'failed') {
     return (
-      <main class={pageClass}>
-        <h1>{load.deleted ? 'This poll was deleted' : 'This poll cannot be shown'}</h1>
+      <Root class={pageClass}>
+        <Heading>{load.deleted ? 'This poll was deleted' : 'This poll cannot be shown'}</Heading>
         <p class="error" role="alert">
           {load.message}
         </p>
@@ -69,7 +93,7 @@ export function VotePage({ pollId, embed = false }: { pollId: string; embed?: bo
             <a href="/">Create a poll of your own</a>
           </p>
         )}
-      </main>
+      </Root>
     );
   }
 
@@ -79,23 +103,35 @@ export function VotePage({ pollId, embed = false }: { pollId: string; embed?: bo
   const voted = voting.receipt !== null || voting.alreadyVoted;
   const needsSignIn = settings.voters === 'signed_in' && (voting.signInProblem !== null || !hasSession());
   const needsCode = settings.voters === 'access_code' && !voting.code;
-  const balloting = status === 'open' && (!voted || voting.changing) && !needsSignIn;
-  const results = live.hidden ? null : (live.results ?? load.page.results);
-  const hiddenText = whyNoResults(
-    settings.resultsVisibility === 'after_vote' && voted
-      ? voting.receipt
-        ? 'loading'
-        : 'other-device'
-      : settings.resultsVisibility === 'after_close' && status === 'closed'
-        ? 'loading'
-        : (resultsUnavailable?.type.split('/').at(-1) ?? settings.resultsVisibility),
-    live.hidden,
-  );
+  const locked = stage?.lockedAt != null && stage.now >= stage.lockedAt;
+  const secondsLeft =
+    stage?.lockedAt != null && !locked ? Math.ceil((stage.lockedAt - stage.now) / 1000) : null;
+  const balloting = status === 'open' && (!voted || voting.changing) && !needsSignIn && !locked;
+  const results = live.hidden || (stage && !stage.revealed) ? null : (live.results ?? load.page.results);
+  const hiddenText =
+    stage && !stage.revealed
+      ? 'Results show when the presenter reveals them.'
+      : whyNoResults(
+          settings.resultsVisibility === 'after_vote' && voted
+            ? voting.receipt
+              ? 'loading'
+              : 'other-device'
+            : settings.resultsVisibility === 'after_close' && status === 'closed'
+              ? 'loading'
+              : (resultsUnavailable?.type.split('/').at(-1) ?? settings.resultsVisibility),
+          live.hidden,
+        );
 
   return (
-    <main class={pageClass}>
-      <h1>{shown.question}</h1>
+    <Root class={pageClass}>
+      <Heading>{shown.question}</Heading>
       <PollStatusNotice status={status} opensAt={shown.opensAt} />
+      {status === 'open' && locked && <p class="notice">Voting is locked.</p>}
+      {status === 'open' && secondsLeft !== null && (
+        <p class="countdown" role="timer" aria-live="off">
+          {secondsLeft} s left to vote
+        </p>
+      )}
       {status === 'open' && needsSignIn && (!voted || voting.signInProblem) && (
         <SignInNotice pollId={pollId} problem={voting.signInProblem} embed={embed} />
       )}
@@ -148,24 +184,28 @@ export function VotePage({ pollId, embed = false }: { pollId: string; embed?: bo
       ) : (
         <p class="muted">{hiddenText}</p>
       )}
-      <p class="muted small live-line">
-        {live.viewers !== null && `${live.viewers === 1 ? '1 person' : `${live.viewers} people`} watching · `}
-        {status === 'closed'
-          ? 'Voting has closed'
-          : live.connected
-            ? 'Live'
-            : live.everConnected
-              ? 'Reconnecting…'
-              : 'Connecting…'}
-        {embed && (
-          <>
-            {' · '}
-            <a href={`/p/${encodeURIComponent(pollId)}`} target="_blank" rel="noopener">
-              Canvass
-            </a>
-          </>
-        )}
-      </p>
-    </main>
+      {/* In an event, the event's page says whether it is live. */}
+      {!stage && (
+        <p class="muted small live-line">
+          {live.viewers !== null &&
+            `${live.viewers === 1 ? '1 person' : `${live.viewers} people`} watching · `}
+          {status === 'closed'
+            ? 'Voting has closed'
+            : live.connected
+              ? 'Live'
+              : live.everConnected
+                ? 'Reconnecting…'
+                : 'Connecting…'}
+          {embed && (
+            <>
+              {' · '}
+              <a href={`/p/${encodeURIComponent(pollId)}`} target="_blank" rel="noopener">
+                Canvass
+              </a>
+            </>
+          )}
+        </p>
+      )}
+    </Root>
   );
 }

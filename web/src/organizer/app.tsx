@@ -26,6 +26,7 @@ import {
 import { Bell } from './bell.tsx';
 import { Billing } from './billing.tsx';
 import { DeliveryDetailPage } from './delivery-detail.tsx';
+import { EventDetail, EventList, EventPresenter } from './events.tsx';
 import { Inbox } from './inbox.tsx';
 import { loadPoll, loadPollAndResults, type Workspace } from './model.ts';
 import { PollDetail } from './poll-detail.tsx';
@@ -69,6 +70,9 @@ export function OrganizerApp({ path }: { path: string }) {
   const deliveryId = hook?.[2] ? decodeURIComponent(hook[2]) : null;
   if (pollId && pollId !== 'new' && poll?.[2] === 'present')
     return <Presenter pollId={pollId} session={session} />;
+  const event = /^\/app\/events\/([^/]+)(\/present)?\/?$/.exec(path);
+  const eventId = event ? decodeURIComponent(event[1]!) : null;
+  if (eventId && event?.[2]) return <EventPresenter eventId={eventId} session={session} />;
 
   let page: ComponentChildren;
   let title = 'Polls';
@@ -79,6 +83,9 @@ export function OrganizerApp({ path }: { path: string }) {
     title = 'New poll';
   } else if (pollId && poll?.[2] === 'edit') [page, title] = [<EditPoll pollId={pollId} />, 'Edit the poll'];
   else if (pollId) [page, title] = [<PollDetail pollId={pollId} session={session} />, 'Poll'];
+  else if (path === '/app/events' || path === '/app/events/')
+    [page, title] = [<EventList session={session} />, 'Events'];
+  else if (eventId) [page, title] = [<EventDetail eventId={eventId} session={session} />, 'Event'];
   else if (path === '/app/keys') [page, title] = [<ApiKeys session={session} />, 'API keys'];
   else if (path === '/app/members') [page, title] = [<Members session={session} />, 'Members'];
   else if (path === '/app/account') [page, title] = [<AccountSettings session={session} />, 'Your account'];
@@ -248,6 +255,7 @@ function Shell(props: { session: Session; path: string; title: string; children:
   }, [path]);
   const nav: [string, string, boolean][] = [
     ['/app', 'Polls', true],
+    ['/app/events', 'Events', true],
     ['/app/keys', 'API keys', can(session, 'api-keys:manage')],
     ['/app/members', 'Members', can(session, 'members:manage')],
     ['/app/webhooks', 'Webhooks', can(session, 'webhooks:manage')],

@@ -6,6 +6,7 @@ const WORDS: Record<string, string> = {
   'poll-not-found': 'There is no poll at this address. Check the link you were given.',
   'poll-not-open': 'This poll is not taking votes right now, so your vote was not stored.',
   'already-voted': 'You have already voted in this poll, and votes cannot be changed.',
+  'voting-locked': 'The presenter has locked voting on this poll, so your vote was not stored.',
   'vote-change-not-allowed': 'Votes in this poll cannot be changed or withdrawn.',
   'wrong-access-code': 'That access code is not right. Check it with the organizer and try again.',
   'sign-in-required': 'Only signed-in people can vote in this poll. Sign in, then come back to vote.',

@@ -220,7 +220,9 @@ export async function findEventById(db: Kysely<PollsTables>, eventId: string) {
 export async function bumpStage(
   trx: Kysely<PollsTables>,
   eventId: string,
-  set: Partial<Pick<EventRow, 'stage_screen' | 'stage_poll_id' | 'stage_revealed'>>,
+  set: Partial<
+    Pick<EventRow, 'stage_screen' | 'stage_poll_id' | 'stage_revealed' | 'title' | 'starts_at' | 'ends_at'>
+  >,
 ): Promise<EventRow> {
   return trx
     .updateTable('events')

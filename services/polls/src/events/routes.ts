@@ -239,24 +239,18 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
       const identity = await caller(request, 'polls:write');
       const body = request.body;
       const { view, stage } = await kysely.transaction().execute(async (trx) => {
-        let row = await findEvent(trx, request.params.eventId, identity.workspace, { forUpdate: true });
+        const row = await findEvent(trx, request.params.eventId, identity.workspace, { forUpdate: true });
         const dates =
           body.startsAt || body.endsAt
             ? eventDates(new Date(body.startsAt ?? row.starts_at), new Date(body.endsAt ?? row.ends_at))
             : undefined;
         if (body.pollIds) await setDeck(trx, row, body.pollIds);
         // Title and deck show on the participants' screens: the stage moves on with them.
-        row = await bumpStage(trx, row.id, {});
-        row = await trx
-          .updateTable('events')
-          .set({
-            ...(body.title ? { title: body.title.trim() } : {}),
-            ...(dates ? { starts_at: dates.startsAt, ends_at: dates.endsAt } : {}),
-          })
-          .where('id', '=', row.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return { view: await toEventView(trx, row), stage: await stageOf(trx, row) };
+        const changed = await bumpStage(trx, row.id, {
+          ...(body.title ? { title: body.title.trim() } : {}),
+          ...(dates ? { starts_at: dates.startsAt, ends_at: dates.endsAt } : {}),
+        });
+        return { view: await toEventView(trx, changed), stage: await stageOf(trx, changed) };
       });
       await publishStage(stage);
       return view;

@@ -1,0 +1,180 @@
+// Events in Chromium (docs/events.md): an organizer makes an event and its deck in the app, then
+// presents it at 1600×900 while three participants on phones join by code (one typing it at
+// /join, two from the link), follow the deck, vote, see the reveal, the lock and a countdown.
+// Every new screen is checked with axe, and the phones for horizontal overflow.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { assertAccessible } from '../support/accessibility.ts';
+import { httpApi } from '../support/api.ts';
+import { type BrowserPlatform, PHONE, SCREENSHOTS, startBrowserPlatform } from '../support/browser.ts';
+import { type LocalMail, openMail, startLocalMail, textVersion } from '../support/mailbox.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON came back.
+type Json = any;
+
+const EMAIL = 'presenter@example.test';
+const PASSWORD = 'a very long password';
+
+let env: BrowserPlatform;
+let mail: LocalMail;
+const contexts: BrowserContext[] = [];
+
+before(async () => {
+  mail = await startLocalMail();
+  env = await startBrowserPlatform(mail.options);
+});
+
+after(async () => {
+  for (const context of contexts) await context.close();
+  await env?.stop();
+  await mail?.close();
+});
+
+async function newPage(options: Parameters<BrowserPlatform['browser']['newContext']>[0]) {
+  const context = await env.browser.newContext(options);
+  contexts.push(context);
+  return context.newPage();
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, animations: 'disabled' });
+  await assertAccessible(page, name);
+}
+
+async function fitsThePhone(page: Page, screen: string) {
+  const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - innerWidth'));
+  assert.ok(overflow <= 0, `${screen}: the page is ${overflow}px wider than the phone`);
+}
+
+async function signUpAndIn(page: Page) {
+  await page.goto(`${env.base}/sign-up`);
+  await page.getByLabel('Your name').fill('Pia Presenter');
+  await page.getByLabel('E-mail').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
+  await openMail(page, env.base, EMAIL, /Confirm your email/);
+  await textVersion(page)
+    .getByRole('link', { name: /\/verify-email\?token=/ })
+    .click();
+  await page.getByRole('heading', { name: 'Your address is confirmed' }).waitFor();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/interaction\//);
+  await page.getByLabel('E-mail').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Polls' }).waitFor();
+}
+
+async function asOrganizer(page: Page, method: string, url: string, body?: unknown) {
+  const token = await page.evaluate(
+    () => JSON.parse(localStorage.getItem('canvass.session') ?? '{}').accessToken,
+  );
+  const answer = await httpApi(env.base)(method, url, {
+    headers: { authorization: `Bearer ${token}` },
+    ...(body !== undefined ? { body } : {}),
+  });
+  assert.ok(answer.status < 300, JSON.stringify(answer.body));
+  return answer.body as Json;
+}
+
+test('a presenter runs a deck; three phones join by code and follow it live', async () => {
+  const presenter = await newPage({ viewport: { width: 1600, height: 900 } });
+  await signUpAndIn(presenter);
+  // Two polls to present: the first a draft (showing it opens it).
+  await asOrganizer(presenter, 'POST', '/api/v1/polls', {
+    question: 'Which talk next?',
+    status: 'draft',
+    options: [{ label: 'Queues' }, { label: 'Caches' }],
+  });
+  await asOrganizer(presenter, 'POST', '/api/v1/polls', {
+    question: 'How was the morning?',
+    options: [{ label: 'Great' }, { label: 'Fine' }, { label: 'Long' }],
+  });
+
+  // The events page, empty, then a new event and its deck.
+  await presenter.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Events' }).click();
+  await presenter.getByText('This workspace has no events yet.').waitFor();
+  await assertAccessible(presenter, 'events, empty');
+  await presenter.getByRole('button', { name: 'Create event' }).click();
+  await presenter.getByText('Give the event a title').waitFor();
+  await presenter.getByLabel('New event').fill('Platform day');
+  await presenter.getByRole('button', { name: 'Create event' }).click();
+  await presenter.getByRole('heading', { name: 'Platform day' }).waitFor();
+  await presenter.getByText('No polls yet.').waitFor();
+  for (const question of ['Which talk next?', 'How was the morning?']) {
+    await presenter.getByLabel('Add a poll').selectOption({ label: question });
+    await presenter.getByRole('button', { name: 'Add', exact: true }).click();
+    await presenter.getByRole('link', { name: question }).waitFor();
+  }
+  const code = (await presenter.locator('.event-share .join-code-big').textContent())!.replace(/\s/g, '');
+  assert.match(code, /^[1-9]\d{5}$/);
+  await shot(presenter, 'event-detail');
+
+  // Three phones: one types the code at /join, two open the link.
+  const first = await newPage(PHONE);
+  await first.goto(`${env.base}/join`);
+  await first.getByRole('button', { name: 'Join' }).click();
+  await first.getByText('A code is six digits').waitFor();
+  await first.getByLabel('Event code').fill('999 999');
+  await first.getByRole('button', { name: 'Join' }).click();
+  await first.getByText(/No live event has the code 999 999/).waitFor();
+  await shot(first, 'event-join');
+  await first.getByLabel('Event code').fill(`${code.slice(0, 3)} ${code.slice(3)}`);
+  await first.getByRole('button', { name: 'Join' }).click();
+  await first.waitForURL(`${env.base}/e/${code}`);
+  const phones = [first];
+  for (let i = 0; i < 2; i++) {
+    const phone = await newPage(PHONE);
+    await phone.goto(`${env.base}/e/${code}`);
+    phones.push(phone);
+  }
+  for (const phone of phones)
+    await phone.getByRole('heading', { name: 'Waiting for the presenter' }).waitFor();
+  await fitsThePhone(first, 'waiting screen');
+  await shot(first, 'event-waiting');
+
+  // Present: the participants are counted, and → shows the first poll on every phone.
+  await presenter.getByRole('link', { name: 'Present', exact: true }).click();
+  await presenter.getByText('3 participants').waitFor();
+  await assertAccessible(presenter, 'event presenter, waiting');
+  await presenter.keyboard.press('ArrowRight');
+  for (const phone of phones) await phone.getByRole('heading', { name: 'Which talk next?' }).waitFor();
+  await first.getByText('Results show when the presenter reveals them.').waitFor();
+  await fitsThePhone(first, 'poll in an event');
+  await shot(first, 'event-poll');
+
+  // Two vote; the presenter's count moves; the reveal shows results on the phones.
+  await phones[0]!.getByRole('button', { name: 'Queues' }).tap();
+  await phones[1]!.getByRole('button', { name: 'Caches' }).tap();
+  for (const phone of phones.slice(0, 2)) await phone.getByText(/Your vote is in\. Receipt:/).waitFor();
+  await presenter.locator('.stage-status', { hasText: /^2 votes ·/ }).waitFor();
+  await presenter.keyboard.press('r');
+  await presenter.getByText('Results shown to everyone').waitFor();
+  for (const phone of phones) await phone.locator('.results').waitFor();
+  await shot(presenter, 'event-presenter');
+
+  // Lock: the third phone can no longer vote.
+  await presenter.keyboard.press('l');
+  await phones[2]!.getByText('Voting is locked.').waitFor();
+  assert.equal(
+    await phones[2]!.getByRole('button', { name: 'Queues' }).count(),
+    0,
+    'no ballot once voting is locked',
+  );
+
+  // Next poll, with a countdown on every phone.
+  await presenter.keyboard.press('ArrowRight');
+  for (const phone of phones) await phone.getByRole('heading', { name: 'How was the morning?' }).waitFor();
+  await presenter.keyboard.press('t');
+  for (const phone of phones) await phone.getByText(/\d+ s left to vote/).waitFor();
+  await phones[2]!.getByRole('button', { name: 'Great' }).tap();
+  await phones[2]!.getByText(/Your vote is in\. Receipt:/).waitFor();
+  await shot(phones[2]!, 'event-countdown');
+
+  // Back to the waiting screen.
+  await presenter.keyboard.press('w');
+  for (const phone of phones)
+    await phone.getByRole('heading', { name: 'Waiting for the presenter' }).waitFor();
+});

@@ -1,0 +1,213 @@
+// A participant's side of an event (docs/events.md): `/join` asks for the six-digit code, and
+// `/e/<code>` follows the presenter. What is on screen comes live over the event's WebSocket (the
+// stage); the poll shown is the voting page itself, with the presenter's reveal, lock and
+// countdown applied. Countdowns run on the server's clock, corrected for this device's.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, callApi } from './api.ts';
+import { useLiveChannel } from './live.ts';
+import { navigate } from './router.ts';
+import { type StageControl, VotePage } from './vote-page.tsx';
+import { plainWords } from './voter/problems.ts';
+
+export interface EventStage {
+  eventId: string;
+  title: string;
+  joinCode: string;
+  sequence: number;
+  screen: 'waiting' | 'poll';
+  pollId: string | null;
+  position: number | null;
+  deckSize: number;
+  revealed: boolean;
+  votingLockedAt: string | null;
+  serverTime: string;
+  endsAt: string;
+}
+
+interface JoinAnswer {
+  eventId: string;
+  title: string;
+  stage: EventStage;
+}
+
+/** "482915" as people read it: "482 915". */
+export const spacedCode = (code: string) => `${code.slice(0, 3)} ${code.slice(3)}`;
+const plainCode = (typed: string) => typed.replace(/[\s-]/g, '');
+
+const joinAnswer = (code: string) => callApi<JoinAnswer>('GET', `/api/v1/join/${encodeURIComponent(code)}`);
+
+export function JoinPage() {
+  const [code, setCode] = useState(() => new URLSearchParams(location.search).get('code') ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    document.title = 'Join an event · Canvass';
+  }, []);
+
+  async function join(event: Event) {
+    event.preventDefault();
+    const plain = plainCode(code);
+    if (!/^\d{6}$/.test(plain)) {
+      setError('A code is six digits, like 482 915. It is on the presenter’s screen.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await joinAnswer(plain);
+      navigate(`/e/${plain}`);
+    } catch (caught) {
+      setError(plainWords(caught));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="join">
+      <h1>Join an event</h1>
+      <form onSubmit={join} noValidate>
+        <label for="join-code">Event code</label>
+        <input
+          id="join-code"
+          name="code"
+          class="join-code"
+          inputMode="numeric"
+          autoComplete="off"
+          maxLength={7}
+          placeholder="123 456"
+          value={code}
+          aria-describedby={error ? 'join-error' : undefined}
+          aria-invalid={error ? 'true' : undefined}
+          onInput={(event) => setCode((event.target as HTMLInputElement).value)}
+        />
+        {error && (
+          <p id="join-error" class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Joining…' : 'Join'}
+        </button>
+      </form>
+      <p class="muted small">
+        Running the event? <a href="/app/events">Your events</a>
+      </p>
+    </main>
+  );
+}
+
+type Load =
+  | { state: 'loading' }
+  | { state: 'failed'; message: string }
+  | { state: 'ready'; joined: JoinAnswer };
+
+export function EventPage({ code }: { code: string }) {
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  // The server's clock minus this device's, from the join answer.
+  const skew = useRef(0);
+  useEffect(() => {
+    let current = true;
+    const asked = Date.now();
+    joinAnswer(code).then(
+      (joined) => {
+        if (!current) return;
+        skew.current = Date.parse(joined.stage.serverTime) - (asked + Date.now()) / 2;
+        setLoad({ state: 'ready', joined });
+        document.title = `${joined.title} · Canvass`;
+      },
+      (caught) => {
+        if (current)
+          setLoad({
+            state: 'failed',
+            message:
+              caught instanceof ApiError && caught.kind === 'event-not-found'
+                ? `No live event has the code ${spacedCode(code)}. Check the code on the presenter’s screen; the event may have ended.`
+                : plainWords(caught),
+          });
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [code]);
+
+  if (load.state === 'loading')
+    return (
+      <main class="event" aria-busy="true">
+        <p class="muted" role="status">
+          Joining…
+        </p>
+      </main>
+    );
+  if (load.state === 'failed')
+    return (
+      <main class="event">
+        <h1>This event cannot be joined</h1>
+        <p class="error" role="alert">
+          {load.message}
+        </p>
+        <p>
+          <a href="/join">Enter another code</a>
+        </p>
+      </main>
+    );
+  return <LiveEvent joined={load.joined} skew={skew.current} />;
+}
+
+function LiveEvent({ joined, skew }: { joined: JoinAnswer; skew: number }) {
+  const live = useLiveChannel<EventStage>(
+    `/api/v1/events/${encodeURIComponent(joined.eventId)}/live`,
+    joined.stage,
+  );
+  const stage = live.results ?? joined.stage;
+  const lockedAt = stage.votingLockedAt ? Date.parse(stage.votingLockedAt) - skew : null;
+  const now = useClock(lockedAt);
+  const ended = Date.parse(stage.endsAt) - skew <= now;
+  const control: StageControl = { revealed: stage.revealed, lockedAt, now };
+  return (
+    <main class="event">
+      <header class="event-head">
+        <h1>{stage.title}</h1>
+        <p class="muted small">
+          Code {spacedCode(stage.joinCode)}
+          {stage.position !== null && ` · Poll ${stage.position} of ${stage.deckSize}`}
+        </p>
+      </header>
+      {ended ? (
+        <section class="waiting">
+          <h2>This event has ended</h2>
+          <p class="muted">Thank you for taking part.</p>
+        </section>
+      ) : stage.screen === 'poll' && stage.pollId ? (
+        <VotePage key={stage.pollId} pollId={stage.pollId} stage={control} />
+      ) : (
+        <section class="waiting" aria-live="polite">
+          <h2>Waiting for the presenter</h2>
+          <p class="muted">The next poll shows here by itself. Keep this page open.</p>
+        </section>
+      )}
+      <p class="muted small live-line">
+        {live.connected ? 'Live' : live.everConnected ? 'Reconnecting…' : 'Connecting…'}
+      </p>
+    </main>
+  );
+}
+
+/**
+ * Date.now(), read again whenever `until` changes and ticking four times a second until it
+ * passes (a countdown), so a lock or countdown shows the moment the stage says so.
+ */
+function useClock(until: number | null): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    setNow(Date.now());
+    if (until === null || until <= Date.now()) return;
+    const timer = setInterval(() => {
+      const at = Date.now();
+      setNow(at);
+      if (at >= until) clearInterval(timer);
+    }, 250);
+    return () => clearInterval(timer);
+  }, [until]);
+  return now;
+}

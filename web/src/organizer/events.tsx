@@ -1,0 +1,504 @@
+// Events (docs/events.md), the organizer's side: `/app/events` lists them and makes one,
+// `/app/events/<id>` sets its deck (the workspace's polls, in order) and shares its join code,
+// and `/app/events/<id>/present` drives the stage on the big screen: next and previous (arrow
+// keys), the waiting screen, reveal, lock and a countdown; every participant's phone follows.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { type EventStage, spacedCode } from '../event-page.tsx';
+import { useLiveChannel, useLiveResults } from '../live.ts';
+import { countOf } from '../results-bars.tsx';
+import { navigate } from '../router.ts';
+import { ResultsView } from '../voter/results-view.tsx';
+import { accessToken, api, can, type Session } from './auth.ts';
+import type { FullResults, OrganizerPoll } from './model.ts';
+import { QrCode } from './share.tsx';
+import { Failure, Link, Loading, messageOf, StatusBadge, TYPE_LABELS, useLoad, when } from './ui.tsx';
+
+interface EventPoll {
+  id: string;
+  question: string;
+  type: string;
+  status: string;
+}
+
+export interface CanvassEvent {
+  id: string;
+  title: string;
+  joinCode: string;
+  startsAt: string;
+  endsAt: string;
+  live: boolean;
+  polls: EventPoll[];
+  createdAt: string;
+}
+
+const eventPath = (eventId: string) => `/api/v1/events/${encodeURIComponent(eventId)}`;
+const joinLink = (code: string) => `${location.origin}/e/${code}`;
+
+export function EventList({ session }: { session: Session }) {
+  const [loaded] = useLoad(
+    () => api<{ events: CanvassEvent[] }>('GET', '/api/v1/events'),
+    [session.workspace],
+  );
+  const [title, setTitle] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const writer = can(session, 'polls:write');
+
+  async function create(event: Event) {
+    event.preventDefault();
+    if (!title.trim()) {
+      setError('Give the event a title, such as the name of your talk or meeting.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await api<CanvassEvent>('POST', '/api/v1/events', { title: title.trim() });
+      navigate(`/app/events/${encodeURIComponent(created.id)}`);
+    } catch (caught) {
+      setError(messageOf(caught));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <div class="page-head">
+        <h1>Events</h1>
+      </div>
+      <p class="muted">
+        An event holds polls in an order behind one six-digit code. Your audience joins at{' '}
+        <strong>{location.host}/join</strong>, and their screens follow yours as you present.
+      </p>
+      {writer && (
+        <form class="inline-form" onSubmit={create} noValidate>
+          <label for="event-title">New event</label>
+          <input
+            id="event-title"
+            value={title}
+            maxLength={120}
+            placeholder="Quarterly all-hands"
+            aria-invalid={error ? 'true' : undefined}
+            aria-describedby={error ? 'event-error' : undefined}
+            onInput={(e) => setTitle((e.target as HTMLInputElement).value)}
+          />
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create event'}
+          </button>
+          {error && (
+            <p id="event-error" class="error" role="alert">
+              {error}
+            </p>
+          )}
+        </form>
+      )}
+      {loaded.state === 'loading' && <Loading what="your events" />}
+      {loaded.state === 'failed' && <Failure message={loaded.message} />}
+      {loaded.state === 'ready' && loaded.value.events.length === 0 && (
+        <div class="empty">
+          <p>This workspace has no events yet.</p>
+        </div>
+      )}
+      {loaded.state === 'ready' && loaded.value.events.length > 0 && (
+        <ul class="poll-list">
+          {loaded.value.events.map((event) => (
+            <li key={event.id}>
+              <Link href={`/app/events/${encodeURIComponent(event.id)}`} class="poll-link">
+                <span class="poll-question">{event.title}</span>
+                <span class="poll-meta">
+                  <span class={`badge ${event.live ? 'status-open' : 'status-closed'}`}>
+                    {event.live ? 'Live' : 'Ended'}
+                  </span>{' '}
+                  Code {spacedCode(event.joinCode)} · {when(event.createdAt)}
+                </span>
+                <span class="poll-votes">
+                  {event.polls.length === 1 ? '1 poll' : `${event.polls.length} polls`}
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+export function EventDetail({ eventId, session }: { eventId: string; session: Session }) {
+  const [loaded, reload] = useLoad(async () => {
+    const [event, page] = await Promise.all([
+      api<CanvassEvent>('GET', eventPath(eventId)),
+      api<{ polls: OrganizerPoll[] }>('GET', '/api/v1/polls?limit=100'),
+    ]);
+    return { event, polls: page.polls };
+  }, [eventId, session.workspace]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [adding, setAdding] = useState('');
+  const writer = can(session, 'polls:write');
+
+  if (loaded.state === 'loading') return <Loading what="the event" />;
+  if (loaded.state === 'failed') return <Failure message={loaded.message} />;
+  const { event, polls } = loaded.value;
+  const inDeck = new Set(event.polls.map((poll) => poll.id));
+  const addable = polls.filter((poll) => !inDeck.has(poll.id));
+  const link = joinLink(event.joinCode);
+
+  async function setDeck(pollIds: string[]) {
+    setBusy(true);
+    setError(null);
+    try {
+      await api('PATCH', eventPath(eventId), { pollIds });
+      reload();
+    } catch (caught) {
+      setError(messageOf(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+  const ids = event.polls.map((poll) => poll.id);
+  const move = (index: number, by: number) => {
+    const next = [...ids];
+    const [moved] = next.splice(index, 1);
+    next.splice(index + by, 0, moved!);
+    return setDeck(next);
+  };
+  async function remove() {
+    if (!confirm(`Delete the event “${event.title}”? Its polls stay, with their votes.`)) return;
+    setBusy(true);
+    try {
+      await api('DELETE', eventPath(eventId));
+      navigate('/app/events');
+    } catch (caught) {
+      setError(messageOf(caught));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <div class="page-head">
+        <h1>{event.title}</h1>
+        {writer && event.live && (
+          <Link class="button primary" href={`/app/events/${encodeURIComponent(event.id)}/present`}>
+            Present
+          </Link>
+        )}
+      </div>
+      <p class="muted">
+        {event.live ? 'Live' : 'Ended'} · {when(event.startsAt)} to {when(event.endsAt)}
+      </p>
+      <section class="share-panel event-share" aria-labelledby="join-heading">
+        <h2 id="join-heading">Join code</h2>
+        <p class="join-code-big">{spacedCode(event.joinCode)}</p>
+        <p>
+          At <a href="/join">{location.host}/join</a>, or{' '}
+          <a href={link}>{link.replace(/^https?:\/\//, '')}</a>
+        </p>
+        <QrCode text={link} size={160} label={`QR code to join at ${link}`} />
+      </section>
+      <section aria-labelledby="deck-heading">
+        <h2 id="deck-heading">Polls, in order</h2>
+        {error && <Failure message={error} />}
+        {event.polls.length === 0 ? (
+          <p class="muted">No polls yet. Add the polls you will show, in the order you will show them.</p>
+        ) : (
+          <ol class="deck">
+            {event.polls.map((poll, index) => (
+              <li key={poll.id}>
+                <Link href={`/app/polls/${encodeURIComponent(poll.id)}`} class="deck-question">
+                  {poll.question}
+                </Link>
+                <span class="poll-meta">
+                  <StatusBadge status={poll.status} /> {TYPE_LABELS[poll.type] ?? poll.type}
+                </span>
+                {writer && (
+                  <span class="deck-actions">
+                    <button
+                      type="button"
+                      disabled={busy || index === 0}
+                      aria-label={`Move “${poll.question}” up`}
+                      onClick={() => move(index, -1)}
+                    >
+                      ↑
+                    </button>
+                    <button
+                      type="button"
+                      disabled={busy || index === event.polls.length - 1}
+                      aria-label={`Move “${poll.question}” down`}
+                      onClick={() => move(index, 1)}
+                    >
+                      ↓
+                    </button>
+                    <button
+                      type="button"
+                      disabled={busy}
+                      aria-label={`Remove “${poll.question}” from the event`}
+                      onClick={() => setDeck(ids.filter((id) => id !== poll.id))}
+                    >
+                      Remove
+                    </button>
+                  </span>
+                )}
+              </li>
+            ))}
+          </ol>
+        )}
+        {writer && (
+          <form
+            class="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (adding) setDeck([...ids, adding]).then(() => setAdding(''));
+            }}
+          >
+            <label for="add-poll">Add a poll</label>
+            <select
+              id="add-poll"
+              value={adding}
+              onChange={(e) => setAdding((e.target as HTMLSelectElement).value)}
+            >
+              <option value="">
+                {addable.length === 0 ? 'Every poll of this workspace is here' : 'Choose a poll…'}
+              </option>
+              {addable.map((poll) => (
+                <option key={poll.id} value={poll.id}>
+                  {poll.question.length > 80 ? `${poll.question.slice(0, 79)}…` : poll.question}
+                </option>
+              ))}
+            </select>
+            <button type="submit" disabled={busy || !adding}>
+              Add
+            </button>
+            <Link href="/app/polls/new">New poll</Link>
+          </form>
+        )}
+      </section>
+      {writer && (
+        <div class="danger-zone">
+          <button type="button" class="danger" disabled={busy} onClick={remove}>
+            Delete event
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
+const TIMER_SECONDS = 30;
+
+/** The big screen: what the audience sees, and the presenter's controls. */
+export function EventPresenter({ eventId, session }: { eventId: string; session: Session }) {
+  const [loaded] = useLoad(async () => {
+    const [event, stage] = await Promise.all([
+      api<CanvassEvent>('GET', eventPath(eventId)),
+      api<EventStage>('GET', `${eventPath(eventId)}/stage`),
+    ]);
+    return { event, stage };
+  }, [eventId, session.workspace]);
+  const initial = loaded.state === 'ready' ? loaded.value.stage : null;
+  const live = useLiveChannel<EventStage>(`${eventPath(eventId)}/live`, initial);
+  const [stage, setStage] = useState<EventStage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  // Whichever is newer: what this screen changed, or what the channel says (another tab's change).
+  const shown =
+    stage && (!live.results || stage.sequence >= live.results.sequence) ? stage : (live.results ?? initial);
+  const deck = loaded.state === 'ready' ? loaded.value.event.polls : [];
+
+  // Keys pressed while a change is on its way wait their turn rather than being lost.
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  function change(body: Record<string, unknown>) {
+    queue.current = queue.current.then(async () => {
+      setBusy(true);
+      setError(null);
+      try {
+        setStage(await api<EventStage>('PUT', `${eventPath(eventId)}/stage`, body));
+      } catch (caught) {
+        setError(messageOf(caught));
+      } finally {
+        setBusy(false);
+      }
+    });
+  }
+  const index = shown?.position ? shown.position - 1 : -1;
+  const go = (to: number) => {
+    const poll = deck[to];
+    if (poll) change({ screen: 'poll', pollId: poll.id });
+  };
+  const current = shown?.screen === 'poll' ? shown.pollId : null;
+  const locked = shown?.votingLockedAt != null;
+  const controls = {
+    next: () => go(index + 1),
+    previous: () => (index > 0 ? go(index - 1) : change({ screen: 'waiting' })),
+    waiting: () => change({ screen: 'waiting' }),
+    reveal: () => current && change({ screen: 'poll', pollId: current, revealed: !shown?.revealed }),
+    lock: () => current && change({ screen: 'poll', pollId: current, locked: !locked }),
+    timer: () => current && change({ screen: 'poll', pollId: current, timerSeconds: TIMER_SECONDS }),
+  };
+
+  useEffect(() => {
+    document.body.classList.add('presenting');
+    const onKey = (event: KeyboardEvent) => {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if ((event.target as HTMLElement | null)?.closest('input, select, textarea')) return;
+      const action = {
+        ArrowRight: controls.next,
+        ArrowLeft: controls.previous,
+        w: controls.waiting,
+        r: controls.reveal,
+        l: controls.lock,
+        t: controls.timer,
+        f: toggleFullScreen,
+      }[event.key];
+      if (!action) return;
+      event.preventDefault();
+      action();
+    };
+    addEventListener('keydown', onKey);
+    return () => {
+      document.body.classList.remove('presenting');
+      removeEventListener('keydown', onKey);
+    };
+  });
+
+  if (loaded.state === 'loading')
+    return (
+      <main class="presenter">
+        <Loading what="the event" />
+      </main>
+    );
+  if (loaded.state === 'failed')
+    return (
+      <main class="presenter">
+        <Failure message={loaded.message} />
+      </main>
+    );
+  const { event } = loaded.value;
+  const link = joinLink(event.joinCode);
+  // The channel counts every screen on it, this one too.
+  const participants = live.viewers === null ? null : Math.max(0, live.viewers - 1);
+  return (
+    <main class="presenter event-presenter">
+      <header class="presenter-head">
+        <h1>{event.title}</h1>
+        <div class="actions presenter-controls" role="toolbar" aria-label="Presenter">
+          <button
+            type="button"
+            onClick={controls.previous}
+            disabled={busy || !shown || shown.screen === 'waiting'}
+          >
+            ← Previous
+          </button>
+          <button type="button" onClick={controls.next} disabled={busy || index + 1 >= deck.length}>
+            Next →
+          </button>
+          <button type="button" onClick={controls.waiting} disabled={busy || shown?.screen === 'waiting'}>
+            Waiting screen
+          </button>
+          <button
+            type="button"
+            onClick={controls.reveal}
+            disabled={busy || !current}
+            aria-pressed={shown?.revealed ?? false}
+          >
+            {shown?.revealed ? 'Hide results' : 'Reveal results'}
+          </button>
+          <button type="button" onClick={controls.lock} disabled={busy || !current} aria-pressed={locked}>
+            {locked ? 'Unlock voting' : 'Lock voting'}
+          </button>
+          <button type="button" onClick={controls.timer} disabled={busy || !current}>
+            {TIMER_SECONDS} s timer
+          </button>
+          <button type="button" onClick={toggleFullScreen}>
+            Full screen
+          </button>
+        </div>
+      </header>
+      {error && <Failure message={error} />}
+      <div class="presenter-body">
+        <div class="presenter-results">
+          {current && shown ? (
+            <OnStage key={current} pollId={current} stage={shown} />
+          ) : (
+            <div class="stage-waiting">
+              <h2>{deck.length === 0 ? 'This event has no polls yet' : 'Waiting screen'}</h2>
+              <p class="muted">
+                {deck.length === 0 ? (
+                  <Link href={`/app/events/${encodeURIComponent(event.id)}`}>Add polls to the event</Link>
+                ) : (
+                  'Participants see a waiting screen. Press → to show the first poll.'
+                )}
+              </p>
+            </div>
+          )}
+        </div>
+        <aside class="presenter-join">
+          <p>Join at {location.host}/join</p>
+          <p class="join-code-big">{spacedCode(event.joinCode)}</p>
+          <QrCode text={link} size={200} label={`QR code to join at ${link}`} />
+        </aside>
+      </div>
+      <footer class="presenter-foot">
+        <span>
+          {shown?.position ? `Poll ${shown.position} of ${shown.deckSize}` : `${deck.length} polls`}
+        </span>
+        <span data-testid="participants" aria-live="polite">
+          {participants === null ? '' : participants === 1 ? '1 participant' : `${participants} participants`}
+        </span>
+        <span>{live.connected ? 'Live' : 'Reconnecting…'}</span>
+      </footer>
+    </main>
+  );
+}
+
+/** The poll on screen: its question, results as they move, and the lock or countdown. */
+function OnStage({ pollId, stage }: { pollId: string; stage: EventStage }) {
+  const [loaded] = useLoad(
+    () => api<OrganizerPoll>('GET', `/api/v1/polls/${encodeURIComponent(pollId)}`),
+    [pollId],
+  );
+  const live = useLiveResults(pollId, null, { bearer: accessToken });
+  const now = useTicking(stage.votingLockedAt);
+  if (loaded.state === 'loading') return <Loading what="the poll" />;
+  if (loaded.state === 'failed') return <Failure message={loaded.message} />;
+  const poll = loaded.value;
+  const results = live.results as FullResults | null;
+  const lockAt = stage.votingLockedAt ? Date.parse(stage.votingLockedAt) : null;
+  const left = lockAt !== null ? Math.ceil((lockAt - now) / 1000) : null;
+  return (
+    <>
+      <h2 class="stage-question">{poll.question}</h2>
+      <p class="muted stage-status" aria-live="polite">
+        {countOf(results?.totalVotes ?? 0, poll.type)}
+        {left !== null && (left > 0 ? ` · ${left} s left` : ' · Voting locked')}
+        {stage.revealed ? ' · Results shown to everyone' : ' · Results hidden from the audience'}
+      </p>
+      {results ? (
+        <ResultsView results={results} type={poll.type} chosen={[]} />
+      ) : (
+        <p class="muted">Results appear as votes arrive.</p>
+      )}
+    </>
+  );
+}
+
+/** Date.now(), read again when the lock changes and ticking while a countdown runs. */
+function useTicking(lockedAt: string | null): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    setNow(Date.now());
+    const until = lockedAt ? Date.parse(lockedAt) : 0;
+    if (until <= Date.now()) return;
+    const timer = setInterval(() => {
+      setNow(Date.now());
+      if (Date.now() >= until) clearInterval(timer);
+    }, 250);
+    return () => clearInterval(timer);
+  }, [lockedAt]);
+  return now;
+}
+
+function toggleFullScreen() {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else document.documentElement.requestFullscreen().catch(() => undefined);
+}
