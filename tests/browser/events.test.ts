@@ -135,6 +135,7 @@ test('a presenter runs a deck; three phones join by code and follow it live', as
   await fitsThePhone(first, 'waiting screen');
   await shot(first, 'event-waiting');
 
+  const eventPage = presenter.url();
   // Present: the participants are counted, and → shows the first poll on every phone.
   await presenter.getByRole('link', { name: 'Present', exact: true }).click();
   await presenter.getByText('3 participants').waitFor();
@@ -177,4 +178,16 @@ test('a presenter runs a deck; three phones join by code and follow it live', as
   await presenter.keyboard.press('w');
   for (const phone of phones)
     await phone.getByRole('heading', { name: 'Waiting for the presenter' }).waitFor();
+
+  // The event's page sums it up, and exports it.
+  await presenter.goto(eventPage);
+  await presenter.getByText('3 ballots in 2 polls; the most-answered poll had 2 voters.').waitFor();
+  await presenter.getByRole('cell', { name: 'Great (1)' }).waitFor();
+  await presenter.getByRole('cell', { name: 'Queues, Caches (1 each)' }).waitFor();
+  const download = presenter.waitForEvent('download');
+  await presenter.getByRole('button', { name: 'Export CSV' }).click();
+  let text = '';
+  for await (const chunk of await (await download).createReadStream()) text += chunk;
+  assert.match(text, /"2","How was the morning\?","single_choice","open","1","Great","1"/);
+  await shot(presenter, 'event-results');
 });

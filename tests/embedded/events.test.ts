@@ -184,6 +184,23 @@ test('lock and countdown refuse votes by the server clock; reveal makes results 
     return answer.body;
   });
   assert.equal(results.totalVotes, 3);
+  // The event's report: participation and the poll's results, as JSON and CSV.
+  const report = await ada.call('GET', `/api/v1/events/${event.id}/report`);
+  assert.equal(report.status, 200, JSON.stringify(report.body));
+  assert.deepEqual(report.body.participation, { polls: 1, ballots: 3, mostVoters: 3 });
+  assert.deepEqual(report.body.polls[0].answers, [
+    { answer: 'Yes', votes: 3 },
+    { answer: 'No', votes: 0 },
+  ]);
+  const csv = await ada.call('GET', `/api/v1/events/${event.id}/report?format=csv`);
+  assert.match(String(csv.headers['content-type']), /^text\/csv/);
+  assert.equal(
+    csv.body,
+    '"position","question","type","status","ballots","answer","votes"\r\n' +
+      '"1","Ship it?","single_choice","open","3","Yes","3"\r\n' +
+      '"1","Ship it?","single_choice","open","3","No","0"\r\n',
+  );
+
   // The change is in the poll's history, by whom.
   const history = await ada.call('GET', `/api/v1/polls/${poll.id}/history`);
   assert.ok(

@@ -11,7 +11,17 @@ import { ResultsView } from '../voter/results-view.tsx';
 import { accessToken, api, can, type Session } from './auth.ts';
 import type { FullResults, OrganizerPoll } from './model.ts';
 import { QrCode } from './share.tsx';
-import { Failure, Link, Loading, messageOf, StatusBadge, TYPE_LABELS, useLoad, when } from './ui.tsx';
+import {
+  Failure,
+  Link,
+  Loading,
+  messageOf,
+  StatusBadge,
+  saveFile,
+  TYPE_LABELS,
+  useLoad,
+  when,
+} from './ui.tsx';
 
 interface EventPoll {
   id: string;
@@ -125,11 +135,12 @@ export function EventList({ session }: { session: Session }) {
 
 export function EventDetail({ eventId, session }: { eventId: string; session: Session }) {
   const [loaded, reload] = useLoad(async () => {
-    const [event, page] = await Promise.all([
+    const [event, page, report] = await Promise.all([
       api<CanvassEvent>('GET', eventPath(eventId)),
       api<{ polls: OrganizerPoll[] }>('GET', '/api/v1/polls?limit=100'),
+      api<EventReport>('GET', `${eventPath(eventId)}/report`),
     ]);
-    return { event, polls: page.polls };
+    return { event, polls: page.polls, report };
   }, [eventId, session.workspace]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -138,7 +149,7 @@ export function EventDetail({ eventId, session }: { eventId: string; session: Se
 
   if (loaded.state === 'loading') return <Loading what="the event" />;
   if (loaded.state === 'failed') return <Failure message={loaded.message} />;
-  const { event, polls } = loaded.value;
+  const { event, polls, report } = loaded.value;
   const inDeck = new Set(event.polls.map((poll) => poll.id));
   const addable = polls.filter((poll) => !inDeck.has(poll.id));
   const link = joinLink(event.joinCode);
@@ -272,7 +283,14 @@ export function EventDetail({ eventId, session }: { eventId: string; session: Se
             <Link href="/app/polls/new">New poll</Link>
           </form>
         )}
+        {writer && (
+          <p class="muted small">
+            A poll you made as a guest joins once you move it into this workspace (on Polls, under “Polls you
+            made as a guest”).
+          </p>
+        )}
       </section>
+      <EventResults eventId={event.id} report={report} />
       {writer && (
         <div class="danger-zone">
           <button type="button" class="danger" disabled={busy} onClick={remove}>
@@ -281,6 +299,86 @@ export function EventDetail({ eventId, session }: { eventId: string; session: Se
         </div>
       )}
     </>
+  );
+}
+
+interface EventReport {
+  participation: { polls: number; ballots: number; mostVoters: number };
+  polls: {
+    position: number;
+    id: string;
+    question: string;
+    type: string;
+    ballots: number;
+    answers: { answer: string; votes: number }[];
+  }[];
+}
+
+async function downloadReport(eventId: string) {
+  const response = await fetch(`${eventPath(eventId)}/report?format=csv`, {
+    headers: { authorization: `Bearer ${await accessToken()}` },
+  });
+  if (!response.ok) throw new Error('The export did not work. Try again.');
+  saveFile(await response.blob(), `event-${eventId}.csv`);
+}
+
+/** Participation and each poll's leading answer; the CSV has every answer. */
+function EventResults({ eventId, report }: { eventId: string; report: EventReport }) {
+  const [error, setError] = useState<string | null>(null);
+  const { participation } = report;
+  return (
+    <section aria-labelledby="results-heading">
+      <h2 id="results-heading">Results</h2>
+      {participation.ballots === 0 ? (
+        <p class="muted">No votes yet. Results show here as the audience votes.</p>
+      ) : (
+        <>
+          <p>
+            {participation.ballots === 1 ? '1 ballot' : `${participation.ballots} ballots`} in{' '}
+            {participation.polls === 1 ? '1 poll' : `${participation.polls} polls`}; the most-answered poll
+            had {participation.mostVoters === 1 ? '1 voter' : `${participation.mostVoters} voters`}.
+          </p>
+          <table class="event-results">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Poll</th>
+                <th scope="col">Ballots</th>
+                <th scope="col">Leading answer</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.polls.map((poll) => {
+                // A tie is a tie: every answer with the most votes.
+                const most = Math.max(0, ...poll.answers.map((answer) => answer.votes));
+                const leaders = poll.answers.filter((answer) => answer.votes === most);
+                return (
+                  <tr key={poll.id}>
+                    <td>{poll.position}</td>
+                    <td>
+                      <Link href={`/app/polls/${encodeURIComponent(poll.id)}`}>{poll.question}</Link>
+                    </td>
+                    <td>{poll.ballots}</td>
+                    <td>
+                      {most === 0
+                        ? '—'
+                        : `${leaders.map((answer) => answer.answer).join(', ')} (${most}${leaders.length > 1 ? ' each' : ''})`}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
+      )}
+      <button
+        type="button"
+        onClick={() => downloadReport(eventId).catch((caught) => setError(messageOf(caught)))}
+      >
+        Export CSV
+      </button>
+      {error && <Failure message={error} />}
+    </section>
   );
 }
 

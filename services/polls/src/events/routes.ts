@@ -33,6 +33,7 @@ import {
   stageOf,
   toEventView,
 } from './event-store.ts';
+import { EventReport, eventReport, reportCsv } from './report.ts';
 
 const Title = Type.String({ minLength: 1, maxLength: 120 });
 const When = Type.String({ format: 'date-time' });
@@ -95,6 +96,9 @@ const JoinParams = Type.Object({
     maxLength: 20,
     description: 'The six digits; spaces and dashes are ignored.',
   }),
+});
+const ReportQuery = Type.Object({
+  format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }),
 });
 const ListEventsQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) });
 
@@ -254,6 +258,42 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
       });
       await publishStage(stage);
       return view;
+    },
+  );
+
+  app.get<{ Params: Static<typeof EventIdParams>; Querystring: Static<typeof ReportQuery> }>(
+    '/api/v1/events/:eventId/report',
+    {
+      schema: {
+        tags: ['Events'],
+        summary: 'An event’s report',
+        description:
+          'Participation and each poll’s results, as JSON or CSV (one row per poll and answer). Voters are not linked across polls, so participation is counted per poll.',
+        params: EventIdParams,
+        querystring: ReportQuery,
+        security: SIGNED_IN,
+        response: {
+          200: {
+            description: 'The report, in the format asked for.',
+            content: {
+              'application/json': { schema: EventReport },
+              'text/csv': { schema: Type.String() },
+            },
+          },
+          ...organizerProblems(400),
+        },
+      },
+    },
+    async (request, reply) => {
+      const identity = await caller(request, 'polls:read');
+      const event = await findEvent(kysely, request.params.eventId, identity.workspace);
+      const report = await eventReport(kysely, event);
+      if (request.query.format === 'json') return report;
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="event-${event.id}.csv"`)
+        .header('cache-control', 'no-store')
+        .send(reportCsv(report));
     },
   );
 

@@ -86,7 +86,7 @@ async function* exportRows(kysely: Kysely<PollsTables>, poll: StoredPoll): Async
   }
 }
 
-const csvCell = (value: string | number | null) => {
+export const csvCell = (value: string | number | null) => {
   const text = value === null ? '' : String(value);
   // Quote always; double inner quotes; a leading =,+,-,@ would run as a formula in a spreadsheet.
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
