@@ -10,6 +10,7 @@ import { type Api, httpApi } from '../support/api.ts';
 import { type ClusterLauncher, startClusterLauncher } from '../support/cluster-launcher.ts';
 import { peerRequest } from '../support/internal-tls.ts';
 import { type LiveMessage, openEventStream, openWebSocket } from '../support/live.ts';
+import { upvotesCountOnce } from '../support/question-properties.ts';
 
 const SECRET = `events-test-${randomUUID()}`;
 const POLLS_OFFSET = 1;
@@ -86,4 +87,12 @@ test('the stage reaches participants on both realtime processes; the lock refuse
   assert.equal(refused.status, 409, JSON.stringify(refused.body));
   assert.equal(refused.body.type, '/problems/voting-locked');
   for (const participant of participants) participant.close();
+});
+
+test('property: concurrent upvotes, duplicates and take-backs count once each (PostgreSQL)', async () => {
+  const at = await organizer();
+  await upvotesCountOnce(
+    api,
+    async () => ((await at('POST', '/api/v1/events', { title: 'Q&A' })) as { id: string }).id,
+  );
 });

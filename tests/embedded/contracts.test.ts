@@ -328,6 +328,31 @@ const examples: Record<string, () => CloudEvent> = {
           votingLockedAt: null,
           serverTime: now(),
           endsAt: now(),
+          qa: { enabled: true, anonymous: true, moderation: false },
+        },
+      },
+    }),
+  'polls.live.questions.v1': () =>
+    createEvent(eventContracts.get('polls.live.questions.v1')!, {
+      source: '/contract-test',
+      partitionkey: 'contract-event',
+      data: {
+        snapshot: {
+          eventId: 'contract-event',
+          sequence: 3,
+          qa: { enabled: true, anonymous: false, moderation: true },
+          questions: [
+            {
+              id: 'q1',
+              text: 'When is lunch?',
+              authorName: null,
+              upvotes: 4,
+              pinned: false,
+              answered: false,
+              status: 'approved',
+              createdAt: now(),
+            },
+          ],
         },
       },
     }),

@@ -12,7 +12,14 @@ export const JoinCode = Type.String({
   description: 'Six digits, the first not 0 (nothing to confuse: no letters, no leading zero).',
 });
 
-export const StageScreen = Type.Union([Type.Literal('waiting'), Type.Literal('poll')]);
+export const StageScreen = Type.Union([Type.Literal('waiting'), Type.Literal('poll'), Type.Literal('qa')]);
+
+/** How the event's audience Q&A runs. */
+export const QaSettings = Type.Object({
+  enabled: Type.Boolean({ description: 'Participants may ask and upvote questions.' }),
+  anonymous: Type.Boolean({ description: 'Participants may ask without a name.' }),
+  moderation: Type.Boolean({ description: 'A question shows once an organizer approves it.' }),
+});
 
 export const EventStage = Type.Object({
   eventId: Type.String(),
@@ -36,6 +43,7 @@ export const EventStage = Type.Object({
   /** The server's clock when this was made, so a screen can count down without trusting its own. */
   serverTime: Type.String({ format: 'date-time' }),
   endsAt: Type.String({ format: 'date-time' }),
+  qa: QaSettings,
 });
 export type EventStage = Static<typeof EventStage>;
 
@@ -59,6 +67,7 @@ export const EventView = Type.Object({
   /** Live: its code joins it (until it ends). */
   live: Type.Boolean(),
   polls: Type.Array(EventPoll, { description: 'The deck, in order.' }),
+  qa: QaSettings,
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type EventView = Static<typeof EventView>;
@@ -69,3 +78,36 @@ export const JoinAnswer = Type.Object({
   title: Type.String(),
   stage: EventStage,
 });
+
+export const EventQuestion = Type.Object({
+  id: Type.String(),
+  text: Type.String(),
+  /** null: asked anonymously. */
+  authorName: Type.Union([Type.String(), Type.Null()]),
+  upvotes: Type.Integer({ minimum: 0 }),
+  pinned: Type.Boolean(),
+  answered: Type.Boolean(),
+  /** pending (waiting for approval) and dismissed show to organizers only. */
+  status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('dismissed')]),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type EventQuestion = Static<typeof EventQuestion>;
+
+/**
+ * An event's questions as participants see them (approved ones; the most upvoted first), what GET
+ * /api/v1/events/{eventId}/questions answers and the live questions channel carries.
+ */
+export const QuestionsSnapshot = Type.Object({
+  eventId: Type.String(),
+  /** Grows with every change to the event's questions. */
+  sequence: Type.Integer({ minimum: 0 }),
+  qa: QaSettings,
+  questions: Type.Array(EventQuestion),
+});
+export type QuestionsSnapshot = Static<typeof QuestionsSnapshot>;
+
+/** An event's questions changed (a superseding snapshot, coalesced; published after commit). */
+export const QuestionsChangedV1 = defineEvent(
+  'polls.live.questions.v1',
+  Type.Object({ snapshot: QuestionsSnapshot }),
+);

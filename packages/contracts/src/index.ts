@@ -17,11 +17,15 @@ export {
 } from './api-credentials.ts';
 export {
   EventPoll,
+  EventQuestion,
   EventStage,
   EventView,
   JOIN_CODE_PATTERN,
   JoinAnswer,
   JoinCode,
+  QaSettings,
+  QuestionsChangedV1,
+  QuestionsSnapshot,
   StageChangedV1,
   StageScreen,
 } from './api-events.ts';

@@ -1,5 +1,5 @@
 import { ResultsUpdatedV1 } from './analytics-events.ts';
-import { StageChangedV1 } from './api-events.ts';
+import { QuestionsChangedV1, StageChangedV1 } from './api-events.ts';
 import {
   EntitlementsChangedV1,
   PaymentFailedV1,
@@ -65,5 +65,6 @@ export const eventContracts: ReadonlyMap<string, EventContract> = new Map(
     RegionCountersV1,
     RegionPollDeletedV1,
     StageChangedV1,
+    QuestionsChangedV1,
   ].map((contract) => [contract.type, contract]),
 );

@@ -80,3 +80,14 @@ export const stageLiveRouteDocs: RouteShorthandOptions = {
     }),
   },
 };
+
+/** GET /api/v1/events/{eventId}/questions/live: the same, the questions as each snapshot's `results`. */
+export const questionsLiveRouteDocs: RouteShorthandOptions = {
+  ...stageLiveRouteDocs,
+  schema: {
+    ...stageLiveRouteDocs.schema,
+    summary: 'An event’s questions as they change (WebSocket or Server-Sent Events)',
+    description:
+      'The approved questions, pushed as they are asked, upvoted and moderated: the same messages as live results, each `snapshot` carrying GET /api/v1/events/{eventId}/questions as its `results`.',
+  },
+};

@@ -11,15 +11,15 @@ import { HttpProblem, unsafeTargetReason } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from './authenticate.ts';
 import type { LiveUpstream } from './live.ts';
-import { liveRouteDocs, stageLiveRouteDocs } from './live-docs.ts';
+import { liveRouteDocs, questionsLiveRouteDocs, stageLiveRouteDocs } from './live-docs.ts';
 import type { LiveConnections } from './live-limits.ts';
-import { LIVE_ROUTE, STAGE_LIVE_ROUTE } from './routes.ts';
+import { LIVE_ROUTE, QUESTIONS_LIVE_ROUTE, STAGE_LIVE_ROUTE } from './routes.ts';
 import { refuseUpgrade } from './tunnel.ts';
 import { takeBearerProtocol } from './ws-bearer.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The live routes' paths, capturing what is watched: a poll's results or an event's stage. */
-const LIVE_PATH = /^\/api\/v1\/(polls|events)\/([^/]+)\/live\/?$/;
+const LIVE_PATH = /^\/api\/v1\/(polls|events)\/([^/]+)\/(questions\/)?live\/?$/;
 
 /**
  * What an upgrade's path watches, as the router would decode it, keyed for the connection limits
@@ -33,7 +33,8 @@ function upgradeChannel(url: string | undefined): string | undefined {
   try {
     id = decodeURIComponent(encoded);
   } catch {}
-  return match?.[1] === 'events' ? `event:${id}` : id;
+  if (match?.[1] !== 'events') return id;
+  return match[3] ? `questions:${id}` : `event:${id}`;
 }
 
 /**
@@ -74,9 +75,10 @@ export function liveRoutes(
     connection.once('close', () => open.delete(connection));
   };
 
-  for (const [route, docs] of [
-    [LIVE_ROUTE, liveRouteDocs],
-    [STAGE_LIVE_ROUTE, stageLiveRouteDocs],
+  for (const [route, docs, kind] of [
+    [LIVE_ROUTE, liveRouteDocs, ''],
+    [STAGE_LIVE_ROUTE, stageLiveRouteDocs, 'event:'],
+    [QUESTIONS_LIVE_ROUTE, questionsLiveRouteDocs, 'questions:'],
   ] as const) {
     app.get<{ Params: { pollId?: string; eventId?: string } }>(
       route,
@@ -84,7 +86,7 @@ export function liveRoutes(
       async (request, reply) => {
         const { pollId, eventId } = request.params;
         // Counted until the response closes, however it ends (a refusal, the stream ending).
-        const release = connections.admit(request.ip, pollId ?? `event:${eventId}`);
+        const release = connections.admit(request.ip, pollId ?? `${kind}${eventId}`);
         reply.raw.once('close', release);
         const headers = await authenticator.identityHeaders(request);
         hold(reply.raw);

@@ -27,6 +27,8 @@ export interface RouteRule {
 export const LIVE_ROUTE = '/api/v1/polls/:pollId/live';
 /** An event's stage as the presenter changes it (docs/events.md): realtime too. */
 export const STAGE_LIVE_ROUTE = '/api/v1/events/:eventId/live';
+/** And its questions as they change. */
+export const QUESTIONS_LIVE_ROUTE = '/api/v1/events/:eventId/questions/live';
 
 const ALL = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
 

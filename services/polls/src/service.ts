@@ -6,6 +6,7 @@ import { ApiCredentials } from '@canvass/contracts';
 import { entitlementsConsumer, type ServiceContext, type ServiceModule } from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import { answerRoutes } from './answers/routes.ts';
+import { createQuestionsPublisher } from './events/questions.ts';
 import { eventRoutes } from './events/routes.ts';
 import { exportRoutes } from './export/routes.ts';
 import { createLifecycle } from './polls/lifecycle.ts';
@@ -33,6 +34,7 @@ export function createPollsService(context: ServiceContext): ServiceModule {
     logger: context.logger,
     secret: context.internalSecret ?? '',
   });
+  const questions = createQuestionsPublisher({ db: kysely, bus: context.bus, logger: context.logger });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   return {
@@ -54,7 +56,7 @@ export function createPollsService(context: ServiceContext): ServiceModule {
     routes(app) {
       pollRoutes(app, context, { cache, lifecycle });
       claimRoute(app, context, cache);
-      eventRoutes(app, context, { cache, lifecycle });
+      eventRoutes(app, context, { cache, lifecycle, questions });
       // One count of wrong access codes, whether they come with a vote or are checked first.
       const guard = new AccessCodeGuard();
       voteRoutes(app, context, { cache, writer, guard });
@@ -97,6 +99,7 @@ export function createPollsService(context: ServiceContext): ServiceModule {
             context.logger.warn({ err: error }, 'could not release the schedule lease'),
           );
         await writer.drain();
+        await questions.stop();
       },
     },
   };

@@ -28,14 +28,32 @@ export interface PollsTables {
     code_released: Generated<boolean>;
     starts_at: Date;
     ends_at: Date;
-    stage_screen: Generated<'waiting' | 'poll'>;
+    stage_screen: Generated<'waiting' | 'poll' | 'qa'>;
     stage_poll_id: string | null;
     stage_revealed: Generated<boolean>;
     stage_version: Generated<number>;
     created_by: string;
+    qa_enabled: Generated<boolean>;
+    qa_anonymous: Generated<boolean>;
+    qa_moderation: Generated<boolean>;
+    qa_version: Generated<number>;
     created_at: Generated<Date>;
     updated_at: Generated<Date>;
   };
+  questions: {
+    id: string;
+    event_id: string;
+    text: string;
+    author_name: string | null;
+    asker_hash: string;
+    status: 'pending' | 'approved' | 'dismissed';
+    pinned: Generated<boolean>;
+    answered: Generated<boolean>;
+    upvotes: Generated<number>;
+    created_at: Generated<Date>;
+    updated_at: Generated<Date>;
+  };
+  question_upvotes: { question_id: string; voter_hash: string; created_at: Generated<Date> };
   event_polls: { event_id: string; poll_id: string; position: number };
   poll_options: { poll_id: string; id: string; position: number; label: string };
   votes: {

@@ -39,6 +39,10 @@ const realtime = createRealtimeService({
     tls,
     path: (eventId) => `/api/v1/events/${encodeURIComponent(eventId)}/stage`,
   }),
+  fetchQuestions: httpResultsClient(config.POLLS_URL, {
+    tls,
+    path: (eventId) => `/api/v1/events/${encodeURIComponent(eventId)}/questions`,
+  }),
   ...(tls ? { tls } : {}),
   ...(redis ? { viewerCounts: redisViewerCounts(redis, instanceId) } : {}),
 });

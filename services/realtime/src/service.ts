@@ -1,12 +1,15 @@
 // The realtime service: live results over WebSocket and SSE. It keeps no data: the newest
 // snapshot of each watched poll comes from analytics' results updates on the bus (a subscription
 // of this process alone, so every process sees every update), access from analytics' results
-// endpoint, viewer counts from this process or Redis.
+// endpoint, viewer counts from this process or Redis. Events' stages and questions (docs/events.md)
+// are fed the same way from polls' live snapshots.
 import { randomUUID } from 'node:crypto';
 import {
   type EventStage,
   LIVE_PROTOCOL,
   LiveQuery,
+  QuestionsChangedV1,
+  type QuestionsSnapshot,
   ResultsUpdatedV1,
   StageChangedV1,
   StageLiveParams,
@@ -23,7 +26,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { createAccessCheck, type FetchResults } from './live/access.ts';
-import { liveSecuritySchemes, stageLiveDocs } from './live/docs.ts';
+import { liveSecuritySchemes, questionsLiveDocs, stageLiveDocs } from './live/docs.ts';
 import { createHub, type ResultsUpdate } from './live/hub.ts';
 import { liveMetrics } from './live/metrics.ts';
 import { liveRoutes } from './live/route.ts';
@@ -40,6 +43,8 @@ export interface RealtimeDeps {
    * is not served.
    */
   fetchStage?: FetchResults;
+  /** Polls' GET /api/v1/events/{eventId}/questions: without it, the questions' live route is not served. */
+  fetchQuestions?: FetchResults;
   metrics?: Registry;
   /** Shared counts (Redis) when several processes serve live results; this process's otherwise. */
   viewerCounts?: ViewerCounts;
@@ -76,18 +81,20 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     stallMs: limits.stallMs,
     countIntervalMs: deps.limits?.countIntervalMs ?? 1_000,
   });
-  // Event stages: the same channels, viewers and transports, the stage as each snapshot's body.
-  const stageHub =
-    deps.fetchStage &&
-    createHub({
-      checkAccess: createAccessCheck(deps.fetchStage, logger),
+  // Events' live feeds (docs/events.md): the stage and the questions, each its own hub of the
+  // same channels, viewers and transports, keyed by event id, its snapshot as each message's body.
+  const feeds = eventFeeds(deps).map((feed) => ({
+    ...feed,
+    hub: createHub({
+      checkAccess: createAccessCheck(feed.fetch, logger),
       counts: deps.viewerCounts ?? processViewerCounts(),
       metrics,
       logger,
       idleChannels: deps.limits?.idleChannels ?? 1_000,
       stallMs: limits.stallMs,
       countIntervalMs: deps.limits?.countIntervalMs ?? 1_000,
-    });
+    }),
+  }));
   let subscription: Subscription | undefined;
 
   const app = buildServiceApp({
@@ -125,15 +132,15 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
   app.register(async (scope) =>
     liveRoutes(scope, { hub, metrics, limits, internalSecret: deps.internalSecret }),
   );
-  if (stageHub)
+  for (const feed of feeds)
     app.register(async (scope) =>
       liveRoutes(
         scope,
-        { hub: stageHub, metrics, limits, internalSecret: deps.internalSecret },
+        { hub: feed.hub, metrics, limits, internalSecret: deps.internalSecret },
         {
-          url: '/api/v1/events/:eventId/live',
+          url: feed.url,
           param: 'eventId',
-          schema: { ...stageLiveDocs, params: StageLiveParams, querystring: LiveQuery },
+          schema: { ...feed.docs, params: StageLiveParams, querystring: LiveQuery },
         },
       ),
     );
@@ -147,19 +154,20 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     // skips superseded snapshots rather than fanning every one out to every viewer (measured:
     // 0.51 → 0.89 of a raw ws broadcast at 10k viewers, and no backlog growing in memory).
     const newest = new Map<string, ResultsUpdate>();
-    const stages = new Map<string, ResultsUpdate>();
+    const fed = new Map(feeds.map((feed) => [feed.type, { feed, newest: new Map<string, ResultsUpdate>() }]));
     for (const delivery of batch) {
       try {
         const event = validateEvent(delivery.payload);
-        if (event.type === StageChangedV1.type) {
-          const { stage } = event.data as { stage: EventStage };
-          const kept = stages.get(stage.eventId);
-          if (!kept || kept.sequence < stage.sequence)
-            stages.set(stage.eventId, {
-              pollId: stage.eventId,
-              sequence: stage.sequence,
+        const feed = fed.get(event.type);
+        if (feed) {
+          const snapshot = feed.feed.snapshotOf(event.data);
+          const kept = feed.newest.get(snapshot.eventId);
+          if (!kept || kept.sequence < snapshot.sequence)
+            feed.newest.set(snapshot.eventId, {
+              pollId: snapshot.eventId,
+              sequence: snapshot.sequence,
               public: true,
-              results: stage,
+              results: snapshot,
             });
           continue;
         }
@@ -174,7 +182,8 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
       }
     }
     for (const update of newest.values()) hub.update(update);
-    for (const update of stages.values()) stageHub?.update(update);
+    for (const { feed, newest: updates } of fed.values())
+      for (const update of updates.values()) feed.hub.update(update);
   }
 
   return {
@@ -182,18 +191,51 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     async start() {
       subscription ??= await bus.subscribe({
         name: `realtime-${instanceId}`,
-        types: [ResultsUpdatedV1.type, ...(stageHub ? [StageChangedV1.type] : [])],
+        types: [ResultsUpdatedV1.type, ...feeds.map((feed) => feed.type)],
         ephemeral: true,
         handle: onUpdates,
       });
       hub.start();
-      stageHub?.start();
+      for (const feed of feeds) feed.hub.start();
     },
     async stop() {
       await hub.stop();
-      await stageHub?.stop();
+      for (const feed of feeds) await feed.hub.stop();
       await subscription?.stop();
       subscription = undefined;
     },
   };
+}
+
+interface EventSnapshot {
+  eventId: string;
+  sequence: number;
+}
+
+/** The live feeds of events this process serves (those whose fetch it was given). */
+function eventFeeds(deps: RealtimeDeps) {
+  const feeds: {
+    type: string;
+    url: string;
+    docs: Record<string, unknown>;
+    fetch: FetchResults;
+    snapshotOf(data: unknown): EventSnapshot & Record<string, unknown>;
+  }[] = [];
+  if (deps.fetchStage)
+    feeds.push({
+      type: StageChangedV1.type,
+      url: '/api/v1/events/:eventId/live',
+      docs: stageLiveDocs,
+      fetch: deps.fetchStage,
+      snapshotOf: (data) => (data as { stage: EventStage & Record<string, unknown> }).stage,
+    });
+  if (deps.fetchQuestions)
+    feeds.push({
+      type: QuestionsChangedV1.type,
+      url: '/api/v1/events/:eventId/questions/live',
+      docs: questionsLiveDocs,
+      fetch: deps.fetchQuestions,
+      snapshotOf: (data) => (data as { snapshot: QuestionsSnapshot & Record<string, unknown> }).snapshot,
+    });
+  return feeds;
 }

@@ -38,6 +38,8 @@ export async function startEmbeddedRealtime(options: EmbeddedRealtimeOptions): P
       ask(analytics, `/api/v1/polls/${encodeURIComponent(pollId)}/results`, credentials),
     fetchStage: (eventId, credentials) =>
       ask(polls, `/api/v1/events/${encodeURIComponent(eventId)}/stage`, credentials),
+    fetchQuestions: (eventId, credentials) =>
+      ask(polls, `/api/v1/events/${encodeURIComponent(eventId)}/questions`, credentials),
   });
   await realtime.start();
   // Not listening: the gateway hands it raw requests and upgrades, which need its routes loaded.

@@ -156,6 +156,7 @@ export async function toEventView(db: Kysely<PollsTables>, row: EventRow): Promi
     startsAt: new Date(row.starts_at).toISOString(),
     endsAt: new Date(row.ends_at).toISOString(),
     live: isLive(row),
+    qa: qaOf(row),
     polls: deck.map((poll) => ({
       id: poll.id,
       question: poll.question,
@@ -188,8 +189,8 @@ export async function stageOf(db: Kysely<PollsTables>, row: EventRow): Promise<E
     title: row.title,
     joinCode: row.join_code,
     sequence: row.stage_version,
-    // A poll taken off the deck (or deleted) leaves the audience waiting.
-    screen: current ? 'poll' : 'waiting',
+    // A poll taken off the deck (or deleted) leaves the audience waiting; so does Q&A turned off.
+    screen: current ? 'poll' : row.stage_screen === 'qa' && row.qa_enabled ? 'qa' : 'waiting',
     pollId: current?.id ?? null,
     position: current ? index + 1 : null,
     deckSize: deck.length,
@@ -197,8 +198,15 @@ export async function stageOf(db: Kysely<PollsTables>, row: EventRow): Promise<E
     votingLockedAt: current?.voting_locked_at ? new Date(current.voting_locked_at).toISOString() : null,
     serverTime: new Date().toISOString(),
     endsAt: new Date(row.ends_at).toISOString(),
+    qa: qaOf(row),
   };
 }
+
+export const qaOf = (row: EventRow) => ({
+  enabled: row.qa_enabled,
+  anonymous: row.qa_anonymous,
+  moderation: row.qa_moderation,
+});
 
 /** A participant's way in: the live event holding this code. */
 export async function findByJoinCode(db: Kysely<PollsTables>, code: string): Promise<EventRow | undefined> {
@@ -221,7 +229,18 @@ export async function bumpStage(
   trx: Kysely<PollsTables>,
   eventId: string,
   set: Partial<
-    Pick<EventRow, 'stage_screen' | 'stage_poll_id' | 'stage_revealed' | 'title' | 'starts_at' | 'ends_at'>
+    Pick<
+      EventRow,
+      | 'stage_screen'
+      | 'stage_poll_id'
+      | 'stage_revealed'
+      | 'title'
+      | 'starts_at'
+      | 'ends_at'
+      | 'qa_enabled'
+      | 'qa_anonymous'
+      | 'qa_moderation'
+    >
   >,
 ): Promise<EventRow> {
   return trx

@@ -1,7 +1,7 @@
 // The Events API (docs/events.md): organizers make events and drive their stage; participants
 // join by code and read the stage. Every stage change is published after it commits as
 // `polls.live.stage.v1`, which realtime pushes to every participant connected to the event.
-import { EventStage, EventView, JoinAnswer, StageChangedV1 } from '@canvass/contracts';
+import { EventStage, EventView, JoinAnswer, QaSettings, StageChangedV1 } from '@canvass/contracts';
 import { createEvent } from '@canvass/eventing';
 import {
   conflict,
@@ -33,6 +33,7 @@ import {
   stageOf,
   toEventView,
 } from './event-store.ts';
+import { bumpQuestions, type QuestionsPublisher, questionRoutes } from './questions.ts';
 import { EventReport, eventReport, reportCsv } from './report.ts';
 
 const Title = Type.String({ minLength: 1, maxLength: 120 });
@@ -59,13 +60,15 @@ const EditEventBody = Type.Object(
     startsAt: Type.Optional(When),
     endsAt: Type.Optional(When),
     pollIds: Type.Optional(PollIds),
+    qa: Type.Optional(Type.Partial(QaSettings, { additionalProperties: false })),
   },
   { additionalProperties: false, minProperties: 1 },
 );
 const StageChange = Type.Object(
   {
-    screen: Type.Union([Type.Literal('waiting'), Type.Literal('poll')], {
-      description: 'waiting: a holding screen; poll: the poll `pollId` (a draft or scheduled one opens).',
+    screen: Type.Union([Type.Literal('waiting'), Type.Literal('poll'), Type.Literal('qa')], {
+      description:
+        'waiting: a holding screen; poll: the poll `pollId` (a draft or scheduled one opens); qa: the audience Q&A.',
     }),
     pollId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     revealed: Type.Optional(
@@ -114,6 +117,7 @@ const organizerProblems = (...own: Parameters<typeof problemResponses>) =>
 export interface EventRouteDeps {
   cache: PollCache;
   lifecycle: Lifecycle;
+  questions: QuestionsPublisher;
 }
 
 export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps: EventRouteDeps): void {
@@ -121,6 +125,7 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
   const kysely = context.db.kysely as Kysely<PollsTables>;
   const caller = async (request: Parameters<typeof identityOf>[0], scope: string) =>
     requireScope(await identityOf(request, internalSecret), scope);
+  questionRoutes(app, context, deps.questions);
 
   /** After commit: every participant's screen follows (a lost one is mended by the next or a reconnect). */
   async function publishStage(stage: EventStage): Promise<void> {
@@ -253,10 +258,16 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
         const changed = await bumpStage(trx, row.id, {
           ...(body.title ? { title: body.title.trim() } : {}),
           ...(dates ? { starts_at: dates.startsAt, ends_at: dates.endsAt } : {}),
+          ...(body.qa?.enabled !== undefined ? { qa_enabled: body.qa.enabled } : {}),
+          ...(body.qa?.anonymous !== undefined ? { qa_anonymous: body.qa.anonymous } : {}),
+          ...(body.qa?.moderation !== undefined ? { qa_moderation: body.qa.moderation } : {}),
         });
+        // The questions' snapshot carries the Q&A settings too.
+        if (body.qa) await bumpQuestions(trx, row.id);
         return { view: await toEventView(trx, changed), stage: await stageOf(trx, changed) };
       });
       await publishStage(stage);
+      if (body.qa) deps.questions.touched(view.id);
       return view;
     },
   );
@@ -334,7 +345,7 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
             400,
             [
               409,
-              'The event has ended (`event-ended`), or the poll’s results cannot be revealed (`results-private`).',
+              'The event has ended (`event-ended`), the poll’s results cannot be revealed (`results-private`), or Q&A is off (`qa-closed`).',
             ],
             [422, 'The poll is not in this event’s deck.'],
           ),
@@ -348,6 +359,12 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
       if (new Date(event.ends_at) <= new Date())
         throw conflict('event-ended', 'This event has ended', 'Change its end date to present it again.');
       const pollId = body.screen === 'poll' ? body.pollId : undefined;
+      if (body.screen === 'qa' && !event.qa_enabled)
+        throw conflict(
+          'qa-closed',
+          'Q&A is off for this event',
+          'Turn Q&A on in the event’s settings first.',
+        );
       if (body.screen === 'poll') {
         const inDeck = pollId
           ? await kysely

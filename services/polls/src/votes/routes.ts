@@ -21,7 +21,7 @@ import { checkDeviceToken } from './device-token.ts';
 import { checkProofOfWork } from './proof-of-work.ts';
 import { pollNotOpen, type VoteWriter } from './vote-writer.ts';
 
-const VoterHeaders = Type.Object({
+export const VoterHeaders = Type.Object({
   'voter-token': Type.Optional(
     Type.String({
       minLength: 8,
@@ -31,7 +31,7 @@ const VoterHeaders = Type.Object({
     }),
   ),
 });
-type VoterHeaders = Static<typeof VoterHeaders>;
+export type VoterHeaders = Static<typeof VoterHeaders>;
 const CastHeaders = Type.Object({
   ...VoterHeaders.properties,
   'device-token': Type.Optional(

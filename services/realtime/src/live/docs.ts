@@ -49,3 +49,11 @@ export const stageLiveDocs = {
     ),
   },
 };
+
+/** GET /api/v1/events/{eventId}/questions/live: the approved questions as they change. */
+export const questionsLiveDocs = {
+  ...stageLiveDocs,
+  summary: 'An event’s questions as they change (WebSocket or Server-Sent Events)',
+  description:
+    'The same messages as live results; each `snapshot` carries the questions (GET /api/v1/events/{eventId}/questions) as its `results`.',
+};
