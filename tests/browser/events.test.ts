@@ -1,6 +1,7 @@
 // Events in Chromium (docs/events.md): an organizer makes an event and its deck in the app, then
 // presents it at 1600×900 while three participants on phones join by code (one typing it at
-// /join, two from the link), follow the deck, vote, see the reveal, the lock and a countdown.
+// /join, two from the link), follow the deck, vote, see the reveal, the lock and a countdown;
+// then they ask and upvote questions, and the order changes live on every screen.
 // Every new screen is checked with axe, and the phones for horizontal overflow.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -79,8 +80,13 @@ async function asOrganizer(page: Page, method: string, url: string, body?: unkno
   return answer.body as Json;
 }
 
+// The first test's presenter, phones and event page, for the Q&A test that follows it.
+let presenter: Page;
+let phones: Page[] = [];
+let eventPage = '';
+
 test('a presenter runs a deck; three phones join by code and follow it live', async () => {
-  const presenter = await newPage({ viewport: { width: 1600, height: 900 } });
+  presenter = await newPage({ viewport: { width: 1600, height: 900 } });
   await signUpAndIn(presenter);
   // Two polls to present: the first a draft (showing it opens it).
   await asOrganizer(presenter, 'POST', '/api/v1/polls', {
@@ -124,7 +130,7 @@ test('a presenter runs a deck; three phones join by code and follow it live', as
   await first.getByLabel('Event code').fill(`${code.slice(0, 3)} ${code.slice(3)}`);
   await first.getByRole('button', { name: 'Join' }).click();
   await first.waitForURL(`${env.base}/e/${code}`);
-  const phones = [first];
+  phones = [first];
   for (let i = 0; i < 2; i++) {
     const phone = await newPage(PHONE);
     await phone.goto(`${env.base}/e/${code}`);
@@ -135,7 +141,7 @@ test('a presenter runs a deck; three phones join by code and follow it live', as
   await fitsThePhone(first, 'waiting screen');
   await shot(first, 'event-waiting');
 
-  const eventPage = presenter.url();
+  eventPage = presenter.url();
   // Present: the participants are counted, and → shows the first poll on every phone.
   await presenter.getByRole('link', { name: 'Present', exact: true }).click();
   await presenter.getByText('3 participants').waitFor();
@@ -190,4 +196,68 @@ test('a presenter runs a deck; three phones join by code and follow it live', as
   for await (const chunk of await (await download).createReadStream()) text += chunk;
   assert.match(text, /"2","How was the morning\?","single_choice","open","1","Great","1"/);
   await shot(presenter, 'event-results');
+});
+
+test('participants ask and upvote; the order changes live on every phone and the big screen', async () => {
+  assert.ok(phones.length === 3, 'the first test joined three phones');
+  const [ann, bo, cy] = phones as [Page, Page, Page];
+  const qaTab = (page: Page) =>
+    page.getByRole('navigation', { name: 'Event' }).getByRole('button', { name: /^Q&A/ });
+  const order = (page: Page) => page.locator('.question-list .question-text').allTextContents();
+
+  await qaTab(ann).click();
+  await ann.getByText('No questions yet. Ask the first one.').waitFor();
+  await ann.getByRole('button', { name: 'Ask' }).click();
+  await ann.getByText('Write your question first.').waitFor();
+  await ann.getByLabel('Your question').fill('Will the slides be shared?');
+  await ann.getByRole('button', { name: 'Ask' }).click();
+  await ann.getByText('Sent. Your question is on the list.').waitFor();
+  await qaTab(bo).click();
+  await bo.getByLabel('Your question').fill('Is lunch provided?');
+  await bo.getByLabel('Your name (optional)').fill('Bo');
+  await bo.getByRole('button', { name: 'Ask' }).click();
+  // Equal upvotes: the newest first, on every phone.
+  await qaTab(cy).click();
+  for (const phone of phones) await phone.getByText('Is lunch provided?').waitFor();
+  assert.deepEqual(await order(cy), ['Is lunch provided?', 'Will the slides be shared?']);
+
+  // Two upvotes move the older question to the top on Bo's phone, who did nothing.
+  for (const phone of [ann, cy]) {
+    const slides = phone.locator('.question-list li', { hasText: 'Will the slides be shared?' });
+    await slides.getByRole('button', { name: /upvotes/ }).click();
+  }
+  await bo.locator('.question-list li', { hasText: 'Will the slides be shared?' }).getByText('2').waitFor();
+  await bo.waitForFunction(
+    "document.querySelector('.question-list .question-text')?.textContent === 'Will the slides be shared?'",
+  );
+  // Tapping again takes the upvote back.
+  const mine = cy.locator('.question-list li', { hasText: 'Will the slides be shared?' }).getByRole('button');
+  assert.equal(await mine.getAttribute('aria-pressed'), 'true');
+  await mine.click();
+  await cy.locator('.question-list li', { hasText: 'Will the slides be shared?' }).getByText('1').waitFor();
+  await fitsThePhone(bo, 'questions');
+  await shot(bo, 'event-questions');
+
+  // On the big screen: Q shows the Q&A, the top question large, and every phone opens its Q&A.
+  await qaTab(ann).click();
+  await ann.getByRole('navigation', { name: 'Event' }).getByRole('button', { name: 'Now' }).click();
+  await presenter.goto(`${eventPage}/present`);
+  await presenter.getByText(/\d+ participants?/).waitFor();
+  await presenter.keyboard.press('q');
+  await presenter.locator('.top-question', { hasText: 'Will the slides be shared?' }).waitFor();
+  await ann.getByRole('heading', { name: 'Questions' }).waitFor();
+  await shot(presenter, 'event-presenter-questions');
+
+  // The organizer marks it answered: it leaves the top of the big screen, and says so on the phones.
+  await presenter.goto(eventPage);
+  const answered = presenter
+    .locator('.question-queue li', { hasText: 'Will the slides be shared?' })
+    .getByRole('button', { name: 'Answered' });
+  await answered.click();
+  await bo
+    .locator('.question-list li', { hasText: 'Will the slides be shared?' })
+    .getByText(/Answered/)
+    .waitFor();
+  assert.deepEqual(await order(bo), ['Is lunch provided?', 'Will the slides be shared?']);
+  await assertAccessible(presenter, 'event page with questions');
 });

@@ -4,6 +4,7 @@
 // countdown applied. Countdowns run on the server's clock, corrected for this device's.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, callApi } from './api.ts';
+import { Questions, useLiveQuestions } from './event-questions.tsx';
 import { useLiveChannel } from './live.ts';
 import { navigate } from './router.ts';
 import { type StageControl, VotePage } from './vote-page.tsx';
@@ -14,7 +15,7 @@ export interface EventStage {
   title: string;
   joinCode: string;
   sequence: number;
-  screen: 'waiting' | 'poll';
+  screen: 'waiting' | 'poll' | 'qa';
   pollId: string | null;
   position: number | null;
   deckSize: number;
@@ -22,6 +23,7 @@ export interface EventStage {
   votingLockedAt: string | null;
   serverTime: string;
   endsAt: string;
+  qa: { enabled: boolean; anonymous: boolean; moderation: boolean };
 }
 
 interface JoinAnswer {
@@ -160,10 +162,21 @@ function LiveEvent({ joined, skew }: { joined: JoinAnswer; skew: number }) {
     joined.stage,
   );
   const stage = live.results ?? joined.stage;
+  const questions = useLiveQuestions(joined.eventId);
+  // Which tab is open: the presenter's screen moves it (to Q&A, or back to the poll), the participant too.
+  const [tab, setTab] = useState<'now' | 'qa'>(stage.screen === 'qa' ? 'qa' : 'now');
+  const shownScreen = useRef(stage.screen);
+  useEffect(() => {
+    if (shownScreen.current === stage.screen) return;
+    shownScreen.current = stage.screen;
+    setTab(stage.screen === 'qa' ? 'qa' : 'now');
+  }, [stage.screen]);
   const lockedAt = stage.votingLockedAt ? Date.parse(stage.votingLockedAt) - skew : null;
   const now = useClock(lockedAt);
   const ended = Date.parse(stage.endsAt) - skew <= now;
   const control: StageControl = { revealed: stage.revealed, lockedAt, now };
+  const qaOn = stage.qa.enabled && !ended;
+  const count = questions.results?.questions.length ?? 0;
   return (
     <main class="event">
       <header class="event-head">
@@ -173,17 +186,41 @@ function LiveEvent({ joined, skew }: { joined: JoinAnswer; skew: number }) {
           {stage.position !== null && ` · Poll ${stage.position} of ${stage.deckSize}`}
         </p>
       </header>
+      {qaOn && (
+        <nav class="event-tabs" aria-label="Event">
+          <button
+            type="button"
+            class={tab === 'now' ? 'tab current' : 'tab'}
+            aria-pressed={tab === 'now'}
+            onClick={() => setTab('now')}
+          >
+            {stage.screen === 'poll' ? 'Poll' : 'Now'}
+          </button>
+          <button
+            type="button"
+            class={tab === 'qa' ? 'tab current' : 'tab'}
+            aria-pressed={tab === 'qa'}
+            onClick={() => setTab('qa')}
+          >
+            Q&amp;A{count > 0 ? ` (${count})` : ''}
+          </button>
+        </nav>
+      )}
       {ended ? (
         <section class="waiting">
           <h2>This event has ended</h2>
           <p class="muted">Thank you for taking part.</p>
         </section>
+      ) : qaOn && tab === 'qa' ? (
+        <Questions eventId={joined.eventId} live={questions.results} />
       ) : stage.screen === 'poll' && stage.pollId ? (
         <VotePage key={stage.pollId} pollId={stage.pollId} stage={control} />
       ) : (
         <section class="waiting" aria-live="polite">
           <h2>Waiting for the presenter</h2>
-          <p class="muted">The next poll shows here by itself. Keep this page open.</p>
+          <p class="muted">
+            The next poll shows here by itself. Keep this page open{qaOn ? ', or ask a question in Q&A' : ''}.
+          </p>
         </section>
       )}
       <p class="muted small live-line">

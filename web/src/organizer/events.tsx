@@ -4,6 +4,13 @@
 // keys), the waiting screen, reveal, lock and a countdown; every participant's phone follows.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type EventStage, spacedCode } from '../event-page.tsx';
+import {
+  type EventQuestion,
+  type QuestionsSnapshot,
+  questionsPath,
+  sortQuestions,
+  useLiveQuestions,
+} from '../event-questions.tsx';
 import { useLiveChannel, useLiveResults } from '../live.ts';
 import { countOf } from '../results-bars.tsx';
 import { navigate } from '../router.ts';
@@ -38,6 +45,7 @@ export interface CanvassEvent {
   endsAt: string;
   live: boolean;
   polls: EventPoll[];
+  qa: { enabled: boolean; anonymous: boolean; moderation: boolean };
   createdAt: string;
 }
 
@@ -290,6 +298,7 @@ export function EventDetail({ eventId, session }: { eventId: string; session: Se
           </p>
         )}
       </section>
+      <EventQuestions event={event} writer={writer} onSettings={reload} />
       <EventResults eventId={event.id} report={report} />
       {writer && (
         <div class="danger-zone">
@@ -299,6 +308,156 @@ export function EventDetail({ eventId, session }: { eventId: string; session: Se
         </div>
       )}
     </>
+  );
+}
+
+const SETTINGS: [keyof CanvassEvent['qa'], string][] = [
+  ['enabled', 'Participants may ask and upvote questions'],
+  ['anonymous', 'Participants may ask without a name'],
+  ['moderation', 'A question shows once approved here'],
+];
+
+/** The Q&A on the event's page: its settings, and every question to moderate, live. */
+function EventQuestions(props: { event: CanvassEvent; writer: boolean; onSettings: () => void }) {
+  const { event, writer } = props;
+  const live = useLiveQuestions(event.id);
+  const sequence = live.results?.sequence ?? -1;
+  const [loaded, reload] = useLoad(
+    () => api<QuestionsSnapshot>('GET', `${questionsPath(event.id)}?all=true`),
+    [event.id],
+  );
+  // Every change (a new question, an upvote) moves the live sequence: read the full list again.
+  useEffect(() => {
+    if (sequence >= 0) reload();
+  }, [sequence]);
+  const [error, setError] = useState<string | null>(null);
+  const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
+
+  async function setting(key: keyof CanvassEvent['qa'], value: boolean) {
+    setError(null);
+    try {
+      await api('PATCH', eventPath(event.id), { qa: { [key]: value } });
+      props.onSettings();
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+  async function moderate(question: EventQuestion, change: Record<string, unknown>) {
+    setError(null);
+    try {
+      await api('PATCH', `${questionsPath(event.id)}/${encodeURIComponent(question.id)}`, change);
+      reload();
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+  const questions = loaded.state === 'ready' ? sortQuestions(loaded.value.questions, 'top') : [];
+  const pending = questions.filter((q) => q.status === 'pending');
+  const shown = questions.filter((q) => q.status === 'approved');
+  const row = (question: EventQuestion) => (
+    <li key={question.id}>
+      {editing?.id === question.id ? (
+        <form
+          class="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            moderate(question, { text: editing.text }).then(() => setEditing(null));
+          }}
+        >
+          <label for={`edit-${question.id}`} class="visually-hidden">
+            Question text
+          </label>
+          <input
+            id={`edit-${question.id}`}
+            value={editing.text}
+            maxLength={300}
+            onInput={(e) => setEditing({ id: question.id, text: (e.target as HTMLInputElement).value })}
+          />
+          <button type="submit" class="primary">
+            Save
+          </button>
+          <button type="button" onClick={() => setEditing(null)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <span class="deck-question">{question.text}</span>
+      )}
+      <span class="poll-meta">
+        {question.authorName ?? 'Anonymous'} ·{' '}
+        {question.upvotes === 1 ? '1 upvote' : `${question.upvotes} upvotes`}
+        {question.pinned && ' · Pinned'}
+        {question.answered && ' · Answered'}
+      </span>
+      {writer && (
+        <span class="deck-actions">
+          {question.status === 'pending' && (
+            <button type="button" onClick={() => moderate(question, { status: 'approved' })}>
+              Approve
+            </button>
+          )}
+          {question.status === 'approved' && (
+            <>
+              <button
+                type="button"
+                aria-pressed={question.pinned}
+                onClick={() => moderate(question, { pinned: !question.pinned })}
+              >
+                Pin
+              </button>
+              <button
+                type="button"
+                aria-pressed={question.answered}
+                onClick={() => moderate(question, { answered: !question.answered })}
+              >
+                Answered
+              </button>
+            </>
+          )}
+          <button type="button" onClick={() => setEditing({ id: question.id, text: question.text })}>
+            Edit
+          </button>
+          <button type="button" onClick={() => moderate(question, { status: 'dismissed' })}>
+            Dismiss
+          </button>
+        </span>
+      )}
+    </li>
+  );
+  return (
+    <section aria-labelledby="qa-heading">
+      <h2 id="qa-heading">Q&amp;A</h2>
+      {writer && (
+        <fieldset class="qa-settings">
+          <legend class="visually-hidden">Q&amp;A settings</legend>
+          {SETTINGS.map(([key, label]) => (
+            <label key={key} class="check">
+              <input
+                type="checkbox"
+                checked={event.qa[key]}
+                disabled={key !== 'enabled' && !event.qa.enabled}
+                onChange={(e) => setting(key, (e.target as HTMLInputElement).checked)}
+              />{' '}
+              {label}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      {error && <Failure message={error} />}
+      {loaded.state === 'failed' && <Failure message={loaded.message} />}
+      {pending.length > 0 && (
+        <>
+          <h3>Waiting for approval ({pending.length})</h3>
+          <ul class="deck question-queue">{pending.map(row)}</ul>
+        </>
+      )}
+      {loaded.state === 'ready' &&
+        (shown.length === 0 ? (
+          <p class="muted">No questions yet. Participants ask from the event’s page.</p>
+        ) : (
+          <ul class="deck question-queue">{shown.map(row)}</ul>
+        ))}
+    </section>
   );
 }
 
@@ -429,6 +588,7 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
     next: () => go(index + 1),
     previous: () => (index > 0 ? go(index - 1) : change({ screen: 'waiting' })),
     waiting: () => change({ screen: 'waiting' }),
+    qa: () => change({ screen: shown?.screen === 'qa' ? 'waiting' : 'qa' }),
     reveal: () => current && change({ screen: 'poll', pollId: current, revealed: !shown?.revealed }),
     lock: () => current && change({ screen: 'poll', pollId: current, locked: !locked }),
     timer: () => current && change({ screen: 'poll', pollId: current, timerSeconds: TIMER_SECONDS }),
@@ -443,6 +603,7 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
         ArrowRight: controls.next,
         ArrowLeft: controls.previous,
         w: controls.waiting,
+        q: controls.qa,
         r: controls.reveal,
         l: controls.lock,
         t: controls.timer,
@@ -507,6 +668,11 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
           <button type="button" onClick={controls.timer} disabled={busy || !current}>
             {TIMER_SECONDS} s timer
           </button>
+          {loaded.state === 'ready' && loaded.value.event.qa.enabled && (
+            <button type="button" onClick={controls.qa} disabled={busy} aria-pressed={shown?.screen === 'qa'}>
+              Q&amp;A
+            </button>
+          )}
           <button type="button" onClick={toggleFullScreen}>
             Full screen
           </button>
@@ -515,7 +681,9 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
       {error && <Failure message={error} />}
       <div class="presenter-body">
         <div class="presenter-results">
-          {current && shown ? (
+          {shown?.screen === 'qa' ? (
+            <QuestionsOnStage eventId={event.id} />
+          ) : current && shown ? (
             <OnStage key={current} pollId={current} stage={shown} />
           ) : (
             <div class="stage-waiting">
@@ -546,6 +714,36 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
         <span>{live.connected ? 'Live' : 'Reconnecting…'}</span>
       </footer>
     </main>
+  );
+}
+
+/** The Q&A on the big screen: the top question large, the next few below it. */
+function QuestionsOnStage({ eventId }: { eventId: string }) {
+  const live = useLiveQuestions(eventId);
+  if (!live.results) return <Loading what="the questions" />;
+  const [top, ...rest] = sortQuestions(live.results.questions, 'top').filter((q) => !q.answered);
+  if (!top)
+    return (
+      <div class="stage-waiting">
+        <h2>Questions</h2>
+        <p class="muted">No questions yet. Ask yours at {location.host}/join.</p>
+      </div>
+    );
+  return (
+    <>
+      <p class="muted">Top question · {top.upvotes === 1 ? '1 upvote' : `${top.upvotes} upvotes`}</p>
+      <h2 class="stage-question top-question">{top.text}</h2>
+      <p class="muted">{top.authorName ?? 'Anonymous'}</p>
+      {rest.length > 0 && (
+        <ol class="next-questions">
+          {rest.slice(0, 4).map((question) => (
+            <li key={question.id}>
+              {question.text} <span class="muted">· {question.upvotes}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </>
   );
 }
 
