@@ -329,6 +329,8 @@ const examples: Record<string, () => CloudEvent> = {
           serverTime: now(),
           endsAt: now(),
           qa: { enabled: true, anonymous: true, moderation: false },
+          quiz: { seconds: 20, startedAt: now(), correctOptionIds: null },
+          leaderboard: null,
         },
       },
     }),

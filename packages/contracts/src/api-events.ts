@@ -12,7 +12,34 @@ export const JoinCode = Type.String({
   description: 'Six digits, the first not 0 (nothing to confuse: no letters, no leading zero).',
 });
 
-export const StageScreen = Type.Union([Type.Literal('waiting'), Type.Literal('poll'), Type.Literal('qa')]);
+export const StageScreen = Type.Union([
+  Type.Literal('waiting'),
+  Type.Literal('poll'),
+  Type.Literal('qa'),
+  Type.Literal('leaderboard'),
+]);
+
+/** A quiz's standings: the top players (ties share a rank), and how many play. */
+export const Leaderboard = Type.Object({
+  players: Type.Integer({ minimum: 0 }),
+  /** Every quiz question has been shown: the podium. */
+  final: Type.Boolean(),
+  top: Type.Array(
+    Type.Object({
+      rank: Type.Integer({ minimum: 1 }),
+      nickname: Type.String(),
+      points: Type.Integer({ minimum: 0 }),
+      correct: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+});
+export type Leaderboard = Static<typeof Leaderboard>;
+
+/** A quiz question's settings (organizers). */
+export const QuizSettings = Type.Object({
+  correctOptionIds: Type.Array(Type.String(), { minItems: 1 }),
+  seconds: Type.Integer({ minimum: 5, maximum: 300 }),
+});
 
 /** How the event's audience Q&A runs. */
 export const QaSettings = Type.Object({
@@ -44,6 +71,17 @@ export const EventStage = Type.Object({
   serverTime: Type.String({ format: 'date-time' }),
   endsAt: Type.String({ format: 'date-time' }),
   qa: QaSettings,
+  /** The poll on screen is a quiz question: its clock, and its right answers once revealed. */
+  quiz: Type.Union([
+    Type.Object({
+      seconds: Type.Integer({ minimum: 1 }),
+      startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      correctOptionIds: Type.Union([Type.Array(Type.String()), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
+  /** screen `leaderboard`: the standings. */
+  leaderboard: Type.Union([Leaderboard, Type.Null()]),
 });
 export type EventStage = Static<typeof EventStage>;
 
@@ -55,6 +93,8 @@ export const EventPoll = Type.Object({
   question: Type.String(),
   type: PollType,
   status: PollStatus,
+  /** A quiz question: its right answers and seconds; null for a plain poll. */
+  quiz: Type.Union([QuizSettings, Type.Null()]),
 });
 
 export const EventView = Type.Object({

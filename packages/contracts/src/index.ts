@@ -23,9 +23,11 @@ export {
   JOIN_CODE_PATTERN,
   JoinAnswer,
   JoinCode,
+  Leaderboard,
   QaSettings,
   QuestionsChangedV1,
   QuestionsSnapshot,
+  QuizSettings,
   StageChangedV1,
   StageScreen,
 } from './api-events.ts';

@@ -56,7 +56,7 @@ export function createPollsService(context: ServiceContext): ServiceModule {
     routes(app) {
       pollRoutes(app, context, { cache, lifecycle });
       claimRoute(app, context, cache);
-      eventRoutes(app, context, { cache, lifecycle, questions });
+      eventRoutes(app, context, { cache, lifecycle, questions, writer });
       // One count of wrong access codes, whether they come with a vote or are checked first.
       const guard = new AccessCodeGuard();
       voteRoutes(app, context, { cache, writer, guard });

@@ -28,7 +28,7 @@ export interface PollsTables {
     code_released: Generated<boolean>;
     starts_at: Date;
     ends_at: Date;
-    stage_screen: Generated<'waiting' | 'poll' | 'qa'>;
+    stage_screen: Generated<'waiting' | 'poll' | 'qa' | 'leaderboard'>;
     stage_poll_id: string | null;
     stage_revealed: Generated<boolean>;
     stage_version: Generated<number>;
@@ -54,7 +54,23 @@ export interface PollsTables {
     updated_at: Generated<Date>;
   };
   question_upvotes: { question_id: string; voter_hash: string; created_at: Generated<Date> };
-  event_polls: { event_id: string; poll_id: string; position: number };
+  event_polls: {
+    event_id: string;
+    poll_id: string;
+    position: number;
+    correct_option_ids: string[] | null;
+    seconds: number | null;
+    started_at: Date | null;
+  };
+  quiz_players: { event_id: string; player_hash: string; nickname: string; joined_at: Generated<Date> };
+  quiz_answers: {
+    event_id: string;
+    poll_id: string;
+    player_hash: string;
+    correct: boolean;
+    points: number;
+    answered_at: Date;
+  };
   poll_options: { poll_id: string; id: string; position: number; label: string };
   votes: {
     id: string;

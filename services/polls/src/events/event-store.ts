@@ -5,6 +5,7 @@ import type { EventStage, EventView } from '@canvass/contracts';
 import { conflict, HttpProblem, newId, notFound } from '@canvass/service-kit';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { PollsTables } from '../tables.ts';
+import { leaderboardOf } from './quiz-store.ts';
 
 type EventRow = Selectable<PollsTables['events']>;
 
@@ -126,11 +127,17 @@ export async function setDeck(
         `${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'is' : 'are'} already in another event; a poll is in one event at a time. Remove it there first.`,
       );
   }
-  await trx.deleteFrom('event_polls').where('event_id', '=', event.id).execute();
+  // Kept entries keep their quiz settings and clock; only positions move.
+  let query = trx.deleteFrom('event_polls').where('event_id', '=', event.id);
+  if (pollIds.length > 0) query = query.where('poll_id', 'not in', pollIds);
+  await query.execute();
   if (pollIds.length > 0)
     await trx
       .insertInto('event_polls')
       .values(pollIds.map((pollId, position) => ({ event_id: event.id, poll_id: pollId, position })))
+      .onConflict((oc) =>
+        oc.columns(['event_id', 'poll_id']).doUpdateSet((eb) => ({ position: eb.ref('excluded.position') })),
+      )
       .execute();
 }
 
@@ -138,7 +145,16 @@ async function deckOf(db: Kysely<PollsTables>, eventId: string) {
   return db
     .selectFrom('event_polls')
     .innerJoin('polls', 'polls.id', 'event_polls.poll_id')
-    .select(['polls.id', 'polls.question', 'polls.type', 'polls.status', 'polls.voting_locked_at'])
+    .select([
+      'polls.id',
+      'polls.question',
+      'polls.type',
+      'polls.status',
+      'polls.voting_locked_at',
+      'event_polls.correct_option_ids',
+      'event_polls.seconds',
+      'event_polls.started_at',
+    ])
     .where('event_polls.event_id', '=', eventId)
     .orderBy('event_polls.position')
     .execute();
@@ -162,6 +178,10 @@ export async function toEventView(db: Kysely<PollsTables>, row: EventRow): Promi
       question: poll.question,
       type: poll.type as EventView['polls'][number]['type'],
       status: poll.status as EventView['polls'][number]['status'],
+      quiz:
+        poll.correct_option_ids && poll.seconds
+          ? { correctOptionIds: poll.correct_option_ids, seconds: poll.seconds }
+          : null,
     })),
     createdAt: new Date(row.created_at).toISOString(),
   };
@@ -190,7 +210,13 @@ export async function stageOf(db: Kysely<PollsTables>, row: EventRow): Promise<E
     joinCode: row.join_code,
     sequence: row.stage_version,
     // A poll taken off the deck (or deleted) leaves the audience waiting; so does Q&A turned off.
-    screen: current ? 'poll' : row.stage_screen === 'qa' && row.qa_enabled ? 'qa' : 'waiting',
+    screen: current
+      ? 'poll'
+      : row.stage_screen === 'qa' && row.qa_enabled
+        ? 'qa'
+        : row.stage_screen === 'leaderboard'
+          ? 'leaderboard'
+          : 'waiting',
     pollId: current?.id ?? null,
     position: current ? index + 1 : null,
     deckSize: deck.length,
@@ -199,6 +225,21 @@ export async function stageOf(db: Kysely<PollsTables>, row: EventRow): Promise<E
     serverTime: new Date().toISOString(),
     endsAt: new Date(row.ends_at).toISOString(),
     qa: qaOf(row),
+    quiz:
+      current?.correct_option_ids && current.seconds
+        ? {
+            seconds: current.seconds,
+            startedAt: current.started_at ? new Date(current.started_at).toISOString() : null,
+            // The right answers show once the presenter reveals them.
+            correctOptionIds: row.stage_revealed ? current.correct_option_ids : null,
+          }
+        : null,
+    leaderboard:
+      row.stage_screen === 'leaderboard' && !current
+        ? await leaderboardOf(db, row.id, {
+            final: deck.every((poll) => !poll.correct_option_ids || poll.started_at !== null),
+          })
+        : null,
   };
 }
 

@@ -18,6 +18,7 @@ import Type, { type Static } from 'typebox';
 import type { Lifecycle } from '../polls/lifecycle.ts';
 import type { PollCache } from '../polls/poll-cache.ts';
 import type { PollsTables } from '../tables.ts';
+import type { VoteWriter } from '../votes/vote-writer.ts';
 import {
   bumpStage,
   eventDates,
@@ -34,6 +35,7 @@ import {
   toEventView,
 } from './event-store.ts';
 import { bumpQuestions, type QuestionsPublisher, questionRoutes } from './questions.ts';
+import { quizRoutes } from './quiz.ts';
 import { EventReport, eventReport, reportCsv } from './report.ts';
 
 const Title = Type.String({ minLength: 1, maxLength: 120 });
@@ -66,10 +68,13 @@ const EditEventBody = Type.Object(
 );
 const StageChange = Type.Object(
   {
-    screen: Type.Union([Type.Literal('waiting'), Type.Literal('poll'), Type.Literal('qa')], {
-      description:
-        'waiting: a holding screen; poll: the poll `pollId` (a draft or scheduled one opens); qa: the audience Q&A.',
-    }),
+    screen: Type.Union(
+      [Type.Literal('waiting'), Type.Literal('poll'), Type.Literal('qa'), Type.Literal('leaderboard')],
+      {
+        description:
+          'waiting: a holding screen; poll: the poll `pollId` (a draft or scheduled one opens; a quiz question starts its clock the first time); qa: the audience Q&A; leaderboard: the quiz standings.',
+      },
+    ),
     pollId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     revealed: Type.Optional(
       Type.Boolean({
@@ -118,6 +123,7 @@ export interface EventRouteDeps {
   cache: PollCache;
   lifecycle: Lifecycle;
   questions: QuestionsPublisher;
+  writer: VoteWriter;
 }
 
 export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps: EventRouteDeps): void {
@@ -126,6 +132,7 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
   const caller = async (request: Parameters<typeof identityOf>[0], scope: string) =>
     requireScope(await identityOf(request, internalSecret), scope);
   questionRoutes(app, context, deps.questions);
+  quizRoutes(app, context, deps);
 
   /** After commit: every participant's screen follows (a lost one is mended by the next or a reconnect). */
   async function publishStage(stage: EventStage): Promise<void> {
@@ -414,6 +421,27 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
         }
       }
       const stage = await kysely.transaction().execute(async (trx) => {
+        // A quiz question shown for the first time starts its clock: voting locks when it runs out.
+        const started = pollId
+          ? await trx
+              .updateTable('event_polls')
+              .set({ started_at: new Date() })
+              .where('event_id', '=', event.id)
+              .where('poll_id', '=', pollId)
+              .where('started_at', 'is', null)
+              .where('correct_option_ids', 'is not', null)
+              .where('seconds', 'is not', null)
+              .returning(['started_at', 'seconds'])
+              .executeTakeFirst()
+          : undefined;
+        if (pollId && started?.started_at && started.seconds)
+          await trx
+            .updateTable('polls')
+            .set({
+              voting_locked_at: new Date(new Date(started.started_at).getTime() + started.seconds * 1000),
+            })
+            .where('id', '=', pollId)
+            .execute();
         if (pollId && (body.locked !== undefined || body.timerSeconds !== undefined)) {
           const lockAt =
             body.timerSeconds !== undefined
