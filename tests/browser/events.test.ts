@@ -261,3 +261,103 @@ test('participants ask and upvote; the order changes live on every phone and the
   assert.deepEqual(await order(bo), ['Is lunch provided?', 'Will the slides be shared?']);
   await assertAccessible(presenter, 'event page with questions');
 });
+
+test('a three-question quiz with a timer: nicknames, answers, the reveal, and the podium', async () => {
+  // Three questions, each 5 seconds; the first made a quiz question in the app, the others by API.
+  const questions = [
+    ['Largest planet?', ['Jupiter', 'Mars']],
+    ['Closest star?', ['Sirius', 'The Sun']],
+    ['Red planet?', ['Mars', 'Venus']],
+  ] as const;
+  // The free plan has three open polls: close the first test's, as an organizer would.
+  const open = await asOrganizer(presenter, 'GET', '/api/v1/polls?status=open');
+  for (const poll of open.polls) await asOrganizer(presenter, 'POST', `/api/v1/polls/${poll.id}/close`);
+  const made: Json[] = [];
+  for (const [question, labels] of questions)
+    made.push(
+      await asOrganizer(presenter, 'POST', '/api/v1/polls', {
+        question,
+        status: 'draft',
+        options: labels.map((label) => ({ label })),
+      }),
+    );
+  const event = await asOrganizer(presenter, 'POST', '/api/v1/events', {
+    title: 'Quiz night',
+    pollIds: made.map((poll) => poll.id),
+  });
+  const right = [made[0].options[0], made[1].options[1], made[2].options[0]];
+  for (const i of [1, 2])
+    await asOrganizer(presenter, 'PUT', `/api/v1/events/${event.id}/quiz/${made[i].id}`, {
+      correctOptionIds: [right[i].id],
+      seconds: 5,
+    });
+  await presenter.goto(`${env.base}/app/events/${event.id}`);
+  await presenter.getByRole('button', { name: 'Quiz settings of “Largest planet?”' }).click();
+  await presenter.getByRole('radio', { name: 'Jupiter' }).check();
+  await presenter.getByLabel('Seconds to answer').fill('5');
+  await assertAccessible(presenter, 'quiz settings');
+  await presenter.getByRole('button', { name: 'Save quiz question' }).click();
+  await presenter.locator('ol.deck li', { hasText: 'Largest planet?' }).getByText(/Quiz, 5 s/).waitFor();
+  assert.equal(await presenter.getByText(/Quiz, 5 s/).count(), 3);
+
+  const [ann, bo, cy] = phones as [Page, Page, Page];
+  for (const phone of phones) await phone.goto(`${env.base}/e/${event.joinCode}`);
+  await presenter.goto(`${env.base}/app/events/${event.id}/present`);
+  await presenter.getByText('3 participants').waitFor();
+
+  // Question 1: everyone picks a nickname; Ann is right, Bo wrong, Cy too late.
+  await presenter.keyboard.press('ArrowRight');
+  for (const [phone, nickname] of [
+    [ann, 'Ann'],
+    [bo, 'Bo'],
+    [cy, 'Cy'],
+  ] as const) {
+    await phone.getByLabel('Your nickname for the quiz').fill(nickname);
+    await phone.getByRole('button', { name: 'Play' }).click();
+    await phone.getByRole('heading', { name: 'Largest planet?' }).waitFor();
+  }
+  await ann.getByText(/\d+ s left/).waitFor();
+  await fitsThePhone(ann, 'quiz question');
+  await shot(ann, 'quiz-question');
+  await ann.getByRole('button', { name: 'Jupiter' }).click();
+  await bo.getByRole('button', { name: 'Mars' }).click();
+  await ann.getByText('Answer received.').waitFor();
+  await cy.getByText('Time is up.').waitFor({ timeout: 10_000 });
+  assert.ok(await cy.getByRole('button', { name: 'Jupiter' }).isDisabled(), 'no answer once time is up');
+  await presenter.keyboard.press('r');
+  await presenter.getByText('Right answer: Jupiter').waitFor();
+  await ann.getByText(/Right! \+\d+ points/).waitFor();
+  await bo.getByText('Not this time: no points').waitFor();
+  await cy.getByText('Time was up before you answered: no points').waitFor();
+  await shot(ann, 'quiz-reveal');
+
+  // The leaderboard between questions.
+  await presenter.keyboard.press('b');
+  await ann.getByRole('heading', { name: 'Leaderboard' }).waitFor();
+  await ann.getByText(/You are 1st of 3 with \d+ points\./).waitFor();
+  await bo.getByText(/You are 2nd of 3 with 0 points\./).waitFor();
+
+  // Questions 2 and 3: Bo is right on both and quick; Ann right on one.
+  for (const [index, annPick] of [
+    [1, 'Sirius'],
+    [2, 'Mars'],
+  ] as const) {
+    await presenter.keyboard.press('ArrowRight');
+    const question = questions[index]![0];
+    for (const phone of phones) await phone.getByRole('heading', { name: question }).waitFor();
+    await bo.getByRole('button', { name: right[index].label }).click();
+    await ann.getByRole('button', { name: annPick }).click();
+    await bo.getByText('Answer received.').waitFor();
+    await cy.getByText('Time is up.').waitFor({ timeout: 10_000 });
+  }
+
+  // The podium: Bo (two right) over Ann (two right, one slower... or one): ranks come from points.
+  await presenter.keyboard.press('b');
+  await presenter.getByRole('heading', { name: 'Final results' }).waitFor();
+  for (const phone of phones) await phone.getByRole('heading', { name: 'Final results' }).waitFor();
+  await bo.getByText(/You are 1st of 3/).waitFor();
+  await cy.getByText(/You are 3rd of 3 with 0 points\./).waitFor();
+  await fitsThePhone(bo, 'final results');
+  await shot(bo, 'quiz-podium');
+  await shot(presenter, 'quiz-podium-presenter');
+});

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, callApi } from './api.ts';
 import { Questions, useLiveQuestions } from './event-questions.tsx';
+import { LeaderboardScreen, QuizQuestion } from './event-quiz.tsx';
 import { useLiveChannel } from './live.ts';
 import { navigate } from './router.ts';
 import { type StageControl, VotePage } from './vote-page.tsx';
@@ -15,7 +16,7 @@ export interface EventStage {
   title: string;
   joinCode: string;
   sequence: number;
-  screen: 'waiting' | 'poll' | 'qa';
+  screen: 'waiting' | 'poll' | 'qa' | 'leaderboard';
   pollId: string | null;
   position: number | null;
   deckSize: number;
@@ -24,6 +25,12 @@ export interface EventStage {
   serverTime: string;
   endsAt: string;
   qa: { enabled: boolean; anonymous: boolean; moderation: boolean };
+  quiz: { seconds: number; startedAt: string | null; correctOptionIds: string[] | null } | null;
+  leaderboard: {
+    players: number;
+    final: boolean;
+    top: { rank: number; nickname: string; points: number; correct: number }[];
+  } | null;
 }
 
 interface JoinAnswer {
@@ -213,8 +220,12 @@ function LiveEvent({ joined, skew }: { joined: JoinAnswer; skew: number }) {
         </section>
       ) : qaOn && tab === 'qa' ? (
         <Questions eventId={joined.eventId} live={questions.results} />
+      ) : stage.screen === 'poll' && stage.pollId && stage.quiz ? (
+        <QuizQuestion key={stage.pollId} stage={stage} pollId={stage.pollId} now={now} lockedAt={lockedAt} />
       ) : stage.screen === 'poll' && stage.pollId ? (
         <VotePage key={stage.pollId} pollId={stage.pollId} stage={control} />
+      ) : stage.screen === 'leaderboard' ? (
+        <LeaderboardScreen stage={stage} />
       ) : (
         <section class="waiting" aria-live="polite">
           <h2>Waiting for the presenter</h2>

@@ -11,6 +11,7 @@ import {
   sortQuestions,
   useLiveQuestions,
 } from '../event-questions.tsx';
+import { ordinal } from '../event-quiz.tsx';
 import { useLiveChannel, useLiveResults } from '../live.ts';
 import { countOf } from '../results-bars.tsx';
 import { navigate } from '../router.ts';
@@ -35,6 +36,7 @@ interface EventPoll {
   question: string;
   type: string;
   status: string;
+  quiz: { correctOptionIds: string[]; seconds: number } | null;
 }
 
 export interface CanvassEvent {
@@ -153,6 +155,7 @@ export function EventDetail({ eventId, session }: { eventId: string; session: Se
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [adding, setAdding] = useState('');
+  const [quizzing, setQuizzing] = useState<string | null>(null);
   const writer = can(session, 'polls:write');
 
   if (loaded.state === 'loading') return <Loading what="the event" />;
@@ -229,9 +232,20 @@ export function EventDetail({ eventId, session }: { eventId: string; session: Se
                 </Link>
                 <span class="poll-meta">
                   <StatusBadge status={poll.status} /> {TYPE_LABELS[poll.type] ?? poll.type}
+                  {poll.quiz && ` · Quiz, ${poll.quiz.seconds} s`}
                 </span>
                 {writer && (
                   <span class="deck-actions">
+                    {(poll.type === 'single_choice' || poll.type === 'multiple_choice') && (
+                      <button
+                        type="button"
+                        aria-expanded={quizzing === poll.id}
+                        aria-label={`Quiz settings of “${poll.question}”`}
+                        onClick={() => setQuizzing(quizzing === poll.id ? null : poll.id)}
+                      >
+                        Quiz
+                      </button>
+                    )}
                     <button
                       type="button"
                       disabled={busy || index === 0}
@@ -257,6 +271,17 @@ export function EventDetail({ eventId, session }: { eventId: string; session: Se
                       Remove
                     </button>
                   </span>
+                )}
+                {quizzing === poll.id && (
+                  <QuizForm
+                    eventId={event.id}
+                    poll={poll}
+                    options={polls.find((p) => p.id === poll.id)?.options ?? []}
+                    onDone={() => {
+                      setQuizzing(null);
+                      reload();
+                    }}
+                  />
                 )}
               </li>
             ))}
@@ -308,6 +333,87 @@ export function EventDetail({ eventId, session }: { eventId: string; session: Se
         </div>
       )}
     </>
+  );
+}
+
+/** A deck entry's quiz settings: its right answers and seconds. */
+function QuizForm(props: {
+  eventId: string;
+  poll: EventPoll;
+  options: { id: string; label: string }[];
+  onDone: () => void;
+}) {
+  const { eventId, poll, options } = props;
+  const [right, setRight] = useState<string[]>(poll.quiz?.correctOptionIds ?? []);
+  const [seconds, setSeconds] = useState(String(poll.quiz?.seconds ?? 20));
+  const [error, setError] = useState<string | null>(null);
+  const path = `${eventPath(eventId)}/quiz/${encodeURIComponent(poll.id)}`;
+  const single = poll.type === 'single_choice';
+  async function save(event: Event) {
+    event.preventDefault();
+    const time = Number(seconds);
+    if (right.length === 0) return setError('Mark the right answer.');
+    if (!Number.isInteger(time) || time < 5 || time > 300) return setError('Give 5 to 300 seconds.');
+    try {
+      await api('PUT', path, { correctOptionIds: right, seconds: time });
+      props.onDone();
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+  async function clear() {
+    try {
+      await api('DELETE', path);
+      props.onDone();
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+  return (
+    <form class="quiz-form" onSubmit={save} noValidate>
+      <fieldset>
+        <legend>{single ? 'The right answer' : 'The right answers'}</legend>
+        {options.map((option) => (
+          <label key={option.id} class="check">
+            <input
+              type={single ? 'radio' : 'checkbox'}
+              name={`right-${poll.id}`}
+              checked={right.includes(option.id)}
+              onChange={(e) =>
+                setRight(
+                  single
+                    ? [option.id]
+                    : (e.target as HTMLInputElement).checked
+                      ? [...right, option.id]
+                      : right.filter((id) => id !== option.id),
+                )
+              }
+            />{' '}
+            {option.label}
+          </label>
+        ))}
+      </fieldset>
+      <label for={`seconds-${poll.id}`}>Seconds to answer</label>
+      <input
+        id={`seconds-${poll.id}`}
+        type="number"
+        min={5}
+        max={300}
+        value={seconds}
+        onInput={(e) => setSeconds((e.target as HTMLInputElement).value)}
+      />
+      {error && <Failure message={error} />}
+      <div class="actions">
+        <button type="submit" class="primary">
+          Save quiz question
+        </button>
+        {poll.quiz && (
+          <button type="button" onClick={clear}>
+            Make it a plain poll
+          </button>
+        )}
+      </div>
+    </form>
   );
 }
 
@@ -578,6 +684,10 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
     });
   }
   const index = shown?.position ? shown.position - 1 : -1;
+  // The last poll shown: after the Q&A, the leaderboard or the waiting screen, → goes on from it.
+  const lastShown = useRef(-1);
+  if (index >= 0) lastShown.current = index;
+  const nextIndex = index >= 0 ? index + 1 : lastShown.current + 1;
   const go = (to: number) => {
     const poll = deck[to];
     if (poll) change({ screen: 'poll', pollId: poll.id });
@@ -585,10 +695,16 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
   const current = shown?.screen === 'poll' ? shown.pollId : null;
   const locked = shown?.votingLockedAt != null;
   const controls = {
-    next: () => go(index + 1),
-    previous: () => (index > 0 ? go(index - 1) : change({ screen: 'waiting' })),
+    next: () => go(nextIndex),
+    previous: () =>
+      index > 0
+        ? go(index - 1)
+        : index === 0
+          ? change({ screen: 'waiting' })
+          : lastShown.current >= 0 && go(lastShown.current),
     waiting: () => change({ screen: 'waiting' }),
     qa: () => change({ screen: shown?.screen === 'qa' ? 'waiting' : 'qa' }),
+    leaderboard: () => change({ screen: shown?.screen === 'leaderboard' ? 'waiting' : 'leaderboard' }),
     reveal: () => current && change({ screen: 'poll', pollId: current, revealed: !shown?.revealed }),
     lock: () => current && change({ screen: 'poll', pollId: current, locked: !locked }),
     timer: () => current && change({ screen: 'poll', pollId: current, timerSeconds: TIMER_SECONDS }),
@@ -604,6 +720,7 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
         ArrowLeft: controls.previous,
         w: controls.waiting,
         q: controls.qa,
+        b: controls.leaderboard,
         r: controls.reveal,
         l: controls.lock,
         t: controls.timer,
@@ -644,11 +761,11 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
           <button
             type="button"
             onClick={controls.previous}
-            disabled={busy || !shown || shown.screen === 'waiting'}
+            disabled={busy || !shown || (index < 0 && lastShown.current < 0)}
           >
             ← Previous
           </button>
-          <button type="button" onClick={controls.next} disabled={busy || index + 1 >= deck.length}>
+          <button type="button" onClick={controls.next} disabled={busy || nextIndex >= deck.length}>
             Next →
           </button>
           <button type="button" onClick={controls.waiting} disabled={busy || shown?.screen === 'waiting'}>
@@ -673,6 +790,16 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
               Q&amp;A
             </button>
           )}
+          {deck.some((poll) => poll.quiz) && (
+            <button
+              type="button"
+              onClick={controls.leaderboard}
+              disabled={busy}
+              aria-pressed={shown?.screen === 'leaderboard'}
+            >
+              Leaderboard
+            </button>
+          )}
           <button type="button" onClick={toggleFullScreen}>
             Full screen
           </button>
@@ -683,6 +810,8 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
         <div class="presenter-results">
           {shown?.screen === 'qa' ? (
             <QuestionsOnStage eventId={event.id} />
+          ) : shown?.screen === 'leaderboard' && shown.leaderboard ? (
+            <LeaderboardOnStage board={shown.leaderboard} />
           ) : current && shown ? (
             <OnStage key={current} pollId={current} stage={shown} />
           ) : (
@@ -714,6 +843,30 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
         <span>{live.connected ? 'Live' : 'Reconnecting…'}</span>
       </footer>
     </main>
+  );
+}
+
+/** The standings on the big screen; the podium once every quiz question has been shown. */
+function LeaderboardOnStage({ board }: { board: NonNullable<EventStage['leaderboard']> }) {
+  return (
+    <>
+      <h2 class="stage-question">{board.final ? 'Final results' : 'Leaderboard'}</h2>
+      {board.top.length === 0 ? (
+        <p class="muted">Nobody has played yet.</p>
+      ) : (
+        <ol class={board.final ? 'stage-board podium' : 'stage-board'}>
+          {board.top.map((row) => (
+            <li key={row.nickname} class={`place-${row.rank}`}>
+              <span class="podium-rank">{ordinal(row.rank)}</span> {row.nickname}{' '}
+              <span class="muted">
+                {row.points} points · {row.correct} right
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+      <p class="muted">{board.players === 1 ? '1 player' : `${board.players} players`}</p>
+    </>
   );
 }
 
@@ -769,6 +922,15 @@ function OnStage({ pollId, stage }: { pollId: string; stage: EventStage }) {
         {left !== null && (left > 0 ? ` · ${left} s left` : ' · Voting locked')}
         {stage.revealed ? ' · Results shown to everyone' : ' · Results hidden from the audience'}
       </p>
+      {stage.quiz?.correctOptionIds && (
+        <p class="right-answer">
+          Right answer:{' '}
+          {poll.options
+            .filter((option) => stage.quiz?.correctOptionIds?.includes(option.id))
+            .map((option) => option.label)
+            .join(', ')}
+        </p>
+      )}
       {results ? (
         <ResultsView results={results} type={poll.type} chosen={[]} />
       ) : (
