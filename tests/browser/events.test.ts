@@ -297,7 +297,10 @@ test('a three-question quiz with a timer: nicknames, answers, the reveal, and th
   await presenter.getByLabel('Seconds to answer').fill('5');
   await assertAccessible(presenter, 'quiz settings');
   await presenter.getByRole('button', { name: 'Save quiz question' }).click();
-  await presenter.locator('ol.deck li', { hasText: 'Largest planet?' }).getByText(/Quiz, 5 s/).waitFor();
+  await presenter
+    .locator('ol.deck li', { hasText: 'Largest planet?' })
+    .getByText(/Quiz, 5 s/)
+    .waitFor();
   assert.equal(await presenter.getByText(/Quiz, 5 s/).count(), 3);
 
   const [ann, bo, cy] = phones as [Page, Page, Page];
