@@ -19,6 +19,7 @@ import { BENCH_DATABASE_PREFIX, startBenchCluster } from './cluster-platform.ts'
 import { clusterCpuSources } from './cpu-sources.ts';
 import { embeddedPhase } from './embedded-phase.ts';
 import { eventingPhase } from './eventing-phase.ts';
+import { eventsPhase } from './events-phase.ts';
 import { fanoutPhase } from './fanout-phase.ts';
 import { headlines } from './headlines.ts';
 import { internalTlsPhase } from './internal-tls-phase.ts';
@@ -188,6 +189,17 @@ try {
   progress('Phase: upgrade sagas (embedded tier) against the charge call alone');
   const billing = await billingPhase(billingOptions(quick), progress);
 
+  progress("Phase: events (embedded tier): the presenter's next to every participant, upvotes per second");
+  const eventsResult = await eventsPhase(
+    {
+      participants: quick ? 200 : 10_000,
+      presses: quick ? 5 : 20,
+      loadSeconds: quick ? 2 : 10,
+      connections: quick ? 16 : 64,
+    },
+    progress,
+  );
+
   progress('Phase: the voter page on a throttled phone (Chromium; 4x CPU, Slow 4G)');
   const web = await webPhase({ loads: quick ? 2 : 10 }, progress);
 
@@ -209,6 +221,7 @@ try {
     tracing,
     webhooks,
     billing,
+    events: eventsResult,
     ...(profiles ? { profiles } : {}),
   };
   const table = renderTable(results);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { CpuPerRequest } from './cpu-meter.ts';
 import type { WindowFigures } from './fanout-window.ts';
 import { headlines } from './headlines.ts';
-import { type BenchResults, chartData, renderReplicas, renderTable } from './report.ts';
+import { type BenchResults, chartData, renderEvents, renderReplicas, renderTable } from './report.ts';
 
 const cpuWindow = (requests: number, rows: [string, number, number][]): CpuPerRequest => {
   const totalMs = rows.reduce((sum, [, , ms]) => sum + ms, 0);
@@ -296,4 +296,47 @@ test('replicas: ratios against one process per service, and refusals with whethe
   assert.match(lines, /8,999 of 9,000 acknowledged: LOST 1/);
   assert.match(lines, /first refusals: 502/);
   assert.match(renderReplicas(null).join('\n'), /not measured/);
+});
+
+test('the events figures read as numbers beside the raw broadcast and votes on one poll', () => {
+  const lines = renderEvents({
+    participants: 10_000,
+    connected: 10_000,
+    presses: 20,
+    nextToScreen: {
+      samples: 200_000,
+      missed: 0,
+      p50Ms: 180,
+      p99Ms: 420,
+      everyoneP50Ms: 400,
+      everyoneP99Ms: 600,
+    },
+    rawBroadcast: {
+      samples: 200_000,
+      missed: 0,
+      p50Ms: 60,
+      p99Ms: 150,
+      everyoneP50Ms: 140,
+      everyoneP99Ms: 200,
+    },
+    everyoneRatio: 3,
+    upvotes: {
+      connections: 64,
+      seconds: 10,
+      perSecond: 900,
+      p99Ms: 120,
+      failed: 0,
+      counted: 9_010,
+      accepted: 9_000,
+      consistent: true,
+    },
+    votesOnePoll: { connections: 64, seconds: 10, perSecond: 1_200, p99Ms: 90, failed: 0 },
+    upvoteRatio: 0.75,
+  }).join('\n');
+  assert.match(lines, /\| presenter's next → participants \| 180 \| 420 \| 400 \| 600 \| 0 \|/);
+  assert.match(lines, /Everyone reached, p99: 3\.00× the raw broadcast/);
+  assert.match(
+    lines,
+    /Upvotes on one question: 900\/s .* 0\.75× votes on one poll in the same run \(1,200\/s\); 9,000 acknowledged and 9,010 counted: consistent/,
+  );
 });

@@ -9,6 +9,7 @@ import type { CeilingsResult } from './ceilings-phase.ts';
 import type { ChartData } from './chart.ts';
 import type { EmbeddedResult } from './embedded-phase.ts';
 import type { EventingResult } from './eventing-phase.ts';
+import type { EventsResult } from './events-phase.ts';
 import type { FanoutResult } from './fanout-phase.ts';
 import { headlines, renderHeadlines } from './headlines.ts';
 import type { InternalTlsResult } from './internal-tls-phase.ts';
@@ -43,6 +44,8 @@ export interface BenchResults {
   webhooks?: WebhooksResult | null;
   /** Upgrade sagas against the charge call alone (issue 16). */
   billing?: BillingResult | null;
+  /** The presenter's next to every participant, and upvotes per second (issue 19). */
+  events?: EventsResult | null;
   profiles?: ProfileSummary[];
 }
 
@@ -282,6 +285,7 @@ export function renderTable(results: BenchResults): string {
   if (results.replicas !== undefined) lines.push('', ...renderReplicas(results.replicas));
   if (results.tracing !== undefined) lines.push('', ...renderTracing(results.tracing));
   if (results.webhooks) lines.push('', ...renderWebhooksNote(results.webhooks));
+  if (results.events) lines.push('', ...renderEvents(results.events));
   const { correctness } = votes;
   lines.push(
     '',
@@ -462,5 +466,23 @@ function renderInternalTls(result: InternalTlsResult | null | undefined): string
         ratio(setting.votesPerSecond, off?.votesPerSecond ?? 0),
       ]),
     ),
+  ];
+}
+
+export function renderEvents(result: EventsResult): string[] {
+  const reach = (name: string, r: EventsResult['nextToScreen']) =>
+    row([name, r.p50Ms, r.p99Ms, r.everyoneP50Ms, r.everyoneP99Ms, r.missed]);
+  return [
+    `Events (embedded tier, ${n(result.connected)} of ${n(result.participants)} participants connected, ${result.presses} presses): the presenter's next (a PUT of the stage) until each participant holds it, against a raw \`ws\` broadcast to the same crowd.`,
+    '',
+    row(['from press to', 'p50 ms', 'p99 ms', 'everyone p50 ms', 'everyone p99 ms', 'missed']),
+    '|---|---:|---:|---:|---:|---:|',
+    reach("presenter's next → participants", result.nextToScreen),
+    reach('raw ws broadcast → the same crowd', result.rawBroadcast),
+    '',
+    `Everyone reached, p99: ${ratio(result.nextToScreen.everyoneP99Ms, result.rawBroadcast.everyoneP99Ms)}× the raw broadcast. ` +
+      `Upvotes on one question: ${n(result.upvotes.perSecond)}/s (p99 ${result.upvotes.p99Ms} ms, ${result.upvotes.connections} connections, a new participant each), ` +
+      `${result.upvoteRatio}× votes on one poll in the same run (${n(result.votesOnePoll.perSecond)}/s); ` +
+      `${n(result.upvotes.accepted)} acknowledged and ${n(result.upvotes.counted)} counted: ${result.upvotes.consistent ? 'consistent' : 'NOT CONSISTENT'}.`,
   ];
 }
