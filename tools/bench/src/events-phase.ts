@@ -103,9 +103,8 @@ async function crowd(url: string, count: number, progress: (text: string) => voi
   const connected = sockets.filter((socket) => socket.readyState === WebSocket.OPEN).length;
   return {
     connected,
-    highest: () => Math.max(...latest),
     /** Sends the press, then waits for everyone to hold `sequence` (or the timeout): ms per participant. */
-    async press(sequence: number, send: () => Promise<unknown> | void, timeoutMs: number) {
+    async press(sequence: number, send: () => unknown, timeoutMs: number) {
       arrivals.fill(Number.NaN);
       reached = 0;
       target = sequence;
@@ -258,7 +257,7 @@ export async function eventsPhase(
     for (let i = 0; i < options.presses; i++) {
       const next = 2 + i;
       broadcast.push(
-        await rawCrowd.press(next, () => void raw.child.send({ sequence: next, at: Date.now() }), timeoutMs),
+        await rawCrowd.press(next, () => raw.child.send({ sequence: next, at: Date.now() }), timeoutMs),
       );
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
