@@ -65,7 +65,6 @@ function percentile(values: number[], p: number): number {
 
 /** Participants that note when each first holds a snapshot at least as new as the one awaited. */
 async function crowd(url: string, count: number, progress: (text: string) => void) {
-  const latest = new Float64Array(count).fill(-1);
   const arrivals = new Float64Array(count).fill(Number.NaN);
   let target = Number.POSITIVE_INFINITY;
   let reached = 0;
@@ -83,7 +82,6 @@ async function crowd(url: string, count: number, progress: (text: string) => voi
           if (digit < 0 || digit > 9) break;
           sequence = sequence * 10 + digit;
         }
-        latest[i] = Math.max(latest[i]!, sequence);
         if (sequence >= target && Number.isNaN(arrivals[i]!)) {
           arrivals[i] = performance.now();
           if (++reached === sockets.length) wake?.();
