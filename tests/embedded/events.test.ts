@@ -90,6 +90,16 @@ test('an event gets a six-digit code that joins it, and its deck in order', asyn
   assert.equal(ended.status, 404);
   assert.match(ended.body.detail, /may have ended/);
   assert.equal((await ada.call('GET', '/api/v1/events')).body.events[0].live, false);
+  // Another event takes up codes meanwhile (the ended one's is released); extended, it gets a new one.
+  await ada.call('POST', '/api/v1/events', { title: 'Next one' });
+  const extended = await ada.call('PATCH', `/api/v1/events/${event.id}`, {
+    endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+  });
+  assert.equal(extended.status, 200, JSON.stringify(extended.body));
+  assert.equal(extended.body.live, true);
+  assert.equal((await api()('GET', `/api/v1/join/${extended.body.joinCode}`)).body.eventId, event.id);
+  // A title of spaces is no title.
+  assert.equal((await ada.call('PATCH', `/api/v1/events/${event.id}`, { title: '   ' })).status, 400);
 });
 
 test('the presenter drives the stage: every participant follows live, in order', async () => {

@@ -108,9 +108,14 @@ test('a quiz: nicknames, the clock, scores, a late answer that scores nothing, t
   assert.equal((await answer(tokens.bob, [hottest.options[0].id])).status, 201);
   const twice = await answer(tokens.ada, [hottest.options[2].id]);
   assert.equal(twice.status, 409, 'one answer per player');
-  // Before the time is up, how an answer did stays hidden.
+  // Before the time is up, how an answer did stays hidden: not in the answers, not in the points.
   const me = await api()('GET', `/api/v1/events/${event.id}/players/me`, { headers: as(tokens.ada) });
   assert.deepEqual(me.body.answers, []);
+  assert.equal(me.body.points, 0);
+  assert.equal(me.body.correct, 0);
+  // The same option twice is no answer at all.
+  const doubled = await answer(tokens.cy, [venus, venus]);
+  assert.equal(doubled.status, 400, JSON.stringify(doubled.body));
 
   await new Promise((resolve) => setTimeout(resolve, started + 5_000 - Date.now() + 200));
   const late = await answer(tokens.cy, [venus]);
@@ -158,4 +163,57 @@ test('a quiz: nicknames, the clock, scores, a late answer that scores nothing, t
     headers: { authorization: `Bearer ${owner.key}` },
   });
   assert.equal(results.body.totalVotes, 2);
+});
+
+test('revealing a running quiz question ends it; a poll leaving its event is unlocked', async () => {
+  const owner = await ownerApiKey(platform(), api());
+  const call = (method: string, path: string, body?: unknown) =>
+    api()(method, path, {
+      headers: { authorization: `Bearer ${owner.key}` },
+      ...(body === undefined ? {} : { body }),
+    });
+  const poll = (
+    await call('POST', '/api/v1/polls', {
+      question: 'Capital of Peru?',
+      options: [{ label: 'Lima' }, { label: 'Cusco' }],
+    })
+  ).body as Json;
+  const event = (await call('POST', '/api/v1/events', { title: 'Geography', pollIds: [poll.id] }))
+    .body as Json;
+  const lima = poll.options[0].id;
+  assert.equal(
+    (
+      await call('PUT', `/api/v1/events/${event.id}/quiz/${poll.id}`, {
+        correctOptionIds: [lima],
+        seconds: 60,
+      })
+    ).status,
+    200,
+  );
+  const token = `peek-${randomUUID()}`;
+  await api()('POST', `/api/v1/events/${event.id}/players`, {
+    headers: { 'voter-token': token },
+    body: { nickname: 'Pat' },
+  });
+  await call('PUT', `/api/v1/events/${event.id}/stage`, { screen: 'poll', pollId: poll.id });
+  const revealed = await call('PUT', `/api/v1/events/${event.id}/stage`, {
+    screen: 'poll',
+    pollId: poll.id,
+    revealed: true,
+  });
+  assert.deepEqual(revealed.body.quiz.correctOptionIds, [lima]);
+  assert.ok(Date.parse(revealed.body.votingLockedAt) <= Date.now(), 'the reveal locked voting');
+  const late = await api()('POST', `/api/v1/events/${event.id}/quiz/${poll.id}/answers`, {
+    headers: { 'voter-token': token },
+    body: { optionIds: [lima] },
+  });
+  assert.equal(late.status, 409, 'no answer after the reveal, with 55 seconds still on the clock');
+
+  // Taken off the deck, the poll takes votes on its own page again.
+  await call('PATCH', `/api/v1/events/${event.id}`, { pollIds: [] });
+  const vote = await api()('POST', `/api/v1/polls/${poll.id}/votes`, {
+    headers: { 'voter-token': `own-page-${randomUUID()}` },
+    body: { optionIds: [lima] },
+  });
+  assert.equal(vote.status, 201, JSON.stringify(vote.body));
 });

@@ -172,12 +172,14 @@ function LiveEvent({ joined, skew }: { joined: JoinAnswer; skew: number }) {
   const questions = useLiveQuestions(joined.eventId);
   // Which tab is open: the presenter's screen moves it (to Q&A, or back to the poll), the participant too.
   const [tab, setTab] = useState<'now' | 'qa'>(stage.screen === 'qa' ? 'qa' : 'now');
-  const shownScreen = useRef(stage.screen);
+  // A new screen or a new poll on it takes the phone there.
+  const onScreen = `${stage.screen}:${stage.pollId}`;
+  const shownScreen = useRef(onScreen);
   useEffect(() => {
-    if (shownScreen.current === stage.screen) return;
-    shownScreen.current = stage.screen;
+    if (shownScreen.current === onScreen) return;
+    shownScreen.current = onScreen;
     setTab(stage.screen === 'qa' ? 'qa' : 'now');
-  }, [stage.screen]);
+  }, [onScreen]);
   const lockedAt = stage.votingLockedAt ? Date.parse(stage.votingLockedAt) - skew : null;
   const now = useClock(lockedAt);
   const ended = Date.parse(stage.endsAt) - skew <= now;

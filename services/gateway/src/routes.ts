@@ -63,6 +63,14 @@ export const publicRoutes: readonly RouteRule[] = [
   { url: '/api/v1/polls', methods: ALL, service: 'polls' },
   { url: '/api/v1/polls/*', methods: ALL, service: 'polls' },
   { url: '/api/v1/receipts/*', methods: ALL, service: 'polls' },
+  // A quiz answer is a vote in the poll: the same per-voter limit and per-address count.
+  {
+    url: '/api/v1/events/:eventId/quiz/:pollId/answers',
+    methods: ALL,
+    service: 'polls',
+    voterLimit: true,
+    addressCount: 'votes',
+  },
   { url: '/api/v1/events', methods: ALL, service: 'polls' },
   { url: '/api/v1/events/*', methods: ALL, service: 'polls' },
   { url: '/api/v1/join/*', methods: ALL, service: 'polls' },

@@ -31,7 +31,7 @@ import { createHub, type ResultsUpdate } from './live/hub.ts';
 import { liveMetrics } from './live/metrics.ts';
 import { liveRoutes } from './live/route.ts';
 import { defaultTransportLimits, type TransportLimits } from './live/transport.ts';
-import { processViewerCounts, type ViewerCounts } from './viewers/viewer-counts.ts';
+import { prefixedCounts, processViewerCounts, type ViewerCounts } from './viewers/viewer-counts.ts';
 
 export interface RealtimeDeps {
   bus: EventBus;
@@ -87,7 +87,8 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
     ...feed,
     hub: createHub({
       checkAccess: createAccessCheck(feed.fetch, logger),
-      counts: deps.viewerCounts ?? processViewerCounts(),
+      // Counted apart from results and from each other (one event id, two feeds).
+      counts: prefixedCounts(deps.viewerCounts ?? processViewerCounts(), feed.prefix),
       metrics,
       logger,
       idleChannels: deps.limits?.idleChannels ?? 1_000,
@@ -216,6 +217,8 @@ interface EventSnapshot {
 function eventFeeds(deps: RealtimeDeps) {
   const feeds: {
     type: string;
+    /** Where this feed's viewer counts are kept, apart from a poll's and the other feed's. */
+    prefix: string;
     url: string;
     docs: Record<string, unknown>;
     fetch: FetchResults;
@@ -224,6 +227,7 @@ function eventFeeds(deps: RealtimeDeps) {
   if (deps.fetchStage)
     feeds.push({
       type: StageChangedV1.type,
+      prefix: 'stage:',
       url: '/api/v1/events/:eventId/live',
       docs: stageLiveDocs,
       fetch: deps.fetchStage,
@@ -232,6 +236,7 @@ function eventFeeds(deps: RealtimeDeps) {
   if (deps.fetchQuestions)
     feeds.push({
       type: QuestionsChangedV1.type,
+      prefix: 'questions:',
       url: '/api/v1/events/:eventId/questions/live',
       docs: questionsLiveDocs,
       fetch: deps.fetchQuestions,

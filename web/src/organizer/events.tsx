@@ -693,7 +693,8 @@ export function EventPresenter({ eventId, session }: { eventId: string; session:
     if (poll) change({ screen: 'poll', pollId: poll.id });
   };
   const current = shown?.screen === 'poll' ? shown.pollId : null;
-  const locked = shown?.votingLockedAt != null;
+  // Locked now (a countdown still running is not: L then locks at once).
+  const locked = shown?.votingLockedAt != null && Date.parse(shown.votingLockedAt) <= Date.now();
   const controls = {
     next: () => go(nextIndex),
     previous: () =>

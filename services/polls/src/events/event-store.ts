@@ -127,11 +127,23 @@ export async function setDeck(
         `${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'is' : 'are'} already in another event; a poll is in one event at a time. Remove it there first.`,
       );
   }
-  // Kept entries keep their quiz settings and clock; only positions move.
+  // Kept entries keep their quiz settings and clock; only positions move. A poll leaving the
+  // deck leaves the presenter's lock behind too (nobody could lift it from its own page).
   let query = trx.deleteFrom('event_polls').where('event_id', '=', event.id);
   if (pollIds.length > 0) query = query.where('poll_id', 'not in', pollIds);
-  await query.execute();
-  if (pollIds.length > 0)
+  const removed = await query.returning('poll_id').execute();
+  if (removed.length > 0)
+    await trx
+      .updateTable('polls')
+      .set({ voting_locked_at: null })
+      .where(
+        'id',
+        'in',
+        removed.map((row) => row.poll_id),
+      )
+      .execute();
+  if (pollIds.length === 0) return;
+  try {
     await trx
       .insertInto('event_polls')
       .values(pollIds.map((pollId, position) => ({ event_id: event.id, poll_id: pollId, position })))
@@ -139,6 +151,60 @@ export async function setDeck(
         oc.columns(['event_id', 'poll_id']).doUpdateSet((eb) => ({ position: eb.ref('excluded.position') })),
       )
       .execute();
+  } catch (error) {
+    // Another event took one of these polls at the same moment (the unique poll_id).
+    if ((error as { code?: string }).code === '23505') throw inAnotherEvent(pollIds);
+    throw error;
+  }
+}
+
+const inAnotherEvent = (pollIds: readonly string[]) =>
+  conflict(
+    'poll-in-another-event',
+    'A poll is in another event',
+    `${pollIds.join(', ')}: a poll is in one event at a time. Remove it there first.`,
+  );
+
+/** Lifts the presenter's lock from every poll of an event's deck (the event is going away). */
+export async function unlockDeck(trx: Kysely<PollsTables>, eventId: string): Promise<void> {
+  await trx
+    .updateTable('polls')
+    .set({ voting_locked_at: null })
+    .where('id', 'in', trx.selectFrom('event_polls').select('poll_id').where('event_id', '=', eventId))
+    .execute();
+}
+
+/** A released code may be another event's now: an event made joinable again gets a new one. */
+export async function renewJoinCode(trx: Kysely<PollsTables>, eventId: string): Promise<string> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const code = String(randomInt(100_000, 1_000_000));
+    const taken = await trx
+      .selectFrom('events')
+      .select('id')
+      .where('join_code', '=', code)
+      .where('code_released', '=', false)
+      .executeTakeFirst();
+    if (taken) continue;
+    try {
+      await trx
+        .updateTable('events')
+        .set({ join_code: code, code_released: false })
+        .where('id', '=', eventId)
+        .execute();
+    } catch (error) {
+      // Taken by an event created in the same moment.
+      if ((error as { code?: string }).code === '23505')
+        throw conflict('join-code-busy', 'Try again', 'The new join code was taken at the same moment.');
+      throw error;
+    }
+    return code;
+  }
+  throw new HttpProblem(
+    503,
+    'join-codes-exhausted',
+    'No join code is free right now',
+    'Almost every join code is held by a live event. Try again later.',
+  );
 }
 
 async function deckOf(db: Kysely<PollsTables>, eventId: string) {
@@ -230,14 +296,21 @@ export async function stageOf(db: Kysely<PollsTables>, row: EventRow): Promise<E
         ? {
             seconds: current.seconds,
             startedAt: current.started_at ? new Date(current.started_at).toISOString() : null,
-            // The right answers show once the presenter reveals them.
+            // The right answers show once the presenter reveals them (which ends the question).
             correctOptionIds: row.stage_revealed ? current.correct_option_ids : null,
           }
         : null,
     leaderboard:
       row.stage_screen === 'leaderboard' && !current
         ? await leaderboardOf(db, row.id, {
-            final: deck.every((poll) => !poll.correct_option_ids || poll.started_at !== null),
+            final:
+              deck.some((poll) => poll.correct_option_ids) &&
+              deck.every(
+                (poll) =>
+                  !poll.correct_option_ids ||
+                  (poll.started_at !== null &&
+                    new Date(poll.started_at).getTime() + (poll.seconds ?? 0) * 1000 <= Date.now()),
+              ),
           })
         : null,
   };

@@ -140,7 +140,7 @@ const QuestionParams = Type.Object({
 });
 const AskBody = Type.Object(
   {
-    text: Type.String({ minLength: 1, maxLength: QUESTION_LIMITS.text }),
+    text: Type.String({ minLength: 1, maxLength: QUESTION_LIMITS.text, pattern: '\\S' }),
     name: Type.Optional(
       Type.String({
         maxLength: QUESTION_LIMITS.name,
@@ -155,7 +155,7 @@ const ModerateBody = Type.Object(
     status: Type.Optional(Type.Union([Type.Literal('approved'), Type.Literal('dismissed')])),
     pinned: Type.Optional(Type.Boolean()),
     answered: Type.Optional(Type.Boolean()),
-    text: Type.Optional(Type.String({ minLength: 1, maxLength: QUESTION_LIMITS.text })),
+    text: Type.Optional(Type.String({ minLength: 1, maxLength: QUESTION_LIMITS.text, pattern: '\\S' })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -31,7 +31,13 @@ async function standings(db: Kysely<PollsTables>, eventId: string, limit?: numbe
         rank() over (order by coalesce(sum(a.points), 0) desc)::int as rank,
         min(p.joined_at) as joined_at
       from quiz_players p
-      left join quiz_answers a on a.event_id = p.event_id and a.player_hash = p.player_hash
+      -- Only questions whose time is up count: a running question's answers say nothing yet.
+      left join (
+        select qa.* from quiz_answers qa
+        join event_polls ep on ep.event_id = qa.event_id and ep.poll_id = qa.poll_id
+        where qa.event_id = ${eventId}
+          and ep.started_at + ep.seconds * interval '1 second' <= now()
+      ) a on a.player_hash = p.player_hash
       where p.event_id = ${eventId}
       group by p.player_hash, p.nickname
     ) standings

@@ -20,6 +20,7 @@ import { type Kysely, sql } from 'kysely';
 import Type, { type Static } from 'typebox';
 import type { PollCache } from '../polls/poll-cache.ts';
 import type { PollsTables } from '../tables.ts';
+import { checkAddressRate } from '../votes/address-rate.ts';
 import { parseBallot } from '../votes/ballot.ts';
 import { openPoll, requireVoterToken, tokenVoterHash, VoterHeaders } from '../votes/routes.ts';
 import { type VoteWriter, votingLocked } from '../votes/vote-writer.ts';
@@ -36,7 +37,13 @@ const PlayerBody = Type.Object(
   { additionalProperties: false },
 );
 const AnswerBody = Type.Object(
-  { optionIds: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 50 }) },
+  {
+    optionIds: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      minItems: 1,
+      maxItems: 50,
+      uniqueItems: true,
+    }),
+  },
   { additionalProperties: false },
 );
 const Player = Type.Object({
@@ -111,6 +118,12 @@ export function quizRoutes(
         throw invalidQuiz('a quiz question takes one answer per player: turn off changing votes');
       if (poll.settings.voters !== 'anonymous')
         throw invalidQuiz('players answer with a nickname: the poll must take anonymous votes');
+      if (poll.settings.deviceToken || poll.settings.proofOfWork)
+        throw invalidQuiz('players answer from the event’s page: turn off device tokens and proof of work');
+      if (poll.type === 'multiple_choice' && correctOptionIds.length > poll.settings.maxSelections)
+        throw invalidQuiz(
+          `a ballot takes at most ${poll.settings.maxSelections} answers: mark no more right ones`,
+        );
       const set = await kysely
         .updateTable('event_polls')
         .set({ correct_option_ids: correctOptionIds, seconds })
@@ -301,7 +314,7 @@ export function quizRoutes(
       const token = requireVoterToken(request);
       const { eventId, pollId } = request.params;
       const player = playerKey(eventId, token);
-      const [question, playing] = await Promise.all([
+      const [question, playing, event] = await Promise.all([
         kysely
           .selectFrom('event_polls')
           .select(['correct_option_ids', 'seconds', 'started_at'])
@@ -314,6 +327,7 @@ export function quizRoutes(
           .where('event_id', '=', eventId)
           .where('player_hash', '=', player)
           .executeTakeFirst(),
+        findEventById(kysely, eventId),
       ]);
       if (!question?.correct_option_ids || !question.seconds)
         throw notFound('question', 'This event has no such quiz question.');
@@ -324,10 +338,17 @@ export function quizRoutes(
           'This question has not started',
           'Wait for the presenter to show it.',
         );
-      // The question's own time, whatever the lock says now (a presenter may unlock it later).
-      if (receivedAt.getTime() > new Date(question.started_at).getTime() + question.seconds * 1000)
+      // The question's own time, whatever the lock says now (a presenter may unlock it later); and
+      // once its answer is revealed, it is over.
+      const revealed = event?.stage_revealed && event.stage_poll_id === pollId;
+      if (
+        revealed ||
+        receivedAt.getTime() > new Date(question.started_at).getTime() + question.seconds * 1000
+      )
         throw votingLocked();
       const poll = await openPoll(deps.cache, pollId);
+      // Per network address, like any vote (the gateway counts them on this route too).
+      checkAddressRate(request, poll, 'votes');
       const body = { optionIds: request.body.optionIds };
       // The vote first: the poll's lock (its time) and one vote per player are checked there.
       const outcome = await deps.writer.submit({
@@ -339,8 +360,8 @@ export function quizRoutes(
       });
       if (outcome.kind !== 'cast') throw new Error('a cast came back as something else');
       const right = new Set(question.correct_option_ids);
-      const correct =
-        body.optionIds.length === right.size && body.optionIds.every((optionId) => right.has(optionId));
+      const given = new Set(body.optionIds);
+      const correct = given.size === right.size && [...given].every((optionId) => right.has(optionId));
       await kysely
         .insertInto('quiz_answers')
         .values({

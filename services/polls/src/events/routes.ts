@@ -30,15 +30,17 @@ import {
   listEvents,
   MAX_DECK,
   normalizeJoinCode,
+  renewJoinCode,
   setDeck,
   stageOf,
   toEventView,
+  unlockDeck,
 } from './event-store.ts';
 import { bumpQuestions, type QuestionsPublisher, questionRoutes } from './questions.ts';
 import { quizRoutes } from './quiz.ts';
 import { EventReport, eventReport, reportCsv } from './report.ts';
 
-const Title = Type.String({ minLength: 1, maxLength: 120 });
+const Title = Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' });
 const When = Type.String({ format: 'date-time' });
 const PollIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
   maxItems: MAX_DECK,
@@ -261,6 +263,8 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
             ? eventDates(new Date(body.startsAt ?? row.starts_at), new Date(body.endsAt ?? row.ends_at))
             : undefined;
         if (body.pollIds) await setDeck(trx, row, body.pollIds);
+        // Joinable again after its code was released: a new code (the old one may be taken).
+        if (dates && row.code_released && dates.endsAt > new Date()) await renewJoinCode(trx, row.id);
         // Title and deck show on the participants' screens: the stage moves on with them.
         const changed = await bumpStage(trx, row.id, {
           ...(body.title ? { title: body.title.trim() } : {}),
@@ -330,7 +334,10 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
     async (request, reply) => {
       const identity = await caller(request, 'polls:write');
       const event = await findEvent(kysely, request.params.eventId, identity.workspace);
-      await kysely.deleteFrom('events').where('id', '=', event.id).execute();
+      await kysely.transaction().execute(async (trx) => {
+        await unlockDeck(trx, event.id);
+        await trx.deleteFrom('events').where('id', '=', event.id).execute();
+      });
       return reply.code(204).send();
     },
   );
@@ -441,6 +448,25 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
               voting_locked_at: new Date(new Date(started.started_at).getTime() + started.seconds * 1000),
             })
             .where('id', '=', pollId)
+            .execute();
+        // Revealing a quiz question's answer ends it: no answer is taken after the reveal.
+        if (pollId && revealed && (changesPoll || !event.stage_revealed))
+          await trx
+            .updateTable('polls')
+            .set({ voting_locked_at: new Date() })
+            .where('id', '=', pollId)
+            .where((eb) =>
+              eb.or([eb('voting_locked_at', 'is', null), eb('voting_locked_at', '>', new Date())]),
+            )
+            .where(({ exists, selectFrom }) =>
+              exists(
+                selectFrom('event_polls')
+                  .select('poll_id')
+                  .where('event_id', '=', event.id)
+                  .where('poll_id', '=', pollId)
+                  .where('correct_option_ids', 'is not', null),
+              ),
+            )
             .execute();
         if (pollId && (body.locked !== undefined || body.timerSeconds !== undefined)) {
           const lockAt =

@@ -24,3 +24,15 @@ export function processViewerCounts(): ViewerCounts {
     },
   };
 }
+
+/** The same counts under a prefix, so two kinds of channel with the same ids never mix. */
+export function prefixedCounts(counts: ViewerCounts, prefix: string): ViewerCounts {
+  return {
+    report: (id, local) => counts.report(`${prefix}${id}`, local),
+    async totals(ids) {
+      const totals = await counts.totals(ids.map((id) => `${prefix}${id}`));
+      return new Map(ids.map((id) => [id, totals.get(`${prefix}${id}`) ?? 0]));
+    },
+    close: () => counts.close(),
+  };
+}
