@@ -4,6 +4,7 @@
 // countdown applied. Countdowns run on the server's clock, corrected for this device's.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, callApi } from './api.ts';
+import { useClock } from './clock.ts';
 import { Questions, useLiveQuestions } from './event-questions.tsx';
 import { LeaderboardScreen, QuizQuestion } from './event-quiz.tsx';
 import { useLiveChannel } from './live.ts';
@@ -241,23 +242,4 @@ function LiveEvent({ joined, skew }: { joined: JoinAnswer; skew: number }) {
       </p>
     </main>
   );
-}
-
-/**
- * Date.now(), read again whenever `until` changes and ticking four times a second until it
- * passes (a countdown), so a lock or countdown shows the moment the stage says so.
- */
-function useClock(until: number | null): number {
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    setNow(Date.now());
-    if (until === null || until <= Date.now()) return;
-    const timer = setInterval(() => {
-      const at = Date.now();
-      setNow(at);
-      if (at >= until) clearInterval(timer);
-    }, 250);
-    return () => clearInterval(timer);
-  }, [until]);
-  return now;
 }

@@ -72,29 +72,24 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
   const metrics = liveMetrics(registry);
   const limits = { ...defaultTransportLimits, ...deps.limits };
   const instanceId = deps.instanceId ?? randomUUID().slice(0, 12);
-  const hub = createHub({
-    checkAccess: createAccessCheck(deps.fetchResults, logger),
-    counts: deps.viewerCounts ?? processViewerCounts(),
-    metrics,
-    logger,
-    idleChannels: deps.limits?.idleChannels ?? 1_000,
-    stallMs: limits.stallMs,
-    countIntervalMs: deps.limits?.countIntervalMs ?? 1_000,
-  });
-  // Events' live feeds (docs/events.md): the stage and the questions, each its own hub of the
-  // same channels, viewers and transports, keyed by event id, its snapshot as each message's body.
-  const feeds = eventFeeds(deps).map((feed) => ({
-    ...feed,
-    hub: createHub({
-      checkAccess: createAccessCheck(feed.fetch, logger),
-      // Counted apart from results and from each other (one event id, two feeds).
-      counts: prefixedCounts(deps.viewerCounts ?? processViewerCounts(), feed.prefix),
+  /** A hub of live channels whose access (and first snapshot) `fetch` answers. */
+  const hubFor = (fetch: FetchResults, counts: ViewerCounts) =>
+    createHub({
+      checkAccess: createAccessCheck(fetch, logger),
+      counts,
       metrics,
       logger,
       idleChannels: deps.limits?.idleChannels ?? 1_000,
       stallMs: limits.stallMs,
       countIntervalMs: deps.limits?.countIntervalMs ?? 1_000,
-    }),
+    });
+  const hub = hubFor(deps.fetchResults, deps.viewerCounts ?? processViewerCounts());
+  // Events' live feeds (docs/events.md): the stage and the questions, each its own hub of the
+  // same channels, viewers and transports, keyed by event id, its snapshot as each message's body.
+  // Counted apart from results and from each other (one event id, two feeds).
+  const feeds = eventFeeds(deps).map((feed) => ({
+    ...feed,
+    hub: hubFor(feed.fetch, prefixedCounts(deps.viewerCounts ?? processViewerCounts(), feed.prefix)),
   }));
   let subscription: Subscription | undefined;
 

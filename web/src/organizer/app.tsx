@@ -26,7 +26,8 @@ import {
 import { Bell } from './bell.tsx';
 import { Billing } from './billing.tsx';
 import { DeliveryDetailPage } from './delivery-detail.tsx';
-import { EventDetail, EventList, EventPresenter } from './events.tsx';
+import { EventPresenter } from './event-presenter.tsx';
+import { EventDetail, EventList } from './events.tsx';
 import { Inbox } from './inbox.tsx';
 import { loadPoll, loadPollAndResults, type Workspace } from './model.ts';
 import { PollDetail } from './poll-detail.tsx';

@@ -1,6 +1,7 @@
 // What the organizer pages read from the API, beyond what voters see.
 import { type Poll, type PollSettings, pollPath, type Results } from '../api.ts';
-import { api, type Role } from './auth.ts';
+import { accessToken, api, type Role } from './auth.ts';
+import { saveFile } from './ui.tsx';
 
 export type { PollSettings };
 
@@ -44,3 +45,10 @@ export const embedSnippet = (pollId: string) => {
   return `<iframe src="${embedLink(pollId)}" id="${frameId}" title="Canvass poll" width="100%" height="520" style="border:0;max-width:36rem" loading="lazy"></iframe>
 <script>addEventListener("message",function(e){var d=e.data;if(e.origin==="${location.origin}"&&d&&d.type==="canvass:embed-height"&&d.pollId===${JSON.stringify(pollId)})document.getElementById("${frameId}").style.height=d.height+"px"})</script>`;
 };
+
+/** Downloads an organizer's file (an export, a report) with their access token, and saves it. */
+export async function downloadFile(url: string, name: string): Promise<void> {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${await accessToken()}` } });
+  if (!response.ok) throw new Error('The export did not work. Try again.');
+  saveFile(await response.blob(), name);
+}

@@ -8,27 +8,12 @@ import { navigate } from '../router.ts';
 import { ResultsView } from '../voter/results-view.tsx';
 import { Analytics } from './analytics.tsx';
 import { accessToken, api, can, type Session } from './auth.ts';
-import { type FullResults, loadPollAndResults, type OrganizerPoll } from './model.ts';
+import { downloadFile, type FullResults, loadPollAndResults, type OrganizerPoll } from './model.ts';
 import { SharePanel } from './share.tsx';
-import {
-  Failure,
-  Link,
-  Loading,
-  messageOf,
-  StatusBadge,
-  saveFile,
-  TYPE_LABELS,
-  useLoad,
-  when,
-} from './ui.tsx';
+import { Failure, Link, Loading, messageOf, StatusBadge, TYPE_LABELS, useLoad, when } from './ui.tsx';
 
-async function download(pollId: string, format: 'csv' | 'json') {
-  const response = await fetch(`${pollPath(pollId)}/export?format=${format}`, {
-    headers: { authorization: `Bearer ${await accessToken()}` },
-  });
-  if (!response.ok) throw new Error('The export did not work. Try again.');
-  saveFile(await response.blob(), `poll-${pollId}.${format}`);
-}
+const download = (pollId: string, format: 'csv' | 'json') =>
+  downloadFile(`${pollPath(pollId)}/export?format=${format}`, `poll-${pollId}.${format}`);
 
 export function PollDetail({ pollId, session }: { pollId: string; session: Session }) {
   const [loaded, reload] = useLoad(() => loadPollAndResults(pollId), [pollId, session.workspace]);

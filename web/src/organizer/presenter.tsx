@@ -94,7 +94,7 @@ export function Presenter({ pollId, session }: { pollId: string; session: Sessio
   );
 }
 
-function toggleFullScreen() {
+export function toggleFullScreen() {
   if (document.fullscreenElement) document.exitFullscreen();
   else document.documentElement.requestFullscreen().catch(() => undefined);
 }

@@ -15,7 +15,17 @@ export const DEFAULT_EVENT_DAYS = 7;
 export const MAX_EVENT_DAYS = 90;
 export const MAX_DECK = 100;
 
-export const eventNotFound = () => notFound('event', 'There is no event with this id in your workspace.');
+export const eventNotFound = (detail = 'There is no event with this id in your workspace.') =>
+  notFound('event', detail);
+
+/** Nearly every join code is held by a live event. */
+const codesExhausted = () =>
+  new HttpProblem(
+    503,
+    'join-codes-exhausted',
+    'No join code is free right now',
+    'Almost every join code is held by a live event. Try again later.',
+  );
 
 /** A join code as typed ("123 456", "123-456") made plain, or undefined when it is not six digits. */
 export function normalizeJoinCode(typed: string): string | undefined {
@@ -71,12 +81,7 @@ export async function insertEvent(
     if (row) return row;
   }
   // Twenty taken codes in a row: the live events hold most of the 900,000.
-  throw new HttpProblem(
-    503,
-    'join-codes-exhausted',
-    'No join code is free right now',
-    'Almost every join code is held by a live event. Try again later.',
-  );
+  throw codesExhausted();
 }
 
 /** The organizer's event, or 404 (another workspace's event answers the same: no probing). */
@@ -199,12 +204,7 @@ export async function renewJoinCode(trx: Kysely<PollsTables>, eventId: string): 
     }
     return code;
   }
-  throw new HttpProblem(
-    503,
-    'join-codes-exhausted',
-    'No join code is free right now',
-    'Almost every join code is held by a live event. Try again later.',
-  );
+  throw codesExhausted();
 }
 
 async function deckOf(db: Kysely<PollsTables>, eventId: string) {

@@ -510,7 +510,7 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
     },
     async (request) => {
       const row = await findEventById(kysely, request.params.eventId);
-      if (!row) throw notFoundEvent();
+      if (!row) throw eventNotFound('There is no event with this id.');
       return stageOf(kysely, row);
     },
   );
@@ -544,15 +544,10 @@ export function eventRoutes(app: FastifyInstance, context: ServiceContext, deps:
         );
       const row = await findByJoinCode(kysely, code);
       if (!row)
-        throw notFoundEvent(
+        throw eventNotFound(
           `No live event has the code ${code.slice(0, 3)} ${code.slice(3)}. Check the code on the presenter’s screen; the event may have ended.`,
         );
       return { eventId: row.id, title: row.title, stage: await stageOf(kysely, row) };
     },
   );
 }
-
-const notFoundEvent = (detail = 'There is no event with this id.') => {
-  const problem = eventNotFound();
-  return new HttpProblem(problem.status, problem.type, problem.title, detail);
-};
