@@ -3,10 +3,12 @@
 // inbox and its live unread count, preferences and one-click unsubscribe, and SSRF refusals.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { CloudEvent } from '@canvass/contracts';
 import { type EmbeddedPlatform, startEmbeddedPlatform } from '@canvass/launcher';
+import { applyPollsEvents, type NotificationsTables } from '@canvass/notifications';
 import { IDENTITY_HEADER, signIdentity } from '@canvass/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { type Api, eventually, injectApi } from '../support/api.ts';
 import { testMail } from '../support/mail.ts';
@@ -411,4 +413,93 @@ test('endpoint URLs that point inside are refused with a problem, and nothing re
   } finally {
     await strict.stop();
   }
+});
+
+test('a batch of votes costs a few statements, not several per vote, and counts, tells and fans out as one by one', async () => {
+  const gil = await owner('gil');
+  const made = await gil.call('notifications', 'POST', '/api/v1/webhooks', {
+    url: receiver.url,
+    eventTypes: ['vote.cast', 'vote.retracted'],
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const database = platform.host.database('notifications');
+  const pollId = `poll_${crypto.randomUUID().replaceAll('-', '')}`;
+  let version = 0;
+  const event = (type: string, data: Record<string, unknown>): CloudEvent => ({
+    specversion: '1.0',
+    id: crypto.randomUUID(),
+    source: 'canvass/polls',
+    type,
+    datacontenttype: 'application/json',
+    time: new Date().toISOString(),
+    partitionkey: pollId,
+    streamversion: ++version,
+    data: { pollId, ...data },
+  });
+  const ballot = (voteId: string) => ({
+    voteId,
+    optionIds: ['opt_a'],
+    rating: null,
+    text: null,
+    segment: null,
+    castAt: new Date().toISOString(),
+  });
+  const batch = [
+    event('polls.poll.created.v2', {
+      workspaceId: gil.workspace,
+      question: 'Batched?',
+      type: 'single_choice',
+      status: 'open',
+      options: [{ id: 'opt_a', label: 'A' }],
+      createdAt: new Date().toISOString(),
+    }),
+    ...Array.from({ length: 120 }, (_, i) => event('polls.vote.cast.v3', ballot(`vote_${i}`))),
+    event('polls.vote.retracted.v1', { ...ballot('vote_7'), retractedAt: new Date().toISOString() }),
+  ];
+  let statements = 0;
+  const counting = database.kysely.withPlugin({
+    transformQuery: (args) => {
+      statements++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  }) as Kysely<NotificationsTables>;
+  await counting.transaction().execute((trx) =>
+    applyPollsEvents(trx, batch, {
+      schema: database.schema,
+      appUrl: 'http://canvass.test',
+      resultsEveryMs: 200,
+    }),
+  );
+  // One by one (the poll, its endpoints, the message, its delivery, the notify, the count) it took 748.
+  assert.ok(statements <= 30, `${statements} statements for a batch of ${batch.length} events`);
+
+  const db = database.kysely as Kysely<NotificationsTables>;
+  const poll = await db
+    .selectFrom('polls')
+    .selectAll()
+    .where('poll_id', '=', pollId)
+    .executeTakeFirstOrThrow();
+  assert.equal(Number(poll.votes), 119);
+  assert.equal(Number(poll.peak_votes), 120);
+  assert.ok(poll.results_due_at, 'a results change is due');
+  const messages = await db
+    .selectFrom('webhook_messages')
+    .select('event_type')
+    .where(sql<boolean>`payload->'data'->>'pollId' = ${pollId}`)
+    .execute();
+  assert.equal(messages.filter((row) => row.event_type === 'vote.cast').length, 120);
+  assert.equal(messages.filter((row) => row.event_type === 'vote.retracted').length, 1);
+  const deliveries = await sql<{ n: string }>`select count(*) as n from webhook_deliveries d
+    join webhook_messages m on m.id = d.message_id where m.payload->'data'->>'pollId' = ${pollId}`.execute(
+    db,
+  );
+  assert.equal(Number(deliveries.rows[0]!.n), 121, 'one delivery per message for the one endpoint');
+  const notices = await db
+    .selectFrom('inbox_items')
+    .select('kind')
+    .where('user_id', '=', gil.userId)
+    .where('url', '=', `/app/polls/${pollId}`)
+    .execute();
+  assert.deepEqual(notices.map((row) => row.kind).sort(), ['poll.opened', 'poll.votes.1', 'poll.votes.100']);
 });

@@ -79,18 +79,34 @@ export async function applyUsageEvents(
   outbox: Outbox,
   events: readonly CloudEvent[],
 ) {
+  // Each poll's workspace, read once per batch and kept current as the batch's events change it.
+  const pollIds = [...new Set(events.map((event) => (event.data as { pollId: string }).pollId))];
+  const workspaces = new Map<string, string | null>(
+    pollIds.length
+      ? (
+          await db
+            .selectFrom('polls')
+            .select(['poll_id', 'workspace_id'])
+            .where('poll_id', 'in', pollIds)
+            .execute()
+        ).map((row) => [row.poll_id, row.workspace_id])
+      : [],
+  );
   // Votes add up per workspace and month first: one statement per (workspace, month) per batch.
   const votes = new Map<string, { workspaceId: string; month: string; count: number }>();
   for (const event of events) {
     const pollId = (event.data as { pollId: string }).pollId;
     if (is(PollCreatedV2, event)) {
       const { workspaceId, status } = event.data;
+      // A poll already known (a redelivery past its position) keeps its row and workspace.
+      if (!workspaces.has(pollId)) workspaces.set(pollId, workspaceId ?? null);
       await db
         .insertInto('polls')
         .values({ poll_id: pollId, workspace_id: workspaceId ?? null, open: status === 'open' })
         .onConflict((oc) => oc.column('poll_id').doNothing())
         .execute();
     } else if (is(PollClaimedV1, event)) {
+      if (workspaces.has(pollId)) workspaces.set(pollId, event.data.workspaceId);
       await db
         .updateTable('polls')
         .set({ workspace_id: event.data.workspaceId })
@@ -104,15 +120,11 @@ export async function applyUsageEvents(
         .where('poll_id', '=', pollId)
         .execute();
     } else if (is(VoteCastV3, event)) {
-      const poll = await db
-        .selectFrom('polls')
-        .select('workspace_id')
-        .where('poll_id', '=', pollId)
-        .executeTakeFirst();
-      if (!poll?.workspace_id) continue; // a guest poll: nobody's quota
+      const workspaceId = workspaces.get(pollId);
+      if (!workspaceId) continue; // a guest poll: nobody's quota
       const month = monthOf(event.data.castAt ?? event.time);
-      const key = `${poll.workspace_id} ${month}`;
-      const entry = votes.get(key) ?? { workspaceId: poll.workspace_id, month, count: 0 };
+      const key = `${workspaceId} ${month}`;
+      const entry = votes.get(key) ?? { workspaceId, month, count: 0 };
       entry.count++;
       votes.set(key, entry);
     }

@@ -20,7 +20,7 @@ import { type Kysely, sql } from 'kysely';
 import { is, isStale } from '../events.ts';
 import { membersWithRoles, type Notice, notify } from '../notices/notify.ts';
 import type { NotificationsTables } from '../tables.ts';
-import { fanOut } from '../webhooks/fan-out.ts';
+import { FanOutBatch } from '../webhooks/fan-out.ts';
 
 export const ACTIVITY_CONSUMER = 'notifications-activity';
 const ORGANIZERS = ['owner', 'admin', 'editor'];
@@ -93,13 +93,44 @@ function webhookOf(event: CloudEvent): { type: string; data: Record<string, unkn
   return null;
 }
 
+type PollRow = {
+  poll_id: string;
+  workspace_id: string | null;
+  question: string;
+  votes: number;
+  peak_votes: number;
+};
+
+/**
+ * A batch costs a few statements however many votes it holds: the polls it names are read once,
+ * votes are counted in memory and written per poll at the end, and webhook messages go out through
+ * one fan-out batch. Lifecycle events (rare) are written as they come.
+ */
 export async function applyPollsEvents(
   db: Kysely<NotificationsTables>,
   events: readonly CloudEvent[],
   deps: ActivityDeps,
 ): Promise<void> {
+  const pollIds = [...new Set(events.map((event) => (event.data as { pollId: string }).pollId))];
+  const polls = new Map<string, PollRow>(
+    pollIds.length
+      ? (
+          await db
+            .selectFrom('polls')
+            .select(['poll_id', 'workspace_id', 'question', 'votes', 'peak_votes'])
+            .where('poll_id', 'in', pollIds)
+            .execute()
+        ).map((row) => [
+          row.poll_id,
+          { ...row, votes: Number(row.votes), peak_votes: Number(row.peak_votes) },
+        ])
+      : [],
+  );
+  const counted = new Set<PollRow>();
+  const messages = new FanOutBatch(db, deps.schema);
   for (const event of events) {
     const pollId = (event.data as { pollId: string }).pollId;
+    const known = polls.get(pollId);
     if (is(PollCreatedV2, event)) {
       const { workspaceId, question } = event.data;
       await db
@@ -113,23 +144,32 @@ export async function applyPollsEvents(
         })
         .onConflict((oc) => oc.column('poll_id').doUpdateSet({ workspace_id: workspaceId, question }))
         .execute();
+      polls.set(pollId, {
+        poll_id: pollId,
+        workspace_id: workspaceId,
+        question,
+        votes: known?.votes ?? 0,
+        peak_votes: known?.peak_votes ?? 0,
+      });
     } else if (is(PollClaimedV1, event)) {
       await db
         .updateTable('polls')
         .set({ workspace_id: event.data.workspaceId })
         .where('poll_id', '=', pollId)
         .execute();
+      if (known) known.workspace_id = event.data.workspaceId;
     } else if (is(PollUpdatedV1, event) && typeof event.data.changes.question === 'string') {
       await db
         .updateTable('polls')
         .set({ question: event.data.changes.question })
         .where('poll_id', '=', pollId)
         .execute();
+      if (known) known.question = event.data.changes.question;
     }
-    const poll = await db.selectFrom('polls').selectAll().where('poll_id', '=', pollId).executeTakeFirst();
+    const poll = polls.get(pollId);
     if (!poll?.workspace_id) continue; // a guest poll: nobody to tell
     for (const webhook of webhooksOf(event)) {
-      await fanOut(db, deps.schema, {
+      await messages.add({
         id: webhook.id,
         workspaceId: poll.workspace_id,
         type: webhook.type as never,
@@ -138,19 +178,25 @@ export async function applyPollsEvents(
       });
     }
     const delta = is(VoteCastV3, event) ? 1 : is(VoteRetractedV1, event) ? -1 : 0;
-    if (delta !== 0) await countVote(db, poll, delta, event, deps);
-    else if (!isStale(event)) await tellLifecycle(db, poll, event, deps);
+    if (delta !== 0) {
+      counted.add(poll);
+      await countVote(db, poll, delta, event, deps);
+    } else if (!isStale(event)) await tellLifecycle(db, poll, event, deps);
   }
+  if (counted.size > 0) {
+    const values = sql.join(
+      [...counted].map((poll) => sql`(${poll.poll_id}, ${poll.votes}::bigint, ${poll.peak_votes}::bigint)`),
+    );
+    // Votes gather for a while, then one `poll.results_changed` tells integrators (ticker.ts).
+    await sql`update polls as p set votes = v.votes, peak_votes = v.peak,
+        results_due_at = coalesce(p.results_due_at, now() + ${`${deps.resultsEveryMs} milliseconds`}::interval)
+      from (values ${values}) as v(poll_id, votes, peak)
+      where p.poll_id = v.poll_id`.execute(db);
+  }
+  await messages.flush();
 }
 
-type PollRow = {
-  poll_id: string;
-  workspace_id: string | null;
-  question: string;
-  votes: number;
-  peak_votes: number;
-};
-
+/** Counts the vote in memory (written once per batch); tells organizers of a milestone reached. */
 async function countVote(
   db: Kysely<NotificationsTables>,
   poll: PollRow,
@@ -158,19 +204,10 @@ async function countVote(
   event: CloudEvent,
   deps: ActivityDeps,
 ) {
-  const votes = Number(poll.votes) + delta;
-  const peak = Math.max(Number(poll.peak_votes), votes);
-  await db
-    .updateTable('polls')
-    .set({
-      votes,
-      peak_votes: peak,
-      // Votes gather for a while, then one `poll.results_changed` tells integrators (ticker.ts).
-      results_due_at: sql`coalesce(results_due_at, now() + ${`${deps.resultsEveryMs} milliseconds`}::interval)`,
-    })
-    .where('poll_id', '=', poll.poll_id)
-    .execute();
-  const reached = MILESTONES.find((mark) => Number(poll.peak_votes) < mark && peak >= mark);
+  const before = poll.peak_votes;
+  poll.votes += delta;
+  poll.peak_votes = Math.max(before, poll.votes);
+  const reached = MILESTONES.find((mark) => before < mark && poll.peak_votes >= mark);
   if (reached === undefined || isStale(event)) return;
   const votesText = reached === 1 ? 'its first vote' : `${reached.toLocaleString('en')} votes`;
   await tellOrganizers(db, poll, deps, {

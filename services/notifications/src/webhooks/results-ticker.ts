@@ -7,7 +7,7 @@ import type { Logger } from '@canvass/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { NotificationsTables } from '../tables.ts';
 import { createWorkLoop } from '../work-loop.ts';
-import { fanOut } from './fan-out.ts';
+import { FanOutBatch } from './fan-out.ts';
 
 export function createResultsTicker(options: {
   db: Database;
@@ -36,10 +36,11 @@ export function createResultsTicker(options: {
           trx,
         );
         const at = new Date();
+        const messages = new FanOutBatch(trx, options.db.schema);
         for (const poll of due.rows) {
           const votes = Number(poll.votes);
           if (poll.workspace_id && votes !== Number(poll.results_sent_votes ?? 0)) {
-            await fanOut(trx, options.db.schema, {
+            await messages.add({
               id: `msg_results_${poll.poll_id}_${at.getTime()}`,
               workspaceId: poll.workspace_id,
               type: 'poll.results_changed',
@@ -53,12 +54,20 @@ export function createResultsTicker(options: {
               at,
             });
           }
+        }
+        if (due.rows.length > 0) {
+          // The rows are locked: `votes` is still what was announced.
           await trx
             .updateTable('polls')
-            .set({ results_due_at: null, results_sent_votes: votes })
-            .where('poll_id', '=', poll.poll_id)
+            .set({ results_due_at: null, results_sent_votes: sql`votes` })
+            .where(
+              'poll_id',
+              'in',
+              due.rows.map((poll) => poll.poll_id),
+            )
             .execute();
         }
+        await messages.flush();
         return due.rows.length;
       });
       // A full batch: claim again at once.
