@@ -20,6 +20,7 @@ const nanos = (ms: number) => ms * 1_000_000;
 const update = (pollId: string) =>
   createEvent(ResultsUpdatedV1, {
     source: 'test',
+    partitionkey: pollId,
     data: { pollId, sequence: 1, status: 'open', visibility: 'live', public: true, results: {} },
   });
 
@@ -71,5 +72,42 @@ test('ephemeral subscriptions fan out new events to every process, and go away w
     await subscriptions[1]!.stop();
   } finally {
     await Promise.all([a!.close(), b!.close(), nc.close()]);
+  }
+});
+
+test('a live subscription drops, unread and unacknowledged, the snapshots of polls it does not want', async () => {
+  const bus = await createNatsBus({ url: NATS_URL, name: 'live-wants', logger });
+  const nc = await connect({ servers: NATS_URL });
+  const jsm = await jetstreamManager(nc);
+  try {
+    const watched = `watched-${randomUUID()}`;
+    const unwatched = `unwatched-${randomUUID()}`;
+    const asked: string[] = [];
+    const seen: string[] = [];
+    const name = `realtime-test-${randomUUID().slice(0, 8)}`;
+    const subscription = await bus.subscribe({
+      name,
+      types: [ResultsUpdatedV1.type],
+      ephemeral: true,
+      wants: (key) => {
+        asked.push(key);
+        return key === watched;
+      },
+      async handle(batch: readonly Delivery[]) {
+        for (const delivery of batch)
+          seen.push((delivery.payload as { data: { pollId: string } }).data.pollId);
+      },
+    });
+    await bus.publish([update(unwatched), update(watched), update(unwatched), update(watched)]);
+    await eventually(async () => assert.equal(seen.length, 2, JSON.stringify(seen)));
+    assert.deepEqual(seen, [watched, watched]);
+    await eventually(async () => assert.equal(asked.length, 4));
+    assert.deepEqual(new Set(asked), new Set([watched, unwatched]), 'asked by the key its header carries');
+    const info = await jsm.consumers.info('ANALYTICS', durableNameFor(name, 'analytics.results.updated'));
+    assert.equal(info.config.ack_policy, 'none', 'live fan-out takes no acks');
+    assert.equal(info.num_ack_pending, 0);
+    await subscription.stop();
+  } finally {
+    await Promise.all([bus.close(), nc.close()]);
   }
 });

@@ -21,6 +21,7 @@ import {
   type Delivery,
   defaultPartitions,
   type EventBus,
+  logOf,
   type PartitionMap,
   REGION_CONTEXT,
   type SubscribeOptions,
@@ -148,7 +149,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
           js.publish(subjects[i]!, JSON.stringify(event), {
             msgID: `${subjects[i]}:${event.id}`,
             timeout: 5_000,
-            ...(event.traceparent ? { headers: traceHeaders(event.traceparent) } : {}),
+            ...eventHeaders(event, partitions),
           }),
         ),
       );
@@ -238,14 +239,16 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
           ...(traceparent ? { traceparent } : {}),
         };
       });
+      // Ephemeral consumers take no acks (see consumeSubject).
+      const acked = subscribe.ephemeral !== true;
       const progress = setInterval(() => {
-        for (const message of batch) message.working();
+        if (acked) for (const message of batch) message.working();
       }, ACK_WAIT_MS / 3);
       try {
         for (let attempt = 1; ; attempt++) {
           try {
             await subscribe.handle(deliveries);
-            for (const message of batch) message.ack();
+            if (acked) for (const message of batch) message.ack();
             return;
           } catch (error) {
             // Stopping leaves the batch unacknowledged: it comes back to whoever reads next.
@@ -304,7 +307,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     const ephemeral = subscribe.ephemeral === true;
     const config = {
       durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
+      // Live fan-out takes no acks: its snapshots supersede each other, so one lost to a restart
+      // costs nothing the next does not repair, and each process saves an ack per message.
+      ack_policy: ephemeral ? AckPolicy.None : AckPolicy.Explicit,
       deliver_policy: subscribe.startAt === 'now' || ephemeral ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: subject,
       // Short, so that messages handed to a process that died come back soon; a live batch that
@@ -351,7 +356,15 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
           const consumer = await js.consumers.get(stream, durable);
           current = await consumer.consume({ max_messages: subscribe.maxBatch ?? 500, expires: 5_000 });
           if (stopped) current.stop();
-          for await (const message of current) worker.push(message);
+          for await (const message of current) {
+            const key = subscribe.wants && message.headers?.get(KEY_HEADER);
+            // Not wanted here: dropped unread (ephemeral consumers take no acks).
+            if (key && !subscribe.wants!(key)) {
+              if (!ephemeral) message.ack();
+              continue;
+            }
+            worker.push(message);
+          }
         } catch (error) {
           if (stopped) break;
           options.logger.warn({ err: error, consumer: durable }, 'consuming interrupted; resuming shortly');
@@ -376,11 +389,23 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   }
 }
 
-/** W3C trace context in NATS headers: NATS has no OpenTelemetry instrumentation, so we carry it. */
-function traceHeaders(traceparent: string): MsgHdrs {
+/** The header a snapshot off the ordered logs carries its partition key in (see `wants`). */
+const KEY_HEADER = 'Canvass-Key';
+
+/**
+ * W3C trace context (NATS has no OpenTelemetry instrumentation, so we carry it), and for an
+ * event off the ordered logs its partition key, so a subscriber can drop it without decoding it.
+ */
+function eventHeaders(
+  event: { type: string; traceparent?: string | undefined; partitionkey?: string | undefined },
+  partitions: PartitionMap,
+): { headers?: MsgHdrs } {
+  const key = event.partitionkey && !logOf(event.type, partitions) ? event.partitionkey : undefined;
+  if (!event.traceparent && !key) return {};
   const h = headers();
-  h.set('traceparent', traceparent);
-  return h;
+  if (event.traceparent) h.set('traceparent', event.traceparent);
+  if (key) h.set(KEY_HEADER, key);
+  return { headers: h };
 }
 
 function parsePayload(message: JsMsg): unknown {

@@ -37,6 +37,13 @@ export interface SubscribeOptions {
    * broker forgets it soon after the process is gone. `name` must be unique to the process.
    */
   ephemeral?: boolean;
+  /**
+   * For superseding snapshots keyed by what they describe (a poll's results, an event's stage):
+   * whether this process wants the one for this partition key now. Those it does not want are
+   * dropped unread (the NATS bus reads the key from a header, so it skips decoding them). Only
+   * types off an ordered log are filtered; a logged context's events always arrive.
+   */
+  wants?(key: string): boolean;
 }
 
 export interface Subscription {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PollCreatedV1, VoteCastV1, VoteCastV2 } from '@canvass/contracts';
+import { PollCreatedV1, ResultsUpdatedV1, VoteCastV1, VoteCastV2 } from '@canvass/contracts';
 import { migrate, PgliteHost } from '@canvass/database';
 import { sql } from 'kysely';
 import { createConsumer, startConsumer } from './consumer.ts';
@@ -195,4 +195,42 @@ test('an older version a consumer lists is upcast before handling; a type it doe
   assert.deepEqual(rows.map((r) => r.segment).sort(), ['embed', null]);
   assert.equal((await listDeadLetters(db)).length, 0, 'another consumer’s type is no dead letter');
   await host.close();
+});
+
+test('an in-process live subscription gets only the snapshots it wants; logged events always arrive', async () => {
+  const bus = createInProcessBus();
+  const seen: string[] = [];
+  await bus.subscribe({
+    name: 'live',
+    types: [ResultsUpdatedV1.type, PollCreatedV1.type],
+    ephemeral: true,
+    wants: (key) => key === 'poll_watched',
+    async handle(batch) {
+      for (const delivery of batch) {
+        const event = delivery.payload as { type: string; data: { pollId: string } };
+        seen.push(`${event.type} ${event.data.pollId}`);
+      }
+    },
+  });
+  const snapshot = (pollId: string) =>
+    createEvent(ResultsUpdatedV1, {
+      source: 'test',
+      partitionkey: pollId,
+      data: { pollId, sequence: 1, status: 'open', visibility: 'live', public: true, results: {} },
+    });
+  const created = createEvent(PollCreatedV1, {
+    source: 'test',
+    partitionkey: 'poll_other',
+    data: {
+      pollId: 'poll_other',
+      workspaceId: null,
+      question: 'Q?',
+      type: 'single_choice',
+      status: 'open',
+      options: [{ id: 'a', label: 'A' }],
+      createdAt: new Date().toISOString(),
+    },
+  });
+  await bus.publish([snapshot('poll_other'), snapshot('poll_watched'), created]);
+  assert.deepEqual(seen, [`${ResultsUpdatedV1.type} poll_watched`, `${PollCreatedV1.type} poll_other`]);
 });

@@ -28,8 +28,11 @@ export function createInProcessBus(): InProcessBus {
   let closed = false;
 
   async function deliver(subscriber: Subscriber, events: readonly CloudEvent[]): Promise<void> {
-    const matching = events.filter(
-      (event) => subscriber.types.has(event.type) || subscriber.logs.has(logOf(event.type) ?? ''),
+    const { wants } = subscriber.options;
+    const matching = events.filter((event) =>
+      subscriber.logs.has(logOf(event.type) ?? '')
+        ? true
+        : subscriber.types.has(event.type) && !(wants && event.partitionkey && !wants(event.partitionkey)),
     );
     const maxBatch = subscriber.options.maxBatch ?? 500;
     for (let start = 0; start < matching.length; start += maxBatch) {

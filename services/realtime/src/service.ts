@@ -189,6 +189,8 @@ export function createRealtimeService(deps: RealtimeDeps): RealtimeService {
         name: `realtime-${instanceId}`,
         types: [ResultsUpdatedV1.type, ...feeds.map((feed) => feed.type)],
         ephemeral: true,
+        // Snapshots of polls and events nobody here watches are dropped before they are decoded.
+        wants: (key) => hub.has(key) || feeds.some((feed) => feed.hub.has(key)),
         handle: onUpdates,
       });
       hub.start();

@@ -42,6 +42,8 @@ export interface Hub {
     credentials: () => Credentials | Promise<Credentials>,
   ): Viewer;
   update(update: ResultsUpdate): void;
+  /** Whether an update of this poll would go anywhere: it has a channel here (watched, or lately). */
+  has(pollId: string): boolean;
   start(): void;
   /** Sends every viewer away (they reconnect elsewhere) and withdraws this process's counts. */
   stop(): Promise<void>;
@@ -130,6 +132,9 @@ export function createHub(options: HubOptions): Hub {
       });
       channel.viewers.add(viewer);
       return viewer;
+    },
+    has(pollId) {
+      return channels.has(pollId);
     },
     update(update) {
       const channel = channels.get(update.pollId);
