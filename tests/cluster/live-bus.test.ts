@@ -111,3 +111,36 @@ test('a live subscription drops, unread and unacknowledged, the snapshots of pol
     await Promise.all([bus.close(), nc.close()]);
   }
 });
+
+test('a subscription that gathers waits for more events before a batch, and no longer than a full batch', async () => {
+  const bus = await createNatsBus({ url: NATS_URL, name: 'gather', logger });
+  try {
+    const batches: { gather: number[]; full: number[] } = { gather: [], full: [] };
+    const subscriptions = await Promise.all(
+      (
+        [
+          ['gather', 1_000, 500],
+          ['full', 60_000, 10],
+        ] as const
+      ).map(([key, gatherMs, maxBatch]) =>
+        bus.subscribe({
+          name: `gather-test-${key}-${randomUUID().slice(0, 8)}`,
+          types: [ResultsUpdatedV1.type],
+          startAt: 'now',
+          gatherMs,
+          maxBatch,
+          async handle(batch: readonly Delivery[]) {
+            batches[key].push(batch.length);
+          },
+        }),
+      ),
+    );
+    await bus.publish(Array.from({ length: 30 }, () => update(`gathered-${randomUUID()}`)));
+    // Without gathering, the first message alone makes a batch; a full batch never waits a minute.
+    await eventually(async () => assert.deepEqual(batches.full, [10, 10, 10]));
+    await eventually(async () => assert.deepEqual(batches.gather, [30]));
+    await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+  } finally {
+    await bus.close();
+  }
+});

@@ -266,8 +266,26 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       }
     }
 
+    const gatherMs = subscribe.gatherMs ?? 0;
+    /** Resolves once the queue holds a full batch, or `gatherMs` after it was called. */
+    let gathered: (() => void) | undefined;
+    const gather = () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, gatherMs);
+        function done() {
+          clearTimeout(timer);
+          gathered = undefined;
+          resolve();
+        }
+        gathered = done;
+      });
+
     async function work(): Promise<void> {
-      while (queue.length > 0 && !stopped) await handleInOrder(queue.splice(0, maxBatch));
+      while (queue.length > 0 && !stopped) {
+        if (gatherMs > 0 && queue.length < maxBatch) await gather();
+        if (stopped) break;
+        await handleInOrder(queue.splice(0, maxBatch));
+      }
     }
 
     function kick(): void {
@@ -282,15 +300,18 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       push(message: JsMsg) {
         if (stopped) return;
         queue.push(message);
+        if (gathered && queue.length >= maxBatch) gathered();
         kick();
       },
       /** Takes nothing new; the batch in hand finishes. */
       stopping() {
         stopped = true;
+        gathered?.();
       },
       /** Waits for the batch in hand; what was pulled and not begun is left unacknowledged. */
       async stop() {
         stopped = true;
+        gathered?.();
         while (working) await working;
         queue.length = 0;
       },

@@ -27,6 +27,13 @@ export interface SubscribeOptions {
   handle(batch: readonly Delivery[]): Promise<void>;
   maxBatch?: number;
   /**
+   * On a broker: how long a batch waits, after its first message, for more (until `maxBatch`).
+   * Bigger batches cost fewer transactions, statements and acks per event; for readers that can
+   * wait that long (webhooks, usage), not the live results path. The in-process bus hands events
+   * over as they are published and ignores it.
+   */
+  gatherMs?: number;
+  /**
    * Where a subscription name seen for the first time starts: the oldest event the broker keeps
    * (default; a new read model catches up on history) or only events published from now on.
    */

@@ -32,6 +32,8 @@ export interface ConsumerSpec {
   /** Runs after a transaction that applied these events committed (notify others; must not throw). */
   committed?(events: readonly CloudEvent[]): void;
   maxBatch?: number;
+  /** How long a batch waits for more events on a broker (see SubscribeOptions.gatherMs). */
+  gatherMs?: number;
   startAt?: 'oldest' | 'now';
   /** Attempts before an event is dead-lettered (default 5), and the first backoff delay. */
   retry?: { attempts?: number; initialDelayMs?: number; maxDelayMs?: number };
@@ -329,6 +331,7 @@ export function createConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Consumer
       types: spec.types,
       handle: handleBatch,
       ...(spec.maxBatch ? { maxBatch: spec.maxBatch } : {}),
+      ...(spec.gatherMs ? { gatherMs: spec.gatherMs } : {}),
       ...(spec.startAt ? { startAt: spec.startAt } : {}),
     });
     return subscription;

@@ -158,6 +158,8 @@ export function createNotificationsService(options: NotificationsOptions) {
               resultsEveryMs: options.resultsEveryMs ?? 10_000,
             }),
           maxBatch: 500,
+          // Webhooks and notices can wait a tenth of a second: a batch then holds many votes.
+          gatherMs: 100,
         },
         {
           name: BILLING_CONSUMER,

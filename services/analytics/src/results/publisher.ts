@@ -1,16 +1,17 @@
 // Live results updates: after a batch commits, each poll it touched gets a fresh snapshot
 // published as analytics.results.updated.v1, at most one per poll per interval (about 10 a
-// second): changes in between are coalesced into the next snapshot. Published on the bus directly,
+// second): changes in between are coalesced into the next snapshot. The polls changed in an
+// interval are read together, in one statement, however many they are. Published on the bus directly,
 // not through the outbox: a snapshot supersedes every earlier one and live clients fetch one when
 // they (re)connect, so losing one in a crash costs nothing the next change does not repair.
 import { ResultsUpdatedV1 } from '@canvass/contracts';
 import { createEvent, type EventBus } from '@canvass/eventing';
 import type { Logger } from '@canvass/service-kit';
-import { inSpan, SpanKind } from '@canvass/telemetry';
+import { activeTraceparent, contextFrom, inSpan, SpanKind } from '@canvass/telemetry';
 import type { Kysely } from 'kysely';
 import type { AnalyticsTables } from '../tables.ts';
 import { resultsArePublic } from './access.ts';
-import { readResults } from './view.ts';
+import { type ResultsSnapshot, readManyResults } from './view.ts';
 
 export interface ResultsPublisher {
   /** Polls changed by a committed batch, with the acceptance time of each vote counted. */
@@ -27,31 +28,65 @@ export function createResultsPublisher(deps: {
   region?: string | undefined;
 }): ResultsPublisher {
   const interval = deps.intervalMs ?? 100;
-  const lastPublished = new Map<string, number>();
-  const timers = new Map<string, NodeJS.Timeout>();
-  /** Per poll, the earliest vote counted since its last snapshot (realtime measures vote → screen). */
-  const oldestVote = new Map<string, number>();
-  const inFlight = new Set<Promise<void>>();
+  /**
+   * Polls changed since their last snapshot: the earliest vote counted since (realtime measures
+   * vote → screen from it) and the trace of the first batch that changed it (its snapshot's parent).
+   */
+  const due = new Map<string, { oldestVoteAt?: number; traceparent?: string }>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let lastRound = 0;
   let stopped = false;
 
   /**
-   * A span in the trace of the consumer batch that made the change (the live event carries it,
-   * so each viewer's push joins that trace, which links to the votes it counted).
+   * One round publishes every poll changed since the last: their results read in one statement,
+   * then a snapshot each. Rounds are at least `interval` apart, so no poll gets more than one
+   * snapshot per interval, and a change after a quiet spell goes out at once.
    */
-  function publish(pollId: string): Promise<void> {
-    return inSpan(
-      'analytics publish results',
-      { kind: SpanKind.PRODUCER, attributes: { 'canvass.service': 'analytics', 'canvass.poll_id': pollId } },
-      () => publishNow(pollId),
+  function schedule(): void {
+    if (timer || running || stopped || due.size === 0) return;
+    timer = setTimeout(round, Math.max(0, lastRound + interval - Date.now()));
+  }
+
+  function round(): void {
+    timer = undefined;
+    lastRound = Date.now();
+    const polls = [...due];
+    due.clear();
+    running = publishAll(polls)
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'results updates not published'))
+      .finally(() => {
+        running = undefined;
+        schedule();
+      });
+  }
+
+  async function publishAll(polls: [string, { oldestVoteAt?: number; traceparent?: string }][]) {
+    const results = await readManyResults(
+      deps.db,
+      polls.map(([pollId]) => pollId),
+      deps.region,
+    );
+    await Promise.all(
+      polls.map(([pollId, change]) => {
+        const found = results.get(pollId);
+        if (!found) return undefined;
+        // A span in the trace of the consumer batch that made the change (the live event carries
+        // it, so each viewer's push joins that trace, which links to the votes it counted).
+        return inSpan(
+          'analytics publish results',
+          {
+            kind: SpanKind.PRODUCER,
+            attributes: { 'canvass.service': 'analytics', 'canvass.poll_id': pollId },
+            ...(change.traceparent ? { parent: contextFrom(change.traceparent) } : {}),
+          },
+          () => publish(pollId, found, change.oldestVoteAt),
+        ).catch((error: unknown) => deps.logger.warn({ err: error, pollId }, 'results update not published'));
+      }),
     );
   }
 
-  async function publishNow(pollId: string): Promise<void> {
-    lastPublished.set(pollId, Date.now());
-    const oldestVoteAt = oldestVote.get(pollId);
-    oldestVote.delete(pollId);
-    const results = await readResults(deps.db, pollId, deps.region);
-    if (!results) return;
+  async function publish(pollId: string, results: ResultsSnapshot, oldestVoteAt: number | undefined) {
     const { access, body } = results;
     await deps.bus.publish([
       createEvent(ResultsUpdatedV1, {
@@ -71,46 +106,27 @@ export function createResultsPublisher(deps: {
     ]);
   }
 
-  function run(pollId: string) {
-    timers.delete(pollId);
-    const task = publish(pollId)
-      .catch((error: unknown) => deps.logger.warn({ err: error, pollId }, 'results update not published'))
-      .finally(() => inFlight.delete(task));
-    inFlight.add(task);
-  }
-
   return {
     touched(changes) {
       if (stopped) return;
-      const now = Date.now();
-      const pollIds = new Set<string>();
+      const traceparent = activeTraceparent();
       for (const { pollId, castAt } of changes) {
-        pollIds.add(pollId);
+        let change = due.get(pollId);
+        if (!change) {
+          change = traceparent ? { traceparent } : {};
+          due.set(pollId, change);
+        }
         const at = castAt ? Date.parse(castAt) : Number.NaN;
-        if (Number.isFinite(at) && !(at >= (oldestVote.get(pollId) ?? Number.POSITIVE_INFINITY)))
-          oldestVote.set(pollId, at);
+        if (Number.isFinite(at) && !(at >= (change.oldestVoteAt ?? Number.POSITIVE_INFINITY)))
+          change.oldestVoteAt = at;
       }
-      for (const pollId of pollIds) {
-        if (timers.has(pollId)) continue; // already due: that snapshot will include this change
-        const wait = (lastPublished.get(pollId) ?? 0) + interval - now;
-        if (wait <= 0) run(pollId);
-        else
-          timers.set(
-            pollId,
-            setTimeout(() => run(pollId), wait),
-          );
-      }
-      // Forget polls idle for a minute, so the map does not grow with every poll ever seen.
-      if (lastPublished.size > 10_000) {
-        for (const [pollId, at] of lastPublished) if (now - at > 60_000) lastPublished.delete(pollId);
-        for (const pollId of oldestVote.keys()) if (!timers.has(pollId)) oldestVote.delete(pollId);
-      }
+      schedule();
     },
     async stop() {
       stopped = true;
-      for (const timer of timers.values()) clearTimeout(timer);
-      timers.clear();
-      await Promise.all(inFlight);
+      clearTimeout(timer);
+      timer = undefined;
+      await running;
     },
   };
 }

@@ -42,6 +42,26 @@ function npsOf(distribution: Map<number, number>, total: number) {
   };
 }
 
+/** A poll's row with its tallies, minutes and segments, folded into one statement for many polls. */
+interface FoldedPoll {
+  poll_id: string;
+  question: string | null;
+  type: string | null;
+  status: string | null;
+  workspace_id: string | null;
+  settings: PollSettings | null;
+  total_votes: number | string;
+  final: unknown;
+  updated_at: Date | string;
+  sequence: number | string | null;
+  /** [option_id, label, votes, points], in position order. */
+  options: [string, string | null, number, number][];
+  /** [minute, votes], oldest first: the newest SERIES_MINUTES minutes that had votes. */
+  minutes: [string, number][];
+  /** [segment, option_id, votes]. */
+  segments: [string, string, number][];
+}
+
 /**
  * The results here; with `region` (several regions, docs/regions.md), the counts add every peer's
  * counters (what its ballots added less what its withdrawals took away).
@@ -51,46 +71,71 @@ export async function readResults(
   pollId: string,
   region?: string,
 ): Promise<ResultsSnapshot | undefined> {
-  const poll = await db
-    .selectFrom('poll_results')
-    .leftJoin('result_sequences', 'result_sequences.poll_id', 'poll_results.poll_id')
-    .selectAll('poll_results')
-    .select('result_sequences.sequence')
-    .where('poll_results.poll_id', '=', pollId)
-    .executeTakeFirst();
-  if (!poll || poll.question === null) return undefined;
-  const [options, minutes, segments, peers] = await Promise.all([
-    db
-      .selectFrom('option_tallies')
-      .select(['option_id', 'label', 'votes', 'points'])
-      .where('poll_id', '=', pollId)
-      .where('label', 'is not', null)
-      .orderBy('position')
-      .execute(),
-    db
-      .selectFrom('vote_minutes')
-      .select(['minute', 'votes'])
-      .where('poll_id', '=', pollId)
-      .where('votes', '!=', 0)
-      .orderBy('minute', 'desc')
-      .limit(SERIES_MINUTES)
-      .execute(),
-    db
-      .selectFrom('segment_tallies')
-      .select(['segment', 'option_id', 'votes'])
-      .where('poll_id', '=', pollId)
-      .where('votes', '!=', 0)
-      .execute(),
+  return (await readManyResults(db, [pollId], region)).get(pollId);
+}
+
+/**
+ * Many polls' results in one statement (and one more per open-text poll, and one with regions):
+ * the live publisher reads every poll changed in an interval at once.
+ */
+export async function readManyResults(
+  db: Kysely<AnalyticsTables>,
+  pollIds: readonly string[],
+  region?: string,
+): Promise<Map<string, ResultsSnapshot>> {
+  const found = new Map<string, ResultsSnapshot>();
+  if (pollIds.length === 0) return found;
+  const ids = [...new Set(pollIds)];
+  const [folded, peers] = await Promise.all([
+    sql<FoldedPoll>`
+      select p.poll_id, p.question, p.type, p.status, p.workspace_id, p.settings, p.total_votes,
+        p.final, p.updated_at, s.sequence,
+        coalesce((select json_agg(json_build_array(o.option_id, o.label, o.votes, o.points) order by o.position)
+          from option_tallies o where o.poll_id = p.poll_id and o.label is not null), '[]') as options,
+        coalesce((select json_agg(json_build_array(m.minute, m.votes) order by m.minute)
+          from (select minute, votes from vote_minutes where poll_id = p.poll_id and votes <> 0
+            order by minute desc limit ${SERIES_MINUTES}) m), '[]') as minutes,
+        coalesce((select json_agg(json_build_array(g.segment, g.option_id, g.votes))
+          from segment_tallies g where g.poll_id = p.poll_id and g.votes <> 0), '[]') as segments
+      from poll_results p left join result_sequences s on s.poll_id = p.poll_id
+      where p.poll_id = any(${ids}::text[]) and p.question is not null`.execute(db),
     region === undefined
       ? []
       : db
           .selectFrom('region_counters')
-          .select(['region', 'key', sql<string>`casts - retractions`.as('net')])
-          .where('poll_id', '=', pollId)
+          .select(['poll_id', 'region', 'key', sql<string>`casts - retractions`.as('net')])
+          .where('poll_id', 'in', ids)
           .where('region', '<>', region)
           .orderBy('region')
           .execute(),
   ]);
+  for (const poll of folded.rows) {
+    const snapshot = await resultsOf(
+      db,
+      poll,
+      peers.filter((row) => row.poll_id === poll.poll_id),
+      region,
+    );
+    found.set(poll.poll_id, snapshot);
+  }
+  return found;
+}
+
+async function resultsOf(
+  db: Kysely<AnalyticsTables>,
+  poll: FoldedPoll,
+  peers: readonly { region: string; key: string; net: string }[],
+  region: string | undefined,
+): Promise<ResultsSnapshot> {
+  const pollId = poll.poll_id;
+  const options = poll.options.map(([option_id, label, votes, points]) => ({
+    option_id,
+    label,
+    votes,
+    points,
+  }));
+  const minutes = poll.minutes.map(([minute, votes]) => ({ minute, votes }));
+  const segments = poll.segments.map(([segment, option_id, votes]) => ({ segment, option_id, votes }));
   const localVotes = Number(poll.total_votes);
   let totalVotes = localVotes;
   const byOption = new Map(options.map((option) => [option.option_id, option]));
@@ -161,9 +206,10 @@ export async function readResults(
       terms: terms.map((term) => ({ term: term.term, count: Number(term.count) })),
     };
   }
-  body.series = minutes
-    .reverse()
-    .map((row) => ({ minute: new Date(row.minute).toISOString(), votes: Number(row.votes) }));
+  body.series = minutes.map((row) => ({
+    minute: new Date(row.minute).toISOString(),
+    votes: Number(row.votes),
+  }));
   const bySegment = new Map<string, { totalVotes: number; options: Map<string, number> }>();
   for (const row of segments) {
     const entry = bySegment.get(row.segment) ?? { totalVotes: 0, options: new Map() };
