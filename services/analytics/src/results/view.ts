@@ -109,15 +109,9 @@ export async function readManyResults(
           .orderBy('region')
           .execute(),
   ]);
-  for (const poll of folded.rows) {
-    const snapshot = await resultsOf(
-      db,
-      poll,
-      peers.filter((row) => row.poll_id === poll.poll_id),
-      region,
-    );
-    found.set(poll.poll_id, snapshot);
-  }
+  const peersOf = Map.groupBy(peers, (row) => row.poll_id);
+  for (const poll of folded.rows)
+    found.set(poll.poll_id, await resultsOf(db, poll, peersOf.get(poll.poll_id) ?? [], region));
   return found;
 }
 
