@@ -26,6 +26,7 @@ export {
   lockPartitions,
   logChannel,
   outboxLog,
+  readPartitions,
 } from './log.ts';
 export { eventingMigrations } from './migrations.ts';
 export { isSequenced, planStreams } from './ordered.ts';

@@ -5,7 +5,7 @@
 // checkpoint can never skip a row that commits later with a smaller sequence.
 import type { CloudEvent } from '@canvass/contracts';
 import type { AnyTables } from '@canvass/database';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { LOG_PARTITIONS } from './subjects.ts';
 
 export interface LogEntry {
@@ -17,8 +17,15 @@ export interface EventLog {
   /** The log's name in `log_heads` and `relay_checkpoints`. */
   readonly name: string;
   readonly partitions: number;
-  /** A partition's entries after `afterSeq`, in sequence order. */
-  read(db: Kysely<AnyTables>, partition: number, afterSeq: number, limit: number): Promise<LogEntry[]>;
+  /**
+   * Each partition's entries after its sequence in `after` (at most `limit` each), in sequence
+   * order: one statement for every partition a relay round reads.
+   */
+  read(
+    db: Kysely<AnyTables>,
+    after: ReadonlyMap<number, number>,
+    limit: number,
+  ): Promise<Map<number, LogEntry[]>>;
   /** Deletes what no longer needs keeping, given each partition's published sequence. */
   prune?(db: Kysely<AnyTables>): Promise<void>;
 }
@@ -53,18 +60,38 @@ export function advancePartitionsSql(log: string, heads: ReadonlyMap<number, num
     where h.log = ${log} and h.partition = v.partition`;
 }
 
+/**
+ * Reads partitions of a log table (columns partition, seq) past their sequences in one statement;
+ * `event` is the expression an entry's event is (it may use the table's other columns).
+ */
+export async function readPartitions(
+  db: Kysely<AnyTables>,
+  table: string,
+  event: RawBuilder<CloudEvent>,
+  after: ReadonlyMap<number, number>,
+  limit: number,
+): Promise<Map<number, LogEntry[]>> {
+  const read = new Map<number, LogEntry[]>([...after.keys()].map((partition) => [partition, []]));
+  if (after.size === 0) return read;
+  const from = sql.join([...after].map(([partition, seq]) => sql`(${partition}::int, ${seq}::bigint)`));
+  const result = await sql<{ partition: number; seq: number; event: CloudEvent }>`
+    select v.partition, e.seq, e.event from (values ${from}) as v(partition, after)
+    cross join lateral (
+      select t.seq, ${event} as event from ${sql.table(table)} t
+      where t.partition = v.partition and t.seq > v.after order by t.seq limit ${limit}
+    ) e
+    order by v.partition, e.seq`.execute(db);
+  for (const row of result.rows) read.get(row.partition)!.push({ seq: Number(row.seq), event: row.event });
+  return read;
+}
+
 /** The generic outbox's log: rows in `outbox`, kept a day after they are published. */
 export function outboxLog(options: { retainMs?: number } = {}): EventLog {
   const retain = `${options.retainMs ?? 86_400_000} milliseconds`;
   return {
     name: 'outbox',
     partitions: LOG_PARTITIONS,
-    async read(db, partition, afterSeq, limit) {
-      const result = await sql<{ seq: number; event: CloudEvent }>`
-        select seq, event from outbox where partition = ${partition} and seq > ${afterSeq}
-        order by seq limit ${limit}`.execute(db);
-      return result.rows.map((row) => ({ seq: Number(row.seq), event: row.event }));
-    },
+    read: (db, after, limit) => readPartitions(db, 'outbox', sql<CloudEvent>`t.event`, after, limit),
     async prune(db) {
       await sql`delete from outbox o using relay_checkpoints c
         where c.log = 'outbox' and c.partition = o.partition and o.seq <= c.published_seq

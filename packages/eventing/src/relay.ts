@@ -16,7 +16,7 @@ import type { Database } from '@canvass/database';
 import { inSpan, linksTo, SpanKind } from '@canvass/telemetry';
 import { sql } from 'kysely';
 import type { EventBus } from './bus.ts';
-import { type EventLog, logChannel } from './log.ts';
+import { type EventLog, type LogEntry, logChannel } from './log.ts';
 
 export interface RelayLogger {
   warn(object: object, message: string): void;
@@ -118,14 +118,11 @@ export function createRelay(options: RelayOptions): Relay {
     logger.warn({ err: error, log: log.name, partition, attempts }, 'publish failed; partition held back');
   }
 
-  /** Publishes one batch of a partition; returns its last sequence, or undefined if nothing moved. */
-  async function publishBatch(
-    partition: number,
-    from: number,
-  ): Promise<{ last: number; full: boolean } | undefined> {
-    if ((retryAt.get(partition) ?? 0) > Date.now()) return undefined;
-    const entries = await log.read(db.kysely, partition, from, batchSize);
-    if (entries.length === 0) return undefined;
+  /**
+   * Publishes one batch of a partition (read with the round's others); returns its last sequence,
+   * or undefined if it failed.
+   */
+  async function publishBatch(partition: number, entries: readonly LogEntry[]): Promise<number | undefined> {
     const events = entries.map((entry) => entry.event);
     try {
       // A trace of its own per batch, linked to the spans that wrote its events.
@@ -151,7 +148,31 @@ export function createRelay(options: RelayOptions): Relay {
     }
     retryAt.delete(partition);
     options.afterPublish?.();
-    return { last: entries.at(-1)!.seq, full: entries.length === batchSize };
+    return entries.at(-1)!.seq;
+  }
+
+  /**
+   * One round: every due partition (not held back) read in one statement, each published in
+   * order and in parallel with the others; returns the partitions whose batch was full.
+   */
+  async function round(due: readonly number[]): Promise<number[]> {
+    const now = Date.now();
+    const after = new Map(
+      due.filter((p) => (retryAt.get(p) ?? 0) <= now && owned.has(p)).map((p) => [p, owned.get(p)!]),
+    );
+    const read = await log.read(db.kysely, after, batchSize);
+    const moved = new Map<number, number>();
+    await Promise.all(
+      [...read].map(async ([partition, entries]) => {
+        if (entries.length === 0) return;
+        const last = await publishBatch(partition, entries);
+        if (last !== undefined) moved.set(partition, last);
+      }),
+    );
+    if (moved.size > 0) await checkpoint(moved);
+    return [...read]
+      .filter(([p, entries]) => entries.length === batchSize && moved.has(p) && owned.has(p))
+      .map(([p]) => p);
   }
 
   /** Moves the checkpoints of a round in one statement, only where this relay still owns them. */
@@ -180,16 +201,7 @@ export function createRelay(options: RelayOptions): Relay {
         // Partitions with new events (from NOTIFY payloads; every owned one on a sweep).
         let due = [...owned.keys()].filter((partition) => dirty.has(partition) || dirty.has(ALL));
         dirty.clear();
-        while (due.length > 0 && !stopped) {
-          const rounds = await Promise.all(
-            due.map(
-              async (partition) => [partition, await publishBatch(partition, owned.get(partition)!)] as const,
-            ),
-          );
-          const moved = new Map(rounds.flatMap(([p, r]) => (r ? [[p, r.last] as const] : [])));
-          if (moved.size > 0) await checkpoint(moved);
-          due = rounds.filter(([p, r]) => r?.full && owned.has(p)).map(([p]) => p);
-        }
+        while (due.length > 0 && !stopped) due = await round(due);
         if (log.prune && Date.now() - lastPrune > 60_000) {
           lastPrune = Date.now();
           await log.prune(db.kysely);
@@ -267,9 +279,8 @@ export function createRelay(options: RelayOptions): Relay {
         lastError: row.lastError,
       }));
       let oldest = 0;
-      for (const p of partitions) {
-        if (p.pending === 0) continue;
-        const [first] = await log.read(db.kysely, p.partition, p.published, 1);
+      const pending = new Map(partitions.filter((p) => p.pending > 0).map((p) => [p.partition, p.published]));
+      for (const [first] of (await log.read(db.kysely, pending, 1)).values()) {
         if (first) oldest = Math.max(oldest, (Date.now() - Date.parse(first.event.time)) / 1000);
       }
       const failing = partitions.filter((p) => p.lastError !== null);

@@ -6,7 +6,13 @@
 // stream's head row, so concurrent votes on one poll queue rather than fail; commands that read a
 // version first pass it as `expectedVersion` and get a conflict if anything was appended since.
 import type { CloudEvent } from '@canvass/contracts';
-import { type EventLog, LOG_PARTITIONS, lockPartitions, partitionOf } from '@canvass/eventing';
+import {
+  type EventLog,
+  LOG_PARTITIONS,
+  lockPartitions,
+  partitionOf,
+  readPartitions,
+} from '@canvass/eventing';
 import { HttpProblem } from '@canvass/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { PollsTables } from '../tables.ts';
@@ -148,18 +154,13 @@ export async function appendToStream(
  * What subscribers receive: the stored event (what its hash covers) with its poll as partition
  * key and its version as `streamversion`, so consumers apply each poll's events once, in order.
  */
-const published = sql<CloudEvent>`event || jsonb_build_object('partitionkey', poll_id, 'streamversion', version)`;
+const published = sql<CloudEvent>`t.event || jsonb_build_object('partitionkey', t.poll_id, 'streamversion', t.version)`;
 
 /** The poll streams as an ordered log, for the relay. */
 export const pollLog: EventLog = {
   name: POLL_LOG,
   partitions: LOG_PARTITIONS,
-  async read(db, partition, afterSeq, limit) {
-    const result = await sql<{ seq: number; event: CloudEvent }>`
-      select seq, ${published} as event from poll_events
-      where partition = ${partition} and seq > ${afterSeq} order by seq limit ${limit}`.execute(db);
-    return result.rows.map((row) => ({ seq: Number(row.seq), event: row.event }));
-  },
+  read: (db, after, limit) => readPartitions(db, 'poll_events', published, after, limit),
   /**
    * A deleted poll's events, once the relay has published all of them (its deletion last): the
    * stream is otherwise kept for good, as the poll's audit trail.
@@ -226,7 +227,7 @@ export async function verifyStream(
  */
 export async function readAllEvents(db: Kysely<PollsTables>, after: number, limit: number) {
   const result = await sql<{ position: number; event: CloudEvent }>`
-    select position, ${published} as event from poll_events where position > ${after}
+    select t.position, ${published} as event from poll_events t where t.position > ${after}
     order by position limit ${limit}`.execute(db);
   const rows = result.rows;
   return { events: rows.map((row) => row.event), next: Number(rows.at(-1)?.position ?? after) };
