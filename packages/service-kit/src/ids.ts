@@ -1,6 +1,23 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+// Random bytes for ids, receipts and trace ids are cut from a pool refilled from the CSPRNG when
+// used up: one call into OpenSSL per 4 KiB instead of one (and a Buffer) per id, which was about 2%
+// of the polls service's CPU per vote. Each byte is handed out once.
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+/** `size` CSPRNG bytes, a view into the pool: read them before the next call, never keep them. */
+export function pooledRandom(size: number): Buffer {
+  if (size > pool.length) return randomBytes(size);
+  if (poolAt + size > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += size;
+  return pool.subarray(poolAt - size, poolAt);
+}
 
 /**
  * A random id of letters and digits (12 characters: 71 bits). No '-' or '_', so an id never looks
@@ -9,7 +26,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 export function newId(length = 12): string {
   let id = '';
   while (id.length < length) {
-    for (const byte of randomBytes(length * 2)) {
+    for (const byte of pooledRandom(length * 2)) {
       // 248 = 4 × 62: bytes above it would make some characters likelier than others.
       if (byte < 248 && id.length < length) id += ALPHABET[byte % 62];
     }
@@ -47,7 +64,7 @@ const mac = (secret: string, purpose: string, subject: string, random: string) =
  * X" to analytics, a manage token proves "created guest poll X". 128 random bits + 128-bit tag.
  */
 export function newSignedToken(secret: string, purpose: string, subject: string): string {
-  const random = randomBytes(16).toString('base64url');
+  const random = pooledRandom(16).toString('base64url');
   return `${random}.${mac(secret, purpose, subject, random)}`;
 }
 

@@ -28,7 +28,16 @@ export {
   roleScopes,
   signIdentity,
 } from './identity.ts';
-export { hmacTag, newId, newSecret, newSignedToken, sha256, tagsMatch, verifySignedToken } from './ids.ts';
+export {
+  hmacTag,
+  newId,
+  newSecret,
+  newSignedToken,
+  pooledRandom,
+  sha256,
+  tagsMatch,
+  verifySignedToken,
+} from './ids.ts';
 export {
   IDENTITY_SENDERS,
   type InternalTls,

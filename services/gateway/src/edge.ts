@@ -4,26 +4,16 @@
 // headers, framing among them: API answers may never be framed, pages only by Canvass itself
 // unless the route says otherwise (the web app's embeds, see web.ts). Body size limits are set
 // per route (see gateway.ts); compression is in proxy.ts.
-import { randomFillSync } from 'node:crypto';
+import { pooledRandom } from '@canvass/service-kit';
 import { formatTraceparent, tracing } from '@canvass/telemetry';
 import type { FastifyInstance } from 'fastify';
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-// Trace and span ids (16 + 8 random bytes) are cut from a pool refilled from the CSPRNG now and
-// then: one randomFillSync per 256 requests instead of two UUIDs (and their reformatting) per request.
-const ID_BYTES = 24;
-const randomPool = Buffer.alloc(ID_BYTES * 256);
-let poolOffset = randomPool.length;
-
+/** A new trace: 16 + 8 random bytes from the shared pool, not two UUIDs reformatted per request. */
 export function newTraceparent(): string {
-  if (poolOffset === randomPool.length) {
-    randomFillSync(randomPool);
-    poolOffset = 0;
-  }
-  const at = poolOffset;
-  poolOffset += ID_BYTES;
-  return `00-${randomPool.toString('hex', at, at + 16)}-${randomPool.toString('hex', at + 16, at + ID_BYTES)}-01`;
+  const id = pooledRandom(24);
+  return `00-${id.toString('hex', 0, 16)}-${id.toString('hex', 16, 24)}-01`;
 }
 
 const CORS_HEADERS = {
