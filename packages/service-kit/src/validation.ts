@@ -6,10 +6,22 @@ import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { RequestValidationError } from './problem.ts';
 
+/** Whether a schema (or any schema inside it) declares a default, which Value.Default fills in. */
+function declaresDefault(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(declaresDefault);
+  if (node === null || typeof node !== 'object') return false;
+  return 'default' in node || Object.values(node).some(declaresDefault);
+}
+
 export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const validator = Compile(schema);
   const part = httpPart ?? 'body';
+  // Most requests are valid as they come (a vote's params, headers and body): the compiled check
+  // alone then says so, without the clone, defaults and conversion the interpreted Value functions
+  // cost (about 5% of the polls service's CPU per vote). A schema with defaults always fills them.
+  const fastPath = !declaresDefault(schema);
   return (data: unknown) => {
+    if (fastPath && validator.Check(data)) return { value: data };
     let value = Value.Default(schema, Value.Clone(data));
     if (part !== 'body') value = Value.Convert(schema, value);
     if (validator.Check(value)) return { value };
