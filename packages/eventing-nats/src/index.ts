@@ -1,4 +1,5 @@
 export {
+  ackedPublisher,
   createNatsBus,
   durableNameFor,
   EPHEMERAL_INACTIVE_MS,
