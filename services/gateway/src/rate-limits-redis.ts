@@ -1,6 +1,6 @@
-// Cluster-tier counting for rate-limits.ts: every policy one request touches (the IP and, on a
-// vote, the voter) is counted by a single script call, sent as EVALSHA: one command and one reply
-// per request instead of one EVAL, with the whole script text, per policy. The counting is that of
+// Cluster-tier counting for rate-limits.ts: every policy the requests of one event-loop turn touch
+// (the IP and, on a vote, the voter) is counted by a single script call, sent as EVALSHA: one
+// command and one reply per turn instead of one EVAL, with the whole script text, per policy. The counting is that of
 // rate-limiter-flexible's Redis limiter (a fixed window from the first point, the same key names),
 // so gateways of either version count together during a rolling deploy. The keys of one call
 // need not share a hash slot: this assumes one Redis server, as REDIS_URL names, not a Redis Cluster.
@@ -41,28 +41,69 @@ export interface RedisCounter {
   count(keys: string[], windows: string[]): Promise<Counted[]>;
 }
 
+interface Queued {
+  keys: string[];
+  windows: string[];
+  resolve(counted: Counted[]): void;
+  reject(error: unknown): void;
+}
+
+/** Requests whose counts go to Redis in one script call at most (the keys of one call add up). */
+const MAX_CALLS_PER_SCRIPT = 128;
+
 export function redisCounter(client: unknown): RedisCounter {
   const redis = client as RedisScripting;
+  const queued: Queued[] = [];
+
+  async function run(keys: string[], windows: string[]): Promise<number[]> {
+    const options = { keys, arguments: windows };
+    try {
+      return (await redis.evalSha(SCRIPT_SHA, options)) as number[];
+    } catch (error) {
+      // A Redis that restarted has forgotten the script: EVAL runs and caches it again.
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return (await redis.eval(SCRIPT, options)) as number[];
+    }
+  }
+
+  /**
+   * The requests counted in one turn of the event loop go to Redis together: one script call (one
+   * command, one reply, one timeout) for all their keys instead of one per request. The script
+   * counts key by key in order, so two requests of one key in a call get consecutive counts, as
+   * two calls would give them.
+   */
+  function flush(): void {
+    const batch = queued.splice(0, MAX_CALLS_PER_SCRIPT);
+    if (queued.length > 0) setImmediate(flush);
+    run(
+      batch.flatMap((call) => call.keys),
+      batch.flatMap((call) => call.windows),
+    ).then(
+      (values) => {
+        let at = 0;
+        for (const call of batch) {
+          const counted: Counted[] = [];
+          for (let i = 0; i < call.keys.length; i++, at += 2) {
+            counted.push({ consumed: Number(values[at]), msBeforeNext: Number(values[at + 1]) });
+          }
+          call.resolve(counted);
+        }
+      },
+      (error: unknown) => {
+        for (const call of batch) call.reject(error);
+      },
+    );
+  }
+
   return {
     get ready() {
       return redis.isReady;
     },
-    async count(keys, windows) {
-      const options = { keys, arguments: windows };
-      let reply: unknown;
-      try {
-        reply = await redis.evalSha(SCRIPT_SHA, options);
-      } catch (error) {
-        // A Redis that restarted has forgotten the script: EVAL runs and caches it again.
-        if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-        reply = await redis.eval(SCRIPT, options);
-      }
-      const values = reply as number[];
-      const counted: Counted[] = [];
-      for (let i = 0; i < keys.length; i++) {
-        counted.push({ consumed: Number(values[2 * i]), msBeforeNext: Number(values[2 * i + 1]) });
-      }
-      return counted;
+    count(keys, windows) {
+      return new Promise((resolve, reject) => {
+        if (queued.length === 0) setImmediate(flush);
+        queued.push({ keys, windows, resolve, reject });
+      });
     },
   };
 }

@@ -63,6 +63,36 @@ test('a vote counts its IP and its voter in one script call; EVAL only when Redi
   });
 });
 
+test('requests counted in one turn share one script call, each with its own counts', async () => {
+  const redis = fakeRedis();
+  const rateLimits = createRateLimits({ ...limits, perVoter: { points: 1, windowSeconds: 10 } }, redis);
+  await rateLimits.check(vote('warm-up'), replyRecorder().reply); // loads the script
+  redis.calls.length = 0;
+  const recorded = [replyRecorder(), replyRecorder(), replyRecorder()];
+  // Two voters, one of them twice: the second of those is refused, the others pass.
+  const outcomes = await Promise.allSettled(
+    [vote('same'), vote('same'), vote('other')].map((facts, i) =>
+      rateLimits.check(facts, recorded[i]!.reply),
+    ),
+  );
+  assert.deepEqual(
+    outcomes.map((outcome) => outcome.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+  assert.equal(redis.calls.length, 1, 'one script call for the three requests');
+  assert.deepEqual(redis.calls[0]!.keys, [
+    'canvass:gateway:ip:203.0.113.7',
+    'canvass:gateway:vote:p1:same',
+    'canvass:gateway:ip:203.0.113.7',
+    'canvass:gateway:vote:p1:same',
+    'canvass:gateway:ip:203.0.113.7',
+    'canvass:gateway:vote:p1:other',
+  ]);
+  // Each request learns its own place in the IP's window: the warm-up was the first.
+  assert.equal(recorded[0]!.headers.ratelimit, '"vote";r=0;t=9');
+  assert.equal(recorded[2]!.headers['ratelimit-policy'], '"ip";q=3000;w=60, "vote";q=1;w=10');
+});
+
 test('while the Redis connection is down, limits count in memory without waiting for it', async () => {
   const redis = fakeRedis({ ready: false });
   const rateLimits = createRateLimits(limits, redis);
