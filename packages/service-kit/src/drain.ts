@@ -46,8 +46,9 @@ export function installDrain(app: FastifyInstance): ReadinessCheck {
       retryAfter: 1,
     });
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining.has(app)) reply.header('connection', 'close');
+    done(null, payload);
   });
   return {
     name: 'drain',
