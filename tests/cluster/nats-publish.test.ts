@@ -62,6 +62,39 @@ test('a batch resolves once JetStream stored every message, each id once; refusa
     );
     assert.ok(Date.now() - started >= 290);
     silent.unsubscribe();
+
+    // A responder that answers twice: its message counts once, so the batch still waits for the
+    // other (silent) one and fails, rather than resolving with a message unstored.
+    const twice = nc.subscribe(`canvasstest-twice.${tag}`, {
+      callback: (_error, message) => {
+        message.respond(JSON.stringify({ stream: stream, seq: 1 }));
+        message.respond(JSON.stringify({ stream: stream, seq: 1 }));
+      },
+    });
+    const silentAgain = nc.subscribe(`canvasstest-silent.${tag}`);
+    await assert.rejects(
+      publish(
+        [
+          { subject: `canvasstest-twice.${tag}`, payload: '{}', headers: withId('t') },
+          { subject: `canvasstest-silent.${tag}`, payload: '{}', headers: withId('z') },
+        ],
+        300,
+      ),
+      /did not acknowledge 1 of 2 messages/,
+    );
+    twice.unsubscribe();
+    silentAgain.unsubscribe();
+
+    // A closed connection: publishes fail at once, saying so.
+    const other = await connect({ servers: NATS_URL });
+    const closedPublish = ackedPublisher(other);
+    await other.close();
+    const at = Date.now();
+    await assert.rejects(
+      closedPublish([{ subject: `canvasstest.${tag}.1`, payload: '{}', headers: withId('c') }], 5_000),
+      /closed/,
+    );
+    assert.ok(Date.now() - at < 1_000, 'without waiting for the timeout');
   } finally {
     await jsm.streams.delete(stream).catch(() => {});
     await nc.close();

@@ -425,11 +425,26 @@ export function ackedPublisher(nc: NatsConnection) {
   const prefix = `${createInbox()}.`;
   const waiting = new Map<string, (error?: Error) => void>();
   let next = 0;
-  nc.subscribe(`${prefix}*`, {
+  /** Set once the inbox is gone (the connection closed, or the server refused it): publishes fail at once. */
+  let broken: Error | undefined;
+  const failAll = (error: Error) => {
+    for (const [token, settle] of waiting) {
+      waiting.delete(token);
+      settle(error);
+    }
+  };
+  const inbox = nc.subscribe(`${prefix}*`, {
     callback: (error, message) => {
-      if (error) return;
-      const settle = waiting.get(message.subject.slice(prefix.length));
+      if (error) {
+        failAll(new Error(`the publish inbox failed: ${error.message}`));
+        return;
+      }
+      const token = message.subject.slice(prefix.length);
+      const settle = waiting.get(token);
       if (!settle) return;
+      // Each message is settled by its first answer only: a second one (a stray reply) must not
+      // count another message of the batch as stored.
+      waiting.delete(token);
       if (message.headers?.hasError) {
         settle(
           new Error(`JetStream refused a message: ${message.headers.code} ${message.headers.description}`),
@@ -448,12 +463,23 @@ export function ackedPublisher(nc: NatsConnection) {
       }
     },
   });
+  void inbox.closed.then(
+    () => {
+      broken = new Error('the NATS connection is closed');
+      failAll(broken);
+    },
+    (error: Error) => {
+      broken = new Error(`the publish inbox failed: ${error.message}`);
+      failAll(broken);
+    },
+  );
   return (
     messages: readonly { subject: string; payload: string; headers: MsgHdrs }[],
     timeoutMs: number,
   ): Promise<void> =>
     new Promise((resolve, reject) => {
       if (messages.length === 0) return resolve();
+      if (broken) return reject(broken);
       const tokens: string[] = [];
       let left = messages.length;
       let done = false;

@@ -9,15 +9,18 @@ const compile = (schema: TSchema, httpPart?: string) =>
     error?: { validation?: unknown } & Error;
   };
 
-test('a valid part is taken as it came, not copied, converted or defaulted', () => {
-  const headers = { 'voter-token': 'token-123456', host: 'x' };
-  const check = compile(
-    Type.Object({ 'voter-token': Type.Optional(Type.String({ minLength: 8 })) }),
-    'headers',
-  );
-  assert.equal(check(headers).value, headers);
+test('a valid part is taken as it came: a body as parsed, other parts as plain copies', () => {
   const body = { optionIds: ['a'] };
   assert.equal(compile(Type.Object({ optionIds: Type.Array(Type.String()) }))(body).value, body);
+  // Params and querystrings arrive as null-prototype objects; handlers get plain ones.
+  const params = Object.assign(Object.create(null) as object, { pollId: 'p1', n: '5' });
+  const check = compile(Type.Object({ pollId: Type.String(), n: Type.String() }), 'params');
+  const value = check(params).value as object;
+  assert.deepEqual({ ...value }, { pollId: 'p1', n: '5' });
+  assert.equal(Object.getPrototypeOf(value), Object.prototype);
+  const headers = { 'voter-token': 'token-123456', host: 'x' };
+  const schema = Type.Object({ 'voter-token': Type.Optional(Type.String({ minLength: 8 })) });
+  assert.deepEqual(compile(schema, 'headers')(headers).value, headers);
 });
 
 test('defaults are still filled and strings still converted where the schema asks', () => {

@@ -21,7 +21,10 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
   // cost (about 5% of the polls service's CPU per vote). A schema with defaults always fills them.
   const fastPath = !declaresDefault(schema);
   return (data: unknown) => {
-    if (fastPath && validator.Check(data)) return { value: data };
+    // Params and querystrings come as null-prototype objects: handed on as plain ones, as the
+    // clone did (a body is JSON.parse's own object).
+    if (fastPath && validator.Check(data))
+      return { value: part === 'body' || data === null || typeof data !== 'object' ? data : { ...data } };
     let value = Value.Default(schema, Value.Clone(data));
     if (part !== 'body') value = Value.Convert(schema, value);
     if (validator.Check(value)) return { value };

@@ -75,9 +75,15 @@ export function redisCounter(client: unknown): RedisCounter {
   function flush(): void {
     const batch = queued.splice(0, MAX_CALLS_PER_SCRIPT);
     if (queued.length > 0) setImmediate(flush);
-    run(
-      batch.flatMap((call) => call.keys),
-      batch.flatMap((call) => call.windows),
+    // The connection dropped since these were queued: node-redis would hold the call until it is
+    // back, so the callers count in memory instead, as they would have a turn earlier.
+    const failed = redis.isReady ? undefined : new Error('Redis is not connected');
+    (failed
+      ? Promise.reject(failed)
+      : run(
+          batch.flatMap((call) => call.keys),
+          batch.flatMap((call) => call.windows),
+        )
     ).then(
       (values) => {
         let at = 0;

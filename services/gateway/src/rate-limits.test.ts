@@ -102,6 +102,17 @@ test('while the Redis connection is down, limits count in memory without waiting
   assert.deepEqual(redis.calls, [], 'Redis was not asked');
 });
 
+test('a connection that drops before the call of its turn goes out: those requests count in memory', async () => {
+  const redis = fakeRedis();
+  const rateLimits = createRateLimits(limits, redis);
+  const recorded = replyRecorder();
+  const pending = rateLimits.check(vote('v4'), recorded.reply);
+  redis.isReady = false;
+  await pending;
+  assert.deepEqual(redis.calls, [], 'nothing was sent to a Redis that is not connected');
+  assert.equal(recorded.headers.ratelimit, '"vote";r=1;t=10');
+});
+
 test('when a Redis call fails, that request is counted in memory instead', async () => {
   const redis = fakeRedis({ failWith: 'READONLY You cannot write against a read only replica.' });
   const rateLimits = createRateLimits(limits, redis);
