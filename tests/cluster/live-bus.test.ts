@@ -112,7 +112,7 @@ test('a live subscription drops, unread and unacknowledged, the snapshots of pol
   }
 });
 
-test('a subscription that gathers waits for more events before a batch, and no longer than a full batch', async () => {
+test('a busy subscription that gathers waits for more events before a batch, no longer than a full batch; a quiet one does not wait', async () => {
   const bus = await createNatsBus({ url: NATS_URL, name: 'gather', logger });
   try {
     const batches: { gather: number[]; full: number[] } = { gather: [], full: [] };
@@ -135,10 +135,14 @@ test('a subscription that gathers waits for more events before a batch, and no l
         }),
       ),
     );
+    // A quiet consumer hands its first event over at once, gathering or not.
+    await bus.publish([update(`first-${randomUUID()}`)]);
+    await eventually(async () => assert.deepEqual(batches, { gather: [1], full: [1] }));
+    // Busy now (it handled a batch within gatherMs): the next events are gathered. Without
+    // gathering the first message alone would make a batch; a full batch never waits a minute.
     await bus.publish(Array.from({ length: 30 }, () => update(`gathered-${randomUUID()}`)));
-    // Without gathering, the first message alone makes a batch; a full batch never waits a minute.
-    await eventually(async () => assert.deepEqual(batches.full, [10, 10, 10]));
-    await eventually(async () => assert.deepEqual(batches.gather, [30]));
+    await eventually(async () => assert.deepEqual(batches.full, [1, 10, 10, 10]));
+    await eventually(async () => assert.deepEqual(batches.gather, [1, 30]));
     await Promise.all(subscriptions.map((subscription) => subscription.stop()));
   } finally {
     await bus.close();

@@ -329,8 +329,11 @@ export function oidcTests(platform: () => OidcPlatform): void {
       headers: { ...auth, 'voter-token': 'another-device-2' },
     });
     assert.equal(again.status, 409);
-    // Hidden results: the workspace sees them, anonymous callers do not.
-    assert.equal((await api('GET', `/api/v1/polls/${poll.id}/results`)).status, 403);
+    // Hidden results: the workspace sees them, anonymous callers do not (once the results read
+    // model has the poll: until then there are no results to refuse, 404).
+    await eventually(async () =>
+      assert.equal((await api('GET', `/api/v1/polls/${poll.id}/results`)).status, 403),
+    );
     const results = await eventually(async () => {
       const response = await api('GET', `/api/v1/polls/${poll.id}/results`, { headers: auth });
       assert.equal(response.status, 200);

@@ -280,11 +280,17 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         gathered = done;
       });
 
+    /** When the last batch was handled: a consumer that handled one within gatherMs is busy. */
+    let lastHandled = Number.NEGATIVE_INFINITY;
     async function work(): Promise<void> {
       while (queue.length > 0 && !stopped) {
-        if (gatherMs > 0 && queue.length < maxBatch) await gather();
+        // Only a busy consumer gathers: after a quiet spell the first event goes at once (a poll
+        // just created is seen without the wait), and under load batches fill up.
+        const busy = Date.now() - lastHandled < gatherMs;
+        if (busy && queue.length < maxBatch) await gather();
         if (stopped) break;
         await handleInOrder(queue.splice(0, maxBatch));
+        lastHandled = Date.now();
       }
     }
 

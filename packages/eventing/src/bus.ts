@@ -27,10 +27,11 @@ export interface SubscribeOptions {
   handle(batch: readonly Delivery[]): Promise<void>;
   maxBatch?: number;
   /**
-   * On a broker: how long a batch waits, after its first message, for more (until `maxBatch`).
-   * Bigger batches cost fewer transactions, statements and acks per event; for readers that can
-   * wait that long (webhooks, usage), not the live results path. The in-process bus hands events
-   * over as they are published and ignores it.
+   * On a broker: how long a batch of a busy subscription (one that handled a batch within the last
+   * `gatherMs`) waits, after its first message, for more (until `maxBatch`); after a quiet spell
+   * the first message goes at once. Bigger batches cost fewer transactions, statements and acks
+   * per event; for readers that can wait that long (webhooks, usage, results that go out in
+   * rounds). The in-process bus hands events over as they are published and ignores it.
    */
   gatherMs?: number;
   /**
