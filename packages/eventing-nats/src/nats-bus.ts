@@ -143,14 +143,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       const subjects = events.map((event) => subjectFor(event, partitions));
       await Promise.all([...new Set(subjects)].map(ensureStream));
       await publishAcked(
-        events.map((event, i) => {
-          const h = eventHeaders(event, partitions).headers ?? headers();
-          // The subject is part of the de-duplication id: JetStream de-duplicates across the
-          // whole stream, and the upgrade to the ordered log republishes events the previous
-          // layout had published on other subjects minutes before (they would all be dropped).
-          h.set('Nats-Msg-Id', `${subjects[i]}:${event.id}`);
-          return { subject: subjects[i]!, payload: JSON.stringify(event), headers: h };
-        }),
+        events.map((event, i) => ({
+          subject: subjects[i]!,
+          payload: JSON.stringify(event),
+          headers: eventHeaders(event, subjects[i]!, partitions),
+        })),
         PUBLISH_TIMEOUT_MS,
       );
     },
@@ -528,19 +525,23 @@ export function ackedPublisher(nc: NatsConnection) {
 const KEY_HEADER = 'Canvass-Key';
 
 /**
- * W3C trace context (NATS has no OpenTelemetry instrumentation, so we carry it), and for an
- * event off the ordered logs its partition key, so a subscriber can drop it without decoding it.
+ * The de-duplication id; W3C trace context (NATS has no OpenTelemetry instrumentation, so we
+ * carry it); and for an event off the ordered logs its partition key, so a subscriber can drop it
+ * without decoding it.
  */
 function eventHeaders(
-  event: { type: string; traceparent?: string | undefined; partitionkey?: string | undefined },
+  event: { id: string; type: string; traceparent?: string | undefined; partitionkey?: string | undefined },
+  subject: string,
   partitions: PartitionMap,
-): { headers?: MsgHdrs } {
-  const key = event.partitionkey && !logOf(event.type, partitions) ? event.partitionkey : undefined;
-  if (!event.traceparent && !key) return {};
+): MsgHdrs {
   const h = headers();
+  // The subject is part of the de-duplication id: JetStream de-duplicates across the whole
+  // stream, and the upgrade to the ordered log republishes events the previous layout had
+  // published on other subjects minutes before (they would all be dropped).
+  h.set('Nats-Msg-Id', `${subject}:${event.id}`);
   if (event.traceparent) h.set('traceparent', event.traceparent);
-  if (key) h.set(KEY_HEADER, key);
-  return { headers: h };
+  if (event.partitionkey && !logOf(event.type, partitions)) h.set(KEY_HEADER, event.partitionkey);
+  return h;
 }
 
 function parsePayload(message: JsMsg): unknown {

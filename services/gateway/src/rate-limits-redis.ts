@@ -77,13 +77,14 @@ export function redisCounter(client: unknown): RedisCounter {
     if (queued.length > 0) setImmediate(flush);
     // The connection dropped since these were queued: node-redis would hold the call until it is
     // back, so the callers count in memory instead, as they would have a turn earlier.
-    const failed = redis.isReady ? undefined : new Error('Redis is not connected');
-    (failed
-      ? Promise.reject(failed)
-      : run(
-          batch.flatMap((call) => call.keys),
-          batch.flatMap((call) => call.windows),
-        )
+    if (!redis.isReady) {
+      const error = new Error('Redis is not connected');
+      for (const call of batch) call.reject(error);
+      return;
+    }
+    run(
+      batch.flatMap((call) => call.keys),
+      batch.flatMap((call) => call.windows),
     ).then(
       (values) => {
         let at = 0;
