@@ -62,7 +62,8 @@ export function advancePartitionsSql(log: string, heads: ReadonlyMap<number, num
 
 /**
  * Reads partitions of a log table (columns partition, seq) past their sequences in one statement;
- * `event` is the expression an entry's event is (it may use the table's other columns).
+ * `event` is the expression an entry's event is; the table is aliased `t`, so it names columns as
+ * `t.event`, `t.poll_id`.
  */
 export async function readPartitions(
   db: Kysely<AnyTables>,
