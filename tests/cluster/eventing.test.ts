@@ -20,9 +20,9 @@ import {
   startConsumer,
   subjectFor,
 } from '@canvass/eventing';
-import { createNatsBus, durableNameFor } from '@canvass/eventing-nats';
+import { createNatsBus, durableNameFor, EVENTS_HEADER, MAX_EVENTS_PER_MESSAGE } from '@canvass/eventing-nats';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { sql } from 'kysely';
 import { eventually } from '../support/api.ts';
 import { NATS_URL, testDatabases } from '../support/cluster.ts';
@@ -102,6 +102,56 @@ test('outbox events reach the consumer through JetStream once each', async () =>
   await eventually(async () => assert.equal(await seenFor(pollId), 50));
   assert.equal((await relay.status()).pending, 0);
   await relay.stop();
+});
+
+/** Messages JetStream holds on one subject. */
+async function storedOn(subject: string): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info('POLLS', { subjects_filter: subject });
+  return info.state.subjects?.[subject] ?? 0;
+}
+
+test("a partition's events travel as runs, one message each; the same run again is stored once", async () => {
+  const pollId = randomUUID();
+  const events = Array.from({ length: MAX_EVENTS_PER_MESSAGE + 44 }, () => vote(pollId));
+  const subject = subjectFor(events[0]!);
+  const before = await storedOn(subject);
+  await bus.publish(events);
+  assert.equal(await storedOn(subject), before + 2, 'two runs: a full one and the rest');
+  await eventually(async () => assert.equal(await seenFor(pollId), events.length));
+  // Published again as it was (a relay that crashed before its checkpoint moved): stored once.
+  await bus.publish(events);
+  assert.equal(await storedOn(subject), before + 2);
+  // A longer run that starts at the same event (read again after a takeover) is stored; the
+  // consumer drops what it has.
+  const more = vote(pollId);
+  await bus.publish([...events.slice(MAX_EVENTS_PER_MESSAGE), more]);
+  assert.equal(await storedOn(subject), before + 3);
+  await eventually(async () => assert.equal(await seenFor(pollId), events.length + 1));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(await seenFor(pollId), events.length + 1);
+});
+
+test("a malformed event inside a run is dead-lettered alone; the run's other events are handled", async () => {
+  const pollId = randomUUID();
+  const [first, last] = [vote(pollId), vote(pollId)];
+  const marker = randomUUID();
+  const h = headers();
+  h.set(EVENTS_HEADER, '3');
+  await jetstream(nc).publish(
+    subjectFor(first),
+    JSON.stringify([first, { id: marker, type: VoteCastV1.type, broken: true }, last]),
+    { headers: h },
+  );
+  await eventually(async () => assert.equal(await seenFor(pollId), 2));
+  const letters = await db.kysely
+    .selectFrom('dead_letters')
+    .selectAll()
+    .where('consumer', '=', consumerName)
+    .execute();
+  const letter = letters.filter((l) => JSON.stringify(l.payload).includes(marker));
+  assert.equal(letter.length, 1, 'the broken event alone');
+  assert.ok(!JSON.stringify(letter[0]?.payload).includes(first.id), 'not the run around it');
 });
 
 test('a redelivered event (same id, new broker message) is handled once', async () => {

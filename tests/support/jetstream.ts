@@ -1,4 +1,6 @@
-// Reading back what JetStream stored on a subject (servers before 2.10 take one filter subject).
+// Reading back what JetStream stored on a subject, event by event (servers before 2.10 take one
+// filter subject).
+import { payloadsOf } from '@canvass/eventing-nats';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 
@@ -16,13 +18,10 @@ export async function readSubject(nc: NatsConnection, stream: string, subject: s
     const payloads: unknown[] = [];
     const messages = await consumer.fetch({ max_messages: info.num_pending, expires: 5_000 });
     for await (const message of messages) {
-      // Streams outlive test runs (7 days): a subject may hold what other tests stored on purpose,
-      // such as a malformed message; that comes back as its text.
-      try {
-        payloads.push(message.json());
-      } catch {
-        payloads.push(message.string());
-      }
+      // A run of an ordered log's events comes back event by event. Streams outlive test runs
+      // (7 days): a subject may hold what other tests stored on purpose, such as a malformed
+      // message; that comes back as its text.
+      payloads.push(...payloadsOf(message));
       if (message.info.pending === 0) break;
     }
     return payloads;

@@ -1,11 +1,14 @@
 // Cluster tier bus over NATS JetStream. One stream per bounded context (the first segment of the
 // event type: stream POLLS holds `polls.>`), created or updated at first use. A context with an
 // ordered log sends every event on its partition subject (`polls.events.3`), others on the type
-// without its version (see @canvass/eventing subjects). Publishing waits for JetStream's ack and
-// passes its subject and event id as Nats-Msg-Id, so a batch published twice (a relay that crashed
-// before its checkpoint moved) is stored once. A subscription is one durable pull consumer per
+// without its version (see @canvass/eventing subjects). An ordered log's events travel in runs: a
+// partition's consecutive events in one message (`messagesFor`), so the broker stores, delivers
+// and acknowledges a message per relay batch, not per event. Publishing waits for JetStream's ack
+// and passes a de-duplication id (subject and event id; a run's first and last), so a batch
+// published twice (a relay that crashed before its checkpoint moved) is stored once. A
+// subscription is one durable pull consumer per
 // subject (servers before 2.10 take one filter subject each); one loop per subscription hands the
-// partitions' messages over one batch at a time (so a busy consumer gets big batches, one
+// partitions' events over one batch at a time (so a busy consumer gets big batches, one
 // transaction for many partitions), each partition's in the order they came. A batch that fails is
 // retried in place (never nak'd, which would let later messages pass it); a long batch tells
 // JetStream it is still being worked on, so it is not redelivered meanwhile. A handled batch is
@@ -70,6 +73,12 @@ export const STREAM_MAX_AGE_MS = 7 * 24 * 3600_000;
 export const STREAM_MAX_AGES: Readonly<Record<string, number>> = { analytics: 3600_000 };
 /** An ephemeral subscription's consumer outlives its process by this long, then the server drops it. */
 export const EPHEMERAL_INACTIVE_MS = 30_000;
+/**
+ * Messages one subject's pull holds at most. A run of an ordered log's events is up to 256 of them
+ * (and 256 KiB), so this bounds what a process holds pulled; max_bytes would bound it better, but
+ * the Debian server (2.9) and this client deliver nothing with it set (tried).
+ */
+const PULL_MESSAGES = 64;
 /** A delivered batch not acknowledged (nor said to be in hand) within this comes back. */
 const ACK_WAIT_MS = 10_000;
 
@@ -140,16 +149,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
   return {
     async publish(events) {
-      const subjects = events.map((event) => subjectFor(event, partitions));
-      await Promise.all([...new Set(subjects)].map(ensureStream));
-      await publishAcked(
-        events.map((event, i) => ({
-          subject: subjects[i]!,
-          payload: JSON.stringify(event),
-          headers: eventHeaders(event, subjects[i]!, partitions),
-        })),
-        PUBLISH_TIMEOUT_MS,
-      );
+      const messages = messagesFor(events, partitions);
+      await Promise.all([...new Set(messages.map((message) => message.subject))].map(ensureStream));
+      await publishAcked(messages, PUBLISH_TIMEOUT_MS);
     },
 
     async subscribe(subscribe) {
@@ -223,19 +225,33 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   function batchWorker(subscribe: SubscribeOptions) {
     const maxBatch = subscribe.maxBatch ?? 500;
     const queue: JsMsg[] = [];
+    /** Events each queued message carries (a run of an ordered log's carries many), and their sum. */
+    const counts: number[] = [];
+    let queued = 0;
     let working: Promise<void> | undefined;
     let stopped = false;
 
+    /** The next batch: whole messages, up to maxBatch events (at least one message). */
+    function take(): JsMsg[] {
+      let events = counts[0] ?? 0;
+      let n = 1;
+      while (n < queue.length && events + counts[n]! <= maxBatch) events += counts[n++]!;
+      counts.splice(0, n);
+      queued -= events;
+      return queue.splice(0, n);
+    }
+
     /** Hands a batch over until it is handled; tells JetStream it is in hand while that takes long. */
     async function handleInOrder(batch: JsMsg[]): Promise<void> {
-      const deliveries: Delivery[] = batch.map((message) => {
-        const traceparent = message.headers?.get('traceparent');
-        return {
-          payload: parsePayload(message),
-          attempt: message.info.deliveryCount,
-          ...(traceparent ? { traceparent } : {}),
-        };
-      });
+      const deliveries: Delivery[] = [];
+      for (const message of batch) {
+        const attempt = message.info.deliveryCount;
+        const payloads = payloadsOf(message);
+        // A plain event's context is its header; a run's events carry theirs in the payload.
+        const traceparent = payloads.length === 1 ? message.headers?.get('traceparent') : undefined;
+        for (const payload of payloads)
+          deliveries.push(traceparent ? { payload, attempt, traceparent } : { payload, attempt });
+      }
       // Ephemeral consumers take no acks (see consumeSubject).
       const acked = subscribe.ephemeral !== true;
       const progress = setInterval(() => {
@@ -284,9 +300,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         // Only a busy consumer gathers: after a quiet spell the first event goes at once (a poll
         // just created is seen without the wait), and under load batches fill up.
         const busy = Date.now() - lastHandled < gatherMs;
-        if (busy && queue.length < maxBatch) await gather();
+        if (busy && queued < maxBatch) await gather();
         if (stopped) break;
-        await handleInOrder(queue.splice(0, maxBatch));
+        await handleInOrder(take());
         lastHandled = Date.now();
       }
     }
@@ -302,8 +318,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     return {
       push(message: JsMsg) {
         if (stopped) return;
+        const count = eventCount(message);
         queue.push(message);
-        if (gathered && queue.length >= maxBatch) gathered();
+        counts.push(count);
+        queued += count;
+        if (gathered && queued >= maxBatch) gathered();
         kick();
       },
       /** Takes nothing new; the batch in hand finishes. */
@@ -317,6 +336,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         gathered?.();
         while (working) await working;
         queue.length = 0;
+        counts.length = 0;
+        queued = 0;
       },
     };
   }
@@ -378,7 +399,10 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       while (!stopped) {
         try {
           const consumer = await js.consumers.get(stream, durable);
-          current = await consumer.consume({ max_messages: subscribe.maxBatch ?? 500, expires: 5_000 });
+          current = await consumer.consume({
+            max_messages: Math.min(subscribe.maxBatch ?? 500, PULL_MESSAGES),
+            expires: 5_000,
+          });
           if (stopped) current.stop();
           for await (const message of current) {
             const key = subscribe.wants && message.headers?.get(KEY_HEADER);
@@ -523,6 +547,107 @@ export function ackedPublisher(nc: NatsConnection) {
 
 /** The header a snapshot off the ordered logs carries its partition key in (see `wants`). */
 const KEY_HEADER = 'Canvass-Key';
+/** On a message that carries a run of an ordered log's events: how many (its payload is their JSON array). */
+export const EVENTS_HEADER = 'Canvass-Events';
+/** A run of one partition's events goes in messages of at most this many events… */
+export const MAX_EVENTS_PER_MESSAGE = 256;
+/** …and about this many bytes (NATS refuses payloads above its max_payload, 1 MiB by default). */
+const MAX_MESSAGE_BYTES = 256 * 1024;
+
+type CloudEvent = Parameters<EventBus['publish']>[0][number];
+
+interface OutgoingMessage {
+  subject: string;
+  payload: string;
+  headers: MsgHdrs;
+}
+
+/**
+ * The messages that carry these events. Events of an ordered log travel in runs: consecutive
+ * events on one partition subject go as one message whose payload is their JSON array (the relay
+ * publishes a partition's batch in one publish), so the broker stores, delivers and acknowledges
+ * one message per run instead of one per event: most of what a vote cost NATS and the consumers
+ * (docs/performance.md). A run of one is sent as a plain event. Events off the ordered logs
+ * (superseding snapshots, filtered by their key header) always go one per message.
+ */
+export function messagesFor(
+  events: readonly CloudEvent[],
+  partitions: PartitionMap = defaultPartitions,
+): OutgoingMessage[] {
+  const messages: OutgoingMessage[] = [];
+  let run:
+    | { subject: string; texts: string[]; first: CloudEvent; last: CloudEvent; bytes: number }
+    | undefined;
+  const flush = () => {
+    if (!run) return;
+    if (run.texts.length === 1)
+      messages.push({
+        subject: run.subject,
+        payload: run.texts[0]!,
+        headers: eventHeaders(run.first, run.subject, partitions),
+      });
+    else messages.push(runMessage(run.subject, run.texts, run.first, run.last));
+    run = undefined;
+  };
+  for (const event of events) {
+    const subject = subjectFor(event, partitions);
+    const text = JSON.stringify(event);
+    if (!logOf(event.type, partitions)) {
+      flush();
+      messages.push({ subject, payload: text, headers: eventHeaders(event, subject, partitions) });
+      continue;
+    }
+    if (
+      run &&
+      (run.subject !== subject ||
+        run.texts.length >= MAX_EVENTS_PER_MESSAGE ||
+        run.bytes + text.length > MAX_MESSAGE_BYTES)
+    )
+      flush();
+    if (run) {
+      run.texts.push(text);
+      run.last = event;
+      run.bytes += text.length + 1;
+    } else run = { subject, texts: [text], first: event, last: event, bytes: text.length + 2 };
+  }
+  flush();
+  return messages;
+}
+
+/**
+ * A run's message. Its de-duplication id names its first and last event: the same run published
+ * twice (a relay that crashed before its checkpoint moved) is stored once; a longer run read
+ * after a takeover is stored again, and consumers drop the events they have (stream versions,
+ * inbox). Each event carries its own `traceparent` in the payload.
+ */
+function runMessage(subject: string, texts: string[], first: CloudEvent, last: CloudEvent): OutgoingMessage {
+  const h = headers();
+  h.set('Nats-Msg-Id', `${subject}:${first.id}..${last.id}`);
+  h.set(EVENTS_HEADER, String(texts.length));
+  return { subject, payload: `[${texts.join(',')}]`, headers: h };
+}
+
+/** How many events a message carries (for batch sizes): a run's count, else one. */
+function eventCount(message: { headers?: MsgHdrs | undefined }): number {
+  const count = Number(message.headers?.get(EVENTS_HEADER));
+  return Number.isInteger(count) && count > 1 ? count : 1;
+}
+
+/**
+ * The payloads a message carries, each to be checked as an event: a run's elements, or the message
+ * itself. A payload that is not JSON (or a run that is not an array) comes back as its text, one
+ * payload, so a consumer dead-letters it whole.
+ */
+export function payloadsOf(message: { string(): string; headers?: MsgHdrs | undefined }): unknown[] {
+  const text = message.string();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [text];
+  }
+  return message.headers?.get(EVENTS_HEADER) && Array.isArray(parsed) ? parsed : [parsed];
+}
 
 /**
  * The de-duplication id; W3C trace context (NATS has no OpenTelemetry instrumentation, so we
@@ -542,15 +667,6 @@ function eventHeaders(
   if (event.traceparent) h.set('traceparent', event.traceparent);
   if (event.partitionkey && !logOf(event.type, partitions)) h.set(KEY_HEADER, event.partitionkey);
   return h;
-}
-
-function parsePayload(message: JsMsg): unknown {
-  const text = message.string();
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 async function ensureStreamExists(

@@ -63,7 +63,10 @@ export interface EventBus {
   /** Resolves once the bus has taken responsibility for every event (persisted or delivered). */
   publish(events: readonly CloudEvent[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
-  /** Events published but not yet acknowledged by the named subscription (its consumer lag). */
+  /**
+   * What the named subscription has not yet acknowledged (its consumer lag): events in-process;
+   * on NATS, messages, of which a run of an ordered log's events is one. Zero when caught up.
+   */
   lag(name: string): Promise<number>;
   isConnected(): boolean;
   close(): Promise<void>;

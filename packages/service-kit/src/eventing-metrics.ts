@@ -66,7 +66,7 @@ export function registerEventingMetrics(registry: Registry, source: EventingSour
       registry,
       created,
       'canvass_consumer_lag',
-      'Events published and not yet acknowledged by a consumer',
+      "Messages published and not yet acknowledged by a consumer (on NATS a run of one partition's events is one message)",
       ['service', 'consumer'],
       async (s, set) => {
         for (const consumer of s.consumers) set({ service: s.service, consumer }, await s.bus.lag(consumer));

@@ -2,6 +2,7 @@
 // travel on its partition, `polls.events.<n>`), optionally only types starting with `--type`
 // (`polls.vote`). The embedded tier streams them from the gateway; the cluster tier reads them
 // from NATS directly.
+import { payloadsOf } from '@canvass/eventing-nats';
 import { connect } from '@nats-io/transport-node';
 import type { AdminClient } from '../client.ts';
 import { platformInfo } from './services.ts';
@@ -38,15 +39,14 @@ export async function tail(
     const nc = await connect({ servers: options.natsUrl, name: 'canvass-cli' });
     const subscription = nc.subscribe(subject);
     process.once('SIGINT', () => subscription.unsubscribe());
-    for await (const message of subscription) {
-      let event: Tailed['event'];
-      try {
-        event = JSON.parse(message.string());
-      } catch {
-        event = { data: message.string() };
+    tailing: for await (const message of subscription) {
+      // A run of a partition's events (one message) is printed event by event.
+      for (const payload of payloadsOf(message)) {
+        const event: Tailed['event'] =
+          typeof payload === 'object' && payload !== null ? (payload as Tailed['event']) : { data: payload };
+        if (print({ subject: message.subject, event }, options.json, options.type)) seen++;
+        if (done()) break tailing;
       }
-      if (print({ subject: message.subject, event }, options.json, options.type)) seen++;
-      if (done()) break;
     }
     await nc.close();
     return;
