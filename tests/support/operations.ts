@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Database } from '@canvass/database';
+import { sha256 } from '@canvass/service-kit';
 import { sql } from 'kysely';
 import { type Api, eventually } from './api.ts';
 import { canvass } from './cli.ts';
@@ -90,6 +91,73 @@ export function operationsTests(platform: () => OperatedPlatform): void {
     assert.equal(verdict.ok, false);
     assert.equal(verdict.brokenAt, 3);
     assert.match(verdict.reason, /altered/);
+  });
+
+  test('the CLI tails votes as they happen, one line per event, also when one message carries several', async () => {
+    const { api, url, token } = platform();
+    const poll = await createPoll(api, ['Tea', 'Coffee']);
+    const count = 9;
+    const tailed = canvass(
+      url,
+      token,
+      'events',
+      'tail',
+      'polls.>',
+      '--type',
+      'polls.vote.cast',
+      '--count',
+      String(count),
+      '--json',
+    );
+    let finished = false;
+    void tailed.then(() => {
+      finished = true;
+    });
+    // The tail takes events from the moment it subscribes: vote until it has seen enough. Votes go
+    // three at a time, so the cluster tier's relay carries each round in one message (a run).
+    const rounds: string[][] = [];
+    for (let round = 0; round < 40 && !finished; round++) {
+      const cast = await Promise.all(
+        [0, 1, 2].map((i) =>
+          api('POST', `/api/v1/polls/${poll.id}/votes`, {
+            body: { optionIds: [poll.options[i % 2]!.id] },
+            headers: { 'voter-token': `tailed-${round}-${i}-${crypto.randomUUID()}` },
+          }),
+        ),
+      );
+      for (const response of cast) assert.equal(response.status, 201);
+      // A vote's event names its receipt by hash.
+      rounds.push(cast.map((response) => sha256((response.body as { receiptId: string }).receiptId)));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const result = await tailed;
+    assert.equal(result.status, 0, result.stderr);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            event: { id: string; type: string; data: { pollId: string; receiptHash: string } };
+          },
+      );
+    assert.equal(lines.length, count);
+    for (const { event } of lines) {
+      assert.match(event.type, /^polls\.vote\.cast\./);
+      assert.equal(event.data.pollId, poll.id);
+    }
+    // Nothing skipped: after the round the tail joined in, every round is there whole (a tail
+    // that printed a run as one line, or dropped it, leaves rounds out).
+    const printed = new Set(lines.map(({ event }) => event.data.receiptHash));
+    assert.equal(printed.size, count, 'different votes');
+    const first = rounds.findIndex((round) => round.some((hash) => printed.has(hash)));
+    const last = rounds.findLastIndex((round) => round.some((hash) => printed.has(hash)));
+    assert.ok(first >= 0, 'the votes printed are those cast');
+    for (let i = first + 1; i < last; i++)
+      assert.ok(
+        rounds[i]!.every((hash) => printed.has(hash)),
+        `round ${i} printed whole`,
+      );
   });
 
   test('the CLI reports the outbox drained and no dead letters after normal traffic', async () => {
