@@ -128,6 +128,14 @@ export async function inSpan<T>(
   }
 }
 
+/**
+ * Runs `work` outside any trace: for work done on behalf of many requests at once (a turn's
+ * batched Redis call), which would otherwise join the trace of whichever request scheduled it.
+ */
+export function untraced<T>(work: () => T): T {
+  return context.with(ROOT_CONTEXT, work);
+}
+
 /** A span that has already happened or is ended by hand; not made active. */
 export function startSpan(name: string, options: SpanOptions): Span {
   const parent = options.root ? ROOT_CONTEXT : (options.parent ?? context.active());

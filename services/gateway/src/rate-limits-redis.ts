@@ -5,6 +5,7 @@
 // so gateways of either version count together during a rolling deploy. The keys of one call
 // need not share a hash slot: this assumes one Redis server, as REDIS_URL names, not a Redis Cluster.
 import { createHash } from 'node:crypto';
+import { untraced } from '@canvass/telemetry';
 
 const SCRIPT = `local counted = {}
 for i, key in ipairs(KEYS) do
@@ -74,7 +75,7 @@ export function redisCounter(client: unknown): RedisCounter {
    */
   function flush(): void {
     const batch = queued.splice(0, MAX_CALLS_PER_SCRIPT);
-    if (queued.length > 0) setImmediate(flush);
+    if (queued.length > 0) setImmediate(untraced, flush);
     // The connection dropped since these were queued: node-redis would hold the call until it is
     // back, so the callers count in memory instead, as they would have a turn earlier.
     if (!redis.isReady) {
@@ -108,7 +109,8 @@ export function redisCounter(client: unknown): RedisCounter {
     },
     count(keys, windows) {
       return new Promise((resolve, reject) => {
-        if (queued.length === 0) setImmediate(flush);
+        // The call counts many requests: it belongs to none of their traces.
+        if (queued.length === 0) setImmediate(untraced, flush);
         queued.push({ keys, windows, resolve, reject });
       });
     },

@@ -3,26 +3,32 @@
 // Counting across real gateway processes is tests/cluster/gateway-limits.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { activeSpan, inSpan, startTracing } from '@canvass/telemetry';
 import { createRateLimits, defaultLimits, networkOf } from './rate-limits.ts';
 
 /** A stand-in node-redis client that counts like the script and records each call. */
 function fakeRedis(options: { ready?: boolean; failWith?: string } = {}) {
   const counts = new Map<string, number>();
   const calls: { command: string; keys: string[] }[] = [];
+  /** Whether each call ran inside a span (a request's trace). */
+  const traced: boolean[] = [];
   let scriptLoaded = false;
   const run = (keys: string[]) =>
     keys.flatMap((key) => [counts.set(key, (counts.get(key) ?? 0) + 1).get(key)!, 9_000]);
   return {
     calls,
+    traced,
     isReady: options.ready ?? true,
     async evalSha(_sha: string, { keys }: { keys: string[] }) {
       calls.push({ command: 'evalSha', keys });
+      traced.push(activeSpan() !== undefined);
       if (options.failWith) throw new Error(options.failWith);
       if (!scriptLoaded) throw new Error('NOSCRIPT No matching script.');
       return run(keys);
     },
     async eval(_script: string, { keys }: { keys: string[] }) {
       calls.push({ command: 'eval', keys });
+      traced.push(activeSpan() !== undefined);
       scriptLoaded = true;
       return run(keys);
     },
@@ -164,4 +170,25 @@ test('an address is an IPv4 address or an IPv6 /64', () => {
   assert.equal(networkOf('2001:db8::1'), '2001:db8:0:0::/64');
   assert.equal(networkOf('::1'), '0:0:0:0::/64');
   assert.equal(networkOf('fe80::1%eth0'), 'fe80:0:0:0::/64');
+});
+
+test("the script call of a turn belongs to no request's trace", async (t) => {
+  const tracing = startTracing('gateway-test', { CANVASS_TRACING: 'on', OTEL_TRACES_SAMPLER_ARG: '1' });
+  assert.ok(tracing);
+  t.after(() => tracing.shutdown());
+  const redis = fakeRedis();
+  const rateLimits = createRateLimits(limits, redis);
+  await inSpan('request', {}, async () => {
+    assert.ok(activeSpan(), 'the request has its span');
+    await Promise.all([
+      rateLimits.check(vote('v1'), replyRecorder().reply),
+      rateLimits.check(vote('v2'), replyRecorder().reply),
+    ]);
+  });
+  assert.ok(redis.calls.length > 0);
+  assert.deepEqual(
+    redis.traced,
+    redis.calls.map(() => false),
+    'counted outside the request span',
+  );
 });
