@@ -4,8 +4,15 @@
 // targets refused before any handler, JSON bodies checked (depth, NUL, lone surrogates), client
 // timeouts, and problem+json for what the HTTP parser and the router refuse.
 import { randomUUID } from 'node:crypto';
-import { tracing } from '@canvass/telemetry';
-import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  inRequestSpan,
+  isTracedPath,
+  type Span,
+  SpanStatusCode,
+  startRequestSpan,
+  tracing,
+} from '@canvass/telemetry';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
 import { installDrain } from './drain.ts';
 import { installHealth, type ReadinessCheck } from './health.ts';
@@ -43,26 +50,65 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
+const SPAN = Symbol('canvass.requestSpan');
+const FAILED = Symbol('canvass.requestFailed');
+type Traced = FastifyRequest & { [SPAN]?: Span; [FAILED]?: boolean };
+
+/** The request's span (with tracing on and a traced path), to annotate or to name in an answer. */
+export function requestSpanOf(request: FastifyRequest): Span | undefined {
+  return (request as Traced)[SPAN];
+}
+
 /**
- * One span per request (OpenTelemetry's fastify plugin, before any route), named for the service
- * (the embedded tier runs every service in one process). At the edge a client's trace goes on,
- * but its sampling flag does not: whether Canvass records a trace is Canvass's choice.
+ * One span per request (@canvass/telemetry's startRequestSpan, by hooks added before any route),
+ * named for the service (the embedded tier runs every service in one process). At the edge a
+ * client's trace goes on, but its sampling flag does not: whether Canvass records a trace is
+ * Canvass's choice. Callback hooks: no promise per request.
  */
 function installTracing(app: FastifyInstance, name: string, edge: boolean): void {
-  const active = tracing();
-  if (!active) return;
+  if (!tracing()) return;
   app.decorate('canvassService', name);
-  if (edge) {
-    app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (edge) {
       const given = request.headers.traceparent;
       if (typeof given === 'string' && TRACEPARENT.test(given))
         request.headers.traceparent = `${given.slice(0, 53)}00`;
       else delete request.headers.traceparent;
       delete request.headers.tracestate;
-      done();
+    }
+    if (!isTracedPath(request.url)) return done();
+    const started = startRequestSpan(request.headers.traceparent, {
+      'http.request.method': request.method,
+      'url.path': request.url,
+      ...(request.routeOptions.url ? { 'http.route': request.routeOptions.url } : {}),
+      'canvass.request_id': request.id,
+      'canvass.service': name,
     });
-  }
-  app.register(active.fastify.plugin());
+    if (!started) return done();
+    (request as Traced)[SPAN] = started.span;
+    // The rest of the request runs with its span active (handlers, outgoing calls, statements).
+    inRequestSpan(started, done);
+  });
+  app.addHook('onError', (request, _reply, error, done) => {
+    const span = (request as Traced)[SPAN];
+    if (span) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      span.recordException(error);
+      (request as Traced)[FAILED] = true;
+    }
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const span = (request as Traced)[SPAN];
+    if (span) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      // A 5xx answered without a throw has no error of its own.
+      if (reply.statusCode >= 500 && !(request as Traced)[FAILED])
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    done();
+  });
 }
 
 export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {

@@ -1,4 +1,4 @@
-export { buildServiceApp, type ServiceAppOptions } from './app.ts';
+export { buildServiceApp, requestSpanOf, type ServiceAppOptions } from './app.ts';
 export {
   CLIENT_ADDRESS_HEADER,
   clientAddressOf,

@@ -168,7 +168,7 @@ export function traceLogFields(): { trace_id?: string; span_id?: string } {
   return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
 }
 
-export { type Span, SpanKind };
+export { type Span, SpanKind, SpanStatusCode };
 
 interface QueryLogEvent {
   level: 'query' | 'error';

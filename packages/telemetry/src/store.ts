@@ -68,7 +68,7 @@ const hrToMs = ([seconds, nanos]: [number, number]) => seconds * 1_000 + nanos /
  * failed and slow ones) was measured at 0.78× of tracing off's throughput against 0.94× without
  * (docs/performance.md). Converted to a StoredSpan only when read.
  */
-interface Held {
+export interface Held {
   readonly traceId: string;
   readonly spanId: string;
   readonly parentSpanId: string | undefined;
@@ -201,10 +201,13 @@ export class TraceStore implements SpanProcessor {
   onStart(_span: Span, _context: Context): void {}
 
   onEnd(ended: ReadableSpan): void {
-    const span = held(ended);
+    this.hold(held(ended), (ended.spanContext().traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED);
+  }
+
+  /** An ended span, from the SDK (onEnd) or built without it (an unsampled request's, request-span.ts). */
+  hold(span: Held, sampled: boolean): void {
     const traceId = span.traceId;
     this.#index(traceId, span);
-    const sampled = (ended.spanContext().traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
     const failed = span.statusCode === SpanStatusCode.ERROR;
     if (sampled || this.#promoted.has(traceId)) {
       this.#kept.add(traceId, span);

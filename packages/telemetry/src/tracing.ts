@@ -1,9 +1,9 @@
 // The OpenTelemetry SDK of one Canvass process: W3C propagation, a sampler that is consistent
 // across processes, Canvass's own trace store, OTLP export when the standard OTEL_* variables ask
-// for it, and the instrumentations of the libraries on the vote path: fastify's request spans,
-// redis, and outgoing node:http (the billing SDK). The rest Canvass does itself, because the
+// for it, and the instrumentations of redis and outgoing node:http (the billing SDK). The rest
+// Canvass does itself, because the
 // instrumentations cost more than the spans are worth on the vote path (docs/performance.md,
-// "Tracing cost"): NATS has none (eventing carries the context, see context.ts); SQL statements
+// "Tracing cost"): request spans come from service-kit's hooks (request-span.ts); NATS has none (eventing carries the context, see context.ts); SQL statements
 // become spans through Kysely's log hook, and only under a recorded span (querySpans, for pg and
 // PGlite alike); internal HTTP calls carry `traceparent` by hand (traceHeaders), the called
 // service's request span being the child.
@@ -17,7 +17,6 @@
 //   are recorded and then dropped unless kept, which costs more than not recording them;
 // - OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: also export sampled spans
 //   over OTLP (http/protobuf), batched, with the other OTEL_EXPORTER_OTLP_* variables honoured.
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import {
   type Attributes,
   type Context,
@@ -35,6 +34,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
+  type IdGenerator,
+  RandomIdGenerator,
   type Sampler,
   SamplingDecision,
   type SamplingResult,
@@ -103,11 +104,36 @@ export class CanvassSampler implements Sampler {
   }
 }
 
+/**
+ * The SDK's random ids, with one trace id that can be set for the next span: a request's span is
+ * sampled by its trace id before the SDK starts it (request-span.ts), and a span with no parent
+ * gets the id the decision was made for.
+ */
+export class PrimedIds implements IdGenerator {
+  readonly #random = new RandomIdGenerator();
+  #next: string | undefined;
+
+  prime(traceId: string): void {
+    this.#next = traceId;
+  }
+
+  generateTraceId(): string {
+    const next = this.#next;
+    this.#next = undefined;
+    return next ?? this.#random.generateTraceId();
+  }
+
+  generateSpanId(): string {
+    return this.#random.generateSpanId();
+  }
+}
+
 export interface Tracing {
   readonly service: string;
   readonly settings: TracingSettings;
   readonly store: TraceStore;
-  readonly fastify: FastifyOtelInstrumentation;
+  readonly sampler: CanvassSampler;
+  readonly ids: PrimedIds;
   shutdown(): Promise<void>;
 }
 
@@ -121,6 +147,9 @@ export function tracing(): Tracing | undefined {
 /** Paths that are never traced: probes, scrapes and the trace store's own API. */
 const UNTRACED = /^\/(?:healthz|readyz|metrics|admin\/v1\/telemetry|favicon|assets\/)/;
 
+/** Whether a request to this URL gets a span. */
+export const isTracedPath = (url: string): boolean => !UNTRACED.test(url);
+
 /** Starts tracing for this process (once); undefined when it is switched off. */
 export function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
   if (active) return active;
@@ -131,23 +160,15 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
     slowMs: settings.slowMs,
     keepErrorsAndSlow: settings.keepErrorsAndSlow,
   });
-  const fastify = new FastifyOtelInstrumentation({
-    // One span per request; hooks and handlers as spans of their own cost more than they tell.
-    instrumentHooks: false,
-    instrumentHandler: false,
-    ignorePaths: ({ url }) => UNTRACED.test(url),
-    requestHook: (span, request) => {
-      span.setAttribute('canvass.request_id', request.id);
-      const name = (request.server as { canvassService?: string }).canvassService;
-      if (name) span.setAttribute('canvass.service', name);
-    },
-  });
+  const sampler = new CanvassSampler(settings.ratio, settings.keepErrorsAndSlow);
+  const ids = new PrimedIds();
   const spanProcessors: SpanProcessor[] = [store];
   if (settings.otlp) spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? service }),
     autoDetectResources: false,
-    sampler: new CanvassSampler(settings.ratio, settings.keepErrorsAndSlow),
+    sampler,
+    idGenerator: ids,
     spanProcessors,
     textMapPropagator: new W3CTraceContextPropagator(),
     // No OpenTelemetry metrics or logs: Canvass's metrics are prom-client's and its logs pino's.
@@ -157,23 +178,20 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [
-      // Outgoing only: fastify's request spans are the server side (they read the incoming
+      // Outgoing only: service-kit's request spans are the server side (they read the incoming
       // traceparent); ignoring requests in the http instrumentation would suppress those.
       new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
       // The command's name only: the default serializer formats every argument of every command.
       new RedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (name) => name }),
-      fastify,
     ],
   });
   sdk.start();
-  // @fastify/otel is built on another release of the instrumentation base than the SDK: hand it
-  // the provider the SDK registered, or its tracer stays the no-op one.
-  fastify.setTracerProvider(trace.getTracerProvider());
   active = {
     service,
     settings,
     store,
-    fastify,
+    sampler,
+    ids,
     async shutdown() {
       await sdk.shutdown();
       active = undefined;

@@ -4,7 +4,7 @@
 // headers, framing among them: API answers may never be framed, pages only by Canvass itself
 // unless the route says otherwise (the web app's embeds, see web.ts). Body size limits are set
 // per route (see gateway.ts); compression is in proxy.ts.
-import { pooledRandom } from '@canvass/service-kit';
+import { pooledRandom, requestSpanOf } from '@canvass/service-kit';
 import { formatTraceparent, tracing } from '@canvass/telemetry';
 import type { FastifyInstance } from 'fastify';
 
@@ -52,9 +52,9 @@ export function edgeHooks(app: FastifyInstance): void {
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     if (traced) {
-      // The request's span (OpenTelemetry's fastify plugin, which continued a client's trace):
-      // the client learns the trace id an operator can look up.
-      const span = request.opentelemetry?.().span;
+      // The request's span (which continued a client's trace): the client learns the trace id
+      // an operator can look up.
+      const span = requestSpanOf(request);
       if (span) reply.header('traceparent', formatTraceparent(span.spanContext()));
     }
     reply.header('x-content-type-options', 'nosniff');
