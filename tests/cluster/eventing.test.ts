@@ -132,6 +132,21 @@ test("a partition's events travel as runs, one message each; the same run again 
   assert.equal(await seenFor(pollId), events.length + 1);
 });
 
+test('with runs off (an upgrade from a release before them), each event goes as a message of its own', async () => {
+  const plain = await createNatsBus({ url: NATS_URL, name: 'eventing-test-plain', logger, runs: false });
+  try {
+    const pollId = randomUUID();
+    const events = [vote(pollId), vote(pollId), vote(pollId)];
+    const subject = subjectFor(events[0]!);
+    const before = await storedOn(subject);
+    await plain.publish(events);
+    assert.equal(await storedOn(subject), before + 3);
+    await eventually(async () => assert.equal(await seenFor(pollId), 3));
+  } finally {
+    await plain.close();
+  }
+});
+
 test("a malformed event inside a run is dead-lettered alone; the run's other events are handled", async () => {
   const pollId = randomUUID();
   const [first, last] = [vote(pollId), vote(pollId)];

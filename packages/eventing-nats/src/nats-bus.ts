@@ -2,8 +2,9 @@
 // event type: stream POLLS holds `polls.>`), created or updated at first use. A context with an
 // ordered log sends every event on its partition subject (`polls.events.3`), others on the type
 // without its version (see @canvass/eventing subjects). An ordered log's events travel in runs: a
-// partition's consecutive events in one message (`messagesFor`), so the broker stores, delivers
-// and acknowledges a message per relay batch, not per event. Publishing waits for JetStream's ack
+// partition's consecutive events in one message (`messagesFor`, ≤ 256 events), so the broker
+// stores, delivers and acknowledges a message per run, not per event (under load a relay batch of
+// a partition is usually one run). Publishing waits for JetStream's ack
 // and passes a de-duplication id (subject and event id; a run's first and last), so a batch
 // published twice (a relay that crashed before its checkpoint moved) is stored once. A
 // subscription is one durable pull consumer per
@@ -58,6 +59,12 @@ export interface NatsBusOptions {
   maxAgeByContext?: Readonly<Record<string, number>>;
   partitions?: PartitionMap;
   /**
+   * Publish an ordered log's consecutive events as runs, one message each (default). Off while a
+   * deployment upgrades from a release before runs: its subscribers read a run as one malformed
+   * event (docs/operations.md, "Upgrading to runs").
+   */
+  runs?: boolean;
+  /**
    * This region and its peers (docs/regions.md): the REGION stream then also sources each peer's
    * own subjects from the peer's REGION stream, over the leafnode to its JetStream domain.
    */
@@ -74,11 +81,17 @@ export const STREAM_MAX_AGES: Readonly<Record<string, number>> = { analytics: 36
 /** An ephemeral subscription's consumer outlives its process by this long, then the server drops it. */
 export const EPHEMERAL_INACTIVE_MS = 30_000;
 /**
- * Messages one subject's pull holds at most. A run of an ordered log's events is up to 256 of them
- * (and 256 KiB), so this bounds what a process holds pulled; max_bytes would bound it better, but
- * the Debian server (2.9) and this client deliver nothing with it set (tried).
+ * On an ordered log's partition subject, where a message is a run of up to 256 events: how many
+ * messages one pull asks for, and how many a durable may have handed out and not yet acknowledged.
+ * The client asks for more as messages arrive, not as they are handled, so the server's limit on
+ * unacknowledged messages is what bounds how many events a process holds (about 256 runs, against
+ * 10,000 single events elsewhere). max_bytes would bound the pulls better, but the Debian server
+ * (2.9) and this client deliver nothing with it set (tried).
  */
-const PULL_MESSAGES = 64;
+const RUN_PULL_MESSAGES = 64;
+const RUN_MAX_ACK_PENDING = 256;
+/** The same for subjects that carry one event per message. */
+const MAX_ACK_PENDING = 10_000;
 /** A delivered batch not acknowledged (nor said to be in hand) within this comes back. */
 const ACK_WAIT_MS = 10_000;
 
@@ -95,6 +108,7 @@ export function durableNameFor(subscription: string, subject: string): string {
 
 export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
   const partitions = options.partitions ?? defaultPartitions;
+  const runs = options.runs ?? true;
   const nc = await connect({
     servers: options.url,
     name: options.name,
@@ -149,7 +163,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
   return {
     async publish(events) {
-      const messages = messagesFor(events, partitions);
+      const messages = messagesFor(events, partitions, runs);
       await Promise.all([...new Set(messages.map((message) => message.subject))].map(ensureStream));
       await publishAcked(messages, PUBLISH_TIMEOUT_MS);
     },
@@ -350,6 +364,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   ) {
     const durable = durableNameFor(subscribe.name, subject);
     const ephemeral = subscribe.ephemeral === true;
+    /** A partition subject of an ordered log, whose messages may be runs. */
+    const onLog = subjectIsLog(subject, partitions);
     const config = {
       durable_name: durable,
       // Live fan-out takes no acks: its snapshots supersede each other, so one lost to a restart
@@ -360,7 +376,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       // Short, so that messages handed to a process that died come back soon; a live batch that
       // takes longer says so (working()), and a redelivery changes nothing (stream versions, inbox).
       ack_wait: nanos(ACK_WAIT_MS),
-      max_ack_pending: 10_000,
+      max_ack_pending: onLog ? RUN_MAX_ACK_PENDING : MAX_ACK_PENDING,
       ...(ephemeral ? { inactive_threshold: nanos(EPHEMERAL_INACTIVE_MS) } : {}),
     };
     async function ensureConsumer(): Promise<void> {
@@ -370,7 +386,12 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       } catch {
         existing = undefined;
       }
-      if (existing && existing.config.ack_policy === config.ack_policy) return; // keep its position
+      if (existing && existing.config.ack_policy === config.ack_policy) {
+        // Keep its position; a durable made before runs gets their limit on unacknowledged messages.
+        if (!ephemeral && existing.config.max_ack_pending !== config.max_ack_pending)
+          await jsm.consumers.update(stream, durable, { max_ack_pending: config.max_ack_pending });
+        return;
+      }
       if (existing) {
         // Made with another ack policy (which cannot be changed in place): make it again from
         // where it had acknowledged everything.
@@ -400,7 +421,10 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         try {
           const consumer = await js.consumers.get(stream, durable);
           current = await consumer.consume({
-            max_messages: Math.min(subscribe.maxBatch ?? 500, PULL_MESSAGES),
+            max_messages: Math.min(
+              subscribe.maxBatch ?? 500,
+              onLog ? RUN_PULL_MESSAGES : Number.POSITIVE_INFINITY,
+            ),
             expires: 5_000,
           });
           if (stopped) current.stop();
@@ -545,13 +569,19 @@ export function ackedPublisher(nc: NatsConnection) {
     });
 }
 
+/** Whether a subject is one of an ordered log's partitions (`polls.events.3`), whose messages may be runs. */
+function subjectIsLog(subject: string, partitions: PartitionMap): boolean {
+  const [context, kind, partition] = subject.split('.');
+  return kind === 'events' && partition !== undefined && context !== undefined && context in partitions;
+}
+
 /** The header a snapshot off the ordered logs carries its partition key in (see `wants`). */
 const KEY_HEADER = 'Canvass-Key';
 /** On a message that carries a run of an ordered log's events: how many (its payload is their JSON array). */
 export const EVENTS_HEADER = 'Canvass-Events';
 /** A run of one partition's events goes in messages of at most this many events… */
 export const MAX_EVENTS_PER_MESSAGE = 256;
-/** …and about this many bytes (NATS refuses payloads above its max_payload, 1 MiB by default). */
+/** …and at most this many bytes (NATS refuses payloads above its max_payload, 1 MiB by default). */
 const MAX_MESSAGE_BYTES = 256 * 1024;
 
 type CloudEvent = Parameters<EventBus['publish']>[0][number];
@@ -573,6 +603,7 @@ interface OutgoingMessage {
 export function messagesFor(
   events: readonly CloudEvent[],
   partitions: PartitionMap = defaultPartitions,
+  runs = true,
 ): OutgoingMessage[] {
   const messages: OutgoingMessage[] = [];
   let run:
@@ -592,23 +623,24 @@ export function messagesFor(
   for (const event of events) {
     const subject = subjectFor(event, partitions);
     const text = JSON.stringify(event);
-    if (!logOf(event.type, partitions)) {
+    if (!runs || !logOf(event.type, partitions)) {
       flush();
       messages.push({ subject, payload: text, headers: eventHeaders(event, subject, partitions) });
       continue;
     }
+    const bytes = Buffer.byteLength(text);
     if (
       run &&
       (run.subject !== subject ||
         run.texts.length >= MAX_EVENTS_PER_MESSAGE ||
-        run.bytes + text.length > MAX_MESSAGE_BYTES)
+        run.bytes + bytes > MAX_MESSAGE_BYTES)
     )
       flush();
     if (run) {
       run.texts.push(text);
       run.last = event;
-      run.bytes += text.length + 1;
-    } else run = { subject, texts: [text], first: event, last: event, bytes: text.length + 2 };
+      run.bytes += bytes + 1;
+    } else run = { subject, texts: [text], first: event, last: event, bytes: bytes + 2 };
   }
   flush();
   return messages;

@@ -10,7 +10,8 @@
 // checkpoint, and moves a checkpoint only while it is still the owner; so two relay processes
 // never interleave one partition, and a relay that died hands its partitions over after the lease
 // (one that stops cleanly hands them over at once). A batch published twice after a takeover is
-// dropped by the broker's de-duplication (event id) and by consumers (stream versions, inbox).
+// dropped by the broker's de-duplication when it is read the same (a run's first and last event
+// id), and otherwise by consumers (stream versions, inbox).
 import { hostname } from 'node:os';
 import type { Database } from '@canvass/database';
 import { inSpan, linksTo, SpanKind } from '@canvass/telemetry';

@@ -51,12 +51,28 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 const SPAN = Symbol('canvass.requestSpan');
-const FAILED = Symbol('canvass.requestFailed');
-type Traced = FastifyRequest & { [SPAN]?: Span; [FAILED]?: boolean };
+const ERROR = Symbol('canvass.requestError');
+type Traced = FastifyRequest & { [SPAN]?: Span | undefined; [ERROR]?: Error };
 
 /** The request's span (with tracing on and a traced path), to annotate or to name in an answer. */
 export function requestSpanOf(request: FastifyRequest): Span | undefined {
   return (request as Traced)[SPAN];
+}
+
+/** Ends the request's span once: when it was answered, or when the client went away first. */
+function endRequestSpan(request: Traced, statusCode: number | undefined): void {
+  const span = request[SPAN];
+  if (!span) return;
+  request[SPAN] = undefined;
+  if (statusCode === undefined) span.setAttribute('canvass.aborted', true);
+  else span.setAttribute('http.response.status_code', statusCode);
+  // A failure is the server's (5xx): a refused request (4xx) is not an error of Canvass's.
+  if (statusCode !== undefined && statusCode >= 500)
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      ...(request[ERROR] ? { message: request[ERROR].message } : {}),
+    });
+  span.end();
 }
 
 /**
@@ -67,7 +83,6 @@ export function requestSpanOf(request: FastifyRequest): Span | undefined {
  */
 function installTracing(app: FastifyInstance, name: string, edge: boolean): void {
   if (!tracing()) return;
-  app.decorate('canvassService', name);
   app.addHook('onRequest', (request, _reply, done) => {
     if (edge) {
       const given = request.headers.traceparent;
@@ -77,9 +92,11 @@ function installTracing(app: FastifyInstance, name: string, edge: boolean): void
       delete request.headers.tracestate;
     }
     if (!isTracedPath(request.url)) return done();
+    const query = request.url.indexOf('?');
     const started = startRequestSpan(request.headers.traceparent, {
       'http.request.method': request.method,
-      'url.path': request.url,
+      // Without the query: it may carry codes and tokens (sign-in, receipts).
+      'url.path': query === -1 ? request.url : request.url.slice(0, query),
       ...(request.routeOptions.url ? { 'http.route': request.routeOptions.url } : {}),
       'canvass.request_id': request.id,
       'canvass.service': name,
@@ -92,21 +109,17 @@ function installTracing(app: FastifyInstance, name: string, edge: boolean): void
   app.addHook('onError', (request, _reply, error, done) => {
     const span = (request as Traced)[SPAN];
     if (span) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
       span.recordException(error);
-      (request as Traced)[FAILED] = true;
+      (request as Traced)[ERROR] = error;
     }
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    const span = (request as Traced)[SPAN];
-    if (span) {
-      span.setAttribute('http.response.status_code', reply.statusCode);
-      // A 5xx answered without a throw has no error of its own.
-      if (reply.statusCode >= 500 && !(request as Traced)[FAILED])
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    }
+    endRequestSpan(request as Traced, reply.statusCode);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    endRequestSpan(request as Traced, undefined);
     done();
   });
 }

@@ -25,6 +25,11 @@ export const ServiceConfig = Type.Object({
   LOG_LEVEL: LogLevel,
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   CANVASS_INTERNAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /**
+   * `off`: publish an ordered log's events one per NATS message, not in runs. Only while upgrading
+   * from a release before runs, whose subscribers cannot read them (docs/operations.md).
+   */
+  CANVASS_EVENT_RUNS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   /** Comma-separated fault switches for chaos tests, e.g. outbox-crash-after-publish. */
   CANVASS_CHAOS: Type.String({ default: '' }),
   /** This deployment's region (docs/regions.md); also its NATS JetStream domain. Unset: one region. */

@@ -30,6 +30,7 @@ export async function startService(options: Pick<RuntimeOptions, 'name' | 'creat
     url: config.NATS_URL,
     name: options.name,
     logger,
+    runs: config.CANVASS_EVENT_RUNS === 'on',
     ...(region ? { region } : {}),
   });
   const metrics = new Registry();

@@ -30,14 +30,19 @@ import type { Held, TraceStore } from './store.ts';
 import { tracing } from './tracing.ts';
 
 const toHr = (ms: number): HrTime => [Math.floor(ms / 1_000), Math.round((ms % 1_000) * 1e6)];
+/** As the SDK reads a time: a number below the process's start is `performance.now()` time. */
 const timeMs = (time: TimeInput | undefined): number => {
   if (time === undefined) return performance.timeOrigin + performance.now();
-  if (typeof time === 'number') return time;
+  if (typeof time === 'number') return time < performance.timeOrigin ? performance.timeOrigin + time : time;
   if (time instanceof Date) return time.getTime();
   return time[0] * 1_000 + time[1] / 1e6;
 };
 const NO_LINKS: Link[] = [];
 const NO_EVENTS: Held['events'] = [];
+/** The SDK's default limits per span. */
+const MAX_ATTRIBUTES = 128;
+const MAX_EVENTS = 128;
+const MAX_LINKS = 128;
 
 /** A recorded span of an unsampled trace, held by the trace store once it ends. */
 export class UnsampledSpan implements Span {
@@ -74,7 +79,9 @@ export class UnsampledSpan implements Span {
   }
 
   setAttribute(key: string, value: AttributeValue): this {
-    if (!this.#ended && value !== undefined && value !== null) this.#attributes[key] = value;
+    if (this.#ended || value === undefined || value === null || key.length === 0) return this;
+    if (!(key in this.#attributes) && Object.keys(this.#attributes).length >= MAX_ATTRIBUTES) return this;
+    this.#attributes[key] = value;
     return this;
   }
 
@@ -85,7 +92,7 @@ export class UnsampledSpan implements Span {
   }
 
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
-    if (this.#ended) return this;
+    if (this.#ended || this.#events.length >= MAX_EVENTS) return this;
     const timed =
       typeof attributesOrTime === 'number' ||
       Array.isArray(attributesOrTime) ||
@@ -101,7 +108,7 @@ export class UnsampledSpan implements Span {
   }
 
   addLink(link: Link): this {
-    if (this.#ended) return this;
+    if (this.#ended || this.#links.length >= MAX_LINKS) return this;
     if (this.#links === NO_LINKS) this.#links = [];
     this.#links.push(link);
     return this;
@@ -112,11 +119,14 @@ export class UnsampledSpan implements Span {
     return this;
   }
 
-  /** As the SDK's: OK is final, and UNSET changes nothing. */
+  /** As the SDK's: OK is final, UNSET changes nothing, and only an error keeps a message. */
   setStatus(status: SpanStatus): this {
     if (this.#ended || status.code === SpanStatusCode.UNSET || this.#status.code === SpanStatusCode.OK)
       return this;
-    this.#status = status;
+    this.#status =
+      status.code === SpanStatusCode.ERROR && status.message
+        ? { code: status.code, message: status.message }
+        : { code: status.code };
     return this;
   }
 
@@ -128,7 +138,9 @@ export class UnsampledSpan implements Span {
   recordException(exception: Exception, time?: TimeInput): void {
     const error = typeof exception === 'string' ? { message: exception } : exception;
     const attributes: Attributes = {};
-    if ('name' in error && error.name) attributes['exception.type'] = error.name;
+    // As the SDK's: a code names the type before a name does.
+    if ('code' in error && error.code !== undefined) attributes['exception.type'] = String(error.code);
+    else if ('name' in error && error.name) attributes['exception.type'] = error.name;
     if ('message' in error && error.message) attributes['exception.message'] = error.message;
     if ('stack' in error && error.stack) attributes['exception.stacktrace'] = error.stack;
     this.addEvent('exception', attributes, time);

@@ -122,7 +122,7 @@ export function renderCapacity(capacity: CapacityFigures | null | undefined): st
         `(a votes row of ${storage.voteRowBytes} bytes and a poll_events row of ${storage.pollEventRowBytes}); ` +
         `the vote event is ${storage.voteEventJsonBytes} bytes of JSON` +
         (storage.streamBytesPerMessage !== null
-          ? `, ${storage.streamBytesPerMessage} bytes per message in the POLLS stream (one replica).`
+          ? `, ${storage.streamBytesPerMessage} bytes per message in the POLLS stream (one replica; a message is a run of a partition's events, so this grows with run sizes).`
           : '; the POLLS stream could not be read.'),
     );
   }
