@@ -1,13 +1,10 @@
+export { ackedPublisher } from './acked-publisher.ts';
+export { EVENTS_HEADER, MAX_EVENTS_PER_MESSAGE, messagesFor, payloadsOf } from './messages.ts';
 export {
-  ackedPublisher,
   createNatsBus,
   durableNameFor,
   EPHEMERAL_INACTIVE_MS,
-  EVENTS_HEADER,
-  MAX_EVENTS_PER_MESSAGE,
-  messagesFor,
   type NatsBusOptions,
-  payloadsOf,
   STREAM_MAX_AGE_MS,
   STREAM_MAX_AGES,
   streamNameFor,

@@ -25,12 +25,11 @@ import {
   type Delivery,
   defaultPartitions,
   type EventBus,
-  logOf,
+  isLogSubject,
   type PartitionMap,
   REGION_CONTEXT,
   type SubscribeOptions,
   type Subscription,
-  subjectFor,
   subjectsFor,
 } from '@canvass/eventing';
 import {
@@ -43,7 +42,9 @@ import {
   StorageType,
   type StreamSource,
 } from '@nats-io/jetstream';
-import { connect, createInbox, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
+import { ackedPublisher } from './acked-publisher.ts';
+import { eventCount, KEY_HEADER, messagesFor, payloadsOf } from './messages.ts';
 
 export interface NatsBusOptions {
   url: string;
@@ -365,7 +366,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     const durable = durableNameFor(subscribe.name, subject);
     const ephemeral = subscribe.ephemeral === true;
     /** A partition subject of an ordered log, whose messages may be runs. */
-    const onLog = subjectIsLog(subject, partitions);
+    const onLog = isLogSubject(subject, partitions);
     const config = {
       durable_name: durable,
       // Live fan-out takes no acks: its snapshots supersede each other, so one lost to a restart
@@ -463,243 +464,6 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
 /** How long a published batch may wait for JetStream's acks before the publish fails. */
 const PUBLISH_TIMEOUT_MS = 5_000;
-
-/**
- * Publishes messages to JetStream and resolves once every one is stored (acknowledged), or fails
- * with the first refusal or after `timeoutMs`. What js.publish does per message, for a batch: each
- * message goes out with a reply subject under one inbox this connection subscribes to once, and
- * a counter settles the batch, where js.publish makes a request object, a timer and (when it
- * settles) a stack-capturing Error per message, measured at several percent of the polls
- * service's CPU per vote. A subject no stream takes is answered 503 (no responders).
- */
-export function ackedPublisher(nc: NatsConnection) {
-  const prefix = `${createInbox()}.`;
-  const waiting = new Map<string, (error?: Error) => void>();
-  let next = 0;
-  /** Set once the inbox is gone (the connection closed, or the server refused it): publishes fail at once. */
-  let broken: Error | undefined;
-  const failAll = (error: Error) => {
-    for (const [token, settle] of waiting) {
-      waiting.delete(token);
-      settle(error);
-    }
-  };
-  const inbox = nc.subscribe(`${prefix}*`, {
-    callback: (error, message) => {
-      if (error) {
-        failAll(new Error(`the publish inbox failed: ${error.message}`));
-        return;
-      }
-      const token = message.subject.slice(prefix.length);
-      const settle = waiting.get(token);
-      if (!settle) return;
-      // Each message is settled by its first answer only: a second one (a stray reply) must not
-      // count another message of the batch as stored.
-      waiting.delete(token);
-      if (message.headers?.hasError) {
-        settle(
-          new Error(`JetStream refused a message: ${message.headers.code} ${message.headers.description}`),
-        );
-        return;
-      }
-      try {
-        const ack = message.json<{ stream?: string; error?: { description?: string } }>();
-        if (ack.error)
-          settle(new Error(`JetStream refused a message: ${ack.error.description ?? 'no reason given'}`));
-        else if (!ack.stream)
-          settle(new Error('JetStream answered a publish with an invalid acknowledgement'));
-        else settle();
-      } catch {
-        settle(new Error('JetStream answered a publish with an invalid acknowledgement'));
-      }
-    },
-  });
-  void inbox.closed.then(
-    () => {
-      broken = new Error('the NATS connection is closed');
-      failAll(broken);
-    },
-    (error: Error) => {
-      broken = new Error(`the publish inbox failed: ${error.message}`);
-      failAll(broken);
-    },
-  );
-  return (
-    messages: readonly { subject: string; payload: string; headers: MsgHdrs }[],
-    timeoutMs: number,
-  ): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (messages.length === 0) return resolve();
-      if (broken) return reject(broken);
-      const tokens: string[] = [];
-      let left = messages.length;
-      let done = false;
-      const finish = (error?: Error) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        for (const token of tokens) waiting.delete(token);
-        if (error) reject(error);
-        else resolve();
-      };
-      const timer = setTimeout(
-        () =>
-          finish(
-            new Error(
-              `JetStream did not acknowledge ${left} of ${messages.length} messages in ${timeoutMs} ms`,
-            ),
-          ),
-        timeoutMs,
-      );
-      const settle = (error?: Error) => {
-        if (error) finish(error);
-        else if (--left === 0) finish();
-      };
-      try {
-        for (const message of messages) {
-          const token = String(++next);
-          tokens.push(token);
-          waiting.set(token, settle);
-          nc.publish(message.subject, message.payload, { reply: prefix + token, headers: message.headers });
-        }
-      } catch (error) {
-        // A closed connection refuses at once.
-        finish(error as Error);
-      }
-    });
-}
-
-/** Whether a subject is one of an ordered log's partitions (`polls.events.3`), whose messages may be runs. */
-function subjectIsLog(subject: string, partitions: PartitionMap): boolean {
-  const [context, kind, partition] = subject.split('.');
-  return kind === 'events' && partition !== undefined && context !== undefined && context in partitions;
-}
-
-/** The header a snapshot off the ordered logs carries its partition key in (see `wants`). */
-const KEY_HEADER = 'Canvass-Key';
-/** On a message that carries a run of an ordered log's events: how many (its payload is their JSON array). */
-export const EVENTS_HEADER = 'Canvass-Events';
-/** A run of one partition's events goes in messages of at most this many events… */
-export const MAX_EVENTS_PER_MESSAGE = 256;
-/** …and at most this many bytes (NATS refuses payloads above its max_payload, 1 MiB by default). */
-const MAX_MESSAGE_BYTES = 256 * 1024;
-
-type CloudEvent = Parameters<EventBus['publish']>[0][number];
-
-interface OutgoingMessage {
-  subject: string;
-  payload: string;
-  headers: MsgHdrs;
-}
-
-/**
- * The messages that carry these events. Events of an ordered log travel in runs: consecutive
- * events on one partition subject go as one message whose payload is their JSON array (the relay
- * publishes a partition's batch in one publish), so the broker stores, delivers and acknowledges
- * one message per run instead of one per event: most of what a vote cost NATS and the consumers
- * (docs/performance.md). A run of one is sent as a plain event. Events off the ordered logs
- * (superseding snapshots, filtered by their key header) always go one per message.
- */
-export function messagesFor(
-  events: readonly CloudEvent[],
-  partitions: PartitionMap = defaultPartitions,
-  runs = true,
-): OutgoingMessage[] {
-  const messages: OutgoingMessage[] = [];
-  let run:
-    | { subject: string; texts: string[]; first: CloudEvent; last: CloudEvent; bytes: number }
-    | undefined;
-  const flush = () => {
-    if (!run) return;
-    if (run.texts.length === 1)
-      messages.push({
-        subject: run.subject,
-        payload: run.texts[0]!,
-        headers: eventHeaders(run.first, run.subject, partitions),
-      });
-    else messages.push(runMessage(run.subject, run.texts, run.first, run.last));
-    run = undefined;
-  };
-  for (const event of events) {
-    const subject = subjectFor(event, partitions);
-    const text = JSON.stringify(event);
-    if (!runs || !logOf(event.type, partitions)) {
-      flush();
-      messages.push({ subject, payload: text, headers: eventHeaders(event, subject, partitions) });
-      continue;
-    }
-    const bytes = Buffer.byteLength(text);
-    if (
-      run &&
-      (run.subject !== subject ||
-        run.texts.length >= MAX_EVENTS_PER_MESSAGE ||
-        run.bytes + bytes > MAX_MESSAGE_BYTES)
-    )
-      flush();
-    if (run) {
-      run.texts.push(text);
-      run.last = event;
-      run.bytes += bytes + 1;
-    } else run = { subject, texts: [text], first: event, last: event, bytes: bytes + 2 };
-  }
-  flush();
-  return messages;
-}
-
-/**
- * A run's message. Its de-duplication id names its first and last event: the same run published
- * twice (a relay that crashed before its checkpoint moved) is stored once; a longer run read
- * after a takeover is stored again, and consumers drop the events they have (stream versions,
- * inbox). Each event carries its own `traceparent` in the payload.
- */
-function runMessage(subject: string, texts: string[], first: CloudEvent, last: CloudEvent): OutgoingMessage {
-  const h = headers();
-  h.set('Nats-Msg-Id', `${subject}:${first.id}..${last.id}`);
-  h.set(EVENTS_HEADER, String(texts.length));
-  return { subject, payload: `[${texts.join(',')}]`, headers: h };
-}
-
-/** How many events a message carries (for batch sizes): a run's count, else one. */
-function eventCount(message: { headers?: MsgHdrs | undefined }): number {
-  const count = Number(message.headers?.get(EVENTS_HEADER));
-  return Number.isInteger(count) && count > 1 ? count : 1;
-}
-
-/**
- * The payloads a message carries, each to be checked as an event: a run's elements, or the message
- * itself. A payload that is not JSON (or a run that is not an array) comes back as its text, one
- * payload, so a consumer dead-letters it whole.
- */
-export function payloadsOf(message: { string(): string; headers?: MsgHdrs | undefined }): unknown[] {
-  const text = message.string();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return [text];
-  }
-  return message.headers?.get(EVENTS_HEADER) && Array.isArray(parsed) ? parsed : [parsed];
-}
-
-/**
- * The de-duplication id; W3C trace context (NATS has no OpenTelemetry instrumentation, so we
- * carry it); and for an event off the ordered logs its partition key, so a subscriber can drop it
- * without decoding it.
- */
-function eventHeaders(
-  event: { id: string; type: string; traceparent?: string | undefined; partitionkey?: string | undefined },
-  subject: string,
-  partitions: PartitionMap,
-): MsgHdrs {
-  const h = headers();
-  // The subject is part of the de-duplication id: JetStream de-duplicates across the whole
-  // stream, and the upgrade to the ordered log republishes events the previous layout had
-  // published on other subjects minutes before (they would all be dropped).
-  h.set('Nats-Msg-Id', `${subject}:${event.id}`);
-  if (event.traceparent) h.set('traceparent', event.traceparent);
-  if (event.partitionkey && !logOf(event.type, partitions)) h.set(KEY_HEADER, event.partitionkey);
-  return h;
-}
 
 async function ensureStreamExists(
   jsm: JetStreamManager,

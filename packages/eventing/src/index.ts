@@ -42,6 +42,7 @@ export {
   contextOf,
   defaultPartitions,
   isLiveType,
+  isLogSubject,
   LOG_PARTITIONS,
   logOf,
   logSubject,

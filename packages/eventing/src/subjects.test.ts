@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { partitionOf, regionLinkDenied, subjectFor, subjectMatches, subjectsFor } from './subjects.ts';
+import {
+  isLogSubject,
+  logSubject,
+  partitionOf,
+  regionLinkDenied,
+  subjectFor,
+  subjectMatches,
+  subjectsFor,
+} from './subjects.ts';
 
 const pollTypes = [
   'polls.poll.created.v2',
@@ -73,4 +81,16 @@ test('region events travel under their origin region, and a link between regions
     'polls.>',
     'region.>',
   ]);
+});
+
+test('a log partition subject is told from other subjects', () => {
+  for (const subject of subjectsFor(['polls.vote.cast.v3'])) assert.ok(isLogSubject(subject), subject);
+  assert.ok(isLogSubject(logSubject('identity', 7)));
+  for (const subject of [
+    'analytics.results.updated',
+    'polls.live.stage',
+    'billing.events.3',
+    'polls.events.x',
+  ])
+    assert.ok(!isLogSubject(subject), subject);
 });

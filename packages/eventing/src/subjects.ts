@@ -73,6 +73,18 @@ export function logSubject(context: string, partition: number): string {
   return `${context}.events.${partition}`;
 }
 
+/** Whether a subject is one of an ordered log's partitions (what logSubject names). */
+export function isLogSubject(subject: string, partitions: PartitionMap = defaultPartitions): boolean {
+  const [context, kind, partition, ...rest] = subject.split('.');
+  return (
+    kind === 'events' &&
+    rest.length === 0 &&
+    context !== undefined &&
+    partitions[context] !== undefined &&
+    /^\d+$/.test(partition ?? '')
+  );
+}
+
 export function subjectFor(
   event: { type: string; id: string; partitionkey?: string | undefined },
   partitions: PartitionMap = defaultPartitions,

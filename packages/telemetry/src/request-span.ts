@@ -26,7 +26,7 @@ import {
 } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace';
 import { parseTraceparent, tracer } from './context.ts';
-import type { Held, TraceStore } from './store.ts';
+import { type Held, hrToMs, type TraceStore } from './store.ts';
 import { tracing } from './tracing.ts';
 
 const toHr = (ms: number): HrTime => [Math.floor(ms / 1_000), Math.round((ms % 1_000) * 1e6)];
@@ -35,7 +35,7 @@ const timeMs = (time: TimeInput | undefined): number => {
   if (time === undefined) return performance.timeOrigin + performance.now();
   if (typeof time === 'number') return time < performance.timeOrigin ? performance.timeOrigin + time : time;
   if (time instanceof Date) return time.getTime();
-  return time[0] * 1_000 + time[1] / 1e6;
+  return hrToMs(time);
 };
 const NO_LINKS: Link[] = [];
 const NO_EVENTS: Held['events'] = [];

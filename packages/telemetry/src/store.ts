@@ -56,7 +56,7 @@ export interface TraceStoreOptions {
 
 const KINDS: StoredSpan['kind'][] = ['internal', 'server', 'client', 'producer', 'consumer'];
 
-const hrToMs = ([seconds, nanos]: [number, number]) => seconds * 1_000 + nanos / 1e6;
+export const hrToMs = ([seconds, nanos]: [number, number]) => seconds * 1_000 + nanos / 1e6;
 
 /**
  * What the store holds of an ended span: one small object that refers to the span's attributes,
