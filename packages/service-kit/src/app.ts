@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import {
   inRequestSpan,
   isTracedPath,
+  type RequestSpan,
   type Span,
   SpanStatusCode,
   startRequestSpan,
@@ -64,15 +65,41 @@ function endRequestSpan(request: Traced, statusCode: number | undefined): void {
   const span = request[SPAN];
   if (!span) return;
   request[SPAN] = undefined;
+  finishRequestSpan(span, statusCode, request[ERROR]);
+}
+
+/**
+ * Ends a request's span with its answer's status (undefined: the client went away first). A
+ * failure is the server's (5xx): a refused request (4xx) is not an error of Canvass's.
+ */
+export function finishRequestSpan(span: Span, statusCode: number | undefined, error?: Error): void {
   if (statusCode === undefined) span.setAttribute('canvass.aborted', true);
   else span.setAttribute('http.response.status_code', statusCode);
-  // A failure is the server's (5xx): a refused request (4xx) is not an error of Canvass's.
   if (statusCode !== undefined && statusCode >= 500)
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      ...(request[ERROR] ? { message: request[ERROR].message } : {}),
-    });
+    span.setStatus({ code: SpanStatusCode.ERROR, ...(error ? { message: error.message } : {}) });
   span.end();
+}
+
+/** The span of a request to `service` (undefined with tracing off), as every route gets one. */
+export function beginRequestSpan(
+  service: string,
+  request: { method: string; url: string; route: string | undefined; id: string; traceparent: unknown },
+): RequestSpan | undefined {
+  const query = request.url.indexOf('?');
+  return startRequestSpan(request.traceparent, {
+    'http.request.method': request.method,
+    // Without the query: it may carry codes and tokens (sign-in, receipts).
+    'url.path': query === -1 ? request.url : request.url.slice(0, query),
+    ...(request.route ? { 'http.route': request.route } : {}),
+    'canvass.request_id': request.id,
+    'canvass.service': service,
+  });
+}
+
+/** The request id a caller gave (`x-request-id`, when well formed), else a new one. */
+export function requestIdFrom(headers: Readonly<Record<string, unknown>>): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /**
@@ -92,14 +119,12 @@ function installTracing(app: FastifyInstance, name: string, edge: boolean): void
       delete request.headers.tracestate;
     }
     if (!isTracedPath(request.url)) return done();
-    const query = request.url.indexOf('?');
-    const started = startRequestSpan(request.headers.traceparent, {
-      'http.request.method': request.method,
-      // Without the query: it may carry codes and tokens (sign-in, receipts).
-      'url.path': query === -1 ? request.url : request.url.slice(0, query),
-      ...(request.routeOptions.url ? { 'http.route': request.routeOptions.url } : {}),
-      'canvass.request_id': request.id,
-      'canvass.service': name,
+    const started = beginRequestSpan(name, {
+      method: request.method,
+      url: request.url,
+      route: request.routeOptions.url,
+      id: request.id,
+      traceparent: request.headers.traceparent,
     });
     if (!started) return done();
     (request as Traced)[SPAN] = started.span;
@@ -128,10 +153,7 @@ export function buildServiceApp(options: ServiceAppOptions): FastifyInstance {
   const timeouts = timeoutOptions(options.timeouts);
   const app = Fastify({
     loggerInstance: options.logger,
-    genReqId: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: (request) => requestIdFrom(request.headers),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     // drain.ts answers requests that come while closing, saying they were not handled.
     return503OnClosing: false,

@@ -50,6 +50,9 @@ export function verifyClientAddress(
 }
 
 /** Who is calling, by address: the gateway's signed word for it, else this connection's peer. */
-export function clientAddressOf(request: FastifyRequest, secret: string | undefined): string {
+export function clientAddressOf(
+  request: Pick<FastifyRequest, 'headers' | 'ip'>,
+  secret: string | undefined,
+): string {
   return verifyClientAddress(request.headers[CLIENT_ADDRESS_HEADER], secret) ?? request.ip;
 }

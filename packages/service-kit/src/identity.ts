@@ -41,7 +41,7 @@ export async function signIdentity(secret: string, identity: Identity, ttlSecond
 
 /** The caller's verified identity, or undefined for an anonymous request. */
 export async function identityOf(
-  request: FastifyRequest,
+  request: Pick<FastifyRequest, 'headers'>,
   secret: string | undefined,
 ): Promise<Identity | undefined> {
   const header = request.headers[IDENTITY_HEADER];

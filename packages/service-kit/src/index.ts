@@ -1,5 +1,17 @@
 export { buildServiceApp, requestSpanOf, type ServiceAppOptions } from './app.ts';
 export {
+  BATCH_MAX_BODY_BYTES,
+  BATCH_MAX_REQUESTS,
+  BATCH_ROUTE,
+  type BatchBody,
+  type BatchCall,
+  type BatchedAnswer,
+  type BatchedRequest,
+  type BatchRoute,
+  batchRoute,
+  installBatchRoute,
+} from './batch.ts';
+export {
   CLIENT_ADDRESS_HEADER,
   clientAddressOf,
   clientAddressSigner,

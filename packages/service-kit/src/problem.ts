@@ -54,23 +54,41 @@ export class RequestValidationError extends Error {
   }
 }
 
+export interface ProblemFields {
+  status: number;
+  type: string;
+  title: string;
+  detail?: string;
+  [key: string]: unknown;
+}
+
+/** The problem document for a request to `url` with id `requestId`. */
+export function problemDocument(
+  problem: ProblemFields,
+  url: string,
+  requestId: string,
+): Record<string, unknown> {
+  return { ...problem, type: `/problems/${problem.type}`, instance: url, requestId };
+}
+
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
-  problem: { status: number; type: string; title: string; detail?: string; [key: string]: unknown },
+  problem: ProblemFields,
 ): FastifyReply {
-  const body = {
-    ...problem,
-    type: `/problems/${problem.type}`,
-    instance: request.url,
-    requestId: request.id,
-  };
   // A problem that says when to come back (`retryAfter`, seconds) says it in the header too.
   if (typeof problem.retryAfter === 'number') reply.header('retry-after', String(problem.retryAfter));
-  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  return reply
+    .code(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemDocument(problem, request.url, request.id)));
 }
 
-function toProblem(error: FastifyError | Error, request: FastifyRequest) {
+/** What a client is told about an error; an unexpected one is logged, and says only its request id. */
+export function problemOf(
+  error: FastifyError | Error,
+  request: { id: string; log: { error(fields: object, message: string): void } },
+): ProblemFields {
   if (error instanceof HttpProblem) {
     return {
       status: error.status,
@@ -113,7 +131,7 @@ function toProblem(error: FastifyError | Error, request: FastifyRequest) {
 /** Installs the error and not-found handlers that turn everything into problem+json. */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) =>
-    sendProblem(request, reply, toProblem(error, request)),
+    sendProblem(request, reply, problemOf(error, request)),
   );
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, {

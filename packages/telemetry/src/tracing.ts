@@ -144,8 +144,11 @@ export function tracing(): Tracing | undefined {
   return active;
 }
 
-/** Paths that are never traced: probes, scrapes and the trace store's own API. */
-const UNTRACED = /^\/(?:healthz|readyz|metrics|admin\/v1\/telemetry|favicon|assets\/)/;
+/**
+ * Paths that are never traced: probes, scrapes, the trace store's own API, and internal envelopes
+ * (a batch of requests: each request it carries gets its own span, service-kit batch.ts).
+ */
+const UNTRACED = /^\/(?:healthz|readyz|metrics|admin\/v1\/telemetry|internal\/|favicon|assets\/)/;
 
 /** Whether a request to this URL gets a span. */
 export const isTracedPath = (url: string): boolean => !UNTRACED.test(url);

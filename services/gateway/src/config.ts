@@ -14,6 +14,11 @@ export const GatewayConfig = Type.Object({
    */
   CANVASS_REUSE_PORT: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'off' }),
   ...DrainConfig,
+  /**
+   * Votes read in one turn go to polls as one request (batching.ts). `off` sends each alone: a
+   * way back, and the bench's comparison.
+   */
+  CANVASS_BATCH: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   POLLS_URL: Urls('http://127.0.0.1:8081'),
   ANALYTICS_URL: Urls('http://127.0.0.1:8082'),
   LOG_LEVEL: LogLevel,

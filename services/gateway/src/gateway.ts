@@ -19,6 +19,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { alertRoutes } from './alerts.ts';
 import { type Caller, createAuthenticator } from './authenticate.ts';
+import { batchingUpstream } from './batching.ts';
 import { edgeHooks } from './edge.ts';
 import { landingPage } from './landing-page.ts';
 import type { LiveUpstream } from './live.ts';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   /** Each service's instances (balanced round robin), behind the resilience policies. */
   upstreams: Readonly<Record<string, Upstream | readonly Upstream[]>>;
   resilience?: Partial<ResilienceOptions>;
+  /** Send a turn's POSTs to batched routes as one request (batching.ts; default true). */
+  batch?: boolean;
   /** Default: in-memory limits with the default policies. */
   rateLimits?: RateLimits;
   /**
@@ -180,9 +183,14 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     }));
   }
 
+  /** Per service, its upstream sending a turn's POSTs to batched routes as one request. */
+  const batching: Record<string, Upstream> = {};
   for (const rule of publicRoutes) {
-    const upstream = upstreams[rule.service];
-    if (!upstream) throw new Error(`no upstream configured for service "${rule.service}"`);
+    const resilient = upstreams[rule.service];
+    if (!resilient) throw new Error(`no upstream configured for service "${rule.service}"`);
+    const batched = rule.batch && options.batch !== false;
+    if (batched && !batching[rule.service]) batching[rule.service] = batchingUpstream(resilient);
+    const upstream = (batched && batching[rule.service]) || resilient;
     app.route({
       method: rule.methods,
       url: rule.url,

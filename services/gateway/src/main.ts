@@ -29,6 +29,7 @@ const bus = config.NATS_URL
 const app = createGateway({
   logger,
   tier: 'cluster',
+  batch: config.CANVASS_BATCH === 'on',
   metrics,
   adminToken: config.CANVASS_ADMIN_TOKEN,
   internalSecret: config.CANVASS_INTERNAL_SECRET,

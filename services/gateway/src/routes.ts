@@ -14,6 +14,11 @@ export interface RouteRule {
    * per hour, passed to polls, which judges them by the poll's settings; see rate-limits.ts).
    */
   addressCount?: 'votes' | 'device-tokens';
+  /**
+   * POSTs read in the same turn of the event loop go to the service as one request
+   * (batching.ts); the service answers each as its route would.
+   */
+  batch?: boolean;
   /** Anonymous GETs are answered from the results cache (results-cache.ts) for `:pollId`. */
   resultsCache?: boolean;
   /**
@@ -45,6 +50,7 @@ export const publicRoutes: readonly RouteRule[] = [
     service: 'polls',
     voterLimit: true,
     addressCount: 'votes',
+    batch: true,
   },
   {
     url: '/api/v1/polls/:pollId/votes/mine',

@@ -3,7 +3,12 @@
 // (which is also its outbox: the relay publishes it as an ordered log), in the transaction that
 // makes it.
 import { ApiCredentials } from '@canvass/contracts';
-import { entitlementsConsumer, type ServiceContext, type ServiceModule } from '@canvass/service-kit';
+import {
+  entitlementsConsumer,
+  installBatchRoute,
+  type ServiceContext,
+  type ServiceModule,
+} from '@canvass/service-kit';
 import type { Kysely } from 'kysely';
 import { answerRoutes } from './answers/routes.ts';
 import { createQuestionsPublisher } from './events/questions.ts';
@@ -18,7 +23,7 @@ import { streamAdminRoutes } from './streams/admin-routes.ts';
 import { pollLog } from './streams/poll-stream.ts';
 import type { PollsTables } from './tables.ts';
 import { AccessCodeGuard } from './votes/access-code-guard.ts';
-import { voteRoutes } from './votes/routes.ts';
+import { voteBatchRoutes, voteRoutes } from './votes/routes.ts';
 import { VoteWriter } from './votes/vote-writer.ts';
 import { voterCheckRoutes } from './votes/voter-check-routes.ts';
 
@@ -60,6 +65,13 @@ export function createPollsService(context: ServiceContext): ServiceModule {
       // One count of wrong access codes, whether they come with a vote or are checked first.
       const guard = new AccessCodeGuard();
       voteRoutes(app, context, { cache, writer, guard });
+      // The gateway's votes come in batches of a turn's worth (service-kit batch.ts).
+      installBatchRoute(app, {
+        service: 'polls',
+        logger: context.logger,
+        metrics: context.metrics,
+        routes: voteBatchRoutes(context, { cache, writer, guard }),
+      });
       voterCheckRoutes(app, context, cache, guard);
       answerRoutes(app, context, cache);
       exportRoutes(app, context, cache);

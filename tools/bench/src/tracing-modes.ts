@@ -10,7 +10,8 @@ export type TracingMode =
   | 'sample-all'
   | 'no-sdk-metrics'
   | 'sample-0.01'
-  | 'sample-none';
+  | 'sample-none'
+  | 'unbatched';
 
 const DEFAULTS = {
   OTEL_SDK_DISABLED: 'false',
@@ -22,6 +23,7 @@ const DEFAULTS = {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
   OTEL_METRICS_EXPORTER: '',
   OTEL_LOGS_EXPORTER: '',
+  CANVASS_BATCH: 'on',
 };
 
 export const TRACING_MODES: Record<
@@ -67,5 +69,12 @@ export const TRACING_MODES: Record<
     label: 'on, default, OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none',
     env: { ...DEFAULTS, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
     expected: { tracing: true, ratio: 0.1, keepErrorsAndSlow: true },
+  },
+  // Not a tracing setting: the same side-by-side measure of what sending the gateway's votes to
+  // polls in batches saves (gateway batching.ts), both clusters with tracing off.
+  unbatched: {
+    label: 'off, CANVASS_BATCH=off (each vote its own request to polls)',
+    env: { ...DEFAULTS, OTEL_SDK_DISABLED: 'true', CANVASS_BATCH: 'off' },
+    expected: { tracing: false },
   },
 };

@@ -25,7 +25,7 @@ export function parseAddressRate(value: unknown): Map<number, { count: number; r
  * poll than its settings allow in the last minute or hour.
  */
 export function checkAddressRate(
-  request: FastifyRequest,
+  request: Pick<FastifyRequest, 'headers'>,
   poll: StoredPoll,
   what: 'votes' | 'device tokens',
 ): void {

@@ -1,4 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import {
+  type BatchRoute,
+  batchRoute,
   clientAddressOf,
   emptyResponse,
   HttpProblem,
@@ -9,7 +12,7 @@ import {
   type ServiceContext,
   sha256,
 } from '@canvass/service-kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { PollCache } from '../polls/poll-cache.ts';
 import { type StoredPoll, takesVotes } from '../polls/poll-store.ts';
@@ -48,6 +51,9 @@ const CastHeaders = Type.Object({
   ),
 });
 type CastHeaders = Static<typeof CastHeaders>;
+/** What the vote path reads of a request, whether fastify routed it or a batch carried it. */
+type VoteRequest<H> = { headers: H & IncomingHttpHeaders; ip: string };
+
 const WithdrawHeaders = Type.Object({
   ...VoterHeaders.properties,
   'access-code': Type.Optional(Type.String({ description: 'For polls that need an access code.' })),
@@ -77,7 +83,7 @@ export async function openPoll(cache: PollCache, pollId: string): Promise<Stored
 }
 
 /** The header a voter names themselves by, or 400. */
-export function requireVoterToken(request: FastifyRequest<{ Headers: VoterHeaders }>): string {
+export function requireVoterToken(request: VoteRequest<VoterHeaders>): string {
   const token = request.headers['voter-token'];
   if (!token) {
     throw new HttpProblem(
@@ -101,7 +107,7 @@ export const tokenVoterHash = (pollId: string, token: string) => sha256(`${pollI
  * stored. An access code is checked here, behind the wrong-code lockout.
  */
 async function voterHash(
-  request: FastifyRequest<{ Headers: VoterHeaders }>,
+  request: VoteRequest<VoterHeaders>,
   poll: StoredPoll,
   internalSecret: string | undefined,
   accessCode: string | undefined,
@@ -126,7 +132,7 @@ async function voterHash(
 
 /** Refuses a wrong (or missing) access code, behind the wrong-code lockout; counts each wrong one. */
 export function checkAccessCode(
-  request: FastifyRequest,
+  request: VoteRequest<unknown>,
   poll: StoredPoll,
   internalSecret: string | undefined,
   accessCode: string | undefined,
@@ -155,7 +161,7 @@ const wrongAccessCode = (accessCode: string | undefined) =>
  * are identified by their account, so device tokens and proof of work apply to voter tokens only.
  */
 function checkVoterProof(
-  request: FastifyRequest<{ Headers: CastHeaders }>,
+  request: VoteRequest<CastHeaders>,
   poll: StoredPoll,
   hash: string,
   secret: string,
@@ -174,11 +180,50 @@ function checkVoterProof(
   }
 }
 
-export function voteRoutes(
-  app: FastifyInstance,
+interface VoteDeps {
+  cache: PollCache;
+  writer: VoteWriter;
+  guard: AccessCodeGuard;
+}
+
+/** A vote, as its route takes it or as a batch from the gateway carries it: the same checks. */
+async function castVote(
+  request: VoteRequest<CastHeaders>,
+  pollId: string,
+  body: CastVoteBody,
+  internalSecret: string | undefined,
+  { cache, writer, guard }: VoteDeps,
+): Promise<{ receiptId: string; replaced: boolean }> {
+  const poll = await openPoll(cache, pollId);
+  checkAddressRate(request, poll, 'votes');
+  const ballot = parseBallot(poll, body);
+  const hash = await voterHash(request, poll, internalSecret, body.accessCode, guard);
+  checkVoterProof(request, poll, hash, internalSecret ?? '');
+  const outcome = await writer.submit({ kind: 'cast', poll, body, ballot, voterHash: hash });
+  if (outcome.kind !== 'cast') throw new Error('a cast came back as something else');
+  return { receiptId: outcome.receiptId, replaced: outcome.replaced };
+}
+
+/** Votes the gateway sends in a batch (service-kit batch.ts): answered as POST …/votes answers them. */
+export function voteBatchRoutes(
   { internalSecret }: ServiceContext,
-  { cache, writer, guard }: { cache: PollCache; writer: VoteWriter; guard: AccessCodeGuard },
-): void {
+  deps: VoteDeps,
+): BatchRoute<typeof PollIdParams, typeof CastHeaders, typeof CastVoteBody>[] {
+  return [
+    batchRoute({
+      method: 'POST',
+      url: '/api/v1/polls/:pollId/votes',
+      schema: { params: PollIdParams, headers: CastHeaders, body: CastVoteBody },
+      handle: async (call) => ({
+        status: 201,
+        body: await castVote(call, call.params.pollId, call.body, internalSecret, deps),
+      }),
+    }),
+  ];
+}
+
+export function voteRoutes(app: FastifyInstance, { internalSecret }: ServiceContext, deps: VoteDeps): void {
+  const { cache, writer, guard } = deps;
   app.post<{ Params: { pollId: string }; Body: CastVoteBody; Headers: CastHeaders }>(
     '/api/v1/polls/:pollId/votes',
     {
@@ -213,22 +258,10 @@ export function voteRoutes(
         },
       },
     },
-    async (request, reply) => {
-      const poll = await openPoll(cache, request.params.pollId);
-      checkAddressRate(request, poll, 'votes');
-      const ballot = parseBallot(poll, request.body);
-      const hash = await voterHash(request, poll, internalSecret, request.body.accessCode, guard);
-      checkVoterProof(request, poll, hash, internalSecret ?? '');
-      const outcome = await writer.submit({
-        kind: 'cast',
-        poll,
-        body: request.body,
-        ballot,
-        voterHash: hash,
-      });
-      if (outcome.kind !== 'cast') throw new Error('a cast came back as something else');
-      return reply.code(201).send({ receiptId: outcome.receiptId, replaced: outcome.replaced });
-    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await castVote(request, request.params.pollId, request.body, internalSecret, deps)),
   );
 
   // Withdraw: the access code (if the poll needs one) comes in the Access-Code header.

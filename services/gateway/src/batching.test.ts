@@ -1,0 +1,166 @@
+// The gateway's batching of a turn's POSTs, against a real HTTP service that records what it got.
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { BATCH_MAX_REQUESTS, BATCH_ROUTE, type BatchBody } from '@canvass/service-kit';
+import { batchingUpstream } from './batching.ts';
+import { resilientUpstream } from './resilience.ts';
+import { bodyBuffer, httpUpstream } from './upstream.ts';
+
+interface Service {
+  url: string;
+  /** What came: a batch's requests, or one request alone. */
+  received: ({ batch: BatchBody['requests'] } | { alone: string })[];
+  /** How the batch route answers: serve, 404 (an older release), or fail (503). */
+  batches: 'serve' | 'missing' | 'fail';
+}
+
+const servers: Server[] = [];
+after(() => Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve)))));
+
+const read = async (request: IncomingMessage) => (await bodyBuffer(request)).toString('utf8');
+
+/** Answers a vote with 201 and its own body echoed; in a batch, says `alone` for bodies "alone". */
+async function startService(): Promise<Service> {
+  const service: Service = { url: '', received: [], batches: 'serve' };
+  const server = createServer(async (request, response) => {
+    const body = await read(request);
+    if (request.url !== BATCH_ROUTE) {
+      service.received.push({ alone: body });
+      response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ alone: body }));
+      return;
+    }
+    if (service.batches === 'missing') return response.writeHead(404).end('{}');
+    if (service.batches === 'fail')
+      return response.writeHead(503, { 'content-type': 'application/problem+json' }).end('{"status":503}');
+    const batch = (JSON.parse(body) as BatchBody).requests;
+    service.received.push({ batch });
+    const answers = batch.map((item) =>
+      item.body === '"alone"'
+        ? { alone: true }
+        : {
+            status: 201,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ batched: item.body, voter: item.headers['voter-token'] }),
+          },
+    );
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ answers }));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  service.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return service;
+}
+
+async function setUp(options: { unsupportedForMs?: number } = {}) {
+  const service = await startService();
+  const upstream = batchingUpstream(
+    resilientUpstream('polls', [httpUpstream('polls-1', service.url)]),
+    options,
+  );
+  const vote = async (body: string | Buffer, voter = 'voter-1') => {
+    const response = await upstream.forward({
+      method: 'POST',
+      url: '/api/v1/polls/p1/votes',
+      headers: { 'content-type': 'application/json', 'voter-token': voter },
+      body: Buffer.isBuffer(body) ? body : Buffer.from(body),
+    });
+    return { status: response.status, body: JSON.parse((await bodyBuffer(response.body)).toString('utf8')) };
+  };
+  return { service, upstream, vote };
+}
+
+test('the POSTs of one turn go as one batch, and each gets its own answer', async () => {
+  const { service, vote } = await setUp();
+  const answers = await Promise.all([vote('"a"', 'voter-a'), vote('"b"', 'voter-b'), vote('"c"', 'voter-c')]);
+  assert.deepEqual(
+    answers.map((answer) => answer.body),
+    [
+      { batched: '"a"', voter: 'voter-a' },
+      { batched: '"b"', voter: 'voter-b' },
+      { batched: '"c"', voter: 'voter-c' },
+    ],
+  );
+  assert.equal(service.received.length, 1);
+  assert.equal((service.received[0] as { batch: unknown[] }).batch.length, 3);
+});
+
+test('a POST alone in its turn goes as it is', async () => {
+  const { service, vote } = await setUp();
+  assert.deepEqual((await vote('"solo"')).body, { alone: '"solo"' });
+  assert.deepEqual(service.received, [{ alone: '"solo"' }]);
+});
+
+test('what the service sends back alone goes by itself, and the rest keep their batch answers', async () => {
+  const { service, vote } = await setUp();
+  const answers = await Promise.all([vote('"a"'), vote('"alone"'), vote('"c"')]);
+  assert.deepEqual(
+    answers.map((answer) => answer.body),
+    [{ batched: '"a"', voter: 'voter-1' }, { alone: '"alone"' }, { batched: '"c"', voter: 'voter-1' }],
+  );
+  assert.deepEqual(service.received.slice(1), [{ alone: '"alone"' }]);
+});
+
+test('bodies that are not UTF-8 or too large are never batched', async () => {
+  const { service, vote } = await setUp();
+  const large = JSON.stringify('x'.repeat(20_000));
+  await Promise.all([vote(Buffer.from([0x22, 0xff, 0x22])), vote(large), vote('"a"'), vote('"b"')]);
+  const alone = service.received.filter((received) => 'alone' in received);
+  assert.equal(alone.length, 2);
+  const batch = service.received.find((received) => 'batch' in received) as { batch: { body?: string }[] };
+  assert.deepEqual(
+    batch.batch.map((item) => item.body),
+    ['"a"', '"b"'],
+  );
+});
+
+test('more than a batch holds in one turn goes in several batches', async () => {
+  const { service, vote } = await setUp();
+  const count = BATCH_MAX_REQUESTS + 3;
+  const answers = await Promise.all(Array.from({ length: count }, (_, i) => vote(`"${i}"`)));
+  assert.deepEqual(
+    answers.map((answer) => answer.body.batched ?? answer.body.alone),
+    Array.from({ length: count }, (_, i) => `"${i}"`),
+  );
+  assert.deepEqual(
+    service.received.map((received) => ('batch' in received ? received.batch.length : 'alone')),
+    [BATCH_MAX_REQUESTS, 3],
+  );
+});
+
+test('a service without the batch route (an older release) gets each request alone, and batches are tried again later', async () => {
+  const { service, vote } = await setUp({ unsupportedForMs: 300 });
+  service.batches = 'missing';
+  const first = await Promise.all([vote('"a"'), vote('"b"')]);
+  assert.deepEqual(
+    first.map((answer) => answer.body),
+    [{ alone: '"a"' }, { alone: '"b"' }],
+  );
+  // Within the pause, no batch is even tried: the service sees only the requests.
+  service.batches = 'serve';
+  await Promise.all([vote('"c"'), vote('"d"')]);
+  assert.deepEqual(service.received, [
+    { alone: '"a"' },
+    { alone: '"b"' },
+    { alone: '"c"' },
+    { alone: '"d"' },
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  const later = await Promise.all([vote('"e"'), vote('"f"')]);
+  assert.deepEqual(
+    later.map((answer) => answer.body.batched),
+    ['"e"', '"f"'],
+  );
+});
+
+test('a batch the service fails is failed for each of its requests, none sent again', async () => {
+  const { service, vote } = await setUp();
+  service.batches = 'fail';
+  const answers = await Promise.all([vote('"a"'), vote('"b"')]);
+  assert.deepEqual(
+    answers.map((answer) => answer.status),
+    [503, 503],
+  );
+  assert.equal(service.received.length, 0, 'a POST that may have been handled is not sent again');
+});
