@@ -101,6 +101,8 @@ async function scenarios() {
       // Refused by the route's own schema and parser: the batch sends these back alone.
       'token too short': vote(open, 'short', { optionIds: [choice] }),
       'malformed JSON': vote(open, `voter-${run}-malformed`, '{"optionIds": ['),
+      // Refused by the service's JSON parser, which reads each request's body, not the envelope.
+      'NUL in body': vote(open, `voter-${run}-nul`, '{"optionIds": ["a\u0000"]}'),
       'not JSON': {
         ...vote(open, `voter-${run}-text`, 'optionIds=1'),
         headers: { 'content-type': 'text/plain' },
@@ -109,7 +111,7 @@ async function scenarios() {
   };
 }
 
-const ALONE = new Set(['token too short', 'malformed JSON', 'not JSON']);
+const ALONE = new Set(['token too short', 'malformed JSON', 'NUL in body', 'not JSON']);
 
 test('a vote in a batch is answered as the route answers it alone, and counts once', async () => {
   const { open, make } = await scenarios();
@@ -168,6 +170,7 @@ test('a vote in a batch is answered as the route answers it alone, and counts on
     'already voted': 409,
     'token too short': 400,
     'malformed JSON': 400,
+    'NUL in body': 400,
     'not JSON': 400,
   });
 
@@ -207,6 +210,7 @@ test('votes sent at once through the gateway go as a batch and get the answers t
     'already voted': 409,
     'token too short': 400,
     'malformed JSON': 400,
+    'NUL in body': 400,
     'not JSON': 400,
   });
   for (const [i, answer] of answers.entries()) {

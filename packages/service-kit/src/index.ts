@@ -3,6 +3,7 @@ export {
   BATCH_MAX_BODY_BYTES,
   BATCH_MAX_REQUESTS,
   BATCH_ROUTE,
+  BATCHABLE_CONTENT_TYPE,
   type BatchBody,
   type BatchCall,
   type BatchedAnswer,

@@ -145,10 +145,11 @@ export function tracing(): Tracing | undefined {
 }
 
 /**
- * Paths that are never traced: probes, scrapes, the trace store's own API, and internal envelopes
- * (a batch of requests: each request it carries gets its own span, service-kit batch.ts).
+ * Paths that are never traced: probes, scrapes, the trace store's own API, and the envelope of a
+ * batch of requests (each request it carries gets its own span, service-kit batch.ts).
  */
-const UNTRACED = /^\/(?:healthz|readyz|metrics|admin\/v1\/telemetry|internal\/|favicon|assets\/)/;
+const UNTRACED =
+  /^\/(?:healthz|readyz|metrics|admin\/v1\/telemetry|internal\/v1\/batch(?:[?/]|$)|favicon|assets\/)/;
 
 /** Whether a request to this URL gets a span. */
 export const isTracedPath = (url: string): boolean => !UNTRACED.test(url);

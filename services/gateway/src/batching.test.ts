@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { BATCH_MAX_REQUESTS, BATCH_ROUTE, type BatchBody } from '@canvass/service-kit';
+import { BATCH_MAX_REQUESTS, BATCH_ROUTE, type BatchBody, HttpProblem } from '@canvass/service-kit';
 import { batchingUpstream } from './batching.ts';
 import { resilientUpstream } from './resilience.ts';
 import { bodyBuffer, httpUpstream } from './upstream.ts';
@@ -12,8 +12,8 @@ interface Service {
   url: string;
   /** What came: a batch's requests, or one request alone. */
   received: ({ batch: BatchBody['requests'] } | { alone: string })[];
-  /** How the batch route answers: serve, 404 (an older release), or fail (503). */
-  batches: 'serve' | 'missing' | 'fail';
+  /** How the batch route answers: serve, 404 (an older release), fail (503), or garble answers. */
+  batches: 'serve' | 'missing' | 'fail' | 'garbled';
 }
 
 const servers: Server[] = [];
@@ -32,18 +32,32 @@ async function startService(): Promise<Service> {
       return;
     }
     if (service.batches === 'missing') return response.writeHead(404).end('{}');
-    if (service.batches === 'fail')
-      return response.writeHead(503, { 'content-type': 'application/problem+json' }).end('{"status":503}');
+    if (service.batches === 'fail') {
+      const problem = {
+        status: 503,
+        type: '/problems/service-closing',
+        title: 'Service closing',
+        detail: 'Not handled.',
+        retryAfter: 1,
+        instance: BATCH_ROUTE,
+        requestId: 'the-batch',
+      };
+      return response
+        .writeHead(503, { 'content-type': 'application/problem+json' })
+        .end(JSON.stringify(problem));
+    }
     const batch = (JSON.parse(body) as BatchBody).requests;
     service.received.push({ batch });
-    const answers = batch.map((item) =>
-      item.body === '"alone"'
-        ? { alone: true }
-        : {
-            status: 201,
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ batched: item.body, voter: item.headers['voter-token'] }),
-          },
+    const answers = batch.map((item, i) =>
+      service.batches === 'garbled' && i > 0
+        ? [null, { status: 201 }, 'text'][i % 3]
+        : item.body === '"alone"'
+          ? { alone: true }
+          : {
+              status: 201,
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ batched: item.body, voter: item.headers['voter-token'] }),
+            },
     );
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ answers }));
   });
@@ -53,7 +67,7 @@ async function startService(): Promise<Service> {
   return service;
 }
 
-async function setUp(options: { unsupportedForMs?: number } = {}) {
+async function setUp(options: { pauseMs?: number } = {}) {
   const service = await startService();
   const upstream = batchingUpstream(
     resilientUpstream('polls', [httpUpstream('polls-1', service.url)]),
@@ -130,7 +144,7 @@ test('more than a batch holds in one turn goes in several batches', async () => 
 });
 
 test('a service without the batch route (an older release) gets each request alone, and batches are tried again later', async () => {
-  const { service, vote } = await setUp({ unsupportedForMs: 300 });
+  const { service, vote } = await setUp({ pauseMs: 300 });
   service.batches = 'missing';
   const first = await Promise.all([vote('"a"'), vote('"b"')]);
   assert.deepEqual(
@@ -154,13 +168,48 @@ test('a service without the batch route (an older release) gets each request alo
   );
 });
 
-test('a batch the service fails is failed for each of its requests, none sent again', async () => {
+test('a batch the service fails is failed for each of its requests as their own problem, none sent again', async () => {
   const { service, vote } = await setUp();
   service.batches = 'fail';
-  const answers = await Promise.all([vote('"a"'), vote('"b"')]);
-  assert.deepEqual(
-    answers.map((answer) => answer.status),
-    [503, 503],
-  );
+  const failures = await Promise.allSettled([vote('"a"'), vote('"b"')]);
+  for (const failure of failures) {
+    assert.equal(failure.status, 'rejected');
+    const problem = (failure as PromiseRejectedResult).reason;
+    assert.ok(problem instanceof HttpProblem);
+    // What the service said, without the batch's own instance and request id.
+    assert.deepEqual(
+      [problem.status, problem.type, problem.title, problem.extensions],
+      [503, 'service-closing', 'Service closing', { retryAfter: 1 }],
+    );
+  }
   assert.equal(service.received.length, 0, 'a POST that may have been handled is not sent again');
+});
+
+test('answers that cannot be read fail their own requests with 502; the readable ones stand', async () => {
+  const { service, vote } = await setUp();
+  service.batches = 'garbled';
+  const outcomes = await Promise.allSettled([vote('"a"'), vote('"b"'), vote('"c"'), vote('"d"')]);
+  assert.equal(outcomes[0]!.status, 'fulfilled');
+  for (const outcome of outcomes.slice(1)) {
+    assert.equal(outcome.status, 'rejected');
+    assert.equal(((outcome as PromiseRejectedResult).reason as HttpProblem).status, 502);
+  }
+});
+
+test('what polls would send back alone is not batched: a query string, another content type, no body', async () => {
+  const { service, upstream } = await setUp();
+  const post = (url: string, headers: Record<string, string>, body?: string) =>
+    upstream.forward({
+      method: 'POST',
+      url,
+      headers,
+      ...(body === undefined ? {} : { body: Buffer.from(body) }),
+    });
+  await Promise.all([
+    post('/api/v1/polls/p1/votes?x=1', { 'content-type': 'application/json' }, '"q"'),
+    post('/api/v1/polls/p1/votes', { 'content-type': 'text/plain' }, '"t"'),
+    post('/api/v1/polls/p1/votes', { 'content-type': 'application/json' }),
+  ]);
+  assert.equal(service.received.length, 3);
+  assert.ok(service.received.every((received) => 'alone' in received));
 });

@@ -3,18 +3,29 @@
 // one request, through the same resilience policies as any request. Nothing waits for a batch to
 // fill: a turn's requests go at the end of that turn, and a request alone in its turn goes as it
 // is. The service answers each request, or says to send it alone (a body or a part its route
-// must refuse itself): those go by themselves right after. A service that does not serve batches
-// (404: an older release during a rolling upgrade) gets every request alone, and the gateway
-// tries batches again a minute later.
+// must refuse itself): those go by themselves right after.
+//
+// What a client cannot tell apart from a request sent alone: the answer, and a failure of the
+// whole batch (a 5xx, a timeout, a lost connection), which fails each of its requests with the
+// gateway's own problem document for that request; none is sent again, since the service may
+// have handled it. What it can: a batch is answered when its slowest request is, so one slow
+// vote delays the others of its turn (all of them go through the same write batch in polls
+// anyway), and the 10 s timeout is the batch's.
+//
+// A service that refuses the batch itself (a 4xx: 404 from a release without the route during a
+// rolling upgrade, 403 from a peer check) handled none of it: every request goes alone, and the
+// gateway sends no batch to that service for a minute.
 import { isUtf8 } from 'node:buffer';
+import { randomUUID } from 'node:crypto';
 import {
   BATCH_MAX_BODY_BYTES,
   BATCH_MAX_REQUESTS,
   BATCH_ROUTE,
+  BATCHABLE_CONTENT_TYPE,
   type BatchBody,
-  type BatchedAnswer,
   HttpProblem,
 } from '@canvass/service-kit';
+import { Counter, type Registry } from 'prom-client';
 import { bodyBuffer, type ForwardRequest, type ForwardResponse, type Upstream } from './upstream.ts';
 
 interface Waiting {
@@ -24,80 +35,155 @@ interface Waiting {
 }
 
 export interface BatchingOptions {
-  /** How long after a 404 to the batch route requests go alone (default a minute). */
-  unsupportedForMs?: number;
-  /** Counts batches and the requests they carried (metrics, tests). */
-  onBatch?: (requests: number) => void;
+  /** How long after the service refused a batch to send every request alone (default a minute). */
+  pauseMs?: number;
+  /** Where the batch counters go (canvass_gateway_batches_total and the others below). */
+  metrics?: Registry;
 }
+
+const MAX_URL_LENGTH = 16_384;
 
 const badAnswer = (name: string, cause?: unknown) =>
   new HttpProblem(
     502,
     'upstream-bad-answer',
     'The service answered something unreadable',
-    `The ${name} service's answer to a batch could not be read.`,
-    { retryAfter: 1 },
+    `The ${name} service's answer could not be read.`,
+    {},
     cause === undefined ? undefined : { cause },
   );
 
+/** The whole batch's failure, as each of its requests' own problem (its URL, its request id). */
+function batchFailure(name: string, status: number, body: Buffer): HttpProblem {
+  let said: Record<string, unknown> = {};
+  try {
+    said = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  } catch {}
+  const text = (key: string) => (typeof said[key] === 'string' ? (said[key] as string) : undefined);
+  return new HttpProblem(
+    status,
+    text('type')?.replace(/^\/problems\//, '') ?? 'upstream-failed',
+    text('title') ?? 'The service failed',
+    text('detail') ?? `The ${name} service answered ${status}.`,
+    typeof said.retryAfter === 'number' ? { retryAfter: said.retryAfter } : {},
+  );
+}
+
+/** Whether a request can travel in a batch at all: what the service would send back alone stays out. */
+function batchable(request: ForwardRequest): boolean {
+  const { body, headers } = request;
+  const type = headers['content-type'];
+  return (
+    request.method === 'POST' &&
+    request.waitMs === undefined &&
+    body !== undefined &&
+    body.length > 0 &&
+    body.length <= BATCH_MAX_BODY_BYTES &&
+    request.url.length <= MAX_URL_LENGTH &&
+    !request.url.includes('?') &&
+    typeof type === 'string' &&
+    BATCHABLE_CONTENT_TYPE.test(type) &&
+    isUtf8(body)
+  );
+}
+
+function isAnswer(
+  value: unknown,
+): value is { status: number; headers: Record<string, string>; body: string } {
+  const answer = value as { status?: unknown; headers?: unknown; body?: unknown } | null;
+  return (
+    typeof answer === 'object' &&
+    answer !== null &&
+    Number.isInteger(answer.status) &&
+    (answer.status as number) >= 100 &&
+    (answer.status as number) <= 599 &&
+    typeof answer.headers === 'object' &&
+    answer.headers !== null &&
+    typeof answer.body === 'string'
+  );
+}
+
 /** `upstream`, with the POSTs `forward` is given sent in batches where they can be. */
 export function batchingUpstream(upstream: Upstream, options: BatchingOptions = {}): Upstream {
-  const unsupportedForMs = options.unsupportedForMs ?? 60_000;
+  const pauseMs = options.pauseMs ?? 60_000;
+  const registers = options.metrics ? [options.metrics] : [];
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    (options.metrics?.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({ name, help, labelNames: ['service', ...labelNames], registers });
+  const batches = counter('canvass_gateway_batches_total', 'Batches a service answered');
+  const carried = counter('canvass_gateway_batched_requests_total', 'Requests those batches carried');
+  const alone = counter(
+    'canvass_gateway_batch_alone_total',
+    'Batched requests sent again alone: the service said to (`alone`), or refused the batch (`refused`)',
+    ['reason'],
+  );
   let queue: Waiting[] = [];
-  let unsupportedUntil = 0;
+  let pausedUntil = 0;
 
-  const alone = (waiting: Waiting) => upstream.forward(waiting.request).then(waiting.resolve, waiting.reject);
+  const send = (waiting: Waiting) => upstream.forward(waiting.request).then(waiting.resolve, waiting.reject);
+  const sendAlone = (waiting: Waiting, reason: 'alone' | 'refused') => {
+    alone.inc({ service: upstream.name, reason });
+    send(waiting);
+  };
 
   function flush() {
     const due = queue;
     queue = [];
     for (let at = 0; at < due.length; at += BATCH_MAX_REQUESTS) {
       const group = due.slice(at, at + BATCH_MAX_REQUESTS);
-      if (group.length === 1 || Date.now() < unsupportedUntil) group.forEach(alone);
-      else void send(group);
+      if (group.length === 1 || Date.now() < pausedUntil) group.forEach(send);
+      else
+        void sendBatch(group).catch((error: unknown) => {
+          // A bug here must not leave voters waiting (or stop the process): whoever is not
+          // answered yet gets a 502 (settling a promise twice does nothing).
+          for (const waiting of group) waiting.reject(badAnswer(upstream.name, error));
+        });
     }
   }
 
-  async function send(group: Waiting[]) {
+  async function sendBatch(group: Waiting[]) {
     const envelope: BatchBody = {
       requests: group.map(({ request }) => ({
         method: request.method,
         url: request.url,
         headers: request.headers,
-        ...(request.body ? { body: request.body.toString('utf8') } : {}),
+        body: request.body!.toString('utf8'),
       })),
     };
     let response: ForwardResponse;
-    let body: Buffer;
     try {
       response = await upstream.forward({
         method: 'POST',
         url: BATCH_ROUTE,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-request-id': `batch-${randomUUID()}` },
         body: Buffer.from(JSON.stringify(envelope)),
       });
-      body = await bodyBuffer(response.body);
     } catch (error) {
       // Failed after the policy's retries: each request fails as it would have alone.
       for (const waiting of group) waiting.reject(error);
       return;
     }
-    if (response.status !== 200) {
-      if (response.status >= 500) {
-        // What the service (or the policy) said about the whole batch is each request's answer.
-        for (const waiting of group)
-          waiting.resolve({ status: response.status, headers: response.headers, body });
-        return;
-      }
-      // Refused as a batch, so nothing in it was handled: each goes alone.
-      if (response.status === 404) unsupportedUntil = Date.now() + unsupportedForMs;
-      group.forEach(alone);
+    let body: Buffer;
+    try {
+      body = await bodyBuffer(response.body);
+    } catch (error) {
+      for (const waiting of group) waiting.reject(badAnswer(upstream.name, error));
       return;
     }
-    options.onBatch?.(group.length);
-    let answers: BatchedAnswer[] | undefined;
+    if (response.status >= 500) {
+      const failure = batchFailure(upstream.name, response.status, body);
+      for (const waiting of group) waiting.reject(failure);
+      return;
+    }
+    if (response.status !== 200) {
+      // Refused as a batch, so nothing in it was handled: each goes alone.
+      pausedUntil = Date.now() + pauseMs;
+      for (const waiting of group) sendAlone(waiting, 'refused');
+      return;
+    }
+    let answers: unknown;
     try {
-      answers = (JSON.parse(body.toString('utf8')) as { answers?: BatchedAnswer[] }).answers;
+      answers = (JSON.parse(body.toString('utf8')) as { answers?: unknown }).answers;
     } catch (error) {
       for (const waiting of group) waiting.reject(badAnswer(upstream.name, error));
       return;
@@ -106,29 +192,26 @@ export function batchingUpstream(upstream: Upstream, options: BatchingOptions = 
       for (const waiting of group) waiting.reject(badAnswer(upstream.name));
       return;
     }
+    batches.inc({ service: upstream.name });
+    carried.inc({ service: upstream.name }, group.length);
     for (let i = 0; i < group.length; i++) {
-      const answer = answers[i]!;
+      const answer: unknown = answers[i];
       const waiting = group[i]!;
-      if ('alone' in answer) alone(waiting);
-      else
+      if ((answer as { alone?: unknown } | null)?.alone === true) sendAlone(waiting, 'alone');
+      else if (isAnswer(answer))
         waiting.resolve({
           status: answer.status,
           headers: answer.headers,
           body: Buffer.from(answer.body, 'utf8'),
         });
+      else waiting.reject(badAnswer(upstream.name));
     }
   }
 
   return {
     name: upstream.name,
     forward(request) {
-      const body = request.body;
-      if (
-        request.method !== 'POST' ||
-        request.waitMs !== undefined ||
-        (body !== undefined && (body.length > BATCH_MAX_BODY_BYTES || !isUtf8(body)))
-      )
-        return upstream.forward(request);
+      if (!batchable(request)) return upstream.forward(request);
       return new Promise((resolve, reject) => {
         if (queue.length === 0) setImmediate(flush);
         queue.push({ request, resolve, reject });

@@ -189,7 +189,11 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     const resilient = upstreams[rule.service];
     if (!resilient) throw new Error(`no upstream configured for service "${rule.service}"`);
     const batched = rule.batch && options.batch !== false;
-    if (batched && !batching[rule.service]) batching[rule.service] = batchingUpstream(resilient);
+    if (batched && !batching[rule.service])
+      batching[rule.service] = batchingUpstream(
+        resilient,
+        options.metrics ? { metrics: options.metrics } : {},
+      );
     const upstream = (batched && batching[rule.service]) || resilient;
     app.route({
       method: rule.methods,

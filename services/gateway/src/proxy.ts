@@ -16,6 +16,9 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
   'content-length',
+  // The gateway answers 100-continue itself; forwarded, undici refuses the request (a 502 that
+  // would count against the service).
+  'expect',
   // Only the gateway says who is calling (see authenticate.ts).
   'x-canvass-identity',
   // …and how often their address voted in a poll (rate-limits.ts).
