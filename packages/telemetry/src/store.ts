@@ -153,10 +153,6 @@ export class TraceStore implements SpanProcessor {
   readonly #recent: Ring;
   /** Why each kept trace is kept, with its first local root. */
   readonly #summaries = new Map<string, TraceSummary>();
-  readonly #byRequest = new Map<string, string>();
-  readonly #byReceipt = new Map<string, string>();
-  /** trace id → traces whose spans link to it (batches that carried it). */
-  readonly #linkedBy = new Map<string, Set<string>>();
   /** Traces promoted to kept: their later spans go straight there. */
   readonly #promoted = new Set<string>();
 
@@ -168,30 +164,11 @@ export class TraceStore implements SpanProcessor {
       keepErrorsAndSlow: true,
       ...options,
     };
-    const forget = (traceId: string, spans: Held[]) => {
-      for (const span of spans) {
-        const requestId = span.attributes['canvass.request_id'];
-        if (typeof requestId === 'string' && this.#byRequest.get(requestId) === traceId)
-          this.#byRequest.delete(requestId);
-        const receipt = span.attributes['canvass.vote.receipt_hash'];
-        if (typeof receipt === 'string' && this.#byReceipt.get(receipt) === traceId)
-          this.#byReceipt.delete(receipt);
-        for (const link of span.links) {
-          const set = this.#linkedBy.get(link.context.traceId);
-          set?.delete(traceId);
-          if (set?.size === 0) this.#linkedBy.delete(link.context.traceId);
-        }
-      }
-    };
-    this.#kept = new Ring(this.#options.keptSpans, (traceId, spans) => {
+    this.#kept = new Ring(this.#options.keptSpans, (traceId) => {
       this.#summaries.delete(traceId);
       this.#promoted.delete(traceId);
-      forget(traceId, spans);
     });
-    // A trace that ages out of the recent ring is forgotten, unless part of it is kept.
-    this.#recent = new Ring(this.#options.recentSpans, (traceId, spans) => {
-      if (!this.#kept.traces.has(traceId)) forget(traceId, spans);
-    });
+    this.#recent = new Ring(this.#options.recentSpans, () => {});
   }
 
   get slowMs(): number {
@@ -207,7 +184,6 @@ export class TraceStore implements SpanProcessor {
   /** An ended span, from the SDK (onEnd) or built without it (an unsampled request's, request-span.ts). */
   hold(span: Held, sampled: boolean): void {
     const traceId = span.traceId;
-    this.#index(traceId, span);
     const failed = span.statusCode === SpanStatusCode.ERROR;
     if (sampled || this.#promoted.has(traceId)) {
       this.#kept.add(traceId, span);
@@ -247,18 +223,18 @@ export class TraceStore implements SpanProcessor {
     };
   }
 
-  #index(traceId: string, span: Held): void {
-    const requestId = span.attributes['canvass.request_id'];
-    if (typeof requestId === 'string') this.#byRequest.set(requestId, traceId);
-    const receipt = span.attributes['canvass.vote.receipt_hash'];
-    if (typeof receipt === 'string') this.#byReceipt.set(receipt, traceId);
-    for (const link of span.links) {
-      let set = this.#linkedBy.get(link.context.traceId);
-      if (!set) {
-        set = new Set();
-        this.#linkedBy.set(link.context.traceId, set);
+  /**
+   * Every held span, newest first. Lookups (an operator's, now and then) walk the rings: indexes
+   * kept up to date for them cost every span a few map updates, and every batch span one per
+   * request it carried, on the hot path of every process.
+   */
+  *#newestFirst(): Generator<Held> {
+    for (const ring of [this.#recent, this.#kept]) {
+      const traces = [...ring.traces.values()];
+      for (let t = traces.length - 1; t >= 0; t--) {
+        const spans = traces[t]!;
+        for (let i = spans.length - 1; i >= 0; i--) yield spans[i]!;
       }
-      set.add(traceId);
     }
   }
 
@@ -304,13 +280,29 @@ export class TraceStore implements SpanProcessor {
       spans: [...(this.#kept.traces.get(traceId) ?? []), ...(this.#recent.traces.get(traceId) ?? [])].map(
         (span) => this.#toStored(span),
       ),
-      linkedBy: [...(this.#linkedBy.get(traceId) ?? [])],
+      linkedBy: this.#linking(traceId),
     };
   }
 
+  /** The traces whose spans link to `traceId` (batches that carried it). */
+  #linking(traceId: string): string[] {
+    const found = new Set<string>();
+    for (const span of this.#newestFirst())
+      if (span.traceId !== traceId && span.links.some((link) => link.context.traceId === traceId))
+        found.add(span.traceId);
+    return [...found];
+  }
+
+  /** The trace of the newest span held with this request id or vote receipt hash. */
   find(query: { requestId?: string; receiptHash?: string }): string | undefined {
-    if (query.requestId !== undefined) return this.#byRequest.get(query.requestId);
-    if (query.receiptHash !== undefined) return this.#byReceipt.get(query.receiptHash);
+    const [attribute, value] =
+      query.requestId !== undefined
+        ? ['canvass.request_id', query.requestId]
+        : query.receiptHash !== undefined
+          ? ['canvass.vote.receipt_hash', query.receiptHash]
+          : [];
+    if (!attribute) return undefined;
+    for (const span of this.#newestFirst()) if (span.attributes[attribute] === value) return span.traceId;
     return undefined;
   }
 
