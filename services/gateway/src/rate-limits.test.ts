@@ -7,7 +7,7 @@ import { activeSpan, inSpan, startTracing } from '@canvass/telemetry';
 import { createRateLimits, defaultLimits, networkOf } from './rate-limits.ts';
 
 /** A stand-in node-redis client that counts like the script and records each call. */
-function fakeRedis(options: { ready?: boolean; failWith?: string } = {}) {
+function fakeRedis(options: { ready?: boolean; failWith?: string; silent?: boolean } = {}) {
   const counts = new Map<string, number>();
   const calls: { command: string; keys: string[] }[] = [];
   /** Whether each call ran inside a span (a request's trace). */
@@ -23,6 +23,7 @@ function fakeRedis(options: { ready?: boolean; failWith?: string } = {}) {
       calls.push({ command: 'evalSha', keys });
       traced.push(activeSpan() !== undefined);
       if (options.failWith) throw new Error(options.failWith);
+      if (options.silent) return new Promise(() => {});
       if (!scriptLoaded) throw new Error('NOSCRIPT No matching script.');
       return run(keys);
     },
@@ -126,6 +127,33 @@ test('when a Redis call fails, that request is counted in memory instead', async
   await rateLimits.check(vote('v3'), recorded.reply);
   assert.equal(recorded.headers.ratelimit, '"vote";r=1;t=10');
   assert.equal(redis.calls.length, 1);
+});
+
+test('a Redis that does not answer: after the call’s timeout, that turn’s requests count in memory', async () => {
+  const redis = fakeRedis({ silent: true });
+  const rateLimits = createRateLimits(limits, redis, { redisTimeoutMs: 50 });
+  const recorded = replyRecorder();
+  const started = performance.now();
+  await rateLimits.check(vote('v4'), recorded.reply);
+  assert.equal(recorded.headers.ratelimit, '"vote";r=1;t=10');
+  assert.ok(performance.now() - started >= 45, 'the call was given its time');
+  assert.equal(redis.calls.length, 1);
+});
+
+test('the turn’s call carries no node-redis timeout of its own (a timer that would fire after every answer)', async () => {
+  const given: { timeout: number }[] = [];
+  const redis = fakeRedis();
+  const client = {
+    ...redis,
+    withCommandOptions(options: { timeout: number }) {
+      given.push(options);
+      return redis;
+    },
+  };
+  const rateLimits = createRateLimits(limits, client);
+  await rateLimits.check(vote('v5'), replyRecorder().reply);
+  assert.deepEqual(given, [{ timeout: 0 }]);
+  assert.ok(redis.calls.length >= 1, 'counted through the client without the timeout');
 });
 
 test('votes are also counted per address per poll, minute and hour, in the same call; passed on, never refused here', async () => {

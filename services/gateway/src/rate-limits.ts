@@ -122,8 +122,15 @@ export function networkOf(ip: string): string {
     .join(':')}::/64`;
 }
 
-/** `redis` is a connected node-redis client, or undefined for in-memory limits. */
-export function createRateLimits(limits: GatewayLimits = defaultLimits, redis?: unknown): RateLimits {
+/**
+ * `redis` is a connected node-redis client, or undefined for in-memory limits; `redisTimeoutMs`:
+ * how long a call may take before its requests count in memory (default 5 s).
+ */
+export function createRateLimits(
+  limits: GatewayLimits = defaultLimits,
+  redis?: unknown,
+  options: { redisTimeoutMs?: number } = {},
+): RateLimits {
   const make = (name: string, spec: LimitSpec): Policy => ({
     name,
     spec,
@@ -132,7 +139,7 @@ export function createRateLimits(limits: GatewayLimits = defaultLimits, redis?: 
     windowSeconds: String(spec.windowSeconds),
     description: `"${name}";q=${spec.points};w=${spec.windowSeconds}`,
   });
-  const counter = redis ? redisCounter(redis) : undefined;
+  const counter = redis ? redisCounter(redis, options.redisTimeoutMs) : undefined;
 
   /** A point from one policy in this process; a spent limit is an outcome here, not an error. */
   const inMemory = (policy: Policy, key: string): Promise<Outcome> =>
