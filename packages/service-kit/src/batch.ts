@@ -92,7 +92,7 @@ interface Compiled {
 /** The content types a batched request may have: what the route's JSON parser takes as is. */
 export const BATCHABLE_CONTENT_TYPE = /^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i;
 /** Header names that could not be told apart from an object's own keys: such a request goes alone. */
-const ODD_HEADER = new Set(['__proto__', 'constructor', 'prototype']);
+const ODD_HEADERS = ['__proto__', 'constructor', 'prototype'];
 /**
  * Up to BATCH_MAX_REQUESTS bodies of BATCH_MAX_BODY_BYTES, each at worst six times as long once
  * JSON-escaped (control bytes), with their headers.
@@ -153,7 +153,7 @@ export function installBatchRoute(
         request.body === undefined ||
         typeof contentType !== 'string' ||
         !BATCHABLE_CONTENT_TYPE.test(contentType) ||
-        Object.keys(request.headers).some((name) => ODD_HEADER.has(name))
+        ODD_HEADERS.some((name) => Object.hasOwn(request.headers, name))
       )
         return undefined;
       const params: Record<string, string> = {};
@@ -182,6 +182,25 @@ export function installBatchRoute(
     return undefined;
   }
 
+  /** The answer the service's error handler gives for `error` (an unexpected one is logged). */
+  function problemAnswer(
+    error: Error,
+    call: { id: string; url: string },
+    log: Logger,
+  ): { status: number; headers: Record<string, string>; body: string } {
+    const problem = problemOf(error, { id: call.id, log });
+    const headers: Record<string, string> = {
+      'x-request-id': call.id,
+      'content-type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
+    };
+    if (typeof problem.retryAfter === 'number') headers['retry-after'] = String(problem.retryAfter);
+    return {
+      status: problem.status,
+      headers,
+      body: JSON.stringify(problemDocument(problem, call.url, call.id)),
+    };
+  }
+
   /**
    * The route's answer to one request, handled as its fastify route would handle it: in its span
    * (its log lines join the trace), recorded in the route's metrics. Never throws.
@@ -202,7 +221,7 @@ export function installBatchRoute(
       : undefined;
     const log = options.logger.child({ reqId: call.id });
     const handled = async (): Promise<BatchedAnswer & { status: number }> => {
-      const headers: Record<string, string> = { 'x-request-id': call.id };
+      let headers: Record<string, string> = { 'x-request-id': call.id };
       let status: number;
       let body: string;
       let failure: Error | undefined;
@@ -214,11 +233,7 @@ export function installBatchRoute(
       } catch (error) {
         failure = error instanceof Error ? error : new Error(String(error));
         span?.span.recordException(failure);
-        const problem = problemOf(failure, { id: call.id, log });
-        status = problem.status;
-        body = JSON.stringify(problemDocument(problem, call.url, call.id));
-        if (typeof problem.retryAfter === 'number') headers['retry-after'] = String(problem.retryAfter);
-        headers['content-type'] = `${PROBLEM_CONTENT_TYPE}; charset=utf-8`;
+        ({ status, headers, body } = problemAnswer(failure, call, log));
       }
       if (span) finishRequestSpan(span.span, status, failure);
       const seconds = (performance.now() - started) / 1000;
@@ -239,14 +254,8 @@ export function installBatchRoute(
     try {
       return await (span ? inRequestSpan(span, handled) : handled());
     } catch (error) {
-      // Only an answer that could not be written gets here (a body JSON cannot hold).
-      log.error({ err: error }, 'request failed');
-      const problem = problemOf(new Error('unanswerable'), { id: call.id, log: { error() {} } });
-      return {
-        status: problem.status,
-        headers: { 'content-type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`, 'x-request-id': call.id },
-        body: JSON.stringify(problemDocument(problem, call.url, call.id)),
-      };
+      // Only an answer that could not be written gets here (a body JSON cannot hold): logged, 500.
+      return problemAnswer(new Error('the answer could not be written', { cause: error }), call, log);
     }
   }
 

@@ -111,8 +111,9 @@ class Ring {
   readonly traces = new Map<string, Held[]>();
   #count = 0;
   readonly capacity: number;
-  readonly onEvict: (traceId: string, spans: Held[]) => void;
-  constructor(capacity: number, onEvict: (traceId: string, spans: Held[]) => void) {
+  /** Called for a trace that ages out (not for one taken out to move it elsewhere). */
+  readonly onEvict: (traceId: string) => void;
+  constructor(capacity: number, onEvict: (traceId: string) => void = () => {}) {
     this.capacity = capacity;
     this.onEvict = onEvict;
   }
@@ -129,16 +130,16 @@ class Ring {
       const oldest = this.traces.keys().next();
       if (oldest.done) break;
       this.take(oldest.value);
+      this.onEvict(oldest.value);
     }
   }
 
-  /** Takes a trace out: evicted (forgotten), or moved elsewhere (`evict` false: indexes stay). */
-  take(traceId: string, evict = true): Held[] {
+  /** Takes a trace out: aged out, or moved elsewhere. */
+  take(traceId: string): Held[] {
     const spans = this.traces.get(traceId);
     if (!spans) return [];
     this.traces.delete(traceId);
     this.#count -= spans.length;
-    if (evict) this.onEvict(traceId, spans);
     return spans;
   }
 
@@ -168,7 +169,7 @@ export class TraceStore implements SpanProcessor {
       this.#summaries.delete(traceId);
       this.#promoted.delete(traceId);
     });
-    this.#recent = new Ring(this.#options.recentSpans, () => {});
+    this.#recent = new Ring(this.#options.recentSpans);
   }
 
   get slowMs(): number {
@@ -204,7 +205,7 @@ export class TraceStore implements SpanProcessor {
 
   #promote(traceId: string, span: Held, reason: KeepReason): void {
     this.#promoted.add(traceId);
-    for (const moved of this.#recent.take(traceId, false)) this.#kept.add(traceId, moved);
+    for (const moved of this.#recent.take(traceId)) this.#kept.add(traceId, moved);
     const known = this.#summaries.get(traceId);
     if (!known || (known.reason === 'slow' && reason === 'error'))
       this.#summaries.set(traceId, this.#summary(span, reason));

@@ -185,16 +185,17 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
 
   /** Per service, its upstream sending a turn's POSTs to batched routes as one request. */
   const batching: Record<string, Upstream> = {};
+  const batchingTo = (service: string, resilient: Upstream): Upstream => {
+    const found = batching[service];
+    if (found) return found;
+    const made = batchingUpstream(resilient, options.metrics ? { metrics: options.metrics } : {});
+    batching[service] = made;
+    return made;
+  };
   for (const rule of publicRoutes) {
     const resilient = upstreams[rule.service];
     if (!resilient) throw new Error(`no upstream configured for service "${rule.service}"`);
-    const batched = rule.batch && options.batch !== false;
-    if (batched && !batching[rule.service])
-      batching[rule.service] = batchingUpstream(
-        resilient,
-        options.metrics ? { metrics: options.metrics } : {},
-      );
-    const upstream = (batched && batching[rule.service]) || resilient;
+    const upstream = rule.batch && options.batch !== false ? batchingTo(rule.service, resilient) : resilient;
     app.route({
       method: rule.methods,
       url: rule.url,

@@ -23,7 +23,7 @@ import { streamAdminRoutes } from './streams/admin-routes.ts';
 import { pollLog } from './streams/poll-stream.ts';
 import type { PollsTables } from './tables.ts';
 import { AccessCodeGuard } from './votes/access-code-guard.ts';
-import { voteBatchRoutes, voteRoutes } from './votes/routes.ts';
+import { voteRoutes } from './votes/routes.ts';
 import { VoteWriter } from './votes/vote-writer.ts';
 import { voterCheckRoutes } from './votes/voter-check-routes.ts';
 
@@ -64,13 +64,12 @@ export function createPollsService(context: ServiceContext): ServiceModule {
       eventRoutes(app, context, { cache, lifecycle, questions, writer });
       // One count of wrong access codes, whether they come with a vote or are checked first.
       const guard = new AccessCodeGuard();
-      voteRoutes(app, context, { cache, writer, guard });
       // The gateway's votes come in batches of a turn's worth (service-kit batch.ts).
       installBatchRoute(app, {
         service: 'polls',
         logger: context.logger,
         metrics: context.metrics,
-        routes: voteBatchRoutes(context, { cache, writer, guard }),
+        routes: voteRoutes(app, context, { cache, writer, guard }),
       });
       voterCheckRoutes(app, context, cache, guard);
       answerRoutes(app, context, cache);

@@ -204,37 +204,34 @@ async function castVote(
   return { receiptId: outcome.receiptId, replaced: outcome.replaced };
 }
 
-/** Votes the gateway sends in a batch (service-kit batch.ts): answered as POST …/votes answers them. */
-export function voteBatchRoutes(
+/**
+ * The vote routes. Returns the ones the gateway may also send in a batch (service-kit batch.ts):
+ * casting a vote, defined once (path, schemas, handler) for its fastify route and for batches.
+ */
+export function voteRoutes(
+  app: FastifyInstance,
   { internalSecret }: ServiceContext,
   deps: VoteDeps,
 ): BatchRoute<typeof PollIdParams, typeof CastHeaders, typeof CastVoteBody>[] {
-  return [
-    batchRoute({
-      method: 'POST',
-      url: '/api/v1/polls/:pollId/votes',
-      schema: { params: PollIdParams, headers: CastHeaders, body: CastVoteBody },
-      handle: async (call) => ({
-        status: 201,
-        body: await castVote(call, call.params.pollId, call.body, internalSecret, deps),
-      }),
-    }),
-  ];
-}
-
-export function voteRoutes(app: FastifyInstance, { internalSecret }: ServiceContext, deps: VoteDeps): void {
   const { cache, writer, guard } = deps;
+  const cast = batchRoute({
+    method: 'POST',
+    url: '/api/v1/polls/:pollId/votes',
+    schema: { params: PollIdParams, headers: CastHeaders, body: CastVoteBody },
+    handle: async (call) => ({
+      status: 201,
+      body: await castVote(call, call.params.pollId, call.body, internalSecret, deps),
+    }),
+  });
   app.post<{ Params: { pollId: string }; Body: CastVoteBody; Headers: CastHeaders }>(
-    '/api/v1/polls/:pollId/votes',
+    cast.url,
     {
       schema: {
+        ...cast.schema,
         tags: ['Votes'],
         summary: 'Vote',
         description:
           'The body carries the answer the poll type takes: `optionIds` (single and multiple choice), `ranking`, `rating` (rating and nps) or `text` (open text). One vote per voter: a second one is refused, or replaces the first where the poll allows changing votes. Answers only once the vote is stored. The poll’s anti-stuffing settings may ask for a Device-Token and a Proof-Of-Work header, and limit votes per network address.',
-        params: PollIdParams,
-        body: CastVoteBody,
-        headers: CastHeaders,
         security: VOTER,
         response: {
           201: jsonResponse(
@@ -258,10 +255,10 @@ export function voteRoutes(app: FastifyInstance, { internalSecret }: ServiceCont
         },
       },
     },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(await castVote(request, request.params.pollId, request.body, internalSecret, deps)),
+    async (request, reply) => {
+      const { status, body } = await cast.handle(request);
+      return reply.code(status).send(body);
+    },
   );
 
   // Withdraw: the access code (if the poll needs one) comes in the Access-Code header.
@@ -293,4 +290,5 @@ export function voteRoutes(app: FastifyInstance, { internalSecret }: ServiceCont
       return reply.code(204).send();
     },
   );
+  return [cast];
 }
