@@ -2,7 +2,9 @@
 // are kept whole, and the rest stays only a while (in the recent ring).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { inSpan } from './context.ts';
+import { type Held, TraceStore } from './store.ts';
 import { startTracing } from './tracing.ts';
 
 const tracing = startTracing('store-test', { OTEL_TRACES_SAMPLER_ARG: '0', CANVASS_TRACE_SLOW_MS: '40' });
@@ -69,4 +71,57 @@ test('spans are found by request id and receipt hash, and traces by the batches 
   assert.equal(tracing.store.find({ receiptHash: 'hash-1' }), vote.traceId);
   assert.equal(tracing.store.find({ requestId: 'nobody' }), undefined);
   assert.deepEqual(tracing.store.trace(vote.traceId).linkedBy, [batch]);
+});
+
+test('full rings let their oldest traces go first, whatever was taken out or begun again meanwhile', () => {
+  const store = new TraceStore({ service: 'ring-test', recentSpans: 3, keptSpans: 2 });
+  let spanIds = 0;
+  const span = (traceId: string, failed = false): Held => ({
+    traceId,
+    spanId: `span-${++spanIds}`,
+    parentSpanId: undefined,
+    localRoot: true,
+    name: traceId,
+    kind: 0,
+    start: spanIds,
+    durationMs: 1,
+    statusCode: failed ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
+    statusMessage: undefined,
+    attributes: {},
+    links: [],
+    events: [],
+  });
+  const held = (traceId: string) => store.trace(traceId).spans.length;
+
+  store.hold(span('a'), false);
+  store.hold(span('b'), false);
+  // a fails: its trace moves from the recent ring to the kept one.
+  store.hold(span('a', true), false);
+  assert.deepEqual(
+    store.recentTraces().map((summary) => summary.traceId),
+    ['a'],
+  );
+  // Two sampled spans fill the kept ring (2 spans): a, the oldest there, ages out.
+  store.hold(span('k1'), true);
+  assert.equal(held('a'), 0);
+  assert.deepEqual(
+    store.recentTraces().map((summary) => summary.traceId),
+    ['k1'],
+  );
+  // a begins again in the recent ring, now after b: b is the oldest there, not a.
+  store.hold(span('a'), false);
+  store.hold(span('c'), false);
+  assert.deepEqual(store.stats(), { keptSpans: 1, recentSpans: 3, keptTraces: 1 });
+  store.hold(span('d'), false);
+  assert.deepEqual(['a', 'b', 'c', 'd'].map(held), [1, 0, 1, 1]);
+  store.hold(span('e'), false);
+  assert.deepEqual(['a', 'c', 'd', 'e'].map(held), [0, 1, 1, 1]);
+  // Many traces later, the rings hold their capacity and the newest traces.
+  for (let i = 0; i < 50_000; i++) store.hold(span(`t${i}`, i % 2 === 0), false);
+  assert.deepEqual(store.stats(), { keptSpans: 2, recentSpans: 3, keptTraces: 2 });
+  assert.deepEqual(
+    store.recentTraces().map((summary) => summary.traceId),
+    ['t49998', 't49996'],
+  );
+  assert.deepEqual(['t49993', 't49995', 't49997', 't49999'].map(held), [0, 1, 1, 1]);
 });

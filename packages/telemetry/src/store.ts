@@ -106,9 +106,17 @@ function held(span: ReadableSpan): Held {
   };
 }
 
-/** A bounded map of trace id → spans; the oldest traces go first when it is full. */
+/**
+ * A bounded map of trace id → spans; the oldest traces go first when it is full. The ring keeps
+ * its own queue of traces in the order they came: a Map's first key is not cheap to find once many
+ * have been deleted (V8 walks past every deleted entry until the table is next rebuilt), which made
+ * every span held by a full ring cost about 14 µs (5% of polls' and of the gateway's CPU under load).
+ */
 class Ring {
   readonly traces = new Map<string, Held[]>();
+  /** Trace id, then its spans array, per trace in the order they came (from `#head` on). */
+  #order: (string | Held[])[] = [];
+  #head = 0;
   #count = 0;
   readonly capacity: number;
   /** Called for a trace that ages out (not for one taken out to move it elsewhere). */
@@ -123,14 +131,26 @@ class Ring {
     if (!spans) {
       spans = [];
       this.traces.set(traceId, spans);
+      this.#order.push(traceId, spans);
     }
     spans.push(span);
     this.#count++;
-    while (this.#count > this.capacity) {
-      const oldest = this.traces.keys().next();
-      if (oldest.done) break;
-      this.take(oldest.value);
-      this.onEvict(oldest.value);
+    while (this.#count > this.capacity && this.#head < this.#order.length) {
+      const oldest = this.#order[this.#head] as string;
+      const oldestSpans = this.#order[this.#head + 1] as Held[];
+      this.#head += 2;
+      // A trace taken out meanwhile (and perhaps begun again since, with a new array) is skipped.
+      if (this.traces.get(oldest) !== oldestSpans) continue;
+      this.take(oldest);
+      this.onEvict(oldest);
+    }
+    // Entries of traces taken out (promoted ones leave the recent ring well before it is full)
+    // and those behind the head: rebuilt from the map, in its (arrival) order, once they are
+    // as many as the live ones.
+    if (this.#order.length > 4 * this.traces.size + 8_192) {
+      this.#order = [];
+      this.#head = 0;
+      for (const [id, live] of this.traces) this.#order.push(id, live);
     }
   }
 
