@@ -9,10 +9,19 @@ import { createPollsService } from '@canvass/polls';
 import { createLogger, createServiceRuntime } from '@canvass/service-kit';
 import {
   type KyselyPlugin,
+  type OperationNode,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
+  type RawNode,
   sql,
 } from 'kysely';
+
+/** The SQL text of a raw statement, its nested raw parts included (a CTE built apart, say). */
+function rawText(node: OperationNode): string {
+  if (node.kind !== 'RawNode') return '';
+  const raw = node as RawNode;
+  return [...raw.sqlFragments, ...raw.parameters.map(rawText)].join(' ');
+}
 
 class FailOnInsertInto implements KyselyPlugin {
   readonly table: string;
@@ -21,7 +30,7 @@ class FailOnInsertInto implements KyselyPlugin {
   }
   transformQuery(args: PluginTransformQueryArgs) {
     const node = args.node;
-    const raw = node.kind === 'RawNode' ? node.sqlFragments.join(' ') : '';
+    const raw = rawText(node);
     if (
       (node.kind === 'InsertQueryNode' && node.into?.table.identifier.name === this.table) ||
       raw.includes(`insert into ${this.table} `)

@@ -23,9 +23,12 @@ export {
   advancePartitionsSql,
   type EventLog,
   type LogEntry,
+  lockOrder,
   lockPartitions,
+  lockPartitionsQuery,
   logChannel,
   outboxLog,
+  partitionHeads,
   readPartitions,
 } from './log.ts';
 export { eventingMigrations } from './migrations.ts';

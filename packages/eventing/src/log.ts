@@ -34,6 +34,31 @@ export interface EventLog {
 export const logChannel = (schema: string) => `canvass_log_${schema}`;
 
 /**
+ * The statement that locks the head rows of these partitions (in partition order, so appenders
+ * never deadlock) and reads each one's last sequence (`partition`, `seq`). Hold them until commit.
+ */
+export function lockPartitionsQuery(log: string, partitions: readonly number[]) {
+  return sql<{ partition: number; seq: number }>`
+    select partition, seq from log_heads where log = ${log} and partition = any(${partitions})
+    order by partition for update`;
+}
+
+/** Each locked partition's last sequence; throws unless every wanted partition has its head row. */
+export function partitionHeads(
+  log: string,
+  wanted: readonly number[],
+  rows: readonly { partition: number; seq: number | string }[],
+): Map<number, number> {
+  if (rows.length !== wanted.length) {
+    throw new Error(`log ${log} lacks head rows for partitions ${wanted.join(', ')}`);
+  }
+  return new Map(rows.map((row) => [row.partition, Number(row.seq)]));
+}
+
+/** The partitions, each once, in lock order. */
+export const lockOrder = (partitions: Iterable<number>) => [...new Set(partitions)].sort((a, b) => a - b);
+
+/**
  * Locks the head rows of these partitions (in partition order, so appenders never deadlock)
  * and returns each one's last sequence. Hold them until commit.
  */
@@ -42,15 +67,10 @@ export async function lockPartitions(
   log: string,
   partitions: Iterable<number>,
 ): Promise<Map<number, number>> {
-  const wanted = [...new Set(partitions)].sort((a, b) => a - b);
+  const wanted = lockOrder(partitions);
   if (wanted.length === 0) return new Map();
-  const result = await sql<{ partition: number; seq: number }>`
-    select partition, seq from log_heads where log = ${log} and partition = any(${wanted})
-    order by partition for update`.execute(trx);
-  if (result.rows.length !== wanted.length) {
-    throw new Error(`log ${log} lacks head rows for partitions ${wanted.join(', ')}`);
-  }
-  return new Map(result.rows.map((row) => [row.partition, Number(row.seq)]));
+  const result = await lockPartitionsQuery(log, wanted).execute(trx);
+  return partitionHeads(log, wanted, result.rows);
 }
 
 /** SQL that sets the head rows to these sequences (run under the lock, in the same transaction). */

@@ -36,8 +36,10 @@ export async function startBenchCluster(options: {
   // The services take the next few ports after the gateway's (offsets up to 22), and further
   // replicas the ones from +23 (tools/launcher/src/replicas.ts).
   const port = await freePortBlock(40);
+  // CANVASS_BENCH_CHECKOUT: another checkout's cluster tier (tracing-modes.ts, `checkout`).
+  const checkout = options.env?.CANVASS_BENCH_CHECKOUT;
   const child: ChildProcess = spawn(process.execPath, ['tools/launcher/src/cluster.ts'], {
-    cwd: root,
+    cwd: checkout || root,
     env: {
       ...process.env,
       PORT: String(port),

@@ -3,6 +3,7 @@
 // result as JSON to bench/results/tracing-<timestamp>.json (progress on stderr). --profile takes a
 // CPU profile of every process of every cluster and says how much of each is tracing code; --modes
 // compares these settings with off (tracing-modes.ts names them), --rounds sets the rounds each.
+// `--modes checkout` with CANVASS_BENCH_BASELINE=<another checkout> compares two versions of the code.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@canvass/config';
@@ -23,6 +24,8 @@ const { values } = parseArgs({
 const modes = values.modes?.split(',').map((mode) => {
   if (!(mode in TRACING_MODES) || mode === 'off')
     throw new Error(`--modes: no setting ${mode} to compare with off (${Object.keys(TRACING_MODES)})`);
+  if (mode === 'checkout' && !process.env.CANVASS_BENCH_BASELINE)
+    throw new Error('--modes checkout: set CANVASS_BENCH_BASELINE to the other checkout (after its npm ci)');
   return mode as Exclude<TracingMode, 'off'>;
 });
 const env = loadConfig(

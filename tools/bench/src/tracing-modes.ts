@@ -11,7 +11,8 @@ export type TracingMode =
   | 'no-sdk-metrics'
   | 'sample-0.01'
   | 'sample-none'
-  | 'unbatched';
+  | 'unbatched'
+  | 'checkout';
 
 const DEFAULTS = {
   OTEL_SDK_DISABLED: 'false',
@@ -75,6 +76,18 @@ export const TRACING_MODES: Record<
   unbatched: {
     label: 'off, CANVASS_BATCH=off (each vote its own request to polls)',
     env: { ...DEFAULTS, OTEL_SDK_DISABLED: 'true', CANVASS_BATCH: 'off' },
+    expected: { tracing: false },
+  },
+  // Not a setting either: another checkout of Canvass (CANVASS_BENCH_BASELINE, say a worktree of
+  // the commit before a change, with its own `npm ci`) beside this one, both with tracing off:
+  // the side-by-side measure of a change in code.
+  checkout: {
+    label: `off, the checkout in CANVASS_BENCH_BASELINE (${process.env.CANVASS_BENCH_BASELINE ?? 'unset'})`,
+    env: {
+      ...DEFAULTS,
+      OTEL_SDK_DISABLED: 'true',
+      CANVASS_BENCH_CHECKOUT: process.env.CANVASS_BENCH_BASELINE ?? '',
+    },
     expected: { tracing: false },
   },
 };

@@ -14,7 +14,7 @@ import {
   readPartitions,
 } from '@canvass/eventing';
 import { HttpProblem } from '@canvass/service-kit';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { PollsTables } from '../tables.ts';
 import { type ChainLink, type ChainVerdict, chainHash, GENESIS_HASH, verifyChain } from './hash-chain.ts';
 
@@ -75,27 +75,25 @@ export interface StreamAppend {
 }
 
 /**
- * Writes the events of one or more polls' streams (their heads already locked, or new) in one
- * statement: the events with their log places, the stream heads, the log heads, and the NOTIFY
- * that wakes the relay. Returns what was appended.
+ * What appends these polls' events (their stream heads locked, or new), given the log heads of
+ * their partitions (locked; advanced here as sequences are taken): `ctes`, the common table
+ * expressions of one statement that write the events with their log places, the stream heads and
+ * the log heads, each only `when` the condition holds; `notify`, the expression that wakes the
+ * relay; and what is appended. Undefined when there is no event to append.
  */
-export async function writeStreams(
-  trx: Kysely<PollsTables>,
+export function streamWrite(
   appends: readonly StreamAppend[],
-): Promise<Appended[]> {
-  const chained = appends
-    .filter((append) => append.events.length > 0)
-    .map((append) => ({ append, partition: partitionOf(append.pollId, LOG_PARTITIONS) }));
-  if (chained.length === 0) return [];
-  const heads = await lockPartitions(
-    trx,
-    POLL_LOG,
-    chained.map((entry) => entry.partition),
-  );
+  heads: Map<number, number>,
+  when: RawBuilder<boolean> = sql<boolean>`true`,
+) {
   const events = [];
   const streamHeads = [];
   const appended: Appended[] = [];
-  for (const { append, partition } of chained) {
+  const touched = new Set<number>();
+  for (const append of appends) {
+    if (append.events.length === 0) continue;
+    const partition = partitionOf(append.pollId, LOG_PARTITIONS);
+    touched.add(partition);
     const { rows, head } = chainEvents(append.pollId, append.from, append.events);
     for (const row of rows) {
       const seq = heads.get(partition)! + 1;
@@ -107,19 +105,44 @@ export async function writeStreams(
     }
     streamHeads.push(sql`(${append.pollId}, ${head.version}::int, ${head.hash})`);
   }
-  const logHeads = sql.join([...heads].map(([partition, seq]) => sql`(${partition}::int, ${seq}::bigint)`));
-  await sql`with appended as (
+  if (appended.length === 0) return undefined;
+  const partitions = [...touched];
+  const logHeads = sql.join(
+    partitions.map((partition) => sql`(${partition}::int, ${heads.get(partition)}::bigint)`),
+  );
+  return {
+    appended,
+    ctes: sql`appended as (
       insert into poll_events (poll_id, version, event_id, type, event, prev_hash, hash, partition, seq)
-      values ${sql.join(events)}
+      select * from (values ${sql.join(events)}) as v where ${when}
     ), streams as (
-      insert into poll_streams (poll_id, version, head_hash) values ${sql.join(streamHeads)}
+      insert into poll_streams (poll_id, version, head_hash)
+      select * from (values ${sql.join(streamHeads)}) as v where ${when}
       on conflict (poll_id) do update set version = excluded.version, head_hash = excluded.head_hash
     ), log as (
       update log_heads as h set seq = v.seq from (values ${logHeads}) as v(partition, seq)
-      where h.log = ${POLL_LOG} and h.partition = v.partition
-    )
-    select pg_notify('canvass_log_' || current_schema(), ${[...heads.keys()].join(',')})`.execute(trx);
-  return appended;
+      where h.log = ${POLL_LOG} and h.partition = v.partition and ${when}
+    )`,
+    notify: sql`pg_notify('canvass_log_' || current_schema(), ${partitions.join(',')})`,
+  };
+}
+
+/**
+ * Writes the events of one or more polls' streams (their heads already locked, or new) in one
+ * statement after locking their partitions: the events with their log places, the stream heads,
+ * the log heads, and the NOTIFY that wakes the relay. Returns what was appended.
+ */
+export async function writeStreams(
+  trx: Kysely<PollsTables>,
+  appends: readonly StreamAppend[],
+): Promise<Appended[]> {
+  const partitions = appends
+    .filter((append) => append.events.length > 0)
+    .map((append) => partitionOf(append.pollId, LOG_PARTITIONS));
+  if (partitions.length === 0) return [];
+  const write = streamWrite(appends, await lockPartitions(trx, POLL_LOG, partitions))!;
+  await sql`with ${write.ctes} select ${write.notify}`.execute(trx);
+  return write.appended;
 }
 
 /** Starts a poll's stream with its first events (the creation). */

@@ -6,12 +6,19 @@
 // config_version under the lock, so a cached poll that has since closed or changed cannot let a
 // vote in; a ballot checked against an older version of its poll is checked again.
 import { type Ballot, type CloudEvent, VoteCastV3, VoteRetractedV1 } from '@canvass/contracts';
-import { createEvent } from '@canvass/eventing';
+import {
+  createEvent,
+  LOG_PARTITIONS,
+  lockOrder,
+  lockPartitionsQuery,
+  partitionHeads,
+  partitionOf,
+} from '@canvass/eventing';
 import { conflict, type Logger, newId, newSignedToken, notFound, sha256 } from '@canvass/service-kit';
 import { activeSpan, activeTraceparent, inSpan, linksTo, type Span } from '@canvass/telemetry';
 import { type Insertable, type Kysely, sql } from 'kysely';
 import { findPoll, type StoredPoll } from '../polls/poll-store.ts';
-import { type StreamHead, writeStreams } from '../streams/poll-stream.ts';
+import { POLL_LOG, type StreamHead, streamWrite, writeStreams } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
 import { type CastVoteBody, parseBallot } from './ballot.ts';
 
@@ -76,6 +83,19 @@ interface PollState {
 }
 
 type VoteRow = Insertable<PollsTables['votes']> & { id: string };
+
+interface PreparedCast {
+  row: VoteRow;
+  event: CloudEvent;
+  receiptId: string;
+}
+
+const castOutcome = (prepared: PreparedCast, replaced: boolean): VoteOutcome => ({
+  kind: 'cast',
+  voteId: prepared.row.id,
+  receiptId: prepared.receiptId,
+  replaced,
+});
 
 export class VoteWriter {
   readonly #queue: Pending[] = [];
@@ -155,7 +175,7 @@ export class VoteWriter {
     batch: readonly Pending[],
   ): Promise<Map<Pending, VoteOutcome | Error>> {
     const outcomes = new Map<Pending, VoteOutcome | Error>();
-    const states = await this.#lockPolls(trx, batch);
+    const { states, heads } = await this.#lock(trx, batch);
     const now = new Date();
 
     // Admission: the poll is open now, and the ballot fits the poll as it is now.
@@ -191,32 +211,30 @@ export class VoteWriter {
     }
 
     // Every new vote in one statement; a voter who has a current vote is left for the next step.
-    const rows = new Map<Pending, { row: VoteRow; event: CloudEvent; receiptId: string }>();
+    const rows = new Map<Pending, PreparedCast>();
     for (const pending of admitted) {
       if (pending.command.kind === 'cast')
         rows.set(pending, this.#prepareCast(pending, pending.command, now));
     }
-    const inserted = new Set<string>();
-    if (rows.size > 0) {
-      const returned = await trx
-        .insertInto('votes')
-        .values([...rows.values()].map(({ row }) => row))
-        .onConflict((oc) =>
-          oc.columns(['poll_id', 'voter_hash']).where('retracted_at', 'is', null).doNothing(),
-        )
-        .returning('id')
-        .execute();
-      for (const { id } of returned) inserted.add(id);
+    let inserted = new Set<string>();
+    if (rows.size > 0 && rows.size === admitted.length) {
+      // Only casts (the common case): in one statement with their events, if every one is new.
+      const written = await this.#writeNewVotes(trx, states, heads, rows);
+      if (written.complete) {
+        for (const [pending, prepared] of rows) outcomes.set(pending, castOutcome(prepared, false));
+        return outcomes;
+      }
+      inserted = written.inserted;
+    } else if (rows.size > 0) {
+      const returned = await this.#insertVotes(Array.from(rows.values(), (prepared) => prepared.row)).execute(
+        trx,
+      );
+      inserted = new Set(returned.rows.map((row) => row.id));
     }
     for (const [pending, prepared] of rows) {
       if (!inserted.has(prepared.row.id)) continue;
       states.get(pending.command.poll.id)!.events.push(prepared.event);
-      outcomes.set(pending, {
-        kind: 'cast',
-        voteId: prepared.row.id,
-        receiptId: prepared.receiptId,
-        replaced: false,
-      });
+      outcomes.set(pending, castOutcome(prepared, false));
     }
 
     // Changes and withdrawals, one at a time in the order they came (they are the rare case).
@@ -247,12 +265,7 @@ export class VoteWriter {
       if (prepared) {
         await trx.insertInto('votes').values(prepared.row).execute();
         state.events.push(prepared.event);
-        outcomes.set(pending, {
-          kind: 'cast',
-          voteId: prepared.row.id,
-          receiptId: prepared.receiptId,
-          replaced: true,
-        });
+        outcomes.set(pending, castOutcome(prepared, true));
       } else {
         outcomes.set(pending, { kind: 'retract', voteId: retracted.voteId });
       }
@@ -262,36 +275,100 @@ export class VoteWriter {
     return outcomes;
   }
 
-  /** Locks the stream head of every poll in the batch (in id order: no deadlocks between batches). */
-  async #lockPolls(trx: Kysely<PollsTables>, batch: readonly Pending[]): Promise<Map<string, PollState>> {
+  /**
+   * Locks, in one statement, the stream head of every poll in the batch (in id order) and then the
+   * head of every log partition they are on (in partition order): the order every appender takes
+   * them in, so batches never deadlock. Returns each poll's state and each partition's last sequence.
+   */
+  async #lock(trx: Kysely<PollsTables>, batch: readonly Pending[]) {
     const pollIds = [...new Set(batch.map((pending) => pending.command.poll.id))].sort();
+    const partitions = lockOrder(pollIds.map((pollId) => partitionOf(pollId, LOG_PARTITIONS)));
+    // A union's branches run in order, each taking its locks as it reads.
     const result = await sql<{
-      poll_id: string;
+      poll_id: string | null;
       version: number;
       head_hash: string;
       status: string;
       closes_at: Date | null;
       voting_locked_at: Date | null;
       config_version: number;
-    }>`select s.poll_id, s.version, s.head_hash, p.status, p.closes_at, p.voting_locked_at, p.config_version
-       from poll_streams s join polls p on p.id = s.poll_id
-       where s.poll_id in (${sql.join(pollIds)}) order by s.poll_id for update of s`.execute(trx);
-    return new Map(
-      result.rows.map((row) => [
-        row.poll_id,
-        {
-          head: { version: row.version, hash: row.head_hash },
-          status: row.status,
-          closesAt: row.closes_at ? new Date(row.closes_at) : null,
-          votingLockedAt: row.voting_locked_at ? new Date(row.voting_locked_at) : null,
-          configVersion: row.config_version,
-          events: [],
-        },
-      ]),
-    );
+      partition: number;
+      seq: string;
+    }>`select * from (
+         select s.poll_id, s.version, s.head_hash, p.status, p.closes_at, p.voting_locked_at, p.config_version,
+           null::int as partition, null::bigint as seq
+         from poll_streams s join polls p on p.id = s.poll_id
+         where s.poll_id in (${sql.join(pollIds)}) order by s.poll_id for update of s) as streams
+       union all
+       select null, null, null, null, null, null, null, h.partition, h.seq
+       from (${lockPartitionsQuery(POLL_LOG, partitions)}) as h`.execute(trx);
+    const states = new Map<string, PollState>();
+    const partitionRows = [];
+    for (const row of result.rows) {
+      if (row.poll_id === null) {
+        partitionRows.push(row);
+        continue;
+      }
+      states.set(row.poll_id, {
+        head: { version: row.version, hash: row.head_hash },
+        status: row.status,
+        closesAt: row.closes_at ? new Date(row.closes_at) : null,
+        votingLockedAt: row.voting_locked_at ? new Date(row.voting_locked_at) : null,
+        configVersion: row.config_version,
+        events: [],
+      });
+    }
+    return { states, heads: partitionHeads(POLL_LOG, partitions, partitionRows) };
   }
 
-  #prepareCast(pending: Pending, command: Extract<VoteCommand, { kind: 'cast' }>, now: Date) {
+  /**
+   * A batch of new votes in one statement: the votes, and only if every one of them was inserted
+   * (no voter had a vote already), their events, the stream heads and the log heads, and the
+   * NOTIFY. Otherwise the inserted votes stay, nothing else is written, and the caller goes on
+   * from them.
+   */
+  async #writeNewVotes(
+    trx: Kysely<PollsTables>,
+    states: Map<string, PollState>,
+    heads: Map<number, number>,
+    rows: Map<Pending, PreparedCast>,
+  ): Promise<{ complete: true } | { complete: false; inserted: Set<string> }> {
+    const byPoll = new Map<string, CloudEvent[]>();
+    for (const [pending, prepared] of rows) {
+      const pollId = pending.command.poll.id;
+      const events = byPoll.get(pollId);
+      if (events) events.push(prepared.event);
+      else byPoll.set(pollId, [prepared.event]);
+    }
+    const write = streamWrite(
+      [...byPoll].map(([pollId, events]) => ({ pollId, from: states.get(pollId)!.head, events })),
+      heads,
+      sql<boolean>`(select every from ok)`,
+    )!;
+    const result = await sql<{ inserted: string[]; every: boolean }>`with inserted as (
+        ${this.#insertVotes(Array.from(rows.values(), (prepared) => prepared.row))}
+      ), ok as (select count(*) = ${rows.size} as every from inserted), ${write.ctes}
+      select array(select id from inserted) as inserted, every, case when every then ${write.notify} end as notified
+      from ok`.execute(trx);
+    const { inserted, every } = result.rows[0]!;
+    return every ? { complete: true } : { complete: false, inserted: new Set(inserted) };
+  }
+
+  /** New votes in one statement; a voter who has a current vote keeps it (the row is not inserted). */
+  #insertVotes(rows: readonly VoteRow[]) {
+    const values = [];
+    for (const row of rows)
+      values.push(
+        sql`(${row.id}, ${row.poll_id}, ${row.voter_hash}, ${row.option_ids}, ${row.rating}, ${row.text}, ${row.segment}, ${row.receipt_hash}, ${row.event_id}, ${row.moderation}, ${row.cast_at})`,
+      );
+    return sql<{ id: string }>`insert into votes
+        (id, poll_id, voter_hash, option_ids, rating, text, segment, receipt_hash, event_id, moderation, cast_at)
+      values ${sql.join(values)}
+      on conflict (poll_id, voter_hash) where retracted_at is null do nothing
+      returning id`;
+  }
+
+  #prepareCast(pending: Pending, command: Extract<VoteCommand, { kind: 'cast' }>, now: Date): PreparedCast {
     const { poll, ballot } = command;
     const voteId = newId();
     const receiptId = newSignedToken(this.#options.secret, 'receipt', poll.id);
