@@ -117,3 +117,31 @@ test('per-workspace limits follow the plan', async () => {
   for (let i = 0; i < 4; i++) await limits.check(caller('pro', pro), reply() as never);
   await assert.rejects(limits.check(caller('pro', pro), reply() as never), { status: 429 });
 });
+
+test('a window runs from its first point: later points keep its expiry, and a key found without one gets it', async () => {
+  const redis = clients[0] as unknown as {
+    pTTL(key: string): Promise<number>;
+    set(key: string, value: string): Promise<unknown>;
+    get(key: string): Promise<string | null>;
+  };
+  const ip = address();
+  const key = `canvass:gateway:ip:${ip}`;
+  const request = () => gateways[0]!.inject({ method: 'GET', url: '/api/v1/polls/p', remoteAddress: ip });
+  assert.equal((await request()).statusCode, 200);
+  const first = await redis.pTTL(key);
+  assert.ok(first > 59_000 && first <= 60_000, `the first point starts a 60 s window (${first} ms left)`);
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  const second = await request();
+  assert.equal(await redis.get(key), '2');
+  const left = await redis.pTTL(key);
+  assert.ok(left <= first - 1_000, `a later point leaves the window where it was (${left} ms left)`);
+  assert.match(String(second.headers.ratelimit), /^"ip";r=8;t=(59|58)$/);
+
+  // A key with no expiry (written by anything else) gets the window instead of living for good.
+  const stray = address();
+  await redis.set(`canvass:gateway:ip:${stray}`, '4');
+  const counted = await gateways[1]!.inject({ method: 'GET', url: '/api/v1/polls/p', remoteAddress: stray });
+  assert.match(String(counted.headers.ratelimit), /^"ip";r=5;t=60$/);
+  const given = await redis.pTTL(`canvass:gateway:ip:${stray}`);
+  assert.ok(given > 59_000 && given <= 60_000, `the stray key got the window (${given} ms left)`);
+});
