@@ -120,3 +120,37 @@ test('two relays on one log never interleave a partition: each key arrives once,
   await relays[1]!.stop();
   await host.close();
 });
+
+test('a busy relay begins its rounds gatherMs apart, so what commits meanwhile goes in one run', async () => {
+  const host = new PgliteHost('memory://');
+  const db = host.database('gathering');
+  await migrate(db, eventingMigrations);
+  const outbox = createOutbox(db);
+  const calls: { at: number; ids: string[] }[] = [];
+  const { bus } = recordingBus(new Set());
+  const recorded: EventBus = {
+    ...bus,
+    publish(events) {
+      calls.push({ at: performance.now(), ids: events.map((e) => (e.data as { voteId: string }).voteId) });
+      return bus.publish(events);
+    },
+  };
+  const relay = createRelay({ db, bus: recorded, log: outboxLog(), logger: silent, gatherMs: 300 });
+  const append = (n: number) =>
+    db.kysely.transaction().execute((trx) => outbox.append(trx, [vote('gathered', n)]));
+
+  await append(0);
+  await relay.flush(); // quiet until now: at once
+  const rounds = relay.flush(); // nothing new
+  for (let n = 1; n <= 3; n++) await append(n);
+  await rounds;
+  await relay.flush();
+  assert.deepEqual(
+    calls.map((call) => call.ids),
+    [['gathered-0'], ['gathered-1', 'gathered-2', 'gathered-3']],
+  );
+  const gap = calls[1]!.at - calls[0]!.at;
+  assert.ok(gap >= 250, `the second round began ${Math.round(gap)} ms after the first`);
+  await relay.stop();
+  await host.close();
+});
