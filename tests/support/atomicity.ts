@@ -33,7 +33,7 @@ class FailOnInsertInto implements KyselyPlugin {
     const raw = rawText(node);
     if (
       (node.kind === 'InsertQueryNode' && node.into?.table.identifier.name === this.table) ||
-      raw.includes(`insert into ${this.table} `)
+      new RegExp(`insert into ${this.table}\\b`).test(raw)
     ) {
       throw new Error(`injected failure writing ${this.table}`);
     }
@@ -91,6 +91,17 @@ export function atomicityTests(database: () => Database): void {
       n: number;
     }>`select count(*)::int as n from poll_events where poll_id = ${pollId}`.execute(db.kysely);
     assert.equal(events.rows[0]?.n, 1, 'the committed poll has exactly one event');
+
+    // A vote and its event are written by one statement: failing the event stores no vote.
+    const vote = await broken.app.inject({
+      method: 'POST',
+      url: `/api/v1/polls/${pollId}/votes`,
+      headers: { 'voter-token': `atomic-voter-${crypto.randomUUID()}` },
+      payload: { optionIds: [created.json().options[0].id] },
+    });
+    assert.equal(vote.statusCode, 500);
+    assert.match(vote.headers['content-type'] as string, /problem\+json/);
+    assert.equal(await count(db, 'votes', 'poll_id', pollId), 0, 'the vote rolled back with its event');
     await broken.stopHttp();
     await healthy.stopHttp();
   });

@@ -79,8 +79,10 @@ export function createRelay(options: RelayOptions): Relay {
   // big batches pay (docs/performance.md).
   const batchSize = options.batchSize ?? 2_000;
   const gatherMs = options.gatherMs ?? 20;
-  /** When the last round that published something began. */
-  let publishedAt = 0;
+  /** When the last round that published something began (monotonic clock). */
+  let publishedAt = Number.NEGATIVE_INFINITY;
+  /** Set by stop(): its last drain does not wait to gather. */
+  let stopping = false;
   const leaseMs = options.leaseMs ?? 5_000;
   const lease = `${leaseMs} milliseconds`;
   const owner = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
@@ -167,6 +169,7 @@ export function createRelay(options: RelayOptions): Relay {
    * order and in parallel with the others; returns the partitions whose batch was full.
    */
   async function round(due: readonly number[]): Promise<number[]> {
+    const startedAt = performance.now();
     const now = Date.now();
     const after = new Map(
       due.filter((p) => (retryAt.get(p) ?? 0) <= now && owned.has(p)).map((p) => [p, owned.get(p)!]),
@@ -181,7 +184,7 @@ export function createRelay(options: RelayOptions): Relay {
       }),
     );
     if (moved.size > 0) {
-      publishedAt = now;
+      publishedAt = startedAt;
       await checkpoint(moved);
     }
     return [...read]
@@ -210,8 +213,8 @@ export function createRelay(options: RelayOptions): Relay {
   async function drain(): Promise<void> {
     do {
       again = false;
-      const wait = publishedAt + gatherMs - Date.now();
-      if (wait > 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, wait));
+      const wait = Math.min(gatherMs, publishedAt + gatherMs - performance.now());
+      if (wait > 0 && !stopping) await new Promise((resolve) => setTimeout(resolve, wait));
       try {
         if (Date.now() >= claimAgainAt) await claim();
         // Partitions with new events (from NOTIFY payloads; every owned one on a sweep).
@@ -246,6 +249,7 @@ export function createRelay(options: RelayOptions): Relay {
   return {
     start() {
       stopped = false;
+      stopping = false;
       timer ??= setInterval(() => {
         claimAgainAt = 0;
         void run();
@@ -265,6 +269,7 @@ export function createRelay(options: RelayOptions): Relay {
       return run();
     },
     async stop() {
+      stopping = true;
       if (timer) clearInterval(timer);
       timer = undefined;
       await unlisten?.();

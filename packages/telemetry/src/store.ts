@@ -154,13 +154,16 @@ class Ring {
     }
   }
 
-  /** Takes a trace out: aged out, or moved elsewhere. */
+  /**
+   * Takes a trace out: aged out, or moved elsewhere. Its array is emptied, since the queue still
+   * refers to it until the queue passes it or is rebuilt.
+   */
   take(traceId: string): Held[] {
     const spans = this.traces.get(traceId);
     if (!spans) return [];
     this.traces.delete(traceId);
     this.#count -= spans.length;
-    return spans;
+    return spans.splice(0);
   }
 
   get size(): number {

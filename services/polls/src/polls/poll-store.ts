@@ -132,13 +132,26 @@ export async function pollMissing(db: Kysely<PollsTables>, pollId: string): Prom
     : notFound('poll', `There is no poll with id ${pollId}.`);
 }
 
+/**
+ * Locks a poll's stream head (until commit). A change to a poll row takes it first, the order vote
+ * batches lock in (the stream head, then the row FOR SHARE): so the two never deadlock, and a batch
+ * that waited for the change reads the poll as the change left it.
+ */
+export async function lockStreamHead(db: Kysely<PollsTables>, pollId: string): Promise<void> {
+  await db.selectFrom('poll_streams').select('poll_id').where('poll_id', '=', pollId).forUpdate().execute();
+}
+
+/** A poll with its options; `forUpdate` locks its stream head and then its row (see lockStreamHead). */
 export async function findPoll(
   db: Kysely<PollsTables>,
   pollId: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<StoredPoll | undefined> {
   let query = db.selectFrom('polls').selectAll().where('id', '=', pollId);
-  if (options.forUpdate) query = query.forUpdate();
+  if (options.forUpdate) {
+    await lockStreamHead(db, pollId);
+    query = query.forUpdate();
+  }
   const row = await query.executeTakeFirst();
   if (!row) return undefined;
   const pollOptions = await db

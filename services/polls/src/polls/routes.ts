@@ -23,7 +23,14 @@ import { assertRoomForOpenPoll } from './open-polls-quota.ts';
 import { authorizeOrganizer, isOrganizer } from './organizer.ts';
 import type { PollCache } from './poll-cache.ts';
 import { decodeCursor, encodeCursor } from './poll-cursor.ts';
-import { createdEvent, insertPoll, listWorkspacePolls, type StoredPoll, toPollView } from './poll-store.ts';
+import {
+  createdEvent,
+  insertPoll,
+  listWorkspacePolls,
+  lockStreamHead,
+  type StoredPoll,
+  toPollView,
+} from './poll-store.ts';
 import {
   CreatePollBody,
   EditPollBody,
@@ -378,6 +385,7 @@ export function claimRoute(
         data: { pollId, workspaceId: identity.workspace, claimedAt: claimedAt.toISOString() },
       });
       const claimed = await kysely.transaction().execute(async (trx) => {
+        await lockStreamHead(trx, pollId);
         const row = await trx
           .updateTable('polls')
           // A new configVersion: other regions' copies take the new workspace (docs/regions.md).

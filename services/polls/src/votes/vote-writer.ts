@@ -1,10 +1,11 @@
 // The vote hot path's write side: votes wait here for at most one turn of the event loop (or for
 // a batch in flight to finish) and go to the database together, in one transaction that locks each
-// poll's stream head once, inserts every vote with one statement, and appends every event to the
-// streams (which are the ordered log the relay publishes) with one more. A voter's answer (and receipt) is
-// sent only after that transaction commits. The transaction re-reads each poll's status and
-// config_version under the lock, so a cached poll that has since closed or changed cannot let a
-// vote in; a ballot checked against an older version of its poll is checked again.
+// poll's stream head and row and the log partitions' heads with one statement, and inserts every
+// vote and appends every event to the streams (which are the ordered log the relay publishes) with
+// one more. A voter's answer (and receipt) is sent only after that transaction commits. The
+// transaction re-reads each poll's status and config_version under the lock, so a cached poll that
+// has since closed or changed cannot let a vote in; a ballot checked against an older version of
+// its poll is checked again.
 import { type Ballot, type CloudEvent, VoteCastV3, VoteRetractedV1 } from '@canvass/contracts';
 import {
   createEvent,
@@ -283,7 +284,11 @@ export class VoteWriter {
   async #lock(trx: Kysely<PollsTables>, batch: readonly Pending[]) {
     const pollIds = [...new Set(batch.map((pending) => pending.command.poll.id))].sort();
     const partitions = lockOrder(pollIds.map((pollId) => partitionOf(pollId, LOG_PARTITIONS)));
-    // A union's branches run in order, each taking its locks as it reads.
+    // A union's branches run in order, each taking its locks as it reads. The poll's row is locked
+    // too, FOR SHARE, so a batch that waited reads it as it was committed (a row joined without a
+    // lock, or under FOR KEY SHARE, is read as it was when the statement began: a vote could get
+    // into a poll closed meanwhile). Whatever changes a poll row and its stream locks the stream
+    // head first (lockStreamHead), so the two never deadlock.
     const result = await sql<{
       poll_id: string | null;
       version: number;
@@ -298,7 +303,7 @@ export class VoteWriter {
          select s.poll_id, s.version, s.head_hash, p.status, p.closes_at, p.voting_locked_at, p.config_version,
            null::int as partition, null::bigint as seq
          from poll_streams s join polls p on p.id = s.poll_id
-         where s.poll_id in (${sql.join(pollIds)}) order by s.poll_id for update of s) as streams
+         where s.poll_id in (${sql.join(pollIds)}) order by s.poll_id for update of s for share of p) as streams
        union all
        select null, null, null, null, null, null, null, h.partition, h.seq
        from (${lockPartitionsQuery(POLL_LOG, partitions)}) as h`.execute(trx);
