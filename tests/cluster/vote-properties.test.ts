@@ -7,7 +7,7 @@ import type { ServiceRuntime } from '@canvass/service-kit';
 import { sql } from 'kysely';
 import { testDatabases } from '../support/cluster.ts';
 import { startPollsReplicas } from '../support/polls-runtimes.ts';
-import { duplicateVoteProperty } from '../support/vote-properties.ts';
+import { awkwardAnswersProperty, duplicateVoteProperty } from '../support/vote-properties.ts';
 
 const databases: Database[] = [];
 let runtimes: ServiceRuntime[] = [];
@@ -26,6 +26,12 @@ duplicateVoteProperty(
   () => runtimes,
   () => databases[0]!,
   30,
+);
+
+awkwardAnswersProperty(
+  () => runtimes,
+  () => databases[0]!,
+  20,
 );
 
 test('a vote whose batch waited for a change of its poll is judged by the poll as changed', async () => {

@@ -5,7 +5,11 @@ import { PgliteHost } from '@canvass/database';
 import type { ServiceRuntime } from '@canvass/service-kit';
 import { useEmbeddedPlatform } from '../support/embedded.ts';
 import { startPollsReplicas } from '../support/polls-runtimes.ts';
-import { duplicateVoteProperty, recountProperty } from '../support/vote-properties.ts';
+import {
+  awkwardAnswersProperty,
+  duplicateVoteProperty,
+  recountProperty,
+} from '../support/vote-properties.ts';
 
 const host = new PgliteHost('memory://');
 const db = host.database('polls');
@@ -20,6 +24,11 @@ after(async () => {
 });
 
 duplicateVoteProperty(
+  () => runtimes,
+  () => db,
+);
+
+awkwardAnswersProperty(
   () => runtimes,
   () => db,
 );

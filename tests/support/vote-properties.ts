@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Database } from '@canvass/database';
 import { foldPollStream, verifyChain } from '@canvass/polls';
-import type { ServiceRuntime } from '@canvass/service-kit';
+import { type ServiceRuntime, sha256 } from '@canvass/service-kit';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { type Api, eventually } from './api.ts';
@@ -189,6 +189,93 @@ export function recountProperty(api: () => Api, pollsDb: () => Database, runs = 
               0,
             );
             assert.equal(series, folded.votes.size, 'the per-minute series adds up to the total');
+          });
+        },
+      ),
+      { numRuns: runs },
+    );
+  });
+}
+
+/** What an answer may hold that array literals and JSON must escape: quotes, backslashes, braces. */
+const awkwardAnswer = fc
+  .array(fc.constantFrom('"', '\\', '{', '}', ',', "'", ' ', 'NULL', 'null', 'é', '💥', '\n', '\t', 'a'), {
+    minLength: 1,
+    maxLength: 12,
+  })
+  .map((parts) => parts.join('').trim())
+  .filter((text) => text.length > 0);
+
+/**
+ * Votes sent at once (so they share batches, whose rows go in as arrays): each open-text answer
+ * and each ranking is stored, and streamed, exactly as sent.
+ */
+export function awkwardAnswersProperty(
+  runtimes: () => readonly ServiceRuntime[],
+  db: () => Database,
+  runs = 10,
+): void {
+  test('answers with quotes, backslashes and braces, sent at once, are stored and streamed as sent', async () => {
+    const service = runtimes()[0]!;
+    const create = async (payload: Record<string, unknown>) =>
+      (await service.app.inject({ method: 'POST', url: '/api/v1/polls', payload })).json();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(awkwardAnswer, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 12 }),
+        async (answers, rotations) => {
+          const open = await create({ question: 'Say "anything"', type: 'open_text' });
+          const ranking = await create({
+            question: 'Rank {these}',
+            type: 'ranking',
+            options: [{ label: 'a,"b"' }, { label: '\\c' }, { label: '{d}' }],
+          });
+          const ids: string[] = ranking.options.map((option: { id: string }) => option.id);
+          const prefix = `awkward-${Date.now()}-${run++}`;
+          const sent = [
+            ...answers.map((text, i) => ({ poll: open.id, voter: `t${i}`, payload: { text } })),
+            ...rotations.map((turn, i) => ({
+              poll: ranking.id,
+              voter: `r${i}`,
+              payload: { ranking: [...ids.slice(turn), ...ids.slice(0, turn)] },
+            })),
+          ];
+          const responses = await Promise.all(
+            sent.map(({ poll, voter, payload }) =>
+              service.app.inject({
+                method: 'POST',
+                url: `/api/v1/polls/${poll}/votes`,
+                headers: { 'voter-token': `${prefix}-${voter}` },
+                payload,
+              }),
+            ),
+          );
+          for (const response of responses) assert.equal(response.statusCode, 201, response.body);
+          const stored = await sql<{ receipt_hash: string; text: string | null; option_ids: string[] }>`
+            select receipt_hash, text, option_ids from votes where poll_id in (${open.id}, ${ranking.id})`.execute(
+            db().kysely,
+          );
+          const byReceipt = new Map(stored.rows.map((row) => [row.receipt_hash, row]));
+          const streamed = new Map<string, { text: string | null; optionIds: string[] }>();
+          for (const pollId of [open.id, ranking.id])
+            for (const link of await readStream(db(), pollId)) {
+              const event = link.event as {
+                type: string;
+                data: { receiptHash?: string; text: string | null; optionIds: string[] };
+              };
+              if (event.data.receiptHash) streamed.set(event.data.receiptHash, event.data);
+            }
+          sent.forEach(({ payload }, i) => {
+            const receiptHash = sha256(responses[i]!.json().receiptId);
+            const row = byReceipt.get(receiptHash);
+            assert.ok(row, 'the vote is stored');
+            const expected = 'text' in payload ? payload.text : null;
+            const options = 'ranking' in payload ? payload.ranking : [];
+            assert.equal(row.text, expected);
+            assert.deepEqual(row.option_ids, options);
+            assert.equal(streamed.get(receiptHash)?.text ?? null, expected);
+            assert.deepEqual(streamed.get(receiptHash)?.optionIds, options);
           });
         },
       ),

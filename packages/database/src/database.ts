@@ -21,6 +21,14 @@ export interface Database<Tables = AnyTables> {
   close(): Promise<void>;
 }
 
+/**
+ * A statement whose text begins with this comment runs, in the cluster tier, as a named prepared
+ * statement: PostgreSQL parses it once per connection instead of once per run. Only fixed text
+ * may carry it (rows go in as arrays, `unnest($1::text[], ...)`), since every distinct text stays
+ * prepared on every connection for as long as the connection lives. PGlite ignores it.
+ */
+export const PREPARED = '/* prepared */';
+
 export function assertChannelName(channel: string): string {
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`invalid channel name: ${channel}`);
   return channel;

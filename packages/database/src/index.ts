@@ -1,4 +1,10 @@
-export { type AnyTables, assertChannelName, assertSchemaName, type Database } from './database.ts';
+export {
+  type AnyTables,
+  assertChannelName,
+  assertSchemaName,
+  type Database,
+  PREPARED,
+} from './database.ts';
 export { loadMigrations, type Migration, migrate } from './migrate.ts';
 export { PgliteHost } from './pglite.ts';
-export { createPostgresDatabase, type PostgresOptions } from './postgres.ts';
+export { createPostgresDatabase, type PostgresOptions, preparedName, preparedTexts } from './postgres.ts';

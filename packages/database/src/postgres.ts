@@ -3,10 +3,45 @@
 import { querySpans } from '@canvass/telemetry';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { type AnyTables, assertChannelName, assertSchemaName, type Database } from './database.ts';
+import { type AnyTables, assertChannelName, assertSchemaName, type Database, PREPARED } from './database.ts';
 
 // Return bigint columns (count(*), bigserial) as numbers; Canvass counts stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+const names = new Map<string, string>();
+/** More distinct texts than this means some marked text is not fixed: the rest run unnamed. */
+const MAX_PREPARED = 200;
+
+/**
+ * The name a marked statement's text runs under: one per distinct text, the same on every
+ * connection; undefined once MAX_PREPARED texts have names (a marked text that varies must not
+ * fill every connection with statements).
+ */
+export function preparedName(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < MAX_PREPARED) {
+    name = `canvass_${names.size + 1}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+/** The marked texts this process has named (a test's check that they are fixed). */
+export const preparedTexts = () => [...names.keys()];
+
+/**
+ * A client that runs the statements marked PREPARED as named statements: pg sends their Parse
+ * once per connection and then only Bind and Execute, so PostgreSQL neither parses nor (after
+ * its first few runs, once it settles on a generic plan) plans them again.
+ */
+class PreparingClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query has a dozen overloads; everything else passes through.
+  override query(config: any, values?: any, callback?: any): any {
+    const name = typeof config === 'string' && config.startsWith(PREPARED) ? preparedName(config) : undefined;
+    if (name !== undefined) return super.query({ name, text: config, values }, callback);
+    return super.query(config, values, callback);
+  }
+}
 
 export interface PostgresOptions {
   url: string;
@@ -21,6 +56,7 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     max: options.poolSize ?? 10,
     options: `-c search_path=${schema}`,
     connectionTimeoutMillis: 5_000,
+    Client: PreparingClient,
   });
   // A client losing its server (restart, network cut) must not crash the process: an idle one
   // reports on the pool, a busy one on itself, and its query rejects anyway.

@@ -39,7 +39,7 @@ export const logChannel = (schema: string) => `canvass_log_${schema}`;
  */
 export function lockPartitionsQuery(log: string, partitions: readonly number[]) {
   return sql<{ partition: number; seq: number }>`
-    select partition, seq from log_heads where log = ${log} and partition = any(${partitions})
+    select partition, seq from log_heads where log = ${log} and partition = any(${partitions}::int[])
     order by partition for update`;
 }
 
@@ -75,8 +75,8 @@ export async function lockPartitions(
 
 /** SQL that sets the head rows to these sequences (run under the lock, in the same transaction). */
 export function advancePartitionsSql(log: string, heads: ReadonlyMap<number, number>) {
-  const values = sql.join([...heads].map(([partition, seq]) => sql`(${partition}::int, ${seq}::bigint)`));
-  return sql`update log_heads as h set seq = v.seq from (values ${values}) as v(partition, seq)
+  return sql`update log_heads as h set seq = v.seq
+    from unnest(${[...heads.keys()]}::int[], ${[...heads.values()]}::bigint[]) as v(partition, seq)
     where h.log = ${log} and h.partition = v.partition`;
 }
 
@@ -94,9 +94,10 @@ export async function readPartitions(
 ): Promise<Map<number, LogEntry[]>> {
   const read = new Map<number, LogEntry[]>([...after.keys()].map((partition) => [partition, []]));
   if (after.size === 0) return read;
-  const from = sql.join([...after].map(([partition, seq]) => sql`(${partition}::int, ${seq}::bigint)`));
-  const result = await sql<{ partition: number; seq: number; event: CloudEvent }>`
-    select v.partition, e.seq, e.event from (values ${from}) as v(partition, after)
+  // Fixed text (the partitions go in as arrays), so it runs prepared: a busy relay reads often.
+  const result = await sql<{ partition: number; seq: number; event: CloudEvent }>`/* prepared */
+    select v.partition, e.seq, e.event
+    from unnest(${[...after.keys()]}::int[], ${[...after.values()]}::bigint[]) as v(partition, after)
     cross join lateral (
       select t.seq, ${event} as event from ${sql.table(table)} t
       where t.partition = v.partition and t.seq > v.after order by t.seq limit ${limit}

@@ -194,12 +194,11 @@ export function createRelay(options: RelayOptions): Relay {
 
   /** Moves the checkpoints of a round in one statement, only where this relay still owns them. */
   async function checkpoint(moved: ReadonlyMap<number, number>): Promise<void> {
-    const values = sql.join([...moved].map(([partition, seq]) => sql`(${partition}::int, ${seq}::bigint)`));
-    const result = await sql<{ partition: number }>`
+    const result = await sql<{ partition: number }>`/* prepared */
       with async as (${noSync})
       update relay_checkpoints as c set published_seq = v.seq, lease_until = now() + ${lease}::interval,
         attempts = 0, last_error = null, failing_since = null
-      from (values ${values}) as v(partition, seq), async
+      from unnest(${[...moved.keys()]}::int[], ${[...moved.values()]}::bigint[]) as v(partition, seq), async
       where c.log = ${log.name} and c.partition = v.partition and c.owner = ${owner}
       returning c.partition`.execute(db.kysely);
     const kept = new Set(result.rows.map((row) => row.partition));

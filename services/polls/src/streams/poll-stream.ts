@@ -86,8 +86,20 @@ export function streamWrite(
   heads: Map<number, number>,
   when: RawBuilder<boolean> = sql<boolean>`true`,
 ) {
-  const events = [];
-  const streamHeads = [];
+  // Rows go in as one array per column (unnest), so the statement's text is the same for any
+  // number of events and PostgreSQL keeps it prepared (PREPARED).
+  const events = {
+    pollId: [] as string[],
+    version: [] as number[],
+    eventId: [] as string[],
+    type: [] as string[],
+    event: [] as string[],
+    prevHash: [] as string[],
+    hash: [] as string[],
+    partition: [] as number[],
+    seq: [] as number[],
+  };
+  const streamHeads = { pollId: [] as string[], version: [] as number[], hash: [] as string[] };
   const appended: Appended[] = [];
   const touched = new Set<number>();
   for (const append of appends) {
@@ -98,29 +110,44 @@ export function streamWrite(
     for (const row of rows) {
       const seq = heads.get(partition)! + 1;
       heads.set(partition, seq);
-      events.push(
-        sql`(${row.poll_id}, ${row.version}::int, ${row.event_id}, ${row.type}, ${row.event}::jsonb, ${row.prev_hash}, ${row.hash}, ${partition}::int, ${seq}::bigint)`,
-      );
+      events.pollId.push(row.poll_id);
+      events.version.push(row.version);
+      events.eventId.push(row.event_id);
+      events.type.push(row.type);
+      events.event.push(row.event);
+      events.prevHash.push(row.prev_hash);
+      events.hash.push(row.hash);
+      events.partition.push(partition);
+      events.seq.push(seq);
       appended.push({ eventId: row.event_id, version: row.version, hash: row.hash });
     }
-    streamHeads.push(sql`(${append.pollId}, ${head.version}::int, ${head.hash})`);
+    streamHeads.pollId.push(append.pollId);
+    streamHeads.version.push(head.version);
+    streamHeads.hash.push(head.hash);
   }
   if (appended.length === 0) return undefined;
   const partitions = [...touched];
-  const logHeads = sql.join(
-    partitions.map((partition) => sql`(${partition}::int, ${heads.get(partition)}::bigint)`),
-  );
   return {
     appended,
     ctes: sql`appended as (
       insert into poll_events (poll_id, version, event_id, type, event, prev_hash, hash, partition, seq)
-      select * from (values ${sql.join(events)}) as v where ${when}
+      select v.poll_id, v.version, v.event_id, v.type, v.event::jsonb, v.prev_hash, v.hash, v.partition, v.seq
+      from unnest(${events.pollId}::text[], ${events.version}::int[], ${events.eventId}::text[],
+        ${events.type}::text[], ${events.event}::text[], ${events.prevHash}::text[], ${events.hash}::text[],
+        ${events.partition}::int[], ${events.seq}::bigint[])
+        as v(poll_id, version, event_id, type, event, prev_hash, hash, partition, seq)
+      where ${when}
     ), streams as (
       insert into poll_streams (poll_id, version, head_hash)
-      select * from (values ${sql.join(streamHeads)}) as v where ${when}
+      select v.poll_id, v.version, v.head_hash
+      from unnest(${streamHeads.pollId}::text[], ${streamHeads.version}::int[], ${streamHeads.hash}::text[])
+        as v(poll_id, version, head_hash)
+      where ${when}
       on conflict (poll_id) do update set version = excluded.version, head_hash = excluded.head_hash
     ), log as (
-      update log_heads as h set seq = v.seq from (values ${logHeads}) as v(partition, seq)
+      update log_heads as h set seq = v.seq
+      from unnest(${partitions}::int[], ${partitions.map((partition) => heads.get(partition)!)}::bigint[])
+        as v(partition, seq)
       where h.log = ${POLL_LOG} and h.partition = v.partition and ${when}
     )`,
     notify: sql`pg_notify('canvass_log_' || current_schema(), ${partitions.join(',')})`,
@@ -141,7 +168,7 @@ export async function writeStreams(
     .map((append) => partitionOf(append.pollId, LOG_PARTITIONS));
   if (partitions.length === 0) return [];
   const write = streamWrite(appends, await lockPartitions(trx, POLL_LOG, partitions))!;
-  await sql`with ${write.ctes} select ${write.notify}`.execute(trx);
+  await sql`/* prepared */ with ${write.ctes} select ${write.notify}`.execute(trx);
   return write.appended;
 }
 

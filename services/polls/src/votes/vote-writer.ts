@@ -23,6 +23,13 @@ import { POLL_LOG, type StreamHead, streamWrite, writeStreams } from '../streams
 import type { PollsTables } from '../tables.ts';
 import { type CastVoteBody, parseBallot } from './ballot.ts';
 
+/**
+ * A text[] literal (`{"a","b"}`): one vote's options, as one element of the column of ballots
+ * (an array of arrays of different lengths cannot be a PostgreSQL array).
+ */
+export const textArray = (values: readonly string[]) =>
+  `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
 export type VoteCommand =
   | {
       kind: 'cast';
@@ -299,11 +306,11 @@ export class VoteWriter {
       config_version: number;
       partition: number;
       seq: string;
-    }>`select * from (
+    }>`/* prepared */ select * from (
          select s.poll_id, s.version, s.head_hash, p.status, p.closes_at, p.voting_locked_at, p.config_version,
            null::int as partition, null::bigint as seq
          from poll_streams s join polls p on p.id = s.poll_id
-         where s.poll_id in (${sql.join(pollIds)}) order by s.poll_id for update of s for share of p) as streams
+         where s.poll_id = any(${pollIds}::text[]) order by s.poll_id for update of s for share of p) as streams
        union all
        select null, null, null, null, null, null, null, h.partition, h.seq
        from (${lockPartitionsQuery(POLL_LOG, partitions)}) as h`.execute(trx);
@@ -350,7 +357,7 @@ export class VoteWriter {
       heads,
       sql<boolean>`(select every from ok)`,
     )!;
-    const result = await sql<{ inserted: string[]; every: boolean }>`with inserted as (
+    const result = await sql<{ inserted: string[]; every: boolean }>`/* prepared */ with inserted as (
         ${this.#insertVotes(Array.from(rows.values(), (prepared) => prepared.row))}
       ), ok as (select count(*) = ${rows.size} as every from inserted), ${write.ctes}
       select array(select id from inserted) as inserted, every, case when every then ${write.notify} end as notified
@@ -359,16 +366,22 @@ export class VoteWriter {
     return every ? { complete: true } : { complete: false, inserted: new Set(inserted) };
   }
 
-  /** New votes in one statement; a voter who has a current vote keeps it (the row is not inserted). */
+  /**
+   * New votes in one statement; a voter who has a current vote keeps it (the row is not inserted).
+   * The rows go in as one array per column, so the text is the same for any number of votes.
+   */
   #insertVotes(rows: readonly VoteRow[]) {
-    const values = [];
-    for (const row of rows)
-      values.push(
-        sql`(${row.id}, ${row.poll_id}, ${row.voter_hash}, ${row.option_ids}, ${row.rating}, ${row.text}, ${row.segment}, ${row.receipt_hash}, ${row.event_id}, ${row.moderation}, ${row.cast_at})`,
-      );
+    const column = <K extends keyof VoteRow>(key: K) => rows.map((row) => row[key] ?? null);
     return sql<{ id: string }>`insert into votes
         (id, poll_id, voter_hash, option_ids, rating, text, segment, receipt_hash, event_id, moderation, cast_at)
-      values ${sql.join(values)}
+      select v.id, v.poll_id, v.voter_hash, v.option_ids::text[], v.rating, v.text, v.segment, v.receipt_hash,
+        v.event_id, v.moderation, v.cast_at
+      from unnest(${column('id')}::text[], ${column('poll_id')}::text[], ${column('voter_hash')}::text[],
+        ${rows.map((row) => textArray(row.option_ids ?? []))}::text[], ${column('rating')}::int[],
+        ${column('text')}::text[], ${column('segment')}::text[], ${column('receipt_hash')}::text[],
+        ${column('event_id')}::text[], ${column('moderation')}::text[],
+        ${rows.map((row) => (row.cast_at as Date).toISOString())}::timestamptz[])
+        as v(id, poll_id, voter_hash, option_ids, rating, text, segment, receipt_hash, event_id, moderation, cast_at)
       on conflict (poll_id, voter_hash) where retracted_at is null do nothing
       returning id`;
   }

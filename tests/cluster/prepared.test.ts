@@ -1,0 +1,83 @@
+// Statements marked PREPARED run as named prepared statements on real PostgreSQL (parsed once per
+// connection), and the vote path's marked statements are of fixed text whatever a batch holds.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createPostgresDatabase, type Database, PREPARED, preparedTexts } from '@canvass/database';
+import type { ServiceRuntime } from '@canvass/service-kit';
+import { sql } from 'kysely';
+import { testDatabases } from '../support/cluster.ts';
+import { startPollsReplicas } from '../support/polls-runtimes.ts';
+
+let db: Database;
+let runtimes: ServiceRuntime[] = [];
+
+before(async () => {
+  const urls = await testDatabases(['polls']);
+  db = createPostgresDatabase({ url: urls.polls!, schema: 'polls' });
+  runtimes = await startPollsReplicas([db]);
+});
+after(async () => {
+  for (const runtime of runtimes) await runtime.stopHttp();
+  await db.close();
+});
+
+test('a marked statement is prepared once per connection and answers each run with its own values', async () => {
+  const answers = await db.kysely.transaction().execute(async (trx) => {
+    const runs = [];
+    for (const value of [1, 10, 100])
+      runs.push(
+        (await sql<{ n: number }>`${sql.raw(PREPARED)} select ${value}::int + 1 as n`.execute(trx)).rows[0]!
+          .n,
+      );
+    await sql`select ${5}::int + 2 as n`.execute(trx);
+    const prepared = await sql<{ name: string; statement: string }>`
+      select name, statement from pg_prepared_statements order by name`.execute(trx);
+    return { runs, prepared: prepared.rows };
+  });
+  assert.deepEqual(answers.runs, [2, 11, 101]);
+  const mine = answers.prepared.filter((row) => row.statement.includes('::int + '));
+  assert.equal(mine.length, 1, 'one prepared statement, the marked one');
+  assert.match(mine[0]!.name, /^canvass_\d+$/);
+  assert.ok(mine[0]!.statement.startsWith(PREPARED));
+});
+
+test('the vote path’s marked statements keep one text for batches of any size', async () => {
+  const service = runtimes[0]!;
+  const polls = await Promise.all(
+    Array.from({ length: 3 }, async (_, i) =>
+      (
+        await service.app.inject({
+          method: 'POST',
+          url: '/api/v1/polls',
+          payload: { question: `Fixed ${i}?`, options: [{ label: 'A' }, { label: 'B' }] },
+        })
+      ).json(),
+    ),
+  );
+  const prefix = `fixed-${Date.now()}`;
+  const votes = async (count: number, round: number) => {
+    const responses = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        service.app.inject({
+          method: 'POST',
+          url: `/api/v1/polls/${polls[i % polls.length].id}/votes`,
+          headers: { 'voter-token': `${prefix}-${round}-${i}` },
+          payload: { optionIds: [polls[i % polls.length].options[i % 2].id] },
+        }),
+      ),
+    );
+    for (const response of responses) assert.equal(response.statusCode, 201, response.body);
+  };
+  await votes(1, 0);
+  await votes(3, 1);
+  const named = preparedTexts();
+  assert.ok(
+    named.some((text) => text.includes('insert into votes')),
+    'the vote batch runs prepared',
+  );
+  for (const [round, count] of [5, 17, 40, 2].entries()) await votes(count, round + 2);
+  const write = (texts: string[]) => texts.filter((text) => text.includes('insert into votes'));
+  assert.deepEqual(write(preparedTexts()), write(named), 'batches of 1 to 40 votes share one text');
+  const prefixes = new Set(preparedTexts().map((text) => text.slice(0, 80)));
+  assert.equal(prefixes.size, preparedTexts().length, 'no marked statement comes in several texts');
+});
