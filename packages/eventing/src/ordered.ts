@@ -84,7 +84,8 @@ export async function applyInOrder(
   ].sort();
   if (keys.length === 0) return [];
   // An upsert that changes nothing still locks each row and returns it: one round trip.
-  const locked = await sql<{ stream: string; version: number; parked: number }>`
+  // Every statement of a batch here is of fixed text (keys go in as arrays), so it runs prepared.
+  const locked = await sql<{ stream: string; version: number; parked: number }>`/* prepared */
     insert into stream_positions (consumer, stream)
       select ${consumer}, unnest(${keys}::text[])
     on conflict (consumer, stream) do update set version = stream_positions.version
@@ -93,7 +94,7 @@ export async function applyInOrder(
   const withParked = locked.rows.filter((row) => row.parked > 0).map((row) => row.stream);
   const parked = withParked.length
     ? (
-        await sql<{ payload: CloudEvent }>`select payload from parked_events
+        await sql<{ payload: CloudEvent }>`/* prepared */ select payload from parked_events
           where consumer = ${consumer} and stream = any(${withParked}::text[]) order by stream, version`.execute(
           trx,
         )
@@ -106,16 +107,15 @@ export async function applyInOrder(
     return !before || Number(before.version) !== position.version || before.parked !== position.parked;
   });
   if (changed.length > 0) {
-    const values = sql.join(
-      changed.map(([stream, p]) => sql`(${stream}, ${p.version}::bigint, ${p.parked}::int)`),
-    );
-    await sql`update stream_positions as s set version = v.version, parked = v.parked
-      from (values ${values}) as v(stream, version, parked)
+    await sql`/* prepared */ update stream_positions as s set version = v.version, parked = v.parked
+      from unnest(${changed.map(([stream]) => stream)}::text[], ${changed.map(([, p]) => p.version)}::bigint[],
+        ${changed.map(([, p]) => p.parked)}::int[]) as v(stream, version, parked)
       where s.consumer = ${consumer} and s.stream = v.stream`.execute(trx);
   }
   if (plan.unpark.length > 0) {
-    const values = sql.join(plan.unpark.map((p) => sql`(${p.stream}, ${p.version}::bigint)`));
-    await sql`delete from parked_events as e using (values ${values}) as v(stream, version)
+    await sql`/* prepared */ delete from parked_events as e
+      using unnest(${plan.unpark.map((p) => p.stream)}::text[], ${plan.unpark.map((p) => p.version)}::bigint[])
+        as v(stream, version)
       where e.consumer = ${consumer} and e.stream = v.stream and e.version = v.version`.execute(trx);
   }
   if (plan.park.length > 0) {

@@ -192,8 +192,8 @@ export async function applyPollsEvents(
   if (options.region !== undefined && deltas.grown) await writeGrown(trx, options.region, deltas.grown);
   for (const pollId of deleted) touched.delete(pollId);
   if (touched.size > 0) {
-    const values = sql.join([...touched].map((pollId) => sql`(${pollId}, 1)`));
-    await sql`insert into result_sequences (poll_id, sequence) values ${values}
+    await sql`/* prepared */ insert into result_sequences (poll_id, sequence)
+      select unnest(${[...touched]}::text[]), 1
       on conflict (poll_id) do update set sequence = result_sequences.sequence + 1`.execute(trx);
   }
   return touched;
@@ -202,11 +202,12 @@ export async function applyPollsEvents(
 async function loadFacts(trx: Kysely<AnalyticsTables>, events: readonly CloudEvent[]) {
   const pollIds = [...new Set(events.map((event) => (event.data as Data).pollId as string))];
   const rows = pollIds.length
-    ? await trx
-        .selectFrom('poll_results')
-        .select(['poll_id', 'type', 'settings'])
-        .where('poll_id', 'in', pollIds)
-        .execute()
+    ? (
+        await sql<{ poll_id: string; type: string | null; settings: PollSettings | null }>`/* prepared */
+          select poll_id, type, settings from poll_results where poll_id = any(${pollIds}::text[])`.execute(
+          trx,
+        )
+      ).rows
     : [];
   return new Map<string, PollFacts>(
     rows.map((row) => [row.poll_id, { type: row.type, settings: row.settings }]),
@@ -316,6 +317,9 @@ async function hideAnswer(
   if (hidden) deltas.countTerms(pollId, text, -1);
 }
 
+/** One column of rows, as the array `unnest` takes (the statements' text stays fixed: PREPARED). */
+const col = <T, K extends keyof T>(rows: readonly T[], key: K) => rows.map((row) => row[key]);
+
 /** Rows in key order: concurrent batches then lock shared rows in the same order (no deadlocks). */
 function sorted<T>(rows: T[], key: (row: T) => string): T[] {
   return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -330,16 +334,10 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
     (row) => row.poll_id,
   );
   if (ballots.length > 0) {
-    await trx
-      .insertInto('poll_results')
-      .values(ballots)
-      .onConflict((oc) =>
-        oc.column('poll_id').doUpdateSet({
-          total_votes: sql`poll_results.total_votes + excluded.total_votes`,
-          updated_at: sql`now()`,
-        }),
-      )
-      .execute();
+    await sql`/* prepared */ insert into poll_results (poll_id, total_votes)
+      select * from unnest(${col(ballots, 'poll_id')}::text[], ${col(ballots, 'total_votes')}::bigint[])
+      on conflict (poll_id) do update
+        set total_votes = poll_results.total_votes + excluded.total_votes, updated_at = now()`.execute(trx);
   }
   const options = sorted(
     [...deltas.options].flatMap(([poll_id, perOption]) =>
@@ -350,16 +348,13 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
     (row) => `${row.poll_id}\u0000${row.option_id}`,
   );
   if (options.length > 0) {
-    await trx
-      .insertInto('option_tallies')
-      .values(options)
-      .onConflict((oc) =>
-        oc.columns(['poll_id', 'option_id']).doUpdateSet({
-          votes: sql`option_tallies.votes + excluded.votes`,
-          points: sql`option_tallies.points + excluded.points`,
-        }),
-      )
-      .execute();
+    await sql`/* prepared */ insert into option_tallies (poll_id, option_id, votes, points)
+      select * from unnest(${col(options, 'poll_id')}::text[], ${col(options, 'option_id')}::text[],
+        ${col(options, 'votes')}::bigint[], ${col(options, 'points')}::bigint[])
+      on conflict (poll_id, option_id) do update
+        set votes = option_tallies.votes + excluded.votes, points = option_tallies.points + excluded.points`.execute(
+      trx,
+    );
   }
   const minutes = sorted(
     [...deltas.minutes].flatMap(([poll_id, perMinute]) =>
@@ -370,13 +365,10 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
     (row) => `${row.poll_id}\u0000${row.minute}`,
   );
   if (minutes.length > 0) {
-    await trx
-      .insertInto('vote_minutes')
-      .values(minutes.map((row) => ({ ...row, minute: new Date(row.minute) })))
-      .onConflict((oc) =>
-        oc.columns(['poll_id', 'minute']).doUpdateSet({ votes: sql`vote_minutes.votes + excluded.votes` }),
-      )
-      .execute();
+    await sql`/* prepared */ insert into vote_minutes (poll_id, minute, votes)
+      select * from unnest(${col(minutes, 'poll_id')}::text[],
+        ${minutes.map((row) => new Date(row.minute).toISOString())}::timestamptz[], ${col(minutes, 'votes')}::bigint[])
+      on conflict (poll_id, minute) do update set votes = vote_minutes.votes + excluded.votes`.execute(trx);
   }
   const segments = sorted(
     [...deltas.segments].flatMap(([poll_id, perKey]) =>
@@ -394,15 +386,12 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
     (row) => `${row.poll_id}\u0000${row.segment}\u0000${row.option_id}`,
   );
   if (segments.length > 0) {
-    await trx
-      .insertInto('segment_tallies')
-      .values(segments)
-      .onConflict((oc) =>
-        oc
-          .columns(['poll_id', 'segment', 'option_id'])
-          .doUpdateSet({ votes: sql`segment_tallies.votes + excluded.votes` }),
-      )
-      .execute();
+    await sql`/* prepared */ insert into segment_tallies (poll_id, segment, option_id, votes)
+      select * from unnest(${col(segments, 'poll_id')}::text[], ${col(segments, 'segment')}::text[],
+        ${col(segments, 'option_id')}::text[], ${col(segments, 'votes')}::bigint[])
+      on conflict (poll_id, segment, option_id) do update set votes = segment_tallies.votes + excluded.votes`.execute(
+      trx,
+    );
   }
   const terms = sorted(
     [...deltas.terms].flatMap(([poll_id, perTerm]) =>
@@ -411,13 +400,10 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
     (row) => `${row.poll_id}\u0000${row.term}`,
   );
   if (terms.length > 0) {
-    await trx
-      .insertInto('term_counts')
-      .values(terms)
-      .onConflict((oc) =>
-        oc.columns(['poll_id', 'term']).doUpdateSet({ count: sql`term_counts.count + excluded.count` }),
-      )
-      .execute();
+    await sql`/* prepared */ insert into term_counts (poll_id, term, count)
+      select * from unnest(${col(terms, 'poll_id')}::text[], ${col(terms, 'term')}::text[],
+        ${col(terms, 'count')}::bigint[])
+      on conflict (poll_id, term) do update set count = term_counts.count + excluded.count`.execute(trx);
   }
 }
 
