@@ -87,8 +87,7 @@ export function streamWrite(
   when: RawBuilder<boolean> = sql<boolean>`true`,
 ) {
   // Rows go in as one array per column (unnest), so the statement's text is the same for any
-  // number of events and PostgreSQL keeps it prepared (PREPARED). The events themselves go as one
-  // JSON array: as elements of a text[] every quote in them would be escaped on the way.
+  // number of events and PostgreSQL keeps it prepared (PREPARED).
   const events = {
     pollId: [] as string[],
     version: [] as number[],
@@ -132,11 +131,10 @@ export function streamWrite(
     appended,
     ctes: sql`appended as (
       insert into poll_events (poll_id, version, event_id, type, event, prev_hash, hash, partition, seq)
-      select v.poll_id, v.version, v.event_id, v.type, v.event, v.prev_hash, v.hash, v.partition, v.seq
-      from rows from (unnest(${events.pollId}::text[]), unnest(${events.version}::int[]),
-        unnest(${events.eventId}::text[]), unnest(${events.type}::text[]),
-        jsonb_array_elements(${`[${events.event.join(',')}]`}::jsonb), unnest(${events.prevHash}::text[]),
-        unnest(${events.hash}::text[]), unnest(${events.partition}::int[]), unnest(${events.seq}::bigint[]))
+      select v.poll_id, v.version, v.event_id, v.type, v.event::jsonb, v.prev_hash, v.hash, v.partition, v.seq
+      from unnest(${events.pollId}::text[], ${events.version}::int[], ${events.eventId}::text[],
+        ${events.type}::text[], ${events.event}::text[], ${events.prevHash}::text[], ${events.hash}::text[],
+        ${events.partition}::int[], ${events.seq}::bigint[])
         as v(poll_id, version, event_id, type, event, prev_hash, hash, partition, seq)
       where ${when}
     ), streams as (
