@@ -188,14 +188,9 @@ export async function applyPollsEvents(
         throw new Error(`analytics cannot apply ${event.type}`);
     }
   }
-  await writeDeltas(trx, deltas);
-  if (options.region !== undefined && deltas.grown) await writeGrown(trx, options.region, deltas.grown);
   for (const pollId of deleted) touched.delete(pollId);
-  if (touched.size > 0) {
-    await sql`/* prepared */ insert into result_sequences (poll_id, sequence)
-      select unnest(${[...touched]}::text[]), 1
-      on conflict (poll_id) do update set sequence = result_sequences.sequence + 1`.execute(trx);
-  }
+  await writeDeltas(trx, deltas, touched);
+  if (options.region !== undefined && deltas.grown) await writeGrown(trx, options.region, deltas.grown);
   return touched;
 }
 
@@ -325,20 +320,22 @@ function sorted<T>(rows: T[], key: (row: T) => string): T[] {
   return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-/** One multi-row upsert per table, however many polls, options, minutes and terms the batch touched. */
-async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
+/**
+ * One statement for the whole batch, however many polls, options, minutes and terms it touched: a
+ * multi-row upsert per table (each its own common table expression; an empty one writes nothing),
+ * and each touched poll's results sequence moved on. Fixed text, so it runs prepared.
+ */
+async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas, touched: ReadonlySet<string>) {
   const ballots = sorted(
     [...deltas.ballots]
       .filter(([, count]) => count !== 0)
       .map(([poll_id, total_votes]) => ({ poll_id, total_votes })),
     (row) => row.poll_id,
   );
-  if (ballots.length > 0) {
-    await sql`/* prepared */ insert into poll_results (poll_id, total_votes)
+  const ballotsSql = sql`insert into poll_results (poll_id, total_votes)
       select * from unnest(${col(ballots, 'poll_id')}::text[], ${col(ballots, 'total_votes')}::bigint[])
       on conflict (poll_id) do update
-        set total_votes = poll_results.total_votes + excluded.total_votes, updated_at = now()`.execute(trx);
-  }
+        set total_votes = poll_results.total_votes + excluded.total_votes, updated_at = now()`;
   const options = sorted(
     [...deltas.options].flatMap(([poll_id, perOption]) =>
       [...perOption]
@@ -347,15 +344,11 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
     ),
     (row) => `${row.poll_id}\u0000${row.option_id}`,
   );
-  if (options.length > 0) {
-    await sql`/* prepared */ insert into option_tallies (poll_id, option_id, votes, points)
+  const optionsSql = sql`insert into option_tallies (poll_id, option_id, votes, points)
       select * from unnest(${col(options, 'poll_id')}::text[], ${col(options, 'option_id')}::text[],
         ${col(options, 'votes')}::bigint[], ${col(options, 'points')}::bigint[])
       on conflict (poll_id, option_id) do update
-        set votes = option_tallies.votes + excluded.votes, points = option_tallies.points + excluded.points`.execute(
-      trx,
-    );
-  }
+        set votes = option_tallies.votes + excluded.votes, points = option_tallies.points + excluded.points`;
   const minutes = sorted(
     [...deltas.minutes].flatMap(([poll_id, perMinute]) =>
       [...perMinute]
@@ -364,12 +357,10 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
     ),
     (row) => `${row.poll_id}\u0000${row.minute}`,
   );
-  if (minutes.length > 0) {
-    await sql`/* prepared */ insert into vote_minutes (poll_id, minute, votes)
+  const minutesSql = sql`insert into vote_minutes (poll_id, minute, votes)
       select * from unnest(${col(minutes, 'poll_id')}::text[],
         ${minutes.map((row) => new Date(row.minute).toISOString())}::timestamptz[], ${col(minutes, 'votes')}::bigint[])
-      on conflict (poll_id, minute) do update set votes = vote_minutes.votes + excluded.votes`.execute(trx);
-  }
+      on conflict (poll_id, minute) do update set votes = vote_minutes.votes + excluded.votes`;
   const segments = sorted(
     [...deltas.segments].flatMap(([poll_id, perKey]) =>
       [...perKey]
@@ -385,26 +376,30 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas) {
     ),
     (row) => `${row.poll_id}\u0000${row.segment}\u0000${row.option_id}`,
   );
-  if (segments.length > 0) {
-    await sql`/* prepared */ insert into segment_tallies (poll_id, segment, option_id, votes)
+  const segmentsSql = sql`insert into segment_tallies (poll_id, segment, option_id, votes)
       select * from unnest(${col(segments, 'poll_id')}::text[], ${col(segments, 'segment')}::text[],
         ${col(segments, 'option_id')}::text[], ${col(segments, 'votes')}::bigint[])
-      on conflict (poll_id, segment, option_id) do update set votes = segment_tallies.votes + excluded.votes`.execute(
-      trx,
-    );
-  }
+      on conflict (poll_id, segment, option_id) do update set votes = segment_tallies.votes + excluded.votes`;
   const terms = sorted(
     [...deltas.terms].flatMap(([poll_id, perTerm]) =>
       [...perTerm].filter(([, count]) => count !== 0).map(([term, count]) => ({ poll_id, term, count })),
     ),
     (row) => `${row.poll_id}\u0000${row.term}`,
   );
-  if (terms.length > 0) {
-    await sql`/* prepared */ insert into term_counts (poll_id, term, count)
+  const termsSql = sql`insert into term_counts (poll_id, term, count)
       select * from unnest(${col(terms, 'poll_id')}::text[], ${col(terms, 'term')}::text[],
         ${col(terms, 'count')}::bigint[])
-      on conflict (poll_id, term) do update set count = term_counts.count + excluded.count`.execute(trx);
-  }
+      on conflict (poll_id, term) do update set count = term_counts.count + excluded.count`;
+  if (
+    touched.size === 0 &&
+    ballots.length + options.length + minutes.length + segments.length + terms.length === 0
+  )
+    return;
+  await sql`/* prepared */ with results as (${ballotsSql}), options as (${optionsSql}), minutes as (${minutesSql}),
+      segments as (${segmentsSql}), terms as (${termsSql})
+    insert into result_sequences (poll_id, sequence)
+    select unnest(${[...touched]}::text[]), 1
+    on conflict (poll_id) do update set sequence = result_sequences.sequence + 1`.execute(trx);
 }
 
 /** This region's grow-only counters, and which polls' counters its peers have yet to hear. */
