@@ -110,6 +110,8 @@ test('tracing report: each setting with its ratios, rounds and check; every slic
     /\| \*\*total\*\* \| \*\*3\.400\*\* \| \*\*3\.400\*\* \| \*\*4\.200\*\* \| \*\*0\.300\*\* \|/,
   );
   assert.deepEqual(renderTracing(null), ['Tracing on and off: not measured.']);
+  assert.match(text, /^Tracing, off and on in this run: .* Aim: votes\/s ≥ 0\.9× off\./);
+  assert.match(text, /\n\| tracing \| votes\/s \|/);
 });
 
 test('a cluster whose tracing is not as its setting says is flagged in its row', () => {
@@ -152,4 +154,28 @@ test('PostgreSQL rows of either cluster read the same; the idle cluster’s back
     'postgres: backends of the other cluster (idle)',
   );
   assert.equal(rowName('polls', 'canvass_bench_ton_'), 'polls');
+});
+
+test('a comparison of code (another checkout) is headed as one, with no tracing aim', () => {
+  const text = renderTracing({
+    ...result,
+    modes: ['checkout'],
+    blocks: [
+      {
+        mode: 'checkout',
+        check: check(false),
+        slices: [slice('off', 1, 500, 3), slice('checkout', 1, 400, 3.6)],
+      },
+    ],
+  }).join('\n');
+  assert.match(
+    text,
+    /^Side by side in this run, both clusters with tracing off: .* per version; each version against/,
+  );
+  assert.doesNotMatch(text, /Aim: votes/);
+  assert.match(text, /\n\| cluster \| votes\/s \|/);
+  assert.match(
+    text,
+    /\| off, the checkout in CANVASS_BENCH_BASELINE \(.*\) \| 400 \| 3\.600 \| \*\*0\.80×\*\* \| 1\.20×/,
+  );
 });
