@@ -26,6 +26,8 @@ const modes = values.modes?.split(',').map((mode) => {
     throw new Error(`--modes: no setting ${mode} to compare with off (${Object.keys(TRACING_MODES)})`);
   if (mode === 'checkout' && !process.env.CANVASS_BENCH_BASELINE)
     throw new Error('--modes checkout: set CANVASS_BENCH_BASELINE to the other checkout (after its npm ci)');
+  if (mode === 'node-options' && !process.env.CANVASS_BENCH_NODE_OPTIONS)
+    throw new Error('--modes node-options: set CANVASS_BENCH_NODE_OPTIONS to the flags to compare');
   return mode as Exclude<TracingMode, 'off'>;
 });
 const env = loadConfig(

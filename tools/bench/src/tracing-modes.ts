@@ -12,7 +12,8 @@ export type TracingMode =
   | 'sample-0.01'
   | 'sample-none'
   | 'unbatched'
-  | 'checkout';
+  | 'checkout'
+  | 'node-options';
 
 const DEFAULTS = {
   OTEL_SDK_DISABLED: 'false',
@@ -87,6 +88,17 @@ export const TRACING_MODES: Record<
       ...DEFAULTS,
       OTEL_SDK_DISABLED: 'true',
       CANVASS_BENCH_CHECKOUT: process.env.CANVASS_BENCH_BASELINE ?? '',
+    },
+    expected: { tracing: false },
+  },
+  // Nor this: every Node process of one cluster run with CANVASS_BENCH_NODE_OPTIONS as its
+  // NODE_OPTIONS (say, a garbage collector's sizes) beside the same code without it.
+  'node-options': {
+    label: `off, NODE_OPTIONS=${process.env.CANVASS_BENCH_NODE_OPTIONS ?? '(unset)'}`,
+    env: {
+      ...DEFAULTS,
+      OTEL_SDK_DISABLED: 'true',
+      NODE_OPTIONS: process.env.CANVASS_BENCH_NODE_OPTIONS ?? '',
     },
     expected: { tracing: false },
   },
