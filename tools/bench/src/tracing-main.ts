@@ -4,6 +4,7 @@
 // CPU profile of every process of every cluster and says how much of each is tracing code; --modes
 // compares these settings with off (tracing-modes.ts names them), --rounds sets the rounds each.
 // `--modes checkout` with CANVASS_BENCH_BASELINE=<another checkout> compares two versions of the code.
+// `--modes node-options` with CANVASS_BENCH_NODE_OPTIONS=<flags> compares Node flags on the same code.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@canvass/config';
