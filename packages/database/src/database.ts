@@ -29,6 +29,17 @@ export interface Database<Tables = AnyTables> {
  */
 export const PREPARED = '/* prepared */';
 
+/** One column of rows, as the array a prepared statement `unnest`s. */
+export const columnOf = <T, K extends keyof T>(rows: readonly T[], key: K): T[K][] =>
+  rows.map((row) => row[key]);
+
+/**
+ * A text[] literal (`{"a","b"}`), for a column whose rows are arrays themselves: an array of
+ * arrays of different lengths cannot be a PostgreSQL array, an array of their literals can.
+ */
+export const textArrayLiteral = (values: readonly string[]) =>
+  `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
 export function assertChannelName(channel: string): string {
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`invalid channel name: ${channel}`);
   return channel;

@@ -2,8 +2,10 @@ export {
   type AnyTables,
   assertChannelName,
   assertSchemaName,
+  columnOf,
   type Database,
   PREPARED,
+  textArrayLiteral,
 } from './database.ts';
 export { loadMigrations, type Migration, migrate } from './migrate.ts';
 export { PgliteHost } from './pglite.ts';

@@ -3,6 +3,7 @@
 // however many votes and polls it holds; retractions subtract exactly what the retracted ballot added. Lifecycle
 // events (created, edited, opened, closed) and open-text answers are applied one by one, in order.
 import type { CloudEvent, PollSettings } from '@canvass/contracts';
+import { columnOf as col } from '@canvass/database';
 import { type Kysely, sql } from 'kysely';
 import type { AnalyticsTables } from '../tables.ts';
 import { loadSegmentBuckets, SegmentBuckets } from './segments.ts';
@@ -312,9 +313,6 @@ async function hideAnswer(
   if (hidden) deltas.countTerms(pollId, text, -1);
 }
 
-/** One column of rows, as the array `unnest` takes (the statements' text stays fixed: PREPARED). */
-const col = <T, K extends keyof T>(rows: readonly T[], key: K) => rows.map((row) => row[key]);
-
 /** Rows in key order: concurrent batches then lock shared rows in the same order (no deadlocks). */
 function sorted<T>(rows: T[], key: (row: T) => string): T[] {
   return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -390,11 +388,8 @@ async function writeDeltas(trx: Kysely<AnalyticsTables>, deltas: TallyDeltas, to
       select * from unnest(${col(terms, 'poll_id')}::text[], ${col(terms, 'term')}::text[],
         ${col(terms, 'count')}::bigint[])
       on conflict (poll_id, term) do update set count = term_counts.count + excluded.count`;
-  if (
-    touched.size === 0 &&
-    ballots.length + options.length + minutes.length + segments.length + terms.length === 0
-  )
-    return;
+  // Every delta is of a touched poll (a deleted poll's are forgotten): none touched, none to write.
+  if (touched.size === 0) return;
   await sql`/* prepared */ with results as (${ballotsSql}), options as (${optionsSql}), minutes as (${minutesSql}),
       segments as (${segmentsSql}), terms as (${termsSql})
     insert into result_sequences (poll_id, sequence)

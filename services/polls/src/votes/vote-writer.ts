@@ -7,6 +7,7 @@
 // has since closed or changed cannot let a vote in; a ballot checked against an older version of
 // its poll is checked again.
 import { type Ballot, type CloudEvent, VoteCastV3, VoteRetractedV1 } from '@canvass/contracts';
+import { columnOf, textArrayLiteral } from '@canvass/database';
 import {
   createEvent,
   LOG_PARTITIONS,
@@ -22,13 +23,6 @@ import { findPoll, type StoredPoll } from '../polls/poll-store.ts';
 import { POLL_LOG, type StreamHead, streamWrite, writeStreams } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
 import { type CastVoteBody, parseBallot } from './ballot.ts';
-
-/**
- * A text[] literal (`{"a","b"}`): one vote's options, as one element of the column of ballots
- * (an array of arrays of different lengths cannot be a PostgreSQL array).
- */
-export const textArray = (values: readonly string[]) =>
-  `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
 export type VoteCommand =
   | {
@@ -371,13 +365,13 @@ export class VoteWriter {
    * The rows go in as one array per column, so the text is the same for any number of votes.
    */
   #insertVotes(rows: readonly VoteRow[]) {
-    const column = <K extends keyof VoteRow>(key: K) => rows.map((row) => row[key] ?? null);
+    const column = <K extends keyof VoteRow>(key: K) => columnOf(rows, key).map((value) => value ?? null);
     return sql<{ id: string }>`insert into votes
         (id, poll_id, voter_hash, option_ids, rating, text, segment, receipt_hash, event_id, moderation, cast_at)
       select v.id, v.poll_id, v.voter_hash, v.option_ids::text[], v.rating, v.text, v.segment, v.receipt_hash,
         v.event_id, v.moderation, v.cast_at
       from unnest(${column('id')}::text[], ${column('poll_id')}::text[], ${column('voter_hash')}::text[],
-        ${rows.map((row) => textArray(row.option_ids ?? []))}::text[], ${column('rating')}::int[],
+        ${rows.map((row) => textArrayLiteral(row.option_ids ?? []))}::text[], ${column('rating')}::int[],
         ${column('text')}::text[], ${column('segment')}::text[], ${column('receipt_hash')}::text[],
         ${column('event_id')}::text[], ${column('moderation')}::text[],
         ${rows.map((row) => (row.cast_at as Date).toISOString())}::timestamptz[])
