@@ -60,6 +60,27 @@ test('a weak password or a malformed address is refused with the field named', a
   assert.deepEqual(fields, ['/email', '/password']);
 });
 
+test('a name of only spaces is refused with 400 naming the field, not stored as an empty name', async () => {
+  for (const name of ['   ', '\t\n', '\u00a0']) {
+    const response = await api('POST', '/api/v1/accounts', {
+      body: { email: 'blank@example.test', password: 'correct horse battery', name },
+    });
+    assert.equal(response.status, 400, `${JSON.stringify(name)}: ${JSON.stringify(response.body)}`);
+    assert.match(response.headers['content-type'] ?? '', /application\/problem\+json/);
+    assert.deepEqual(
+      response.body.errors.map((e: { field: string }) => e.field),
+      ['/name'],
+    );
+    assert.equal(response.body.errors[0].message, 'must not be blank');
+  }
+  const none = await identityDb()
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', 'blank@example.test')
+    .execute();
+  assert.deepEqual(none, [], 'no account was made');
+});
+
 test('API keys: shown once, scopes enforced, a forged identity ignored, revocation honoured within seconds', async () => {
   // Bootstrap: until the OIDC provider lands, the first key is made as the workspace owner would.
   const owner = await identityDb()

@@ -193,6 +193,42 @@ test('options must differ: a repeat (whatever its case and spacing) is refused w
   assert.equal(more.status, 400, JSON.stringify(more.body));
 });
 
+test('a question or option of only spaces is refused with 400 naming the field, on create and edit', async () => {
+  const blankQuestion = await api()('POST', '/api/v1/polls', {
+    body: { question: ' \t ', options: [{ label: 'Pizza' }, { label: 'Salad' }] },
+  });
+  assert.equal(blankQuestion.status, 400, JSON.stringify(blankQuestion.body));
+  assert.match(blankQuestion.headers['content-type'] ?? '', /application\/problem\+json/);
+  assert.deepEqual(
+    blankQuestion.body.errors.map((e: Json) => e.field),
+    ['/question'],
+  );
+  const blankOption = await api()('POST', '/api/v1/polls', {
+    body: { question: 'Lunch?', options: [{ label: 'Pizza' }, { label: '   ' }] },
+  });
+  assert.equal(blankOption.status, 400, JSON.stringify(blankOption.body));
+  assert.deepEqual(
+    blankOption.body.errors.map((e: Json) => e.field),
+    ['/options/1/label'],
+  );
+
+  const created = await api()('POST', '/api/v1/polls', {
+    body: { question: 'Lunch?', status: 'draft', options: [{ label: 'Pizza' }, { label: 'Salad' }] },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const manage = { 'manage-token': created.body.manageToken };
+  for (const body of [{ question: '  ' }, { options: [{ label: 'Soup' }, { label: '\n' }] }]) {
+    const edit = await api()('PATCH', `/api/v1/polls/${created.body.id}`, { headers: manage, body });
+    assert.equal(edit.status, 400, `${JSON.stringify(body)}: ${JSON.stringify(edit.body)}`);
+  }
+  const unchanged = await api()('GET', `/api/v1/polls/${created.body.id}`);
+  assert.equal(unchanged.body.question, 'Lunch?');
+  assert.deepEqual(
+    unchanged.body.options.map((option: Json) => option.label),
+    ['Pizza', 'Salad'],
+  );
+});
+
 test('an access code is checked before voting: 204 when right, 403 when wrong, counted toward the same lockout as votes', async () => {
   const created = await api()('POST', '/api/v1/polls', {
     body: {

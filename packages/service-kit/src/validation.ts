@@ -13,6 +13,14 @@ function declaresDefault(node: unknown): boolean {
   return 'default' in node || Object.values(node).some(declaresDefault);
 }
 
+/** A text field stored trimmed declares `pattern: '\\S'`; its error says so in words. */
+const NOT_BLANK = '\\S';
+
+function messageOf(error: { keyword: string; params: unknown; message: string }): string {
+  const pattern = (error.params as { pattern?: unknown } | null)?.pattern;
+  return error.keyword === 'pattern' && pattern === NOT_BLANK ? 'must not be blank' : error.message;
+}
+
 export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const validator = Compile(schema);
   const part = httpPart ?? 'body';
@@ -31,7 +39,7 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
     const fieldErrors = validator.Errors(value).map((error) => ({
       in: part,
       field: error.instancePath,
-      message: error.message,
+      message: messageOf(error),
     }));
     return { error: new RequestValidationError(fieldErrors) };
   };

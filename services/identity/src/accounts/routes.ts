@@ -25,7 +25,8 @@ const SignUpBody = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 254 }),
     password: Type.String({ minLength: 10, maxLength: 200 }),
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    // Stored trimmed, so it needs more than spaces.
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,7 @@ import Type, { type Static } from 'typebox';
 export const PollIdParams = Type.Object({ pollId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 const OptionInput = Type.Object(
-  { label: Type.String({ minLength: 1, maxLength: POLL_LIMITS.optionLabel }) },
+  { label: Type.String({ minLength: 1, maxLength: POLL_LIMITS.optionLabel, pattern: '\\S' }) },
   { additionalProperties: false },
 );
 const Options = Type.Array(OptionInput, {
@@ -22,9 +22,12 @@ const AccessCode = Type.String({
 });
 const When = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
+/** Stored trimmed, so it needs more than spaces. */
+const Question = Type.String({ minLength: 1, maxLength: POLL_LIMITS.question, pattern: '\\S' });
+
 export const CreatePollBody = Type.Object(
   {
-    question: Type.String({ minLength: 1, maxLength: POLL_LIMITS.question }),
+    question: Question,
     type: Type.Optional(PollType),
     options: Type.Optional(Options),
     /** draft: build it first; open: take votes now. A future `opensAt` makes it scheduled. */
@@ -40,7 +43,7 @@ export type CreatePollBody = Static<typeof CreatePollBody>;
 
 export const EditPollBody = Type.Object(
   {
-    question: Type.Optional(Type.String({ minLength: 1, maxLength: POLL_LIMITS.question })),
+    question: Type.Optional(Question),
     options: Type.Optional(Options),
     settings: Type.Optional(SettingsInput),
     accessCode: Type.Optional(Type.Union([AccessCode, Type.Null()])),
