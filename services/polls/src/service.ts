@@ -38,6 +38,7 @@ export function createPollsService(context: ServiceContext): ServiceModule {
     kysely,
     logger: context.logger,
     secret: context.internalSecret ?? '',
+    metrics: context.metrics,
   });
   const questions = createQuestionsPublisher({ db: kysely, bus: context.bus, logger: context.logger });
   let timer: NodeJS.Timeout | undefined;

@@ -6,13 +6,7 @@
 // stream's head row, so concurrent votes on one poll queue rather than fail; commands that read a
 // version first pass it as `expectedVersion` and get a conflict if anything was appended since.
 import type { CloudEvent } from '@canvass/contracts';
-import {
-  type EventLog,
-  LOG_PARTITIONS,
-  lockPartitions,
-  partitionOf,
-  readPartitions,
-} from '@canvass/eventing';
+import { type EventLog, LOG_PARTITIONS, partitionOf, readPartitions } from '@canvass/eventing';
 import { HttpProblem } from '@canvass/service-kit';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { PollsTables } from '../tables.ts';
@@ -75,15 +69,18 @@ export interface StreamAppend {
 }
 
 /**
- * What appends these polls' events (their stream heads locked, or new), given the log heads of
- * their partitions (locked; advanced here as sequences are taken): `ctes`, the common table
+ * What appends these polls' events (their stream heads locked, or new): `ctes`, the common table
  * expressions of one statement that write the events with their log places, the stream heads and
  * the log heads, each only `when` the condition holds; `notify`, the expression that wakes the
- * relay; and what is appended. Undefined when there is no event to append.
+ * relay; what is appended; and each stream's new head. Undefined when there is no event to append.
+ *
+ * The log places are taken in the statement: it locks the partitions' head rows in partition order
+ * (the order every appender takes them; a transaction that locked them already holds them) and
+ * advances each by its count of events, so a partition's sequence order stays its commit order
+ * whether or not the caller locked the heads before.
  */
 export function streamWrite(
   appends: readonly StreamAppend[],
-  heads: Map<number, number>,
   when: RawBuilder<boolean> = sql<boolean>`true`,
 ) {
   // Rows go in as one array per column (unnest), so the statement's text is the same for any
@@ -97,19 +94,20 @@ export function streamWrite(
     prevHash: [] as string[],
     hash: [] as string[],
     partition: [] as number[],
-    seq: [] as number[],
+    /** The event's place among this statement's events of its partition, from 1. */
+    place: [] as number[],
   };
   const streamHeads = { pollId: [] as string[], version: [] as number[], hash: [] as string[] };
   const appended: Appended[] = [];
-  const touched = new Set<number>();
+  const heads = new Map<string, StreamHead>();
+  const counts = new Map<number, number>();
   for (const append of appends) {
     if (append.events.length === 0) continue;
     const partition = partitionOf(append.pollId, LOG_PARTITIONS);
-    touched.add(partition);
     const { rows, head } = chainEvents(append.pollId, append.from, append.events);
     for (const row of rows) {
-      const seq = heads.get(partition)! + 1;
-      heads.set(partition, seq);
+      const place = (counts.get(partition) ?? 0) + 1;
+      counts.set(partition, place);
       events.pollId.push(row.poll_id);
       events.version.push(row.version);
       events.eventId.push(row.event_id);
@@ -118,25 +116,37 @@ export function streamWrite(
       events.prevHash.push(row.prev_hash);
       events.hash.push(row.hash);
       events.partition.push(partition);
-      events.seq.push(seq);
+      events.place.push(place);
       appended.push({ eventId: row.event_id, version: row.version, hash: row.hash });
     }
     streamHeads.pollId.push(append.pollId);
     streamHeads.version.push(head.version);
     streamHeads.hash.push(head.hash);
+    heads.set(append.pollId, head);
   }
   if (appended.length === 0) return undefined;
-  const partitions = [...touched];
+  const partitions = [...counts.keys()];
   return {
     appended,
-    ctes: sql`appended as (
+    heads,
+    ctes: sql`locked as materialized (
+      select h.partition from log_heads h
+      where h.log = ${POLL_LOG} and h.partition = any(${partitions}::int[]) and ${when}
+      order by h.partition for update
+    ), log as (
+      update log_heads as h set seq = h.seq + v.n
+      from unnest(${partitions}::int[], ${[...counts.values()]}::bigint[]) as v(partition, n)
+      where h.log = ${POLL_LOG} and h.partition = v.partition and h.partition in (select partition from locked)
+      returning h.partition, h.seq - v.n as base
+    ), appended as (
       insert into poll_events (poll_id, version, event_id, type, event, prev_hash, hash, partition, seq)
-      select v.poll_id, v.version, v.event_id, v.type, v.event::jsonb, v.prev_hash, v.hash, v.partition, v.seq
+      select v.poll_id, v.version, v.event_id, v.type, v.event::jsonb, v.prev_hash, v.hash, v.partition,
+        l.base + v.place
       from unnest(${events.pollId}::text[], ${events.version}::int[], ${events.eventId}::text[],
         ${events.type}::text[], ${events.event}::text[], ${events.prevHash}::text[], ${events.hash}::text[],
-        ${events.partition}::int[], ${events.seq}::bigint[])
-        as v(poll_id, version, event_id, type, event, prev_hash, hash, partition, seq)
-      where ${when}
+        ${events.partition}::int[], ${events.place}::int[])
+        as v(poll_id, version, event_id, type, event, prev_hash, hash, partition, place)
+      join log l on l.partition = v.partition
     ), streams as (
       insert into poll_streams (poll_id, version, head_hash)
       select v.poll_id, v.version, v.head_hash
@@ -144,11 +154,6 @@ export function streamWrite(
         as v(poll_id, version, head_hash)
       where ${when}
       on conflict (poll_id) do update set version = excluded.version, head_hash = excluded.head_hash
-    ), log as (
-      update log_heads as h set seq = v.seq
-      from unnest(${partitions}::int[], ${partitions.map((partition) => heads.get(partition)!)}::bigint[])
-        as v(partition, seq)
-      where h.log = ${POLL_LOG} and h.partition = v.partition and ${when}
     )`,
     notify: sql`pg_notify('canvass_log_' || current_schema(), ${partitions.join(',')})`,
   };
@@ -156,29 +161,26 @@ export function streamWrite(
 
 /**
  * Writes the events of one or more polls' streams (their heads already locked, or new) in one
- * statement after locking their partitions: the events with their log places, the stream heads,
- * the log heads, and the NOTIFY that wakes the relay. Returns what was appended.
+ * statement: the events with their log places, the stream heads, the log heads, and the NOTIFY
+ * that wakes the relay. Returns what was appended and the heads it leaves.
  */
 export async function writeStreams(
   trx: Kysely<PollsTables>,
   appends: readonly StreamAppend[],
-): Promise<Appended[]> {
-  const partitions = appends
-    .filter((append) => append.events.length > 0)
-    .map((append) => partitionOf(append.pollId, LOG_PARTITIONS));
-  if (partitions.length === 0) return [];
-  const write = streamWrite(appends, await lockPartitions(trx, POLL_LOG, partitions))!;
+): Promise<{ appended: Appended[]; heads: Map<string, StreamHead> }> {
+  const write = streamWrite(appends);
+  if (!write) return { appended: [], heads: new Map() };
   await sql`/* prepared */ with ${write.ctes} select ${write.notify}`.execute(trx);
-  return write.appended;
+  return write;
 }
 
 /** Starts a poll's stream with its first events (the creation). */
-export function startStream(
+export async function startStream(
   trx: Kysely<PollsTables>,
   pollId: string,
   events: readonly CloudEvent[],
 ): Promise<Appended[]> {
-  return writeStreams(trx, [{ pollId, from: { version: 0, hash: GENESIS_HASH }, events }]);
+  return (await writeStreams(trx, [{ pollId, from: { version: 0, hash: GENESIS_HASH }, events }])).appended;
 }
 
 export async function appendToStream(
@@ -197,7 +199,9 @@ export async function appendToStream(
   if (expectedVersion !== undefined && head.version !== expectedVersion) {
     throw new StreamConflict(pollId, expectedVersion, head.version);
   }
-  return writeStreams(trx, [{ pollId, from: { version: head.version, hash: head.head_hash }, events }]);
+  return (
+    await writeStreams(trx, [{ pollId, from: { version: head.version, hash: head.head_hash }, events }])
+  ).appended;
 }
 
 /**

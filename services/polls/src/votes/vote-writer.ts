@@ -18,7 +18,8 @@ import {
 } from '@canvass/eventing';
 import { conflict, type Logger, newId, newSignedToken, notFound, sha256 } from '@canvass/service-kit';
 import { activeSpan, activeTraceparent, inSpan, linksTo, type Span } from '@canvass/telemetry';
-import { type Insertable, type Kysely, sql } from 'kysely';
+import { type Insertable, type Kysely, type RawBuilder, sql } from 'kysely';
+import { Counter, type Registry } from 'prom-client';
 import { findPoll, type StoredPoll } from '../polls/poll-store.ts';
 import { POLL_LOG, type StreamHead, streamWrite, writeStreams } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
@@ -55,6 +56,8 @@ export interface VoteWriterOptions {
   maxBatch?: number;
   /** Batches in the database at once; more queue up and go in the next one. */
   maxInFlight?: number;
+  /** Where `canvass_vote_batches_total{path}` is counted. */
+  metrics?: Registry | undefined;
 }
 
 export const pollNotOpen = (status: string) =>
@@ -99,15 +102,41 @@ const castOutcome = (prepared: PreparedCast, replaced: boolean): VoteOutcome => 
   replaced,
 });
 
+/** What canvass_fenced_out() raises (migration 014), and PostgreSQL's deadlock: nothing stayed. */
+const FENCED_OUT = 'CV001';
+const DEADLOCK = '40P01';
+/** Stream heads a polls process keeps for the single-statement path (about 100 bytes each). */
+const KNOWN_HEADS = 10_000;
+/** How long a poll whose fenced statement failed takes the locking path. */
+const FENCE_COOLDOWN_MS = 1_000;
+
 export class VoteWriter {
   readonly #queue: Pending[] = [];
-  readonly #options: Required<VoteWriterOptions>;
+  /** The stream heads this process last wrote or read under lock, by poll, oldest first. */
+  readonly #heads = new Map<string, StreamHead>();
+  /** The batches being written, each with its polls and a promise kept when it is done. */
+  readonly #writing = new Set<{ polls: Set<string>; done: Promise<void> }>();
+  /** Polls whose fenced statement failed, and until when (monotonic ms) they are not tried again. */
+  readonly #fencedOut = new Map<string, number>();
+  readonly #options: Required<Omit<VoteWriterOptions, 'metrics'>>;
   #inFlight = 0;
   #scheduled = false;
   #idle: (() => void)[] = [];
 
+  readonly #batches: Counter<'path'> | undefined;
+
   constructor(options: VoteWriterOptions) {
-    this.#options = { maxBatch: 500, maxInFlight: 2, ...options };
+    const { metrics: registry, ...rest } = options;
+    this.#options = { maxBatch: 500, maxInFlight: 2, ...rest };
+    this.#batches = registry
+      ? ((registry.getSingleMetric('canvass_vote_batches_total') as Counter<'path'> | undefined) ??
+        new Counter({
+          name: 'canvass_vote_batches_total',
+          help: 'Vote batches written, by path: fenced (one statement) or locked (a transaction)',
+          labelNames: ['path'],
+          registers: [registry],
+        }))
+      : undefined;
   }
 
   submit(command: VoteCommand): Promise<VoteOutcome> {
@@ -132,7 +161,7 @@ export class VoteWriter {
       const batch = this.#queue.splice(0, this.#options.maxBatch);
       if (batch.length === 0) return;
       this.#inFlight++;
-      void this.#write(batch).finally(() => {
+      void this.#writeInTurn(batch).finally(() => {
         this.#inFlight--;
         this.#schedule();
         if (this.#queue.length === 0 && this.#inFlight === 0)
@@ -140,6 +169,33 @@ export class VoteWriter {
       });
       this.#schedule();
     });
+  }
+
+  /**
+   * Writes a batch once the batches in flight that share a poll with it are done. PostgreSQL would
+   * make it wait for their locks anyway; waiting here means each batch starts from the heads the
+   * one before it left, so what this process knows of a head is what is committed (unless another
+   * process appended), and its fenced statement holds.
+   */
+  async #writeInTurn(batch: Pending[]): Promise<void> {
+    const polls = new Set(batch.map((pending) => pending.command.poll.id));
+    const earlier = [];
+    for (const writing of this.#writing)
+      for (const pollId of polls)
+        if (writing.polls.has(pollId)) {
+          earlier.push(writing.done);
+          break;
+        }
+    let finish!: () => void;
+    const entry = { polls, done: new Promise<void>((resolve) => (finish = resolve)) };
+    this.#writing.add(entry);
+    try {
+      await Promise.all(earlier);
+      await this.#write(batch);
+    } finally {
+      this.#writing.delete(entry);
+      finish();
+    }
   }
 
   async #write(batch: Pending[]): Promise<void> {
@@ -153,7 +209,19 @@ export class VoteWriter {
           links: linksTo(batch.map((pending) => pending.traceparent)),
           attributes: { 'canvass.service': 'polls', 'canvass.votes': batch.length },
         },
-        () => this.#options.kysely.transaction().execute((trx) => this.#apply(trx, batch)),
+        async (span) => {
+          const fenced = await this.#writeFenced(batch);
+          const path = fenced ? 'fenced' : 'locked';
+          span.setAttribute('canvass.vote.path', path);
+          this.#batches?.inc({ path });
+          if (fenced) return fenced;
+          const learned = new Map<string, StreamHead | undefined>();
+          const written = await this.#options.kysely
+            .transaction()
+            .execute((trx) => this.#apply(trx, batch, learned));
+          for (const [pollId, head] of learned) this.#remember(pollId, head);
+          return written;
+        },
       );
     } catch (error) {
       if (batch.length === 1) {
@@ -172,13 +240,118 @@ export class VoteWriter {
     }
   }
 
+  /** A poll's head as this process last wrote or read it; undefined forgets it. */
+  #remember(pollId: string, head: StreamHead | undefined) {
+    this.#heads.delete(pollId);
+    if (!head) return;
+    const until = this.#fencedOut.get(pollId);
+    if (until !== undefined) {
+      if (until > performance.now()) return;
+      this.#fencedOut.delete(pollId);
+    }
+    // Insertion order is recency: the oldest goes when the map is full.
+    if (this.#heads.size >= KNOWN_HEADS) this.#heads.delete(this.#heads.keys().next().value!);
+    this.#heads.set(pollId, head);
+  }
+
+  /**
+   * The common case in one autocommit statement instead of a transaction's four round trips: a
+   * batch of new votes on polls whose stream heads this process knows (it wrote them last). The
+   * statement locks those heads (in poll order) only where they still are what it knows, then the
+   * polls' rows (FOR SHARE, as the locking path does), checks each is open with the configuration
+   * the ballots were checked against, inserts the votes, and writes their events (their log places
+   * taken under the partitions' locks, as every appender takes them), the stream heads and the
+   * NOTIFY. If anything does not hold (another process or a poll change moved a head, a poll
+   * closed or changed, a voter had voted), it raises, so nothing of it stays, and the batch takes
+   * the locking path, which tells each vote why. Undefined then.
+   */
+  async #writeFenced(batch: readonly Pending[]): Promise<Map<Pending, VoteOutcome> | undefined> {
+    const polls = new Map<string, { from: StreamHead; configVersion: number; events: CloudEvent[] }>();
+    for (const { command } of batch) {
+      if (command.kind !== 'cast') return undefined;
+      const poll = polls.get(command.poll.id);
+      if (poll) {
+        if (poll.configVersion !== command.poll.configVersion) return undefined;
+        continue;
+      }
+      const from = this.#heads.get(command.poll.id);
+      if (!from) return undefined;
+      polls.set(command.poll.id, { from, configVersion: command.poll.configVersion, events: [] });
+    }
+    const now = new Date();
+    const rows = new Map<Pending, PreparedCast>();
+    for (const pending of batch) {
+      const prepared = this.#prepareCast(
+        pending,
+        pending.command as Extract<VoteCommand, { kind: 'cast' }>,
+        now,
+      );
+      rows.set(pending, prepared);
+      polls.get(prepared.row.poll_id)!.events.push(prepared.event);
+    }
+    const ids = [...polls.keys()];
+    const write = streamWrite(
+      ids.map((pollId) => ({ pollId, from: polls.get(pollId)!.from, events: polls.get(pollId)!.events })),
+      sql<boolean>`(select every from ok)`,
+    )!;
+    try {
+      await sql`/* prepared */ with fenced as materialized (
+          select s.poll_id from poll_streams s
+          join unnest(${ids}::text[], ${ids.map((id) => polls.get(id)!.from.version)}::int[],
+            ${ids.map((id) => polls.get(id)!.from.hash)}::text[]) as v(poll_id, version, hash)
+            on s.poll_id = v.poll_id and s.version = v.version and s.head_hash = v.hash
+          order by s.poll_id for update of s
+        ), open as materialized (
+          select p.id from polls p
+          join unnest(${ids}::text[], ${ids.map((id) => polls.get(id)!.configVersion)}::int[])
+            as v(id, config_version) on p.id = v.id and p.config_version = v.config_version
+          where (select count(*) from fenced) = ${ids.length} and p.status = 'open'
+            and (p.closes_at is null or p.closes_at > now())
+            and (p.voting_locked_at is null or p.voting_locked_at > now())
+          order by p.id for share of p
+        ), inserted as (
+          ${this.#insertVotes(
+            Array.from(rows.values(), (prepared) => prepared.row),
+            sql<boolean>`(select count(*) from open) = ${ids.length}`,
+          )}
+        ), ok as (select count(*) = ${rows.size} as every from inserted), ${write.ctes}
+        select case when every then ${write.notify} else canvass_fenced_out() end from ok`.execute(
+        this.#options.kysely,
+      );
+    } catch (error) {
+      // Its polls take the locking path for a while: replicas that take turns with a poll's votes
+      // (the gateway balances round robin) would otherwise try, and undo, nearly every batch.
+      const until = performance.now() + FENCE_COOLDOWN_MS;
+      for (const pollId of ids) {
+        this.#remember(pollId, undefined);
+        if (this.#fencedOut.size >= KNOWN_HEADS) this.#fencedOut.delete(this.#fencedOut.keys().next().value!);
+        this.#fencedOut.set(pollId, until);
+      }
+      const code = (error as { code?: unknown }).code;
+      if (code === FENCED_OUT || code === DEADLOCK) return undefined;
+      throw error;
+    }
+    for (const [pollId, head] of write.heads) this.#remember(pollId, head);
+    return new Map(Array.from(rows, ([pending, prepared]) => [pending, castOutcome(prepared, false)]));
+  }
+
   async #apply(
     trx: Kysely<PollsTables>,
     batch: readonly Pending[],
+    learned: Map<string, StreamHead | undefined>,
   ): Promise<Map<Pending, VoteOutcome | Error>> {
     const outcomes = new Map<Pending, VoteOutcome | Error>();
-    const { states, heads } = await this.#lock(trx, batch);
+    const states = await this.#lock(trx, batch);
     const now = new Date();
+    // The heads this transaction leaves, for the next batch's single statement: only open polls'.
+    for (const pollId of new Set(batch.map((pending) => pending.command.poll.id))) {
+      const state = states.get(pollId);
+      const open =
+        state?.status === 'open' &&
+        (state.closesAt === null || state.closesAt > now) &&
+        (state.votingLockedAt === null || state.votingLockedAt > now);
+      learned.set(pollId, open ? state.head : undefined);
+    }
 
     // Admission: the poll is open now, and the ballot fits the poll as it is now.
     const admitted: Pending[] = [];
@@ -221,8 +394,9 @@ export class VoteWriter {
     let inserted = new Set<string>();
     if (rows.size > 0 && rows.size === admitted.length) {
       // Only casts (the common case): in one statement with their events, if every one is new.
-      const written = await this.#writeNewVotes(trx, states, heads, rows);
+      const written = await this.#writeNewVotes(trx, states, rows);
       if (written.complete) {
+        for (const [pollId, head] of written.heads) if (learned.get(pollId)) learned.set(pollId, head);
         for (const [pending, prepared] of rows) outcomes.set(pending, castOutcome(prepared, false));
         return outcomes;
       }
@@ -273,7 +447,8 @@ export class VoteWriter {
       }
     }
 
-    await this.#appendEvents(trx, states);
+    const heads = await this.#appendEvents(trx, states);
+    for (const [pollId, head] of heads) if (learned.get(pollId)) learned.set(pollId, head);
     return outcomes;
   }
 
@@ -324,7 +499,8 @@ export class VoteWriter {
         events: [],
       });
     }
-    return { states, heads: partitionHeads(POLL_LOG, partitions, partitionRows) };
+    partitionHeads(POLL_LOG, partitions, partitionRows);
+    return states;
   }
 
   /**
@@ -336,9 +512,10 @@ export class VoteWriter {
   async #writeNewVotes(
     trx: Kysely<PollsTables>,
     states: Map<string, PollState>,
-    heads: Map<number, number>,
     rows: Map<Pending, PreparedCast>,
-  ): Promise<{ complete: true } | { complete: false; inserted: Set<string> }> {
+  ): Promise<
+    { complete: true; heads: Map<string, StreamHead> } | { complete: false; inserted: Set<string> }
+  > {
     const byPoll = new Map<string, CloudEvent[]>();
     for (const [pending, prepared] of rows) {
       const pollId = pending.command.poll.id;
@@ -348,7 +525,6 @@ export class VoteWriter {
     }
     const write = streamWrite(
       [...byPoll].map(([pollId, events]) => ({ pollId, from: states.get(pollId)!.head, events })),
-      heads,
       sql<boolean>`(select every from ok)`,
     )!;
     const result = await sql<{ inserted: string[]; every: boolean }>`/* prepared */ with inserted as (
@@ -357,14 +533,14 @@ export class VoteWriter {
       select array(select id from inserted) as inserted, every, case when every then ${write.notify} end as notified
       from ok`.execute(trx);
     const { inserted, every } = result.rows[0]!;
-    return every ? { complete: true } : { complete: false, inserted: new Set(inserted) };
+    return every ? { complete: true, heads: write.heads } : { complete: false, inserted: new Set(inserted) };
   }
 
   /**
    * New votes in one statement; a voter who has a current vote keeps it (the row is not inserted).
    * The rows go in as one array per column, so the text is the same for any number of votes.
    */
-  #insertVotes(rows: readonly VoteRow[]) {
+  #insertVotes(rows: readonly VoteRow[], when: RawBuilder<boolean> = sql<boolean>`true`) {
     const column = <K extends keyof VoteRow>(key: K) => columnOf(rows, key).map((value) => value ?? null);
     return sql<{ id: string }>`insert into votes
         (id, poll_id, voter_hash, option_ids, rating, text, segment, receipt_hash, event_id, moderation, cast_at)
@@ -376,6 +552,7 @@ export class VoteWriter {
         ${column('event_id')}::text[], ${column('moderation')}::text[],
         ${rows.map((row) => (row.cast_at as Date).toISOString())}::timestamptz[])
         as v(id, poll_id, voter_hash, option_ids, rating, text, segment, receipt_hash, event_id, moderation, cast_at)
+      where ${when}
       on conflict (poll_id, voter_hash) where retracted_at is null do nothing
       returning id`;
   }
@@ -446,11 +623,16 @@ export class VoteWriter {
     return { voteId: old.id, event };
   }
 
-  /** Every poll's new events onto its stream, which is the log the relay publishes: one statement. */
-  async #appendEvents(trx: Kysely<PollsTables>, states: Map<string, PollState>): Promise<void> {
-    await writeStreams(
-      trx,
-      [...states].map(([pollId, state]) => ({ pollId, from: state.head, events: state.events })),
-    );
+  /**
+   * Every poll's new events onto its stream, which is the log the relay publishes: one statement.
+   * Returns the heads it leaves.
+   */
+  async #appendEvents(trx: Kysely<PollsTables>, states: Map<string, PollState>) {
+    const appends = [...states].map(([pollId, state]) => ({
+      pollId,
+      from: state.head,
+      events: state.events,
+    }));
+    return (await writeStreams(trx, appends)).heads;
   }
 }
