@@ -77,7 +77,20 @@ test('the vote path’s marked statements keep one text for batches of any size'
   const write = (texts: string[]) => texts.filter((text) => text.includes('insert into votes'));
   assert.equal(write(named).length, 2, 'the vote batch runs prepared, locked and fenced');
   assert.ok(write(named).some((text) => text.includes('fenced as materialized')));
-  for (const [round, count] of [5, 17, 40, 2].entries()) await votes(count, round + 2);
+  // Each round also votes in a poll new to the process, so both paths run with every size.
+  for (const [round, count] of [5, 17, 40, 2].entries()) {
+    polls.unshift(
+      (
+        await service.app.inject({
+          method: 'POST',
+          url: '/api/v1/polls',
+          payload: { question: `Cold ${round}?`, options: [{ label: 'A' }, { label: 'B' }] },
+        })
+      ).json(),
+    );
+    await votes(count, round + 2);
+    await votes(count, round + 20);
+  }
   assert.deepEqual(write(preparedTexts()), write(named), 'batches of 1 to 40 votes share one text');
   const prefixes = new Set(preparedTexts().map((text) => text.slice(0, 80)));
   assert.equal(prefixes.size, preparedTexts().length, 'no marked statement comes in several texts');

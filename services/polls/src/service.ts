@@ -32,14 +32,16 @@ const SCHEDULE_TICK_MS = 1_000;
 
 export function createPollsService(context: ServiceContext): ServiceModule {
   const kysely = context.db.kysely as Kysely<PollsTables>;
-  const cache = new PollCache(kysely);
-  const lifecycle = createLifecycle({ kysely, cache, logger: context.logger });
   const writer = new VoteWriter({
     kysely,
     logger: context.logger,
     secret: context.internalSecret ?? '',
     metrics: context.metrics,
+    onStalePoll: (poll) => cache.set(poll),
   });
+  // A change this process makes to a poll moves its stream head: the next batch reads it under lock.
+  const cache = new PollCache(kysely, (pollId) => writer.forget(pollId));
+  const lifecycle = createLifecycle({ kysely, cache, logger: context.logger });
   const questions = createQuestionsPublisher({ db: kysely, bus: context.bus, logger: context.logger });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();

@@ -13,9 +13,12 @@ export class PollCache {
   readonly #entries = new Map<string, { poll: StoredPoll; expiresAt: number }>();
   readonly #loading = new Map<string, Promise<StoredPoll | undefined>>();
   readonly #db: Kysely<PollsTables>;
+  readonly #onInvalidate: ((pollId: string) => void) | undefined;
 
-  constructor(db: Kysely<PollsTables>) {
+  /** `onInvalidate` hears of every poll this process changed (each change invalidates it). */
+  constructor(db: Kysely<PollsTables>, onInvalidate?: (pollId: string) => void) {
     this.#db = db;
+    this.#onInvalidate = onInvalidate;
   }
 
   /** The poll, from memory when fresh; `fresh: true` reads the database (and refreshes the entry). */
@@ -52,5 +55,6 @@ export class PollCache {
 
   invalidate(pollId: string): void {
     this.#entries.delete(pollId);
+    this.#onInvalidate?.(pollId);
   }
 }

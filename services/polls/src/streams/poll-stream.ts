@@ -13,6 +13,8 @@ import type { PollsTables } from '../tables.ts';
 import { type ChainLink, type ChainVerdict, chainHash, GENESIS_HASH, verifyChain } from './hash-chain.ts';
 
 export const POLL_LOG = 'poll_events';
+/** What an append raises (canvass_fail, migration 015) rather than write events without log places. */
+export const LOG_HEAD_MISSING = 'CV004';
 
 export interface Appended {
   eventId: string;
@@ -147,6 +149,7 @@ export function streamWrite(
         ${events.partition}::int[], ${events.place}::int[])
         as v(poll_id, version, event_id, type, event, prev_hash, hash, partition, place)
       join log l on l.partition = v.partition
+      returning 1
     ), streams as (
       insert into poll_streams (poll_id, version, head_hash)
       select v.poll_id, v.version, v.head_hash
@@ -156,6 +159,8 @@ export function streamWrite(
       on conflict (poll_id) do update set version = excluded.version, head_hash = excluded.head_hash
     )`,
     notify: sql`pg_notify('canvass_log_' || current_schema(), ${partitions.join(',')})`,
+    /** True when every event was written: false only if a partition had no head row to take places from. */
+    complete: sql<boolean>`((select count(*) from appended) = ${appended.length})`,
   };
 }
 
@@ -170,7 +175,9 @@ export async function writeStreams(
 ): Promise<{ appended: Appended[]; heads: Map<string, StreamHead> }> {
   const write = streamWrite(appends);
   if (!write) return { appended: [], heads: new Map() };
-  await sql`/* prepared */ with ${write.ctes} select ${write.notify}`.execute(trx);
+  await sql`/* prepared */ with ${write.ctes}
+    select case when ${write.complete} then ${write.notify}
+      else canvass_fail('${sql.raw(LOG_HEAD_MISSING)}', 'a log partition has no head row') end`.execute(trx);
   return write;
 }
 

@@ -21,7 +21,13 @@ import { activeSpan, activeTraceparent, inSpan, linksTo, type Span } from '@canv
 import { type Insertable, type Kysely, type RawBuilder, sql } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
 import { findPoll, type StoredPoll } from '../polls/poll-store.ts';
-import { POLL_LOG, type StreamHead, streamWrite, writeStreams } from '../streams/poll-stream.ts';
+import {
+  LOG_HEAD_MISSING,
+  POLL_LOG,
+  type StreamHead,
+  streamWrite,
+  writeStreams,
+} from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
 import { type CastVoteBody, parseBallot } from './ballot.ts';
 
@@ -56,6 +62,8 @@ export interface VoteWriterOptions {
   maxBatch?: number;
   /** Batches in the database at once; more queue up and go in the next one. */
   maxInFlight?: number;
+  /** Hears of a poll read under lock that was newer than the one a vote came with. */
+  onStalePoll?: (poll: StoredPoll) => void;
   /** Where `canvass_vote_batches_total{path}` is counted. */
   metrics?: Registry | undefined;
 }
@@ -102,9 +110,15 @@ const castOutcome = (prepared: PreparedCast, replaced: boolean): VoteOutcome => 
   replaced,
 });
 
-/** What canvass_fenced_out() raises (migration 014), and PostgreSQL's deadlock: nothing stayed. */
-const FENCED_OUT = 'CV001';
-const DEADLOCK = '40P01';
+/**
+ * What the fenced statement raises through canvass_fail() (migration 015) when what it relied on
+ * does not hold, and PostgreSQL's deadlock: nothing of it stayed. By reason, as counted.
+ */
+const FENCE = { head: 'CV001', poll: 'CV002', voter: 'CV003' } as const;
+const FENCE_REASONS = new Map<string, string>([
+  ...Object.entries(FENCE).map(([reason, code]) => [code, reason] as [string, string]),
+  ['40P01', 'deadlock'],
+]);
 /** Stream heads a polls process keeps for the single-statement path (about 100 bytes each). */
 const KNOWN_HEADS = 10_000;
 /** How long a poll whose fenced statement failed takes the locking path. */
@@ -124,16 +138,26 @@ export class VoteWriter {
   #idle: (() => void)[] = [];
 
   readonly #batches: Counter<'path'> | undefined;
+  readonly #fenceFailures: Counter<'reason'> | undefined;
 
   constructor(options: VoteWriterOptions) {
     const { metrics: registry, ...rest } = options;
-    this.#options = { maxBatch: 500, maxInFlight: 2, ...rest };
+    this.#options = { maxBatch: 500, maxInFlight: 2, onStalePoll: () => {}, ...rest };
     this.#batches = registry
       ? ((registry.getSingleMetric('canvass_vote_batches_total') as Counter<'path'> | undefined) ??
         new Counter({
           name: 'canvass_vote_batches_total',
           help: 'Vote batches written, by path: fenced (one statement) or locked (a transaction)',
           labelNames: ['path'],
+          registers: [registry],
+        }))
+      : undefined;
+    this.#fenceFailures = registry
+      ? ((registry.getSingleMetric('canvass_vote_fence_failures_total') as Counter<'reason'> | undefined) ??
+        new Counter({
+          name: 'canvass_vote_fence_failures_total',
+          help: 'Fenced vote statements undone, by reason: head, poll, voter or deadlock',
+          labelNames: ['reason'],
           registers: [registry],
         }))
       : undefined;
@@ -240,15 +264,15 @@ export class VoteWriter {
     }
   }
 
+  /** Forgets what this process knows of a poll's head: this process changed the poll. */
+  forget(pollId: string): void {
+    this.#heads.delete(pollId);
+  }
+
   /** A poll's head as this process last wrote or read it; undefined forgets it. */
   #remember(pollId: string, head: StreamHead | undefined) {
     this.#heads.delete(pollId);
     if (!head) return;
-    const until = this.#fencedOut.get(pollId);
-    if (until !== undefined) {
-      if (until > performance.now()) return;
-      this.#fencedOut.delete(pollId);
-    }
     // Insertion order is recency: the oldest goes when the map is full.
     if (this.#heads.size >= KNOWN_HEADS) this.#heads.delete(this.#heads.keys().next().value!);
     this.#heads.set(pollId, head);
@@ -276,6 +300,11 @@ export class VoteWriter {
       }
       const from = this.#heads.get(command.poll.id);
       if (!from) return undefined;
+      const until = this.#fencedOut.get(command.poll.id);
+      if (until !== undefined) {
+        if (until > performance.now()) return undefined;
+        this.#fencedOut.delete(command.poll.id);
+      }
       polls.set(command.poll.id, { from, configVersion: command.poll.configVersion, events: [] });
     }
     const now = new Date();
@@ -302,12 +331,10 @@ export class VoteWriter {
             on s.poll_id = v.poll_id and s.version = v.version and s.head_hash = v.hash
           order by s.poll_id for update of s
         ), open as materialized (
-          select p.id from polls p
+          select p.id, p.closes_at, p.voting_locked_at from polls p
           join unnest(${ids}::text[], ${ids.map((id) => polls.get(id)!.configVersion)}::int[])
             as v(id, config_version) on p.id = v.id and p.config_version = v.config_version
           where (select count(*) from fenced) = ${ids.length} and p.status = 'open'
-            and (p.closes_at is null or p.closes_at > now())
-            and (p.voting_locked_at is null or p.voting_locked_at > now())
           order by p.id for share of p
         ), inserted as (
           ${this.#insertVotes(
@@ -315,21 +342,38 @@ export class VoteWriter {
             sql<boolean>`(select count(*) from open) = ${ids.length}`,
           )}
         ), ok as (select count(*) = ${rows.size} as every from inserted), ${write.ctes}
-        select case when every then ${write.notify} else canvass_fenced_out() end from ok`.execute(
-        this.#options.kysely,
-      );
+        select case
+          when (select count(*) from fenced) <> ${ids.length}
+            then canvass_fail('${sql.raw(FENCE.head)}', 'vote batch fenced out: a stream head moved')
+          when (select count(*) from open) <> ${ids.length}
+            -- The clock read after every lock was taken, as the locking path reads it: now() is
+            -- when the statement began, before it waited for a poll's change.
+            or exists (select 1 from open where closes_at <= clock_timestamp() or voting_locked_at <= clock_timestamp())
+            then canvass_fail('${sql.raw(FENCE.poll)}', 'vote batch fenced out: a poll closed, locked or changed')
+          when not every then canvass_fail('${sql.raw(FENCE.voter)}', 'vote batch fenced out: a voter had voted')
+          when ${write.complete} then ${write.notify}
+          else canvass_fail('${sql.raw(LOG_HEAD_MISSING)}', 'a log partition has no head row')
+        end from ok`.execute(this.#options.kysely);
     } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const reason = FENCE_REASONS.get(code as string);
+      if (!reason) {
+        for (const pollId of ids) this.#remember(pollId, undefined);
+        throw error;
+      }
+      this.#fenceFailures?.inc({ reason });
       // Its polls take the locking path for a while: replicas that take turns with a poll's votes
-      // (the gateway balances round robin) would otherwise try, and undo, nearly every batch.
+      // (the gateway balances round robin), or a poll whose voters keep changing their votes,
+      // would otherwise have nearly every batch tried and undone. A voter's conflict leaves the
+      // heads as they were; anything else, they are read again under lock.
       const until = performance.now() + FENCE_COOLDOWN_MS;
       for (const pollId of ids) {
-        this.#remember(pollId, undefined);
+        if (reason !== 'voter') this.#remember(pollId, undefined);
+        this.#fencedOut.delete(pollId);
         if (this.#fencedOut.size >= KNOWN_HEADS) this.#fencedOut.delete(this.#fencedOut.keys().next().value!);
         this.#fencedOut.set(pollId, until);
       }
-      const code = (error as { code?: unknown }).code;
-      if (code === FENCED_OUT || code === DEADLOCK) return undefined;
-      throw error;
+      return undefined;
     }
     for (const [pollId, head] of write.heads) this.#remember(pollId, head);
     return new Map(Array.from(rows, ([pending, prepared]) => [pending, castOutcome(prepared, false)]));
@@ -372,7 +416,12 @@ export class VoteWriter {
         continue;
       }
       if (state.configVersion !== command.poll.configVersion) {
-        state.fresh ??= await findPoll(trx, command.poll.id);
+        if (!state.fresh) {
+          state.fresh = await findPoll(trx, command.poll.id);
+          // The process's cached poll is behind (another process changed it): the next batches
+          // bring the poll as it is, so their fenced statement can hold.
+          if (state.fresh) this.#options.onStalePoll(state.fresh);
+        }
         try {
           if (!state.fresh) throw notFound('poll', `There is no poll with id ${command.poll.id}.`);
           command.poll = state.fresh;
@@ -530,7 +579,9 @@ export class VoteWriter {
     const result = await sql<{ inserted: string[]; every: boolean }>`/* prepared */ with inserted as (
         ${this.#insertVotes(Array.from(rows.values(), (prepared) => prepared.row))}
       ), ok as (select count(*) = ${rows.size} as every from inserted), ${write.ctes}
-      select array(select id from inserted) as inserted, every, case when every then ${write.notify} end as notified
+      select array(select id from inserted) as inserted, every,
+        case when not every then null when ${write.complete} then ${write.notify}
+          else canvass_fail('${sql.raw(LOG_HEAD_MISSING)}', 'a log partition has no head row') end as notified
       from ok`.execute(trx);
     const { inserted, every } = result.rows[0]!;
     return every ? { complete: true, heads: write.heads } : { complete: false, inserted: new Set(inserted) };
