@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { BATCH_MAX_REQUESTS, BATCH_ROUTE, type BatchBody, HttpProblem } from '@canvass/service-kit';
-import { batchingUpstream } from './batching.ts';
+import { affinityOf, batchingUpstream, resourceOf } from './batching.ts';
 import { resilientUpstream } from './resilience.ts';
 import { bodyBuffer, httpUpstream } from './upstream.ts';
 
@@ -141,6 +141,47 @@ test('more than a batch holds in one turn goes in several batches', async () => 
     service.received.map((received) => ('batch' in received ? received.batch.length : 'alone')),
     [BATCH_MAX_REQUESTS, 3],
   );
+});
+
+test('with two replicas, a turn goes in one batch per replica, and a poll’s votes always to the same one', async () => {
+  const replicas = [await startService(), await startService()];
+  const upstream = batchingUpstream(
+    resilientUpstream(
+      'polls',
+      replicas.map((replica, i) => httpUpstream(`polls-${i + 1}`, replica.url)),
+    ),
+    { affinity: { instances: 2, keyOf: resourceOf } },
+  );
+  const polls = Array.from({ length: 12 }, (_, i) => `poll-${i}`);
+  const vote = (poll: string, round: number) =>
+    upstream.forward({
+      method: 'POST',
+      url: `/api/v1/polls/${poll}/votes`,
+      headers: { 'content-type': 'application/json', 'voter-token': `voter-${round}` },
+      body: Buffer.from(`"${poll}"`),
+    });
+  for (const round of [1, 2]) {
+    const answers = await Promise.all(polls.map((poll) => vote(poll, round)));
+    for (const answer of answers) assert.equal(answer.status, 201);
+  }
+  const spread = polls.map((poll) => affinityOf(poll, 2));
+  assert.ok(spread.includes(0) && spread.includes(1), 'the polls fall to both replicas');
+  for (const [index, replica] of replicas.entries()) {
+    assert.equal(replica.received.length, 2, `replica ${index + 1}: one batch per turn`);
+    for (const received of replica.received) {
+      assert.ok('batch' in received);
+      assert.deepEqual(
+        received.batch.map((request) => request.url).sort(),
+        polls
+          .filter((poll) => affinityOf(poll, 2) === index)
+          .map((poll) => `/api/v1/polls/${poll}/votes`)
+          .sort(),
+      );
+    }
+  }
+  assert.equal(resourceOf('/api/v1/polls/abc/votes'), 'abc');
+  assert.equal(resourceOf('/api/v1/events/e1/questions/q1/upvotes'), 'e1');
+  assert.equal(resourceOf('/healthz'), undefined);
 });
 
 test('a service without the batch route (an older release) gets each request alone, and batches are tried again later', async () => {

@@ -39,6 +39,25 @@ export interface BatchingOptions {
   pauseMs?: number;
   /** Where the batch counters go (canvass_gateway_batches_total and the others below). */
   metrics?: Registry;
+  /**
+   * The service's instance count and what a request's URL is about (a poll's id): a turn's
+   * requests go in one batch per instance, each request to the instance its key falls to, so one
+   * replica takes all of a poll's votes while it is up (and the next one when it is not).
+   */
+  affinity?: { instances: number; keyOf(url: string): string | undefined };
+}
+
+/** What a public API path is about: the id after its collection (`/api/v1/polls/{id}/votes`: the poll). */
+export function resourceOf(url: string): string | undefined {
+  const match = /^\/api\/v1\/[a-z-]+\/([^/?#]+)/.exec(url);
+  return match?.[1];
+}
+
+/** FNV-1a over a key's UTF-16 units: a stable, even spread of keys over instances. */
+export function affinityOf(key: string, instances: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % instances;
 }
 
 const MAX_URL_LENGTH = 16_384;
@@ -126,22 +145,46 @@ export function batchingUpstream(upstream: Upstream, options: BatchingOptions = 
     send(waiting);
   };
 
-  function flush() {
-    const due = queue;
-    queue = [];
-    for (let at = 0; at < due.length; at += BATCH_MAX_REQUESTS) {
-      const group = due.slice(at, at + BATCH_MAX_REQUESTS);
-      if (group.length === 1 || Date.now() < pausedUntil) group.forEach(send);
-      else
-        void sendBatch(group).catch((error: unknown) => {
-          // A bug here must not leave voters waiting (or stop the process): whoever is not
-          // answered yet gets a 502 (settling a promise twice does nothing).
-          for (const waiting of group) waiting.reject(badAnswer(upstream.name, error));
-        });
-    }
+  /** The instance a request goes to, now marked on it (undefined: no affinity, instances take turns). */
+  function instanceOf(request: ForwardRequest): number | undefined {
+    const affinity = options.affinity;
+    if (!affinity || affinity.instances < 2) return undefined;
+    const key = affinity.keyOf(request.url);
+    if (key === undefined) return undefined;
+    request.affinity = affinityOf(key, affinity.instances);
+    return request.affinity;
   }
 
-  async function sendBatch(group: Waiting[]) {
+  /** A turn's requests by the instance they go to (one group when there is no affinity). */
+  function byInstance(due: Waiting[]): { affinity: number | undefined; due: Waiting[] }[] {
+    if (!options.affinity || options.affinity.instances < 2) return [{ affinity: undefined, due }];
+    const groups = new Map<number | undefined, Waiting[]>();
+    for (const waiting of due) {
+      const instance = instanceOf(waiting.request);
+      const group = groups.get(instance);
+      if (group) group.push(waiting);
+      else groups.set(instance, [waiting]);
+    }
+    return Array.from(groups, ([instance, waiting]) => ({ affinity: instance, due: waiting }));
+  }
+
+  function flush() {
+    const turn = queue;
+    queue = [];
+    for (const { affinity, due } of byInstance(turn))
+      for (let at = 0; at < due.length; at += BATCH_MAX_REQUESTS) {
+        const group = due.slice(at, at + BATCH_MAX_REQUESTS);
+        if (group.length === 1 || Date.now() < pausedUntil) group.forEach(send);
+        else
+          void sendBatch(group, affinity).catch((error: unknown) => {
+            // A bug here must not leave voters waiting (or stop the process): whoever is not
+            // answered yet gets a 502 (settling a promise twice does nothing).
+            for (const waiting of group) waiting.reject(badAnswer(upstream.name, error));
+          });
+      }
+  }
+
+  async function sendBatch(group: Waiting[], affinity: number | undefined) {
     const envelope: BatchBody = {
       requests: group.map(({ request }) => ({
         method: request.method,
@@ -157,6 +200,7 @@ export function batchingUpstream(upstream: Upstream, options: BatchingOptions = 
         url: BATCH_ROUTE,
         headers: { 'content-type': 'application/json', 'x-request-id': `batch-${randomUUID()}` },
         body: Buffer.from(JSON.stringify(envelope)),
+        ...(affinity === undefined ? {} : { affinity }),
       });
     } catch (error) {
       // Failed after the policy's retries: each request fails as it would have alone.
@@ -211,7 +255,10 @@ export function batchingUpstream(upstream: Upstream, options: BatchingOptions = 
   return {
     name: upstream.name,
     forward(request) {
-      if (!batchable(request)) return upstream.forward(request);
+      if (!batchable(request)) {
+        instanceOf(request);
+        return upstream.forward(request);
+      }
       return new Promise((resolve, reject) => {
         if (queue.length === 0) setImmediate(flush);
         queue.push({ request, resolve, reject });

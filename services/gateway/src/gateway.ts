@@ -19,7 +19,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { alertRoutes } from './alerts.ts';
 import { type Caller, createAuthenticator } from './authenticate.ts';
-import { batchingUpstream } from './batching.ts';
+import { batchingUpstream, resourceOf } from './batching.ts';
 import { edgeHooks } from './edge.ts';
 import { landingPage } from './landing-page.ts';
 import type { LiveUpstream } from './live.ts';
@@ -185,10 +185,15 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
 
   /** Per service, its upstream sending a turn's POSTs to batched routes as one request. */
   const batching: Record<string, Upstream> = {};
-  const batchingTo = (service: string, resilient: Upstream): Upstream => {
+  const batchingTo = (service: string, resilient: ResilientUpstream): Upstream => {
     const found = batching[service];
     if (found) return found;
-    const made = batchingUpstream(resilient, options.metrics ? { metrics: options.metrics } : {});
+    const made = batchingUpstream(resilient, {
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      // A poll's (or an event's) requests to one replica: its vote batches then find the stream
+      // heads that replica wrote last (the fenced path, services/polls vote-writer.ts).
+      affinity: { instances: resilient.instanceCount, keyOf: resourceOf },
+    });
     batching[service] = made;
     return made;
   };

@@ -144,6 +144,29 @@ test('an instance that refuses a connection is ejected at once: the next request
   );
 });
 
+test('a request with an affinity goes to that instance while it is admitted, then to the next', async () => {
+  const answer = (): ForwardResponse => ({ status: 201, headers: {}, body: Buffer.from('{}') });
+  const first = scripted('polls-1', answer);
+  let secondDown = false;
+  const second = scripted('polls-2', () => {
+    if (secondDown)
+      throw new UpstreamNotReachedError('polls-2', { cause: new Error('connect ECONNREFUSED') });
+    return answer();
+  });
+  const third = scripted('polls-3', answer);
+  const polls = resilientUpstream('polls', [first.upstream, second.upstream, third.upstream], {
+    ejectForMs: 60_000,
+  });
+  assert.equal(polls.instanceCount, 3);
+  for (let i = 0; i < 5; i++) assert.equal((await polls.forward({ ...post, affinity: 1 })).status, 201);
+  assert.deepEqual([first.calls(), second.calls(), third.calls()], [0, 5, 0], 'all to the second');
+  assert.equal((await polls.forward({ ...post, affinity: 4 })).status, 201);
+  assert.equal(second.calls(), 6, 'taken modulo the count');
+  secondDown = true;
+  for (let i = 0; i < 3; i++) assert.equal((await polls.forward({ ...post, affinity: 1 })).status, 201);
+  assert.deepEqual([first.calls(), third.calls()], [0, 3], 'then to the next one, the same each time');
+});
+
 test('a POST waits for a single instance that comes back within the retry window', async () => {
   const port = await deadPort();
   const polls = resilientUpstream('polls', [httpUpstream('polls-1', `http://127.0.0.1:${port}`)], {

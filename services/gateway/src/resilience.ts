@@ -63,6 +63,8 @@ interface Instance {
 }
 
 export interface ResilientUpstream extends Upstream {
+  /** How many instances it balances over (what a request's `affinity` is taken modulo). */
+  readonly instanceCount: number;
   /** Breaker state and instance health, for /admin/v1/services and metrics. */
   health(): { breaker: 'closed' | 'open' | 'half-open'; instances: { name: string; ejected: boolean }[] };
 }
@@ -97,14 +99,15 @@ export function resilientUpstream(
   const waiting: (() => void)[] = [];
 
   /**
-   * The next instance in turn that is not ejected, preferring one this request has not tried;
-   * if all are ejected, the one back soonest.
+   * The next instance in turn (from the request's `affinity`, if it has one) that is not ejected,
+   * preferring one this request has not tried; if all are ejected, the one back soonest.
    */
-  function pick(tried: readonly Instance[] | undefined): Instance {
+  function pick(tried: readonly Instance[] | undefined, affinity: number | undefined): Instance {
     const now = Date.now();
     let fallback: Instance | undefined;
+    const first = affinity ?? turn++;
     for (let i = 0; i < pool.length; i++) {
-      const instance = pool[turn++ % pool.length]!;
+      const instance = pool[(first + i) % pool.length]!;
       if (instance.ejectedUntil > now) continue;
       if (!tried?.includes(instance)) return instance;
       fallback ??= instance;
@@ -177,7 +180,7 @@ export function resilientUpstream(
     let started = 0;
     let waits = 0;
     for (let attempts = 1; ; attempts++) {
-      const instance = pick(tried);
+      const instance = pick(tried, request.affinity);
       try {
         const response = await attempt(instance, request);
         if (!UPSTREAM_FAILURE.has(response.status)) {
@@ -214,6 +217,7 @@ export function resilientUpstream(
 
   return {
     name,
+    instanceCount: pool.length,
     async forward(request) {
       if (active < options.maxConcurrent) active++;
       else if (waiting.length < options.maxQueued)

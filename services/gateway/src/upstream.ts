@@ -18,6 +18,12 @@ export interface ForwardRequest {
    * (the `wait` it was asked for). Without it the usual timeout holds.
    */
   waitMs?: number;
+  /**
+   * Which instance the request prefers, by its place in the service's list (taken modulo the
+   * count): requests with the same affinity go to the same instance while it is admitted, and to
+   * the next admitted one when it is not. Without it, instances take turns.
+   */
+  affinity?: number;
 }
 
 export interface ForwardResponse {
