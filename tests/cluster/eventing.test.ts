@@ -97,6 +97,12 @@ test('outbox events reach the consumer through JetStream once each', async () =>
   const events = Array.from({ length: 50 }, () => vote(pollId));
   await db.kysely.transaction().execute((trx) => outbox.append(trx, events));
   await relay.flush();
+  // On the wire as the outbox stores them: the relay neither parses nor writes them again.
+  const stored = await sql<{ text: string }>`select event::text as text from outbox
+    where event->>'partitionkey' = ${pollId} order by seq`.execute(db.kysely);
+  const jsm = await jetstreamManager(nc);
+  const message = await jsm.streams.getMessage('POLLS', { last_by_subj: subjectFor(events[0]!) });
+  assert.equal(message?.string(), `[${stored.rows.map((row) => row.text).join(',')}]`);
   // Publishing the same rows again (a relay that crashed before its checkpoint moved) changes nothing.
   await bus.publish(events);
   await eventually(async () => assert.equal(await seenFor(pollId), 50));

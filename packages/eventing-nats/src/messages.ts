@@ -1,7 +1,14 @@
 // What the NATS bus puts on the wire: one event per message, or a run of an ordered log's events
 // in one message (`messagesFor`), with the headers each carries; and reading a message back into
 // the events it carries (`payloadsOf`).
-import { defaultPartitions, type EventBus, logOf, type PartitionMap, subjectFor } from '@canvass/eventing';
+import {
+  defaultPartitions,
+  type EventBus,
+  isStoredEvent,
+  logOf,
+  type PartitionMap,
+  subjectFor,
+} from '@canvass/eventing';
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 
 /** The header a snapshot off the ordered logs carries its partition key in (see `wants`). */
@@ -51,7 +58,8 @@ export function messagesFor(
   };
   for (const event of events) {
     const subject = subjectFor(event, partitions);
-    const text = JSON.stringify(event);
+    // A stored event (the relay's) goes as the log keeps it.
+    const text = isStoredEvent(event) ? event.json : JSON.stringify(event);
     if (!runs || !logOf(event.type, partitions)) {
       flush();
       messages.push({ subject, payload: text, headers: eventHeaders(event, subject, partitions) });

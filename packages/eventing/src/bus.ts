@@ -54,6 +54,30 @@ export interface SubscribeOptions {
   wants?(key: string): boolean;
 }
 
+/**
+ * An event as an ordered log stores it (what the relay publishes): the fields a bus routes and
+ * traces it by, and its JSON as stored, which goes on the wire as it is instead of being parsed
+ * from the database and written out again.
+ */
+export interface StoredEvent {
+  id: string;
+  type: string;
+  time: string;
+  partitionkey?: string | undefined;
+  traceparent?: string | undefined;
+  /** The whole event as JSON. */
+  json: string;
+}
+
+/** What a bus publishes: events, or stored ones. */
+export type PublishedEvent = CloudEvent | StoredEvent;
+
+export const isStoredEvent = (event: PublishedEvent): event is StoredEvent => 'json' in event;
+
+/** The event itself (a stored one parsed). */
+export const eventOf = (event: PublishedEvent): CloudEvent =>
+  isStoredEvent(event) ? (JSON.parse(event.json) as CloudEvent) : event;
+
 export interface Subscription {
   /** Stops taking new deliveries and waits for the batch in hand. */
   stop(): Promise<void>;
@@ -61,7 +85,7 @@ export interface Subscription {
 
 export interface EventBus {
   /** Resolves once the bus has taken responsibility for every event (persisted or delivered). */
-  publish(events: readonly CloudEvent[]): Promise<void>;
+  publish(events: readonly PublishedEvent[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /**
    * What the named subscription has not yet acknowledged (its consumer lag): events in-process;

@@ -3,7 +3,7 @@
 // A failing subscriber fails the publish and the relay retries the rows later (inbox makes that safe).
 // So does a paused one (a subscription name that stopped): events wait in the outbox until it is back.
 import type { CloudEvent } from '@canvass/contracts';
-import type { Delivery, EventBus, SubscribeOptions, Subscription } from './bus.ts';
+import { type Delivery, type EventBus, eventOf, type SubscribeOptions, type Subscription } from './bus.ts';
 import { logOf } from './subjects.ts';
 
 interface Subscriber {
@@ -49,8 +49,9 @@ export function createInProcessBus(): InProcessBus {
   }
 
   return {
-    async publish(events) {
+    async publish(published) {
       if (closed) throw new Error('event bus is closed');
+      const events = published.map(eventOf);
       for (const [name, types] of paused) {
         if (events.some((event) => types.has(event.type) || types.has(logOf(event.type) ?? '')))
           throw new Error(`subscriber ${name} is paused`);

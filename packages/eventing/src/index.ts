@@ -1,4 +1,12 @@
-export type { Delivery, EventBus, SubscribeOptions, Subscription } from './bus.ts';
+export type {
+  Delivery,
+  EventBus,
+  PublishedEvent,
+  StoredEvent,
+  SubscribeOptions,
+  Subscription,
+} from './bus.ts';
+export { eventOf, isStoredEvent } from './bus.ts';
 export {
   type Consumer,
   type ConsumerDeps,

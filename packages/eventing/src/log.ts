@@ -3,14 +3,14 @@
 // sequence within it. Appenders lock the partition's head row in `log_heads` and take the next
 // sequences, so a partition's sequence order is its commit order: a relay reading past a
 // checkpoint can never skip a row that commits later with a smaller sequence.
-import type { CloudEvent } from '@canvass/contracts';
 import type { AnyTables } from '@canvass/database';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { StoredEvent } from './bus.ts';
 import { LOG_PARTITIONS } from './subjects.ts';
 
 export interface LogEntry {
   seq: number;
-  event: CloudEvent;
+  event: StoredEvent;
 }
 
 export interface EventLog {
@@ -82,30 +82,40 @@ export function advancePartitionsSql(log: string, heads: ReadonlyMap<number, num
 
 /**
  * Reads partitions of a log table (columns partition, seq) past their sequences in one statement;
- * `event` is the expression an entry's event is; the table is aliased `t`, so it names columns as
- * `t.event`, `t.poll_id`.
+ * `event` is the select list of an entry's stored event (`json`, its text; `id`, `type`, `time`,
+ * `partitionkey`, `traceparent`); the table is aliased `t`, so it names columns as `t.event`,
+ * `t.poll_id`. The JSON comes as text, so nothing parses it on its way to the bus.
  */
 export async function readPartitions(
   db: Kysely<AnyTables>,
   table: string,
-  event: RawBuilder<CloudEvent>,
+  event: RawBuilder<unknown>,
   after: ReadonlyMap<number, number>,
   limit: number,
 ): Promise<Map<number, LogEntry[]>> {
   const read = new Map<number, LogEntry[]>([...after.keys()].map((partition) => [partition, []]));
   if (after.size === 0) return read;
   // Fixed text (the partitions go in as arrays), so it runs prepared: a busy relay reads often.
-  const result = await sql<{ partition: number; seq: number; event: CloudEvent }>`/* prepared */
-    select v.partition, e.seq, e.event
+  const result = await sql<StoredEvent & { partition: number; seq: number | string }>`/* prepared */
+    select v.partition, e.*
     from unnest(${[...after.keys()]}::int[], ${[...after.values()]}::bigint[]) as v(partition, after)
     cross join lateral (
-      select t.seq, ${event} as event from ${sql.table(table)} t
+      select t.seq, ${event} from ${sql.table(table)} t
       where t.partition = v.partition and t.seq > v.after order by t.seq limit ${limit}
     ) e
     order by v.partition, e.seq`.execute(db);
-  for (const row of result.rows) read.get(row.partition)!.push({ seq: Number(row.seq), event: row.event });
+  for (const row of result.rows) {
+    const { partition, seq, ...event } = row;
+    if (event.partitionkey === null) delete event.partitionkey;
+    if (event.traceparent === null) delete event.traceparent;
+    read.get(partition)!.push({ seq: Number(seq), event: event as StoredEvent });
+  }
   return read;
 }
+
+/** The stored-event select list of a log whose rows keep the whole event in `t.event`. */
+export const storedEventColumns = sql`t.event::text as json, t.event->>'id' as id, t.event->>'type' as type,
+  t.event->>'time' as time, t.event->>'partitionkey' as partitionkey, t.event->>'traceparent' as traceparent`;
 
 /** The generic outbox's log: rows in `outbox`, kept a day after they are published. */
 export function outboxLog(options: { retainMs?: number } = {}): EventLog {
@@ -113,7 +123,7 @@ export function outboxLog(options: { retainMs?: number } = {}): EventLog {
   return {
     name: 'outbox',
     partitions: LOG_PARTITIONS,
-    read: (db, after, limit) => readPartitions(db, 'outbox', sql<CloudEvent>`t.event`, after, limit),
+    read: (db, after, limit) => readPartitions(db, 'outbox', storedEventColumns, after, limit),
     async prune(db) {
       await sql`delete from outbox o using relay_checkpoints c
         where c.log = 'outbox' and c.partition = o.partition and o.seq <= c.published_seq

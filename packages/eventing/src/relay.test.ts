@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type CloudEvent, VoteCastV1 } from '@canvass/contracts';
 import { migrate, PgliteHost } from '@canvass/database';
-import type { EventBus } from './bus.ts';
+import { sql } from 'kysely';
+import { type EventBus, eventOf, isStoredEvent, type PublishedEvent } from './bus.ts';
 import { createEvent } from './events.ts';
 import { outboxLog } from './log.ts';
 import { eventingMigrations } from './migrations.ts';
@@ -27,7 +28,7 @@ function recordingBus(failing: Set<string>) {
     async publish(events) {
       await new Promise((resolve) => setImmediate(resolve));
       if (events.some((event) => failing.has(event.partitionkey!))) throw new Error('broker refused');
-      published.push(...events);
+      published.push(...events.map(eventOf));
     },
     subscribe: () => Promise.reject(new Error('not here')),
     lag: async () => 0,
@@ -131,7 +132,10 @@ test('a busy relay begins its rounds gatherMs apart, so what commits meanwhile g
   const recorded: EventBus = {
     ...bus,
     publish(events) {
-      calls.push({ at: performance.now(), ids: events.map((e) => (e.data as { voteId: string }).voteId) });
+      calls.push({
+        at: performance.now(),
+        ids: events.map((e) => (eventOf(e).data as { voteId: string }).voteId),
+      });
       return bus.publish(events);
     },
   };
@@ -157,5 +161,45 @@ test('a busy relay begins its rounds gatherMs apart, so what commits meanwhile g
   await relay.stop();
   assert.deepEqual(calls[2]?.ids, ['gathered-4']);
   assert.ok(calls[2]!.at - stopping < 900, 'stop did not wait for the gathering');
+  await host.close();
+});
+
+test('the relay hands the bus each event as the log stores it: its text, untouched, with its routing fields', async () => {
+  const host = new PgliteHost('memory://');
+  const db = host.database('stored_text');
+  await migrate(db, eventingMigrations);
+  const outbox = createOutbox(db);
+  const taken: PublishedEvent[] = [];
+  const bus: EventBus = {
+    ...recordingBus(new Set()).bus,
+    publish: async (events) => void taken.push(...events),
+  };
+  const relay = createRelay({ db, bus, log: outboxLog(), logger: silent });
+  const events = [
+    vote('stored-a', 1),
+    { ...vote('stored-b', 2), traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
+  ];
+  await db.kysely.transaction().execute((trx) => outbox.append(trx, events));
+  await relay.flush();
+  const stored = await sql<{ id: string; text: string }>`select event->>'id' as id, event::text as text
+    from outbox`.execute(db.kysely);
+  assert.equal(taken.length, 2);
+  for (const event of taken) {
+    assert.ok(isStoredEvent(event), 'a stored event, not one parsed and written again');
+    const sent = events.find((e) => e.id === event.id)!;
+    assert.equal(event.json, stored.rows.find((row) => row.id === event.id)!.text, 'the text as stored');
+    assert.deepEqual(
+      {
+        type: event.type,
+        time: event.time,
+        partitionkey: event.partitionkey,
+        traceparent: event.traceparent,
+      },
+      { type: sent.type, time: sent.time, partitionkey: sent.partitionkey, traceparent: sent.traceparent },
+    );
+    assert.deepEqual(eventOf(event), sent, 'and it reads back as the event written');
+  }
+  assert.equal('traceparent' in taken.find((e) => e.id === events[0]!.id)!, false, 'no empty fields');
+  await relay.stop();
   await host.close();
 });

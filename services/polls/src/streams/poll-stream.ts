@@ -217,11 +217,15 @@ export async function appendToStream(
  */
 const published = sql<CloudEvent>`t.event || jsonb_build_object('partitionkey', t.poll_id, 'streamversion', t.version)`;
 
+/** The same as the relay reads it: its text, and the fields the bus routes and traces it by. */
+const publishedColumns = sql`(${published})::text as json, t.event_id as id, t.type, t.event->>'time' as time,
+  t.poll_id as partitionkey, t.event->>'traceparent' as traceparent`;
+
 /** The poll streams as an ordered log, for the relay. */
 export const pollLog: EventLog = {
   name: POLL_LOG,
   partitions: LOG_PARTITIONS,
-  read: (db, after, limit) => readPartitions(db, 'poll_events', published, after, limit),
+  read: (db, after, limit) => readPartitions(db, 'poll_events', publishedColumns, after, limit),
   /**
    * A deleted poll's events, once the relay has published all of them (its deletion last): the
    * stream is otherwise kept for good, as the poll's audit trail.
