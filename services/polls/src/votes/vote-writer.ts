@@ -1,35 +1,25 @@
 // The vote hot path's write side: votes wait here for at most one turn of the event loop (or for
-// a batch in flight to finish) and go to the database together, in one transaction that locks each
-// poll's stream head and row and the log partitions' heads with one statement, and inserts every
-// vote and appends every event to the streams (which are the ordered log the relay publishes) with
-// one more. A voter's answer (and receipt) is sent only after that transaction commits. The
-// transaction re-reads each poll's status and config_version under the lock, so a cached poll that
-// has since closed or changed cannot let a vote in; a ballot checked against an older version of
-// its poll is checked again.
+// a batch in flight to finish) and go to the database together. A batch of new votes on polls
+// whose stream heads this process knows (known-heads.ts) goes as one fenced autocommit statement;
+// any other batch, or one whose fence did not hold, as one transaction that locks each poll's
+// stream head and row and the log partitions' heads with one statement (vote-statements.ts), and
+// inserts every vote and appends every event to the streams (which are the ordered log the relay
+// publishes) with one more. A voter's answer (and receipt) is sent only after the commit. Both
+// re-read each poll's status and config_version under lock, so a cached poll that has since closed
+// or changed cannot let a vote in; a ballot checked against an older version of its poll is
+// checked again.
 import { type Ballot, type CloudEvent, VoteCastV3, VoteRetractedV1 } from '@canvass/contracts';
-import { columnOf, textArrayLiteral } from '@canvass/database';
-import {
-  createEvent,
-  LOG_PARTITIONS,
-  lockOrder,
-  lockPartitionsQuery,
-  partitionHeads,
-  partitionOf,
-} from '@canvass/eventing';
+import { createEvent } from '@canvass/eventing';
 import { conflict, type Logger, newId, newSignedToken, notFound, sha256 } from '@canvass/service-kit';
 import { activeSpan, activeTraceparent, inSpan, linksTo, type Span } from '@canvass/telemetry';
-import { type Insertable, type Kysely, type RawBuilder, sql } from 'kysely';
-import { Counter, type Registry } from 'prom-client';
+import { type Kysely, sql } from 'kysely';
+import type { Registry } from 'prom-client';
 import { findPoll, type StoredPoll } from '../polls/poll-store.ts';
-import {
-  LOG_HEAD_MISSING,
-  POLL_LOG,
-  type StreamHead,
-  streamWrite,
-  writeStreams,
-} from '../streams/poll-stream.ts';
+import { LOG_HEAD_MISSING, type StreamHead, streamWrite, writeStreams } from '../streams/poll-stream.ts';
 import type { PollsTables } from '../tables.ts';
 import { type CastVoteBody, parseBallot } from './ballot.ts';
+import { KnownHeads, voteBatchMetrics } from './known-heads.ts';
+import { insertVotes, lockBatch, type PollState, type VoteRow } from './vote-statements.ts';
 
 export type VoteCommand =
   | {
@@ -85,18 +75,6 @@ export const alreadyVoted = () =>
     'This voter has a vote in this poll, and the poll does not allow changing it.',
   );
 
-interface PollState {
-  head: StreamHead;
-  status: string;
-  closesAt: Date | null;
-  votingLockedAt: Date | null;
-  configVersion: number;
-  fresh?: StoredPoll | undefined;
-  events: CloudEvent[];
-}
-
-type VoteRow = Insertable<PollsTables['votes']> & { id: string };
-
 interface PreparedCast {
   row: VoteRow;
   event: CloudEvent;
@@ -119,48 +97,23 @@ const FENCE_REASONS = new Map<string, string>([
   ...Object.entries(FENCE).map(([reason, code]) => [code, reason] as [string, string]),
   ['40P01', 'deadlock'],
 ]);
-/** Stream heads a polls process keeps for the single-statement path (about 100 bytes each). */
-const KNOWN_HEADS = 10_000;
-/** How long a poll whose fenced statement failed takes the locking path. */
-const FENCE_COOLDOWN_MS = 1_000;
 
 export class VoteWriter {
   readonly #queue: Pending[] = [];
-  /** The stream heads this process last wrote or read under lock, by poll, oldest first. */
-  readonly #heads = new Map<string, StreamHead>();
+  readonly #heads = new KnownHeads();
   /** The batches being written, each with its polls and a promise kept when it is done. */
   readonly #writing = new Set<{ polls: Set<string>; done: Promise<void> }>();
-  /** Polls whose fenced statement failed, and until when (monotonic ms) they are not tried again. */
-  readonly #fencedOut = new Map<string, number>();
   readonly #options: Required<Omit<VoteWriterOptions, 'metrics'>>;
   #inFlight = 0;
   #scheduled = false;
   #idle: (() => void)[] = [];
 
-  readonly #batches: Counter<'path'> | undefined;
-  readonly #fenceFailures: Counter<'reason'> | undefined;
+  readonly #metrics: ReturnType<typeof voteBatchMetrics>;
 
   constructor(options: VoteWriterOptions) {
-    const { metrics: registry, ...rest } = options;
+    const { metrics, ...rest } = options;
     this.#options = { maxBatch: 500, maxInFlight: 2, onStalePoll: () => {}, ...rest };
-    this.#batches = registry
-      ? ((registry.getSingleMetric('canvass_vote_batches_total') as Counter<'path'> | undefined) ??
-        new Counter({
-          name: 'canvass_vote_batches_total',
-          help: 'Vote batches written, by path: fenced (one statement) or locked (a transaction)',
-          labelNames: ['path'],
-          registers: [registry],
-        }))
-      : undefined;
-    this.#fenceFailures = registry
-      ? ((registry.getSingleMetric('canvass_vote_fence_failures_total') as Counter<'reason'> | undefined) ??
-        new Counter({
-          name: 'canvass_vote_fence_failures_total',
-          help: 'Fenced vote statements undone, by reason: head, poll, voter or deadlock',
-          labelNames: ['reason'],
-          registers: [registry],
-        }))
-      : undefined;
+    this.#metrics = voteBatchMetrics(metrics);
   }
 
   submit(command: VoteCommand): Promise<VoteOutcome> {
@@ -237,13 +190,13 @@ export class VoteWriter {
           const fenced = await this.#writeFenced(batch);
           const path = fenced ? 'fenced' : 'locked';
           span.setAttribute('canvass.vote.path', path);
-          this.#batches?.inc({ path });
+          this.#metrics?.batches.inc({ path });
           if (fenced) return fenced;
           const learned = new Map<string, StreamHead | undefined>();
           const written = await this.#options.kysely
             .transaction()
             .execute((trx) => this.#apply(trx, batch, learned));
-          for (const [pollId, head] of learned) this.#remember(pollId, head);
+          for (const [pollId, head] of learned) this.#heads.remember(pollId, head);
           return written;
         },
       );
@@ -266,16 +219,7 @@ export class VoteWriter {
 
   /** Forgets what this process knows of a poll's head: this process changed the poll. */
   forget(pollId: string): void {
-    this.#heads.delete(pollId);
-  }
-
-  /** A poll's head as this process last wrote or read it; undefined forgets it. */
-  #remember(pollId: string, head: StreamHead | undefined) {
-    this.#heads.delete(pollId);
-    if (!head) return;
-    // Insertion order is recency: the oldest goes when the map is full.
-    if (this.#heads.size >= KNOWN_HEADS) this.#heads.delete(this.#heads.keys().next().value!);
-    this.#heads.set(pollId, head);
+    this.#heads.remember(pollId, undefined);
   }
 
   /**
@@ -298,13 +242,8 @@ export class VoteWriter {
         if (poll.configVersion !== command.poll.configVersion) return undefined;
         continue;
       }
-      const from = this.#heads.get(command.poll.id);
+      const from = this.#heads.usable(command.poll.id);
       if (!from) return undefined;
-      const until = this.#fencedOut.get(command.poll.id);
-      if (until !== undefined) {
-        if (until > performance.now()) return undefined;
-        this.#fencedOut.delete(command.poll.id);
-      }
       polls.set(command.poll.id, { from, configVersion: command.poll.configVersion, events: [] });
     }
     const now = new Date();
@@ -337,7 +276,7 @@ export class VoteWriter {
           where (select count(*) from fenced) = ${ids.length} and p.status = 'open'
           order by p.id for share of p
         ), inserted as (
-          ${this.#insertVotes(
+          ${insertVotes(
             Array.from(rows.values(), (prepared) => prepared.row),
             sql<boolean>`(select count(*) from open) = ${ids.length}`,
           )}
@@ -358,24 +297,15 @@ export class VoteWriter {
       const code = (error as { code?: unknown }).code;
       const reason = FENCE_REASONS.get(code as string);
       if (!reason) {
-        for (const pollId of ids) this.#remember(pollId, undefined);
+        for (const pollId of ids) this.#heads.remember(pollId, undefined);
         throw error;
       }
-      this.#fenceFailures?.inc({ reason });
-      // Its polls take the locking path for a while: replicas that take turns with a poll's votes
-      // (the gateway balances round robin), or a poll whose voters keep changing their votes,
-      // would otherwise have nearly every batch tried and undone. A voter's conflict leaves the
-      // heads as they were; anything else, they are read again under lock.
-      const until = performance.now() + FENCE_COOLDOWN_MS;
-      for (const pollId of ids) {
-        if (reason !== 'voter') this.#remember(pollId, undefined);
-        this.#fencedOut.delete(pollId);
-        if (this.#fencedOut.size >= KNOWN_HEADS) this.#fencedOut.delete(this.#fencedOut.keys().next().value!);
-        this.#fencedOut.set(pollId, until);
-      }
+      this.#metrics?.fenceFailures.inc({ reason });
+      // A voter's conflict leaves the heads as they were; anything else, they are read again.
+      this.#heads.undone(ids, reason === 'voter');
       return undefined;
     }
-    for (const [pollId, head] of write.heads) this.#remember(pollId, head);
+    for (const [pollId, head] of write.heads) this.#heads.remember(pollId, head);
     return new Map(Array.from(rows, ([pending, prepared]) => [pending, castOutcome(prepared, false)]));
   }
 
@@ -451,9 +381,7 @@ export class VoteWriter {
       }
       inserted = written.inserted;
     } else if (rows.size > 0) {
-      const returned = await this.#insertVotes(Array.from(rows.values(), (prepared) => prepared.row)).execute(
-        trx,
-      );
+      const returned = await insertVotes(Array.from(rows.values(), (prepared) => prepared.row)).execute(trx);
       inserted = new Set(returned.rows.map((row) => row.id));
     }
     for (const [pending, prepared] of rows) {
@@ -501,55 +429,8 @@ export class VoteWriter {
     return outcomes;
   }
 
-  /**
-   * Locks, in one statement, the stream head of every poll in the batch (in id order) and then the
-   * head of every log partition they are on (in partition order): the order every appender takes
-   * them in, so batches never deadlock. Returns each poll's state and each partition's last sequence.
-   */
-  async #lock(trx: Kysely<PollsTables>, batch: readonly Pending[]) {
-    const pollIds = [...new Set(batch.map((pending) => pending.command.poll.id))].sort();
-    const partitions = lockOrder(pollIds.map((pollId) => partitionOf(pollId, LOG_PARTITIONS)));
-    // A union's branches run in order, each taking its locks as it reads. The poll's row is locked
-    // too, FOR SHARE, so a batch that waited reads it as it was committed (a row joined without a
-    // lock, or under FOR KEY SHARE, is read as it was when the statement began: a vote could get
-    // into a poll closed meanwhile). Whatever changes a poll row and its stream locks the stream
-    // head first (lockStreamHead), so the two never deadlock.
-    const result = await sql<{
-      poll_id: string | null;
-      version: number;
-      head_hash: string;
-      status: string;
-      closes_at: Date | null;
-      voting_locked_at: Date | null;
-      config_version: number;
-      partition: number;
-      seq: string;
-    }>`/* prepared */ select * from (
-         select s.poll_id, s.version, s.head_hash, p.status, p.closes_at, p.voting_locked_at, p.config_version,
-           null::int as partition, null::bigint as seq
-         from poll_streams s join polls p on p.id = s.poll_id
-         where s.poll_id = any(${pollIds}::text[]) order by s.poll_id for update of s for share of p) as streams
-       union all
-       select null, null, null, null, null, null, null, h.partition, h.seq
-       from (${lockPartitionsQuery(POLL_LOG, partitions)}) as h`.execute(trx);
-    const states = new Map<string, PollState>();
-    const partitionRows = [];
-    for (const row of result.rows) {
-      if (row.poll_id === null) {
-        partitionRows.push(row);
-        continue;
-      }
-      states.set(row.poll_id, {
-        head: { version: row.version, hash: row.head_hash },
-        status: row.status,
-        closesAt: row.closes_at ? new Date(row.closes_at) : null,
-        votingLockedAt: row.voting_locked_at ? new Date(row.voting_locked_at) : null,
-        configVersion: row.config_version,
-        events: [],
-      });
-    }
-    partitionHeads(POLL_LOG, partitions, partitionRows);
-    return states;
+  #lock(trx: Kysely<PollsTables>, batch: readonly Pending[]) {
+    return lockBatch(trx, [...new Set(batch.map((pending) => pending.command.poll.id))]);
   }
 
   /**
@@ -577,7 +458,7 @@ export class VoteWriter {
       sql<boolean>`(select every from ok)`,
     )!;
     const result = await sql<{ inserted: string[]; every: boolean }>`/* prepared */ with inserted as (
-        ${this.#insertVotes(Array.from(rows.values(), (prepared) => prepared.row))}
+        ${insertVotes(Array.from(rows.values(), (prepared) => prepared.row))}
       ), ok as (select count(*) = ${rows.size} as every from inserted), ${write.ctes}
       select array(select id from inserted) as inserted, every,
         case when not every then null when ${write.complete} then ${write.notify}
@@ -585,27 +466,6 @@ export class VoteWriter {
       from ok`.execute(trx);
     const { inserted, every } = result.rows[0]!;
     return every ? { complete: true, heads: write.heads } : { complete: false, inserted: new Set(inserted) };
-  }
-
-  /**
-   * New votes in one statement; a voter who has a current vote keeps it (the row is not inserted).
-   * The rows go in as one array per column, so the text is the same for any number of votes.
-   */
-  #insertVotes(rows: readonly VoteRow[], when: RawBuilder<boolean> = sql<boolean>`true`) {
-    const column = <K extends keyof VoteRow>(key: K) => columnOf(rows, key).map((value) => value ?? null);
-    return sql<{ id: string }>`insert into votes
-        (id, poll_id, voter_hash, option_ids, rating, text, segment, receipt_hash, event_id, moderation, cast_at)
-      select v.id, v.poll_id, v.voter_hash, v.option_ids::text[], v.rating, v.text, v.segment, v.receipt_hash,
-        v.event_id, v.moderation, v.cast_at
-      from unnest(${column('id')}::text[], ${column('poll_id')}::text[], ${column('voter_hash')}::text[],
-        ${rows.map((row) => textArrayLiteral(row.option_ids ?? []))}::text[], ${column('rating')}::int[],
-        ${column('text')}::text[], ${column('segment')}::text[], ${column('receipt_hash')}::text[],
-        ${column('event_id')}::text[], ${column('moderation')}::text[],
-        ${rows.map((row) => (row.cast_at as Date).toISOString())}::timestamptz[])
-        as v(id, poll_id, voter_hash, option_ids, rating, text, segment, receipt_hash, event_id, moderation, cast_at)
-      where ${when}
-      on conflict (poll_id, voter_hash) where retracted_at is null do nothing
-      returning id`;
   }
 
   #prepareCast(pending: Pending, command: Extract<VoteCommand, { kind: 'cast' }>, now: Date): PreparedCast {
