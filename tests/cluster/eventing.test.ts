@@ -110,6 +110,46 @@ test('outbox events reach the consumer through JetStream once each', async () =>
   await relay.stop();
 });
 
+test("an outbox partition's sequences commit in order: a second appender waits for the first to end", async () => {
+  // The relay reads past its checkpoint by sequence: a higher sequence committed while a lower one
+  // may still commit would be passed for good. Two transactions append to one partition; the
+  // second may not finish (nor commit) until the first has, and takes the next sequence.
+  const pollId = randomUUID();
+  const outbox = createOutbox(db);
+  const first = vote(pollId);
+  const second = vote(pollId);
+  const seqs = async () =>
+    (
+      await sql<{ id: string; seq: string }>`select id, seq from outbox
+        where event->>'partitionkey' = ${pollId} order by seq`.execute(db.kysely)
+    ).rows.map((row) => [row.id, Number(row.seq)] as const);
+  let secondDone = false;
+  let waiting: Promise<void> | undefined;
+  await db.kysely.transaction().execute(async (trx) => {
+    await outbox.append(trx, [first]);
+    waiting = db.kysely
+      .transaction()
+      .execute((other) => outbox.append(other, [second]))
+      .then(() => {
+        secondDone = true;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(secondDone, false, 'the second appender waits for the first');
+    assert.deepEqual(await seqs(), [], 'nothing of the partition committed meanwhile');
+  });
+  await waiting;
+  const committed = await seqs();
+  assert.deepEqual(
+    committed.map(([id]) => id),
+    [first.id, second.id],
+  );
+  assert.equal(committed[1]![1], committed[0]![1] + 1, 'the next sequence, after the first commit');
+  const relay = createRelay({ db, bus, log: outboxLog(), logger });
+  await relay.flush();
+  await relay.stop();
+  await eventually(async () => assert.equal(await seenFor(pollId), 2));
+});
+
 /** Messages JetStream holds on one subject. */
 async function storedOn(subject: string): Promise<number> {
   const jsm = await jetstreamManager(nc);

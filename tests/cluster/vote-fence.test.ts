@@ -5,9 +5,12 @@
 // answered as the locking path answers it: every acknowledged vote counted once, every stream's
 // hash chain whole, every log partition's sequences without gaps or repeats.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import type { CloudEvent } from '@canvass/contracts';
 import { createPostgresDatabase, type Database } from '@canvass/database';
-import { verifyStream } from '@canvass/polls';
+import { LOG_PARTITIONS, partitionOf } from '@canvass/eventing';
+import { verifyStream, writeStreams } from '@canvass/polls';
 import type { ServiceRuntime } from '@canvass/service-kit';
 import { sql } from 'kysely';
 import { testDatabases } from '../support/cluster.ts';
@@ -17,12 +20,14 @@ import { startPollsReplicas } from '../support/polls-runtimes.ts';
 type Json = any;
 
 let databases: Database[] = [];
+let pollsUrl = '';
 let runtimes: ServiceRuntime[] = [];
 const a = () => runtimes[0]!;
 const b = () => runtimes[1]!;
 
 before(async () => {
   const urls = await testDatabases(['polls']);
+  pollsUrl = urls.polls!;
   // Two polls processes on one database, each with its own pool, cache and known heads.
   databases = [0, 1].map(() => createPostgresDatabase({ url: urls.polls!, schema: 'polls' }));
   runtimes = await startPollsReplicas(databases);
@@ -286,4 +291,79 @@ test('a poll changed here is read again under lock; changed elsewhere, the fence
   assert.equal((await batches(a())).fenced, soon.fenced + 1, 'then in one statement again');
   assert.deepEqual(await tally(poll.id), { votes: 7, castEvents: 7, chain: true });
   await assertLogWhole([poll.id]);
+});
+
+test("a log partition's places go in commit order: an append holds its partition until it ends, on either path", async () => {
+  // The relay reads a partition past its checkpoint by sequence, so a sequence must never commit
+  // while a lower one of its partition may still commit (the relay would pass it for good). Here
+  // another appender holds a place of the partition, uncommitted, while votes on another poll of
+  // the same partition arrive: on the fenced statement (process a knows the poll's head) and on
+  // the locking path (process b does not). Neither may commit before the holder ends; the place
+  // it gives back (a rollback) is the next one taken, so no gap is left either.
+  const held = await createPoll(a(), 'Held?');
+  const partition = partitionOf(held.id, LOG_PARTITIONS);
+  let other: Json;
+  do other = await createPoll(a(), 'Same partition?');
+  while (partitionOf(other.id, LOG_PARTITIONS) !== partition);
+  for (const answer of await vote(a(), other, ['order-1'])) assert.equal(answer.statusCode, 201);
+  for (const answer of await vote(a(), other, ['order-2'])) assert.equal(answer.statusCode, 201);
+
+  const head = async () =>
+    Number(
+      (
+        await sql<{ seq: string }>`select seq from polls.log_heads
+          where log = 'poll_events' and partition = ${partition}`.execute(db())
+      ).rows[0]!.seq,
+    );
+
+  const holder = createPostgresDatabase({ url: pollsUrl, schema: 'polls' });
+  try {
+    for (const [runtime, path] of [
+      [a(), 'fenced'],
+      [b(), 'locked'],
+    ] as const) {
+      const before = await batches(runtime);
+      const top = await head();
+      const answers = await holder.kysely.connection().execute(async (connection) => {
+        await sql`begin`.execute(connection);
+        const stream = (
+          await sql<{ version: number; head_hash: string }>`select version, head_hash from polls.poll_streams
+            where poll_id = ${held.id} for update`.execute(connection)
+        ).rows[0]!;
+        const event = {
+          specversion: '1.0',
+          id: randomUUID(),
+          source: '/tests/vote-fence',
+          type: 'polls.poll.updated.v1',
+          time: new Date().toISOString(),
+          partitionkey: held.id,
+          data: { pollId: held.id },
+        } as unknown as CloudEvent;
+        await writeStreams(connection as never, [
+          { pollId: held.id, from: { version: stream.version, hash: stream.head_hash }, events: [event] },
+        ]);
+        let settled = false;
+        const waiting = vote(runtime, other, [`order-${path}`]).finally(() => {
+          settled = true;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        assert.equal(settled, false, `the ${path} vote waits for the partition's holder`);
+        assert.equal(await head(), top, 'nothing of the partition committed meanwhile');
+        await sql`rollback`.execute(connection);
+        return waiting;
+      });
+      for (const answer of answers) assert.equal(answer.statusCode, 201, answer.body);
+      const after = await batches(runtime);
+      assert.equal(after[path], before[path] + 1, `the vote went the ${path} way`);
+      assert.equal(await head(), top + 1, 'the place given back was the next one taken');
+      const last = await sql<{ seq: string }>`select max(seq) as seq from polls.poll_events
+        where poll_id = ${other.id}`.execute(db());
+      assert.equal(Number(last.rows[0]!.seq), top + 1, "the vote's event took it");
+    }
+  } finally {
+    await holder.close();
+  }
+  assert.deepEqual(await tally(other.id), { votes: 4, castEvents: 4, chain: true });
+  assert.deepEqual(await tally(held.id), { votes: 0, castEvents: 0, chain: true });
+  await assertLogWhole([held.id, other.id]);
 });

@@ -5,4 +5,4 @@ export { pointsFor } from './events/quiz-store.ts';
 export { createPollsService } from './service.ts';
 export { foldPollStream } from './streams/fold.ts';
 export { chainHash, GENESIS_HASH, verifyChain } from './streams/hash-chain.ts';
-export { pollLog, verifyStream } from './streams/poll-stream.ts';
+export { pollLog, verifyStream, writeStreams } from './streams/poll-stream.ts';

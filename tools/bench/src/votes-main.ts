@@ -65,6 +65,7 @@ try {
       (rate) =>
         `offered ${rate.offeredPerSecond}/s: ${rate.ok} acked of ${rate.sent} sent (${rate.shed} shed), p50 ${rate.p50Ms} ms, p99 ${rate.p99Ms} ms`,
     ),
+    `ack p50/p99 unloaded: ${result.unloaded?.ack.p50Ms ?? '–'}/${result.unloaded?.ack.p99Ms ?? '–'} ms; vote → screen p50 unloaded ${result.unloaded?.voteToScreen.p50Ms ?? '–'} ms`,
     `vote → screen p99: unloaded ${result.unloaded?.voteToScreen.p99Ms ?? '–'} ms; at ${result.freshness?.atOfferedPerSecond ?? '–'}/s ${result.freshness?.voteToScreen.p99Ms ?? '–'} ms`,
     `correctness: ${result.correctness.counted}/${result.correctness.acknowledged} counted (${result.correctness.equal ? 'equal' : 'NOT EQUAL'})`,
   ];
