@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PollCreatedV1, ResultsUpdatedV1, VoteCastV1, VoteCastV2 } from '@canvass/contracts';
 import { migrate, PgliteHost } from '@canvass/database';
+import fc from 'fast-check';
 import { sql } from 'kysely';
 import { createConsumer, startConsumer } from './consumer.ts';
 import { getDeadLetter, listDeadLetters, replayDeadLetter } from './dead-letters.ts';
-import { createEvent } from './events.ts';
+import { createEvent, timeOrderedId } from './events.ts';
 import { createInProcessBus } from './in-process-bus.ts';
 import { outboxLog } from './log.ts';
 import { eventingMigrations } from './migrations.ts';
@@ -233,4 +234,34 @@ test('an in-process live subscription gets only the snapshots it wants; logged e
   });
   await bus.publish([snapshot('poll_other'), snapshot('poll_watched'), created]);
   assert.deepEqual(seen, [`${ResultsUpdatedV1.type} poll_watched`, `${PollCreatedV1.type} poll_other`]);
+});
+
+test('event and vote ids are time-ordered UUIDs (v7): later ones sort after earlier ones, and never repeat', () => {
+  const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const event = createEvent(VoteCastV1, {
+    source: '/test',
+    data: { pollId: 'p', voteId: 'v', optionIds: ['a'], castAt: new Date().toISOString() },
+  });
+  assert.match(event.id, v7);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 2 ** 48 - 2 }),
+      fc.integer({ min: 1, max: 10 ** 9 }),
+      (earlier, gap) => {
+        const later = Math.min(earlier + gap, 2 ** 48 - 1);
+        const [a, b] = [timeOrderedId(earlier), timeOrderedId(later)];
+        assert.match(a, v7);
+        assert.equal(
+          Number.parseInt(a.slice(0, 8) + a.slice(9, 13), 16),
+          earlier,
+          'its first 48 bits are the time',
+        );
+        // Byte order (PostgreSQL's C collation) and any other: hex digits and the fixed dashes.
+        assert.ok(a < b && a.localeCompare(b) < 0, `${a} before ${b}`);
+      },
+    ),
+  );
+  const now = Date.now();
+  const ids = new Set(Array.from({ length: 10_000 }, () => timeOrderedId(now)));
+  assert.equal(ids.size, 10_000, 'ids of one millisecond differ by their random bits');
 });

@@ -15,13 +15,27 @@ export interface NewEvent<S extends TSchema> {
   traceparent?: string;
 }
 
+/**
+ * A time-ordered id (UUIDv7, RFC 9562: 48 bits of Unix milliseconds, then 74 random bits), for
+ * rows that pile up by the million: events and votes. Their unique indexes then take each new key
+ * at their right edge instead of on a random page: measured on tables of three million rows, the
+ * same insert batches ran 1.3–1.6× as fast (docs/performance.md, tenth pass). Unguessable still
+ * (74 random bits); it tells when it was made, which every event and vote says anyway. Built on
+ * `randomUUID` (whose random bits Node draws from a cached pool): its first 48 bits become the
+ * time, its version nibble 7.
+ */
+export function timeOrderedId(now = Date.now()): string {
+  const time = now.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
+}
+
 export function createEvent<S extends TSchema>(
   contract: EventContract<string, S>,
   init: NewEvent<S>,
 ): CloudEvent<Static<S>> {
   const event: CloudEvent<Static<S>> = {
     specversion: '1.0',
-    id: randomUUID(),
+    id: timeOrderedId(),
     source: init.source,
     type: contract.type,
     time: new Date().toISOString(),

@@ -25,7 +25,7 @@ export {
   replayDeadLetter,
 } from './dead-letters.ts';
 export { EventValidationError } from './errors.ts';
-export { createEvent, type NewEvent, validateEvent } from './events.ts';
+export { createEvent, type NewEvent, timeOrderedId, validateEvent } from './events.ts';
 export { createInProcessBus, type InProcessBus } from './in-process-bus.ts';
 export {
   advancePartitionsSql,
