@@ -2,7 +2,7 @@
 // with one delivery per endpoint of the workspace that subscribes to its type. Written in the
 // transaction of the event it comes from, so an event's message exists exactly once.
 import type { WebhookEventType } from '@canvass/contracts';
-import { newId } from '@canvass/service-kit';
+import { timeOrderedId } from '@canvass/eventing';
 import { type Kysely, sql } from 'kysely';
 import type { NotificationsTables } from '../tables.ts';
 
@@ -113,7 +113,8 @@ export async function queueDeliveries(
 ): Promise<string[]> {
   if (deliveries.length === 0) return [];
   const rows = deliveries.map((delivery) => ({
-    id: `dlv_${newId(16)}`,
+    // Time-ordered: with endpoints subscribed to votes this table grows by a row per vote and endpoint.
+    id: `dlv_${timeOrderedId()}`,
     endpoint_id: delivery.endpointId,
     message_id: delivery.messageId,
     next_attempt_at: new Date(),

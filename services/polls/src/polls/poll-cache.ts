@@ -3,6 +3,7 @@
 // let a wrong vote in: the vote batch re-reads each poll's status and config_version under the
 // stream lock and re-checks votes whose poll changed (see votes/vote-writer.ts).
 import type { Kysely } from 'kysely';
+import { setNewest } from '../newest-first.ts';
 import type { PollsTables } from '../tables.ts';
 import { findPoll, pollMissing, type StoredPoll } from './poll-store.ts';
 
@@ -45,12 +46,7 @@ export class PollCache {
   }
 
   set(poll: StoredPoll): void {
-    this.#entries.delete(poll.id);
-    if (this.#entries.size >= MAX_ENTRIES) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
-    this.#entries.set(poll.id, { poll, expiresAt: Date.now() + TTL_MS });
+    setNewest(this.#entries, poll.id, { poll, expiresAt: Date.now() + TTL_MS }, MAX_ENTRIES);
   }
 
   invalidate(pollId: string): void {

@@ -2,19 +2,13 @@
 // the head it last wrote or read under lock, per poll, and the polls resting on the locking path
 // after their statement was undone. A stale head only ever fails a fence; it never writes wrongly.
 import { Counter, type Registry } from 'prom-client';
+import { setNewest } from '../newest-first.ts';
 import type { StreamHead } from '../streams/poll-stream.ts';
 
 /** Heads kept (about 100 bytes each), and polls resting, at most; the oldest go first. */
 const KNOWN_HEADS = 10_000;
 /** How long a poll whose fenced statement was undone takes the locking path. */
 const REST_MS = 1_000;
-
-/** Sets `key` as the newest entry of `map`, dropping the oldest when it is full. */
-function setNewest<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  if (map.size >= KNOWN_HEADS) map.delete(map.keys().next().value!);
-  map.set(key, value);
-}
 
 export class KnownHeads {
   readonly #heads = new Map<string, StreamHead>();
@@ -35,7 +29,7 @@ export class KnownHeads {
 
   /** The poll's head as this process wrote or read it under lock; undefined forgets it. */
   remember(pollId: string, head: StreamHead | undefined): void {
-    if (head) setNewest(this.#heads, pollId, head);
+    if (head) setNewest(this.#heads, pollId, head, KNOWN_HEADS);
     else this.#heads.delete(pollId);
   }
 
@@ -49,7 +43,7 @@ export class KnownHeads {
     const until = performance.now() + REST_MS;
     for (const pollId of pollIds) {
       if (!keepHeads) this.#heads.delete(pollId);
-      setNewest(this.#resting, pollId, until);
+      setNewest(this.#resting, pollId, until, KNOWN_HEADS);
     }
   }
 }
