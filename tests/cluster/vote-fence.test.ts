@@ -346,10 +346,14 @@ test("a log partition's places go in commit order: an append holds its partition
         const waiting = vote(runtime, other, [`order-${path}`]).finally(() => {
           settled = true;
         });
-        await new Promise((resolve) => setTimeout(resolve, 600));
-        assert.equal(settled, false, `the ${path} vote waits for the partition's holder`);
-        assert.equal(await head(), top, 'nothing of the partition committed meanwhile');
-        await sql`rollback`.execute(connection);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 600));
+          assert.equal(settled, false, `the ${path} vote waits for the partition's holder`);
+          assert.equal(await head(), top, 'nothing of the partition committed meanwhile');
+        } finally {
+          // Given back whatever was seen, so the vote (and the shared database) is left whole.
+          await sql`rollback`.execute(connection);
+        }
         return waiting;
       });
       for (const answer of answers) assert.equal(answer.statusCode, 201, answer.body);

@@ -341,3 +341,30 @@ test('deleting a poll erases it for everyone: 410 for its link and votes, no res
   assert.equal(tombstone.rows.length, 1, 'a tombstone keeps the id');
   assert.match(tombstone.rows[0]!.deleted_by, /^api-key:/, 'and who deleted it');
 });
+
+test('the moderation list pages through every answer with the `next` it hands out', async () => {
+  const created = await api()('POST', '/api/v1/polls', { body: { question: 'Ideas?', type: 'open_text' } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const poll = created.body;
+  const texts = ['First idea', 'Second idea', 'Third idea', 'Fourth idea', 'Fifth idea'];
+  for (const [i, text] of texts.entries()) {
+    const vote = await api()('POST', `/api/v1/polls/${poll.id}/votes`, {
+      body: { text },
+      headers: { 'voter-token': `paging-voter-${i}-of-the-moderation-list` },
+    });
+    assert.equal(vote.status, 201, JSON.stringify(vote.body));
+  }
+  const seen: string[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < 5; page++) {
+    const query: string = after ? `&after=${encodeURIComponent(after)}` : '';
+    const listed = await api()('GET', `/api/v1/polls/${poll.id}/answers?status=pending&limit=2${query}`, {
+      headers: { 'manage-token': poll.manageToken },
+    });
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    seen.push(...listed.body.answers.map((answer: { text: string }) => answer.text));
+    after = listed.body.next;
+    if (!after) break;
+  }
+  assert.deepEqual(seen, texts, 'every answer once, in the order cast');
+});

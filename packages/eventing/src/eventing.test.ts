@@ -236,7 +236,7 @@ test('an in-process live subscription gets only the snapshots it wants; logged e
   assert.deepEqual(seen, [`${ResultsUpdatedV1.type} poll_watched`, `${PollCreatedV1.type} poll_other`]);
 });
 
-test('event and vote ids are time-ordered UUIDs (v7): later ones sort after earlier ones, and never repeat', () => {
+test('event ids are time-ordered UUIDs (v7): later ones sort after earlier ones, and never repeat', () => {
   const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
   const event = createEvent(VoteCastV1, {
     source: '/test',

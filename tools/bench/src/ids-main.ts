@@ -1,15 +1,16 @@
 // Time-ordered ids against random ones, where they matter: the two tables of the polls database
 // that grow by a row per vote (`votes`, `poll_events`), with their real schema (polls' migrations),
-// first loaded with `--rows` votes as a deployment that has run a while holds them. Then slices
-// alternate inserting the same batches (10 votes and their events per statement, as a vote batch
-// writes them), with the ids as they were (random: 12 letters and digits per vote, a UUIDv4 per
-// event) or as they are (`timeOrderedId`, UUIDv7, for both), and it prints votes per second and
-// PostgreSQL's CPU per vote by round. The cluster benchmark starts on empty databases
+// first loaded with `--rows` votes (random ids) as a deployment that has run a while holds them.
+// Then slices insert the same batches (10 votes and their events per transaction, as a vote batch
+// writes them) in three modes: before (a random id per vote and per event), now (votes random,
+// events time-ordered by `timeOrderedId`) and votes too (both time-ordered, which Canvass does not
+// do: an open-text answer's vote id is public), and it prints votes per second and the CPU of
+// every PostgreSQL process per vote, by round. The cluster benchmark starts on empty databases
 // (cluster-platform.ts), where this difference cannot show.
 //
 //   node tools/bench/src/ids-main.ts [--quick] [--rows N] [--seconds S] [--rounds R]
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPostgresDatabase, loadMigrations, migrate } from '@canvass/database';
@@ -51,6 +52,7 @@ try {
   await db.close();
 
   const client = new pg.Client({ connectionString: url.toString() });
+  client.on('error', () => {});
   await client.connect();
   await client.query('set search_path to polls');
   progress(`loading ${rows.toLocaleString('en-US')} votes and their events over ${POLLS} polls (random ids)`);
@@ -65,7 +67,7 @@ try {
     const to = Math.min(rows, from + 499_999);
     await client.query(
       `insert into votes (id, poll_id, voter_hash, option_ids, receipt_hash, event_id)
-       select substr(md5(random()::text), 1, 12), 'poll-' || (g % ${POLLS} + 1), md5(random()::text),
+       select substr(md5(random()::text), 1, 18), 'poll-' || (g % ${POLLS} + 1), md5(random()::text),
          '{a}', md5(random()::text), gen_random_uuid()::text
        from generate_series(${from}, ${to}) g`,
     );
@@ -94,20 +96,32 @@ try {
       as v(poll_id, version, event_id, event, prev, hash, seq)`;
   let next = 10_000_000;
   const hex = () => randomUUID().replaceAll('-', '');
+  /** The ids each mode gives a vote and its event. */
+  const MODES = {
+    before: { vote: () => newId(), event: () => randomUUID() },
+    now: { vote: () => newId(), event: () => timeOrderedId() },
+    'votes too': { vote: () => timeOrderedId(), event: () => timeOrderedId() },
+  };
+  type Mode = keyof typeof MODES;
 
-  /** One connection inserting batches until the slice ends; its backend's CPU ticks. */
-  async function writer(ordered: boolean, until: number): Promise<{ votes: number; ticks: number }> {
-    const connection = new pg.Client({ connectionString: url.toString() });
-    // The database is dropped at the end even when a writer failed: the other's error then is moot.
-    connection.on('error', () => {});
-    await connection.connect();
-    const pid = (await connection.query('select pg_backend_pid() as pid')).rows[0].pid as number;
-    const before = await ticksOf(pid);
+  // The writers' connections last the whole run: a backend's CPU leaves /proc with it.
+  const connections = await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      const connection = new pg.Client({ connectionString: url.toString() });
+      // The database is dropped at the end even when a writer failed: the other's error then is moot.
+      connection.on('error', () => {});
+      await connection.connect();
+      return connection;
+    }),
+  );
+
+  /** One connection inserting batches until the slice ends. */
+  async function writer(connection: pg.Client, mode: Mode, until: number): Promise<number> {
     let votes = 0;
     while (performance.now() < until) {
       const poll = `poll-${Math.floor(Math.random() * POLLS) + 1}`;
-      const ids = Array.from({ length: BATCH }, () => (ordered ? timeOrderedId() : newId()));
-      const eventIds = Array.from({ length: BATCH }, () => (ordered ? timeOrderedId() : randomUUID()));
+      const ids = Array.from({ length: BATCH }, MODES[mode].vote);
+      const eventIds = Array.from({ length: BATCH }, MODES[mode].event);
       const seqs = Array.from({ length: BATCH }, () => next++);
       await connection.query('begin');
       await connection.query({
@@ -131,45 +145,54 @@ try {
       await connection.query('commit');
       votes += BATCH;
     }
-    const ticks = (await ticksOf(pid)) - before;
-    await connection.end();
-    return { votes, ticks };
+    return votes;
   }
 
+  // Each round runs every mode, each in another place of the round (a Latin square over three
+  // rounds), so a slice's place (a checkpoint, the box) weighs on every mode alike.
+  const modes = Object.keys(MODES) as Mode[];
   const lines: string[] = [];
-  const totals = { random: { votes: 0, ms: 0, ticks: 0 }, ordered: { votes: 0, ms: 0, ticks: 0 } };
-  for (let round = 1; round <= rounds; round++) {
+  const totals = Object.fromEntries(modes.map((mode) => [mode, { votes: 0, ms: 0, ticks: 0 }])) as Record<
+    Mode,
+    { votes: number; ms: number; ticks: number }
+  >;
+  for (let round = 0; round < rounds; round++) {
     const row: string[] = [];
-    for (const ordered of round % 2 === 1 ? [false, true] : [true, false]) {
-      const name = ordered ? 'ordered' : 'random';
+    for (let place = 0; place < modes.length; place++) {
+      const mode = modes[(round + place) % modes.length]!;
+      const ticks = await postgresTicks();
       const from = performance.now();
       const until = from + seconds * 1000;
-      const done = await Promise.all(Array.from({ length: CONNECTIONS }, () => writer(ordered, until)));
+      const done = await Promise.all(connections.map((connection) => writer(connection, mode, until)));
       const ms = performance.now() - from;
-      const votes = done.reduce((sum, one) => sum + one.votes, 0);
-      const ticks = done.reduce((sum, one) => sum + one.ticks, 0);
-      totals[name].votes += votes;
-      totals[name].ms += ms;
-      totals[name].ticks += ticks;
+      const votes = done.reduce((sum, one) => sum + one, 0);
+      const used = (await postgresTicks()) - ticks;
+      totals[mode].votes += votes;
+      totals[mode].ms += ms;
+      totals[mode].ticks += used;
       row.push(
-        `${name} ${Math.round((votes / ms) * 1000)}/s, ${((ticks * 10) / votes).toFixed(3)} ms CPU/vote`,
+        `${mode}: ${Math.round((votes / ms) * 1000).toLocaleString('en-US')}/s, ${((used * 10) / votes).toFixed(3)} ms`,
       );
-      progress(`round ${round}: ${row.at(-1)}`);
+      progress(`round ${round + 1}: ${row.at(-1)}`);
     }
-    lines.push(`| ${round} | ${row.join(' | ')} |`);
+    lines.push(`| ${round + 1} | ${row.join(' | ')} |`);
   }
-  const rate = (name: 'random' | 'ordered') => (totals[name].votes / totals[name].ms) * 1000;
-  const cpu = (name: 'random' | 'ordered') => (totals[name].ticks * 10) / totals[name].votes;
+  for (const connection of connections) await connection.end();
+  const rate = (mode: Mode) => (totals[mode].votes / totals[mode].ms) * 1000;
+  const cpu = (mode: Mode) => (totals[mode].ticks * 10) / totals[mode].votes;
   process.stdout.write(
     [
-      `Ids on a polls database loaded with ${rows.toLocaleString('en-US')} votes and events (${size}); ${CONNECTIONS} connections, ${BATCH} votes and their events per transaction, ${seconds} s slices.`,
+      `Ids on a polls database loaded with ${rows.toLocaleString('en-US')} votes and events (${size}); ${CONNECTIONS} connections, ${BATCH} votes and their events per transaction, ${seconds} s slices; votes/s and CPU ms per vote of every PostgreSQL process.`,
+      'Modes: before (random vote and event ids), now (random vote ids, time-ordered event ids), votes too (both time-ordered).',
       '',
-      '| round | first slice | second slice |',
-      '|---|---|---|',
+      `| round | ${modes.map((_, i) => `slice ${i + 1}`).join(' | ')} |`,
+      `|---|${modes.map(() => '---').join('|')}|`,
       ...lines,
       '',
-      `random ids: ${Math.round(rate('random'))} votes/s, ${cpu('random').toFixed(3)} ms of PostgreSQL CPU per vote`,
-      `time-ordered ids: ${Math.round(rate('ordered'))} votes/s (${(rate('ordered') / rate('random')).toFixed(2)}×), ${cpu('ordered').toFixed(3)} ms per vote (${(cpu('ordered') / cpu('random')).toFixed(2)}×)`,
+      ...modes.map(
+        (mode) =>
+          `${mode}: ${Math.round(rate(mode)).toLocaleString('en-US')} votes/s (${(rate(mode) / rate('before')).toFixed(2)}× before), ${cpu(mode).toFixed(3)} ms of PostgreSQL CPU per vote (${(cpu(mode) / cpu('before')).toFixed(2)}×)`,
+      ),
       '',
     ].join('\n'),
   );
@@ -183,9 +206,20 @@ try {
   await cleanup.end();
 }
 
-/** utime + stime of a process, in clock ticks (10 ms). */
-async function ticksOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+/**
+ * utime + stime of every PostgreSQL process, in clock ticks (10 ms): the writers' backends and
+ * the WAL writer, checkpointer and background writer, where random keys cost page writes too.
+ * The server is the machine's: this counts its other databases' work as well (none while a
+ * benchmark runs alone).
+ */
+async function postgresTicks(): Promise<number> {
+  let ticks = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (!stat.includes('(postgres)')) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks;
 }

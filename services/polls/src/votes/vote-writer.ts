@@ -9,8 +9,8 @@
 // or changed cannot let a vote in; a ballot checked against an older version of its poll is
 // checked again.
 import { type Ballot, type CloudEvent, VoteCastV3, VoteRetractedV1 } from '@canvass/contracts';
-import { createEvent, timeOrderedId } from '@canvass/eventing';
-import { conflict, type Logger, newSignedToken, notFound, sha256 } from '@canvass/service-kit';
+import { createEvent } from '@canvass/eventing';
+import { conflict, type Logger, newId, newSignedToken, notFound, sha256 } from '@canvass/service-kit';
 import { activeSpan, activeTraceparent, inSpan, linksTo, type Span } from '@canvass/telemetry';
 import { type Kysely, sql } from 'kysely';
 import type { Registry } from 'prom-client';
@@ -470,8 +470,9 @@ export class VoteWriter {
 
   #prepareCast(pending: Pending, command: Extract<VoteCommand, { kind: 'cast' }>, now: Date): PreparedCast {
     const { poll, ballot } = command;
-    // Time-ordered: the votes table's primary key takes new votes at its right edge.
-    const voteId = timeOrderedId();
+    // Random, not time-ordered as event ids are: an open-text answer's vote id is shown with the
+    // public results, where a time in it would tell when each answer was cast.
+    const voteId = newId();
     const receiptId = newSignedToken(this.#options.secret, 'receipt', poll.id);
     const receiptHash = sha256(receiptId);
     // An operator finds a vote's trace by its receipt (hashed: the receipt is the voter's secret).
