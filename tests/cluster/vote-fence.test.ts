@@ -20,14 +20,12 @@ import { startPollsReplicas } from '../support/polls-runtimes.ts';
 type Json = any;
 
 let databases: Database[] = [];
-let pollsUrl = '';
 let runtimes: ServiceRuntime[] = [];
 const a = () => runtimes[0]!;
 const b = () => runtimes[1]!;
 
 before(async () => {
   const urls = await testDatabases(['polls']);
-  pollsUrl = urls.polls!;
   // Two polls processes on one database, each with its own pool, cache and known heads.
   databases = [0, 1].map(() => createPostgresDatabase({ url: urls.polls!, schema: 'polls' }));
   runtimes = await startPollsReplicas(databases);
@@ -316,56 +314,52 @@ test("a log partition's places go in commit order: an append holds its partition
       ).rows[0]!.seq,
     );
 
-  const holder = createPostgresDatabase({ url: pollsUrl, schema: 'polls' });
-  try {
-    for (const [runtime, path] of [
-      [a(), 'fenced'],
-      [b(), 'locked'],
-    ] as const) {
-      const before = await batches(runtime);
-      const top = await head();
-      const answers = await holder.kysely.connection().execute(async (connection) => {
-        await sql`begin`.execute(connection);
-        const stream = (
-          await sql<{ version: number; head_hash: string }>`select version, head_hash from polls.poll_streams
-            where poll_id = ${held.id} for update`.execute(connection)
-        ).rows[0]!;
-        const event = {
-          specversion: '1.0',
-          id: randomUUID(),
-          source: '/tests/vote-fence',
-          type: 'polls.poll.updated.v1',
-          time: new Date().toISOString(),
-          partitionkey: held.id,
-          data: { pollId: held.id },
-        } as unknown as CloudEvent;
-        await writeStreams(connection as never, [
-          { pollId: held.id, from: { version: stream.version, hash: stream.head_hash }, events: [event] },
-        ]);
-        let settled = false;
-        const waiting = vote(runtime, other, [`order-${path}`]).finally(() => {
-          settled = true;
-        });
-        try {
-          await new Promise((resolve) => setTimeout(resolve, 600));
-          assert.equal(settled, false, `the ${path} vote waits for the partition's holder`);
-          assert.equal(await head(), top, 'nothing of the partition committed meanwhile');
-        } finally {
-          // Given back whatever was seen, so the vote (and the shared database) is left whole.
-          await sql`rollback`.execute(connection);
-        }
-        return waiting;
+  for (const [runtime, path] of [
+    [a(), 'fenced'],
+    [b(), 'locked'],
+  ] as const) {
+    const before = await batches(runtime);
+    const top = await head();
+    // The holder: a connection of the other process's pool, as the presenter's test takes one.
+    const answers = await databases[1]!.kysely.connection().execute(async (connection) => {
+      await sql`begin`.execute(connection);
+      const stream = (
+        await sql<{ version: number; head_hash: string }>`select version, head_hash from polls.poll_streams
+          where poll_id = ${held.id} for update`.execute(connection)
+      ).rows[0]!;
+      const event = {
+        specversion: '1.0',
+        id: randomUUID(),
+        source: '/tests/vote-fence',
+        type: 'polls.poll.updated.v1',
+        time: new Date().toISOString(),
+        partitionkey: held.id,
+        data: { pollId: held.id },
+      } as unknown as CloudEvent;
+      await writeStreams(connection as never, [
+        { pollId: held.id, from: { version: stream.version, hash: stream.head_hash }, events: [event] },
+      ]);
+      let settled = false;
+      const waiting = vote(runtime, other, [`order-${path}`]).finally(() => {
+        settled = true;
       });
-      for (const answer of answers) assert.equal(answer.statusCode, 201, answer.body);
-      const after = await batches(runtime);
-      assert.equal(after[path], before[path] + 1, `the vote went the ${path} way`);
-      assert.equal(await head(), top + 1, 'the place given back was the next one taken');
-      const last = await sql<{ seq: string }>`select max(seq) as seq from polls.poll_events
-        where poll_id = ${other.id}`.execute(db());
-      assert.equal(Number(last.rows[0]!.seq), top + 1, "the vote's event took it");
-    }
-  } finally {
-    await holder.close();
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        assert.equal(settled, false, `the ${path} vote waits for the partition's holder`);
+        assert.equal(await head(), top, 'nothing of the partition committed meanwhile');
+      } finally {
+        // Given back whatever was seen, so the vote (and the shared database) is left whole.
+        await sql`rollback`.execute(connection);
+      }
+      return waiting;
+    });
+    for (const answer of answers) assert.equal(answer.statusCode, 201, answer.body);
+    const after = await batches(runtime);
+    assert.equal(after[path], before[path] + 1, `the vote went the ${path} way`);
+    assert.equal(await head(), top + 1, 'the place given back was the next one taken');
+    const last = await sql<{ seq: string }>`select max(seq) as seq from polls.poll_events
+      where poll_id = ${other.id}`.execute(db());
+    assert.equal(Number(last.rows[0]!.seq), top + 1, "the vote's event took it");
   }
   assert.deepEqual(await tally(other.id), { votes: 4, castEvents: 4, chain: true });
   assert.deepEqual(await tally(held.id), { votes: 0, castEvents: 0, chain: true });

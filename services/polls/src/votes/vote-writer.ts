@@ -315,10 +315,11 @@ export class VoteWriter {
     learned: Map<string, StreamHead | undefined>,
   ): Promise<Map<Pending, VoteOutcome | Error>> {
     const outcomes = new Map<Pending, VoteOutcome | Error>();
-    const states = await this.#lock(trx, batch);
+    const pollIds = [...new Set(batch.map((pending) => pending.command.poll.id))];
+    const states = await lockBatch(trx, pollIds);
     const now = new Date();
     // The heads this transaction leaves, for the next batch's single statement: only open polls'.
-    for (const pollId of new Set(batch.map((pending) => pending.command.poll.id))) {
+    for (const pollId of pollIds) {
       const state = states.get(pollId);
       const open =
         state?.status === 'open' &&
@@ -427,10 +428,6 @@ export class VoteWriter {
     const heads = await this.#appendEvents(trx, states);
     for (const [pollId, head] of heads) if (learned.get(pollId)) learned.set(pollId, head);
     return outcomes;
-  }
-
-  #lock(trx: Kysely<PollsTables>, batch: readonly Pending[]) {
-    return lockBatch(trx, [...new Set(batch.map((pending) => pending.command.poll.id))]);
   }
 
   /**
