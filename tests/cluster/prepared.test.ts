@@ -9,10 +9,12 @@ import { testDatabases } from '../support/cluster.ts';
 import { startPollsReplicas } from '../support/polls-runtimes.ts';
 
 let db: Database;
+let poolUrl: string;
 let runtimes: ServiceRuntime[] = [];
 
 before(async () => {
   const urls = await testDatabases(['polls']);
+  poolUrl = urls.polls!;
   db = createPostgresDatabase({ url: urls.polls!, schema: 'polls' });
   runtimes = await startPollsReplicas([db]);
 });
@@ -94,4 +96,39 @@ test('the vote path’s marked statements keep one text for batches of any size'
   assert.deepEqual(write(preparedTexts()), write(named), 'batches of 1 to 40 votes share one text');
   const prefixes = new Set(preparedTexts().map((text) => text.slice(0, 80)));
   assert.equal(prefixes.size, preparedTexts().length, 'no marked statement comes in several texts');
+});
+
+test('pooled connections outlive an idle spell longer than pg’s default (10 s), and keep their prepared statements', async () => {
+  // A pool of its own, at the defaults every service runs with.
+  const pool = createPostgresDatabase({ url: poolUrl, schema: 'polls' });
+  try {
+    // Two at once take two connections; each says which backend it is and when this statement
+    // was prepared on it.
+    const backends = () =>
+      Promise.all(
+        [0, 1].map(
+          async () =>
+            (
+              await sql<{ pid: number; prepared_at: Date }>`${sql.raw(PREPARED)} /* idle probe */
+                select pg_backend_pid() as pid, pg_sleep(0.2)::text as slept,
+                  (select prepare_time from pg_prepared_statements
+                    where statement like '%idle probe%') as prepared_at`.execute(pool.kysely)
+            ).rows[0]!,
+        ),
+      );
+    const first = await backends();
+    assert.equal(new Set(first.map((row) => row.pid)).size, 2, 'two statements at once take two connections');
+    const idleFrom = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    const second = await backends();
+    assert.deepEqual(
+      second.map((row) => row.pid).sort(),
+      first.map((row) => row.pid).sort(),
+      'the same two backends answer after the idle spell: no connection was closed and opened again',
+    );
+    for (const row of second)
+      assert.ok(row.prepared_at.getTime() < idleFrom, 'the statement was not parsed again after the spell');
+  } finally {
+    await pool.close();
+  }
 });

@@ -9,4 +9,10 @@ export {
 } from './database.ts';
 export { loadMigrations, type Migration, migrate } from './migrate.ts';
 export { PgliteHost } from './pglite.ts';
-export { createPostgresDatabase, type PostgresOptions, preparedName, preparedTexts } from './postgres.ts';
+export {
+  createPostgresDatabase,
+  DEFAULT_POOL_IDLE_SECONDS,
+  type PostgresOptions,
+  preparedName,
+  preparedTexts,
+} from './postgres.ts';

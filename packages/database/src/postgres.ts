@@ -47,13 +47,26 @@ export interface PostgresOptions {
   url: string;
   schema: string;
   poolSize?: number;
+  /** How long a connection may sit idle in the pool before it is closed (default 10 minutes). */
+  idleSeconds?: number;
 }
+
+/**
+ * pg's pool closes a connection idle for 10 s by default. Votes come in bursts (a poll opens, the
+ * room votes, then quiet), so each burst opened again the connections the last one had left: a
+ * new PostgreSQL backend, its `search_path`, every prepared statement parsed and planned again
+ * (27–29 ms and 35–41 ms of CPU on the development machine), waited for by the request that
+ * needed it. Connections are kept for minutes instead; the pool's size (DATABASE_POOL_SIZE) bounds
+ * them either way (docs/operations.md, "Database connections").
+ */
+export const DEFAULT_POOL_IDLE_SECONDS = 600;
 
 export function createPostgresDatabase(options: PostgresOptions): Database {
   const schema = assertSchemaName(options.schema);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
+    idleTimeoutMillis: (options.idleSeconds ?? DEFAULT_POOL_IDLE_SECONDS) * 1000,
     options: `-c search_path=${schema}`,
     connectionTimeoutMillis: 5_000,
     Client: PreparingClient,

@@ -1,3 +1,4 @@
+import { DEFAULT_POOL_IDLE_SECONDS } from '@canvass/database';
 import Type from 'typebox';
 import { DrainConfig } from './drain.ts';
 
@@ -21,6 +22,12 @@ export const ServiceConfig = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  /** How long an idle database connection is kept open (database/postgres.ts says why minutes). */
+  DATABASE_POOL_IDLE_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: DEFAULT_POOL_IDLE_SECONDS,
+  }),
   NATS_URL: Type.String({ pattern: '^(nats|tls)://', default: 'nats://127.0.0.1:4222' }),
   LOG_LEVEL: LogLevel,
   CANVASS_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),

@@ -17,6 +17,7 @@ export async function startService(options: Pick<RuntimeOptions, 'name' | 'creat
     url: config.DATABASE_URL,
     schema: options.name,
     poolSize: config.DATABASE_POOL_SIZE,
+    idleSeconds: config.DATABASE_POOL_IDLE_SECONDS,
   });
   const region = config.CANVASS_REGION
     ? {

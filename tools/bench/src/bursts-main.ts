@@ -1,0 +1,187 @@
+// Votes in bursts after idle spells, the way a live event sends them (a poll opens, the room votes,
+// then quiet): `node tools/bench/src/bursts-main.ts [--quick] [--idle-settings 10,600]
+// [--rounds N]` starts the cluster tier once per setting of DATABASE_POOL_IDLE_SECONDS (in an
+// order that alternates by round), sends bursts of votes `spell` seconds apart, and reports, per
+// setting, the PostgreSQL sessions the cluster opened during the bursts (pg_stat_database.sessions
+// of its databases) and the ack latency of the votes, of all and of each burst's first ones.
+// docs/performance.md says what it measured.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@canvass/config';
+import pg from 'pg';
+import Type from 'typebox';
+import { createPoll } from './bench-polls.ts';
+import { BENCH_DATABASE_PREFIX, startBenchCluster } from './cluster-platform.ts';
+import { startBenchNats } from './private-nats.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    'idle-settings': { type: 'string' },
+    rounds: { type: 'string' },
+  },
+});
+const quick = values.quick ?? false;
+const settings = (values['idle-settings'] ?? '10,600').split(',').map(Number);
+if (settings.some((s) => !Number.isInteger(s) || s < 1))
+  throw new Error('--idle-settings: whole seconds, comma-separated (10,600)');
+const rounds = Number(values.rounds ?? 1);
+const shape = quick
+  ? { bursts: 2, votes: 60, concurrency: 8, spellSeconds: 11 }
+  : { bursts: 4, votes: 300, concurrency: 32, spellSeconds: 15 };
+const env = loadConfig(
+  Type.Object({
+    POSTGRES_URL: Type.String({ default: 'postgres://postgres@127.0.0.1:5432/postgres' }),
+    NATS_SERVER_BIN: Type.String({ default: '/usr/sbin/nats-server' }),
+  }),
+);
+const progress = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Sessions ever opened to the bench databases (PostgreSQL 14 and later count them). */
+async function sessions(): Promise<number> {
+  const client = new pg.Client({ connectionString: env.POSTGRES_URL });
+  await client.connect();
+  try {
+    const result = await client.query<{ n: string }>(
+      'select coalesce(sum(sessions), 0) as n from pg_stat_database where datname like $1',
+      [`${BENCH_DATABASE_PREFIX}%`],
+    );
+    // This query's own session is to another database, so it is not counted.
+    return Number(result.rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The machine's busy CPU time so far, in ms (every process: the new backend's and pg's alike). */
+function busyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields as number[];
+  return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
+}
+
+/**
+ * The baseline, before any cluster runs: what a statement costs on a connection opened for it
+ * (a new backend, the services' search_path, a prepared statement parsed) against one kept open.
+ */
+async function connectionCost(count: number): Promise<{ fresh: Cost; kept: Cost }> {
+  const url = new URL(env.POSTGRES_URL);
+  const run = async (fresh: boolean): Promise<Cost> => {
+    const cpuFrom = busyMs();
+    const from = performance.now();
+    let client: pg.Client | undefined;
+    for (let i = 0; i < count; i++) {
+      if (fresh || !client) {
+        client = new pg.Client({ connectionString: url.toString(), options: '-c search_path=pg_catalog' });
+        await client.connect();
+      }
+      await client.query({
+        name: 'probe',
+        text: 'select count(*) from pg_class where relname = $1',
+        values: ['x'],
+      });
+      if (fresh) await client.end();
+    }
+    if (!fresh) await client?.end();
+    return { cpuMs: (busyMs() - cpuFrom) / count, wallMs: (performance.now() - from) / count };
+  };
+  const kept = await run(false);
+  const fresh = await run(true);
+  return { fresh, kept };
+}
+interface Cost {
+  cpuMs: number;
+  wallMs: number;
+}
+
+const quantile = (sorted: readonly number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+
+async function bursts(url: string): Promise<{ all: number[]; firsts: number[]; opened: number }> {
+  const poll = await createPoll(url, 'Bursts');
+  const all: number[] = [];
+  const firsts: number[] = [];
+  let before = 0;
+  for (let burst = 0; burst < shape.bursts; burst++) {
+    await new Promise((resolve) => setTimeout(resolve, shape.spellSeconds * 1_000));
+    if (burst === 0) before = await sessions();
+    const times: number[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: shape.concurrency }, async () => {
+        while (next < shape.votes) {
+          const i = next++;
+          const started = performance.now();
+          const response = await fetch(`${url}/api/v1/polls/${poll.id}/votes`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'voter-token': `burst-${burst}-${i}` },
+            body: JSON.stringify({ optionIds: [poll.options[0]!.id] }),
+          });
+          await response.arrayBuffer();
+          if (response.status !== 201) throw new Error(`a vote was answered ${response.status}`);
+          times.push(performance.now() - started);
+        }
+      }),
+    );
+    all.push(...times);
+    firsts.push(...times.slice(0, shape.concurrency));
+    const sorted = [...times].sort((a, b) => a - b);
+    progress(
+      `    burst ${burst + 1}: ack p50 ${quantile(sorted, 0.5).toFixed(0)} ms, p99 ${quantile(sorted, 0.99).toFixed(0)} ms`,
+    );
+  }
+  // A backend reports its session to the statistics within a second or so of opening it.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const opened = (await sessions()) - before;
+  return { all: all.sort((a, b) => a - b), firsts: firsts.sort((a, b) => a - b), opened };
+}
+
+progress('  baseline: a statement on a new connection against one on a kept connection');
+const cost = await connectionCost(quick ? 50 : 200);
+const results = new Map<number, { all: number[]; firsts: number[]; opened: number[] }>();
+const nats = await startBenchNats(env.NATS_SERVER_BIN);
+try {
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? settings : [...settings].reverse();
+    for (const idle of order) {
+      progress(
+        `  round ${round + 1}, DATABASE_POOL_IDLE_SECONDS=${idle}: ${shape.bursts} bursts of ${shape.votes} votes (${shape.concurrency} at a time), ${shape.spellSeconds} s apart`,
+      );
+      const cluster = await startBenchCluster({
+        natsUrl: nats.url,
+        postgresUrl: env.POSTGRES_URL,
+        env: { DATABASE_POOL_IDLE_SECONDS: String(idle) },
+      });
+      try {
+        const measured = await bursts(cluster.url);
+        const entry = results.get(idle) ?? { all: [], firsts: [], opened: [] };
+        entry.all.push(...measured.all);
+        entry.firsts.push(...measured.firsts);
+        entry.opened.push(measured.opened);
+        results.set(idle, entry);
+      } finally {
+        await cluster.stop();
+      }
+    }
+  }
+} finally {
+  await nats.stop();
+}
+
+const out = [
+  `Baseline: a statement on a connection opened for it took ${cost.fresh.wallMs.toFixed(1)} ms and ${cost.fresh.cpuMs.toFixed(1)} ms of the machine's CPU; on a kept connection ${cost.kept.wallMs.toFixed(2)} ms and ${cost.kept.cpuMs.toFixed(2)} ms.`,
+  '',
+  `Votes in bursts (${shape.bursts} of ${shape.votes}, ${shape.concurrency} at a time, ${shape.spellSeconds} s of quiet before each), ${rounds} round(s) per setting:`,
+  '',
+  '| DATABASE_POOL_IDLE_SECONDS | PostgreSQL sessions opened from the first burst on, by round | ack p50 | ack p99 | each burst’s first votes: p50, max |',
+  '|---:|---|---:|---:|---|',
+];
+for (const idle of settings) {
+  const entry = results.get(idle)!;
+  const all = [...entry.all].sort((a, b) => a - b);
+  const firsts = [...entry.firsts].sort((a, b) => a - b);
+  out.push(
+    `| ${idle} | ${entry.opened.join(', ')} | ${quantile(all, 0.5).toFixed(0)} ms | ${quantile(all, 0.99).toFixed(0)} ms | ${quantile(firsts, 0.5).toFixed(0)} ms, ${quantile(firsts, 1).toFixed(0)} ms |`,
+  );
+}
+process.stdout.write(`${out.join('\n')}\n`);
