@@ -54,10 +54,12 @@ export interface PostgresOptions {
 /**
  * pg's pool closes a connection idle for 10 s by default. Votes come in bursts (a poll opens, the
  * room votes, then quiet), so each burst opened again the connections the last one had left: a
- * new PostgreSQL backend, its `search_path`, every prepared statement parsed and planned again
- * (27–29 ms and 35–41 ms of CPU on the development machine), waited for by the request that
- * needed it. Connections are kept for minutes instead; the pool's size (DATABASE_POOL_SIZE) bounds
- * them either way (docs/operations.md, "Database connections").
+ * new PostgreSQL backend and its `search_path` (a connection opened for one statement took 26–29
+ * ms and 34–41 ms of CPU on the development machine), then every prepared statement of the vote
+ * path parsed and planned again, waited for by the request that needed it. Connections are kept
+ * for minutes instead; the pool's size (DATABASE_POOL_SIZE) bounds them either way, and TCP
+ * keepalives find one a network dropped while it sat idle (docs/operations.md, "Database
+ * connections").
  */
 export const DEFAULT_POOL_IDLE_SECONDS = 600;
 
@@ -67,6 +69,8 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     connectionString: options.url,
     max: options.poolSize ?? 10,
     idleTimeoutMillis: (options.idleSeconds ?? DEFAULT_POOL_IDLE_SECONDS) * 1000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
     options: `-c search_path=${schema}`,
     connectionTimeoutMillis: 5_000,
     Client: PreparingClient,
