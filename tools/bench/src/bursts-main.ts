@@ -5,13 +5,14 @@
 // setting, the PostgreSQL sessions the cluster opened during the bursts (pg_stat_database.sessions
 // of its databases) and the ack latency of the votes, of all and of each burst's first ones.
 // docs/performance.md says what it measured.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@canvass/config';
 import pg from 'pg';
 import Type from 'typebox';
 import { createPoll } from './bench-polls.ts';
 import { BENCH_DATABASE_PREFIX, startBenchCluster } from './cluster-platform.ts';
+import { machineBusyMs } from './cpu-meter.ts';
+import { percentile } from './open-loop.ts';
 import { startBenchNats } from './private-nats.ts';
 
 const { values } = parseArgs({
@@ -54,13 +55,6 @@ async function sessions(): Promise<number> {
   }
 }
 
-/** The machine's busy CPU time so far, in ms (every process: the new backend's and pg's alike). */
-function busyMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, , , irq, softirq, steal] = fields as number[];
-  return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
-}
-
 /**
  * The baseline, before any cluster runs: what a statement costs on a connection opened for it,
  * used once and closed (a new backend, a search_path, a prepared statement parsed) against one
@@ -74,7 +68,7 @@ async function connectionCost(count: number): Promise<{ fresh: Cost; kept: Cost 
       client = new pg.Client({ connectionString: url.toString(), options: '-c search_path=pg_catalog' });
       await client.connect();
     }
-    const cpuFrom = busyMs();
+    const cpuFrom = await machineBusyMs();
     const from = performance.now();
     for (let i = 0; i < count; i++) {
       if (fresh || !client) {
@@ -88,7 +82,10 @@ async function connectionCost(count: number): Promise<{ fresh: Cost; kept: Cost 
       });
       if (fresh) await client.end();
     }
-    const cost = { cpuMs: (busyMs() - cpuFrom) / count, wallMs: (performance.now() - from) / count };
+    const cost = {
+      cpuMs: ((await machineBusyMs()) - cpuFrom) / count,
+      wallMs: (performance.now() - from) / count,
+    };
     if (!fresh) await client?.end();
     return cost;
   };
@@ -100,9 +97,6 @@ interface Cost {
   cpuMs: number;
   wallMs: number;
 }
-
-const quantile = (sorted: readonly number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 async function bursts(url: string): Promise<{ all: number[]; firsts: number[]; opened: number }> {
   const poll = await createPoll(url, 'Bursts');
@@ -137,14 +131,14 @@ async function bursts(url: string): Promise<{ all: number[]; firsts: number[]; o
     firsts.push(...first);
     const sorted = [...times].sort((a, b) => a - b);
     progress(
-      `    burst ${burst + 1}: ack p50 ${quantile(sorted, 0.5).toFixed(0)} ms, p99 ${quantile(sorted, 0.99).toFixed(0)} ms`,
+      `    burst ${burst + 1}: ack p50 ${percentile(sorted, 50).toFixed(0)} ms, p99 ${percentile(sorted, 99).toFixed(0)} ms`,
     );
   }
   // A backend reports its session to the statistics once it is idle, and may put that off for
   // up to 10 s while it is busy (PostgreSQL 15).
   await new Promise((resolve) => setTimeout(resolve, 11_000));
   const opened = (await sessions()) - before;
-  return { all: all.sort((a, b) => a - b), firsts: firsts.sort((a, b) => a - b), opened };
+  return { all, firsts, opened };
 }
 
 progress('  baseline: a statement on a new connection against one on a kept connection');
@@ -192,7 +186,7 @@ for (const idle of settings) {
   const all = [...entry.all].sort((a, b) => a - b);
   const firsts = [...entry.firsts].sort((a, b) => a - b);
   out.push(
-    `| ${idle} | ${entry.opened.join(', ')} | ${quantile(all, 0.5).toFixed(0)} ms | ${quantile(all, 0.99).toFixed(0)} ms | ${quantile(firsts, 0.5).toFixed(0)} ms, ${quantile(firsts, 1).toFixed(0)} ms |`,
+    `| ${idle} | ${entry.opened.join(', ')} | ${percentile(all, 50).toFixed(0)} ms | ${percentile(all, 99).toFixed(0)} ms | ${percentile(firsts, 50).toFixed(0)} ms, ${percentile(firsts, 100).toFixed(0)} ms |`,
   );
 }
 process.stdout.write(`${out.join('\n')}\n`);

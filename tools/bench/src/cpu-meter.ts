@@ -149,7 +149,7 @@ const perRequestMs = (ms: number, requests: number) =>
   Math.round((ms / Math.max(1, requests)) * 10_000) / 10_000;
 
 /** Busy time of all cores since boot: user, nice, system, irq, softirq and steal. */
-async function machineBusyMs(): Promise<number> {
+export async function machineBusyMs(): Promise<number> {
   const text = await readFile('/proc/stat', 'utf8').catch(() => '');
   const fields = (/^cpu\s+(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/).map(Number);
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
