@@ -67,7 +67,7 @@ async function startService(): Promise<Service> {
   return service;
 }
 
-async function setUp(options: { pauseMs?: number } = {}) {
+async function setUp(options: { pauseMs?: number; gatherMs?: number; busyGapMs?: number } = {}) {
   const service = await startService();
   const upstream = batchingUpstream(
     resilientUpstream('polls', [httpUpstream('polls-1', service.url)]),
@@ -104,6 +104,33 @@ test('a POST alone in its turn goes as it is', async () => {
   const { service, vote } = await setUp();
   assert.deepEqual((await vote('"solo"')).body, { alone: '"solo"' });
   assert.deepEqual(service.received, [{ alone: '"solo"' }]);
+});
+
+test('while votes keep coming, a batch gathers the ones of the next turns too; a quiet route sends at once', async () => {
+  const { service, vote } = await setUp({ gatherMs: 50, busyGapMs: 60_000 });
+  // Quiet (nothing sent yet): the first vote goes at the end of its turn, alone.
+  await vote('"first"');
+  // Busy now: votes of three different turns go together.
+  const later = (body: string, ms: number) =>
+    new Promise<Awaited<ReturnType<typeof vote>>>((resolve) => setTimeout(() => resolve(vote(body)), ms));
+  const answers = await Promise.all([vote('"a"'), later('"b"', 1), later('"c"', 5)]);
+  assert.deepEqual(
+    answers.map((answer) => answer.body.batched),
+    ['"a"', '"b"', '"c"'],
+  );
+  assert.deepEqual(
+    service.received.map((received) =>
+      'batch' in received ? received.batch.map((item) => item.body) : received,
+    ),
+    [{ alone: '"first"' }, ['"a"', '"b"', '"c"']],
+  );
+});
+
+test('with no gathering, each turn goes by itself however busy the route', async () => {
+  const { service, vote } = await setUp({ gatherMs: 0, busyGapMs: 60_000 });
+  await vote('"first"');
+  await Promise.all([vote('"a"'), new Promise((resolve) => setTimeout(() => resolve(vote('"b"')), 5))]);
+  assert.deepEqual(service.received, [{ alone: '"first"' }, { alone: '"a"' }, { alone: '"b"' }]);
 });
 
 test('what the service sends back alone goes by itself, and the rest keep their batch answers', async () => {

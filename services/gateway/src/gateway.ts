@@ -45,6 +45,8 @@ export interface GatewayOptions {
   resilience?: Partial<ResilienceOptions>;
   /** Send a turn's POSTs to batched routes as one request (batching.ts; default true). */
   batch?: boolean;
+  /** How long a batch gathers while its route is busy (batching.ts; default 3 ms). */
+  batchGatherMs?: number;
   /** Default: in-memory limits with the default policies. */
   rateLimits?: RateLimits;
   /**
@@ -193,6 +195,7 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
       // A poll's (or an event's) requests to one replica: its vote batches then find the stream
       // heads that replica wrote last (the fenced path, services/polls vote-writer.ts).
       affinity: { instances: resilient.instanceCount, keyOf: resourceOf },
+      ...(options.batchGatherMs === undefined ? {} : { gatherMs: options.batchGatherMs }),
     });
     batching[service] = made;
     return made;

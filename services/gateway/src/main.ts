@@ -30,6 +30,7 @@ const app = createGateway({
   logger,
   tier: 'cluster',
   batch: config.CANVASS_BATCH === 'on',
+  batchGatherMs: config.CANVASS_BATCH_GATHER_MS,
   metrics,
   adminToken: config.CANVASS_ADMIN_TOKEN,
   internalSecret: config.CANVASS_INTERNAL_SECRET,

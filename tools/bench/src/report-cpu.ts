@@ -1,5 +1,6 @@
-// The CPU table of the report: milliseconds of CPU per acknowledged vote at saturation, for every
-// process involved, beside what a GET /healthz through the gateway costs in the same run.
+// The CPU table of the report: milliseconds of CPU per acknowledged vote at saturation and at each
+// offered rate of the open loop, for every process involved, beside what a GET /healthz through
+// the gateway costs in the same run.
 import type { CpuPerRequest } from './cpu-meter.ts';
 import type { VotesCpu } from './votes-phase.ts';
 
@@ -11,7 +12,8 @@ const elsewhere = (window: CpuPerRequest) =>
   Math.max(0, window.machineMs - window.totalMs - window.loadGeneratorMs);
 
 export function renderCpuBreakdown(cpu: VotesCpu, polls: number): string {
-  const windows = [cpu.healthz, cpu.onePoll, cpu.manyPolls] as const;
+  const { offered } = cpu;
+  const windows = [cpu.healthz, cpu.onePoll, cpu.manyPolls, ...offered.map((rate) => rate.cpu)];
   // Rows in the order of the many-polls window's biggest users; processes only in others after.
   const names = [...new Set(windows.flatMap((window) => window.processes.map((row) => row.process)))];
   const used = (window: CpuPerRequest, name: string) => window.processes.find((row) => row.process === name);
@@ -23,9 +25,10 @@ export function renderCpuBreakdown(cpu: VotesCpu, polls: number): string {
       'GET /healthz (baseline)',
       'acked vote, one poll',
       `acked vote, ${polls} polls`,
+      ...offered.map((rate) => `acked vote at ${rate.perSecond.toLocaleString('en-US')}/s offered`),
       `${polls} polls: share`,
     ]),
-    '|---|---:|---:|---:|---:|',
+    `|---|${'---:|'.repeat(windows.length + 1)}`,
     ...names
       .filter((name) => windows.some((window) => (used(window, name)?.cpuMs ?? 0) > 0))
       .map((name) => {
@@ -55,7 +58,16 @@ export function renderCpuBreakdown(cpu: VotesCpu, polls: number): string {
     'Windows: the votes’ from the load’s start until the read model counts every acknowledged vote; ' +
       `GET /healthz ${seconds(cpu.healthz)}, ${cpu.healthz.requests.toLocaleString('en-US')} requests; ` +
       `one poll ${seconds(cpu.onePoll)}, ${cpu.onePoll.requests.toLocaleString('en-US')} votes; ` +
-      `${polls} polls ${seconds(cpu.manyPolls)}, ${cpu.manyPolls.requests.toLocaleString('en-US')} votes. ` +
+      `${polls} polls ${seconds(cpu.manyPolls)}, ${cpu.manyPolls.requests.toLocaleString('en-US')} votes` +
+      offered
+        .map(
+          (rate) =>
+            `; ${rate.perSecond.toLocaleString('en-US')}/s offered (open loop over ${polls} polls) ` +
+            `${seconds(rate.cpu)}, ${rate.cpu.requests.toLocaleString('en-US')} votes`,
+        )
+        .join('') +
+      '. Below saturation fewer votes share each batch (a gateway turn, a polls write, a relay run, ' +
+      'a consumer batch), so each costs more; the freshness probe runs in the last offered window. ' +
       'CPU from /proc (utime + stime, 10 ms ticks) of every process in each tree.',
     ...cpu.notes.map((note) => `Note: ${note}.`),
   ];

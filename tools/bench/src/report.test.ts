@@ -103,6 +103,17 @@ const results: BenchResults = {
         ['postgres: backends on canvass_bench_polls', 8, 7_000],
         ['postgres: processes that exited in the window', 1, 100],
       ]),
+      offered: [
+        {
+          perSecond: 1_000,
+          cpu: cpuWindow(10_000, [
+            ['polls', 1, 4_000],
+            ['gateway', 1, 3_500],
+            ['postgres: backends on canvass_bench_polls', 5, 6_000],
+          ]),
+        },
+        { perSecond: 2_500, cpu: cpuWindow(25_000, [['polls', 1, 7_500]]) },
+      ],
     },
     rates: [1_000, 2_500].map((rate) => ({
       offeredPerSecond: rate,
@@ -219,12 +230,24 @@ test('the CPU table breaks each window down by process, beside what else ran', (
   const table = renderTable(results);
   assert.equal(
     rowOf(table, 'postgres: backends on canvass_bench_polls'),
-    '| postgres: backends on canvass_bench_polls (8 processes) | 0.000 | 0.447 | 0.350 | 43% |',
+    '| postgres: backends on canvass_bench_polls (8 processes) | 0.000 | 0.447 | 0.350 | 0.600 | 0.000 | 43% |',
   );
-  assert.match(rowOf(table, 'gateway |')!, /\| 0\.050 \| 0\.000 \| 0\.150 \| 19% \|$/);
-  assert.match(rowOf(table, '**total**')!, /\*\*0\.050\*\* \| \*\*0\.804\*\* \| \*\*0\.805\*\* \| 100% \|$/);
+  assert.match(rowOf(table, 'gateway |')!, /\| 0\.050 \| 0\.000 \| 0\.150 \| 0\.350 \| 0\.000 \| 19% \|$/);
+  assert.match(
+    rowOf(table, '**total**')!,
+    /\*\*0\.050\*\* \| \*\*0\.804\*\* \| \*\*0\.805\*\* \| \*\*1\.350\*\* \| \*\*0\.300\*\* \| 100% \|$/,
+  );
   assert.ok(rowOf(table, 'the load generator'));
-  assert.match(rowOf(table, 'everything else on this machine')!, /\| 0\.002 \| 0\.045 \| 0\.025 \| {2}\|$/);
+  assert.match(
+    rowOf(table, 'everything else on this machine')!,
+    /\| 0\.002 \| 0\.045 \| 0\.025 \| 0\.050 \| 0\.020 \| {2}\|$/,
+  );
+  assert.ok(
+    rowOf(table, 'CPU ms per request, by process')!.includes(
+      '| acked vote at 1,000/s offered | acked vote at 2,500/s offered |',
+    ),
+  );
+  assert.match(table, /1,000\/s offered \(open loop over 16 polls\) 10\.4 s, 10,000 votes/);
   assert.match(table, /Note: Redis is not on this machine/);
 });
 

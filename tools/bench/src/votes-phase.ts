@@ -4,7 +4,8 @@
 //   the CPU every involved process used per acknowledged vote, from the load's start until the
 //   results read model counts every acknowledged vote (the pipeline after the ack included);
 // - fixed offered rates (open loop, see open-loop.ts): latency percentiles without coordinated
-//   omission, and how many votes per second are acknowledged;
+//   omission, how many votes per second are acknowledged, and (with CPU sources) the CPU per
+//   acknowledged vote at that rate, measured the same way;
 // - freshness (freshness-probe.ts) with no other load (the baseline), then at a fixed offered rate;
 // - correctness while measuring: after the load, every acknowledged vote is counted, once.
 import { randomUUID } from 'node:crypto';
@@ -30,6 +31,12 @@ export interface VotesCpu {
   healthz: CpuPerRequest;
   onePoll: CpuPerRequest;
   manyPolls: CpuPerRequest;
+  /**
+   * Each open-loop rate's window, from its load's start until the read model counts every vote:
+   * at a rate below saturation, fewer votes share each batch (gateway turn, polls write, relay
+   * run, consumer batch), so each costs more than at saturation.
+   */
+  offered: { perSecond: number; cpu: CpuPerRequest }[];
 }
 
 export interface VotesResult {
@@ -153,9 +160,6 @@ export async function votesPhase(
   progress(`  saturation: votes over ${many.length} polls, ${connections} connections, ${seconds} s`);
   const spread = await closedLoop(many);
   const manyPolls = { ...spread.result, polls: many.length };
-  const cpu: VotesCpu | null = options.cpu
-    ? { notes: options.cpu.notes, healthz: healthz.cpu, onePoll: one.cpu, manyPolls: spread.cpu }
-    : null;
 
   // Open-loop votes go to polls of their own: every answer is awaited, so acknowledged and
   // counted must match exactly. (A closed-loop run stops with requests in flight whose votes
@@ -164,6 +168,7 @@ export async function votesPhase(
   const offered = [...new Set([...options.rates, options.ackAt, options.freshnessAt])].sort((a, b) => a - b);
   let openLoopAcked = 0;
   const rates: OpenLoopResult[] = [];
+  const offeredCpu: VotesCpu['offered'] = [];
   let freshness: VotesResult['freshness'] = null;
   const origin = new URL(url).origin;
   for (const rate of offered) {
@@ -175,24 +180,33 @@ export async function votesPhase(
           return undefined;
         })
       : undefined;
-    const result = await openLoop({
-      origin,
-      rate,
-      seconds,
-      connections: Math.max(connections, 256),
-      request: (index) => {
-        const poll = openPolls[index % openPolls.length]!;
-        return {
-          method: 'POST',
-          path: `/api/v1/polls/${poll.id}/votes`,
-          headers: { 'content-type': 'application/json', 'voter-token': nextVoter() },
-          body: JSON.stringify({ optionIds: [poll.options[2]!.id] }),
-        };
+    const { result, cpu: used } = await metered(
+      async () => {
+        const loaded = await openLoop({
+          origin,
+          rate,
+          seconds,
+          connections: Math.max(connections, 256),
+          request: (index) => {
+            const poll = openPolls[index % openPolls.length]!;
+            return {
+              method: 'POST',
+              path: `/api/v1/polls/${poll.id}/votes`,
+              headers: { 'content-type': 'application/json', 'voter-token': nextVoter() },
+              body: JSON.stringify({ optionIds: [poll.options[2]!.id] }),
+            };
+          },
+          onAnswer: (status) => {
+            if (status === 201) openLoopAcked++;
+          },
+        });
+        // The window ends once the pipeline after the ack is done too, as the closed loop's does.
+        await waitUntilCounted(url, openPolls, openLoopAcked, DRAIN_MS);
+        return loaded;
       },
-      onAnswer: (status) => {
-        if (status === 201) openLoopAcked++;
-      },
-    });
+      (loaded) => loaded.ok,
+    );
+    offeredCpu.push({ perSecond: rate, cpu: used });
     probing = false;
     const measured = await probe;
     if (measured) freshness = { ...measured, atOfferedPerSecond: rate };
@@ -201,6 +215,15 @@ export async function votesPhase(
 
   progress('  correctness: waiting until every acknowledged vote is counted');
   const counted = await waitUntilCounted(url, openPolls, openLoopAcked, 60_000);
+  const cpu: VotesCpu | null = options.cpu
+    ? {
+        notes: options.cpu.notes,
+        healthz: healthz.cpu,
+        onePoll: one.cpu,
+        manyPolls: spread.cpu,
+        offered: offeredCpu,
+      }
+    : null;
   const closedAcked = onePoll.ok + manyPolls.ok;
   const closedCounted = await countedVotes(url, [hot, ...many]);
   return {
