@@ -60,6 +60,14 @@ interface FoldedPoll {
   minutes: [string, number][];
   /** [segment, option_id, votes]. */
   segments: [string, string, number][];
+  /** An open-text poll's answers shown: the newest, the top terms, and how many in all. */
+  open_text: {
+    /** [vote_id, text], the most recently approved first. */
+    recent: [string, string][];
+    /** [term, count], the most used first. */
+    terms: [string, number][];
+    shown: number | string;
+  } | null;
 }
 
 /**
@@ -75,8 +83,11 @@ export async function readResults(
 }
 
 /**
- * Many polls' results in one statement (and one more per open-text poll, and one with regions):
- * the live publisher reads every poll changed in an interval at once.
+ * Many polls' results in one statement (and one more with regions): the live publisher reads
+ * every poll changed in an interval at once. One statement is also one snapshot: an open-text
+ * poll's answers shown, their count and terms always agree with each other and with its total
+ * (read by separate statements, an approval committed between them showed two answers counted
+ * and one listed).
  */
 export async function readManyResults(
   db: Kysely<AnalyticsTables>,
@@ -96,7 +107,15 @@ export async function readManyResults(
           from (select minute, votes from vote_minutes where poll_id = p.poll_id and votes <> 0
             order by minute desc limit ${SERIES_MINUTES}) m), '[]') as minutes,
         coalesce((select json_agg(json_build_array(g.segment, g.option_id, g.votes))
-          from segment_tallies g where g.poll_id = p.poll_id and g.votes <> 0), '[]') as segments
+          from segment_tallies g where g.poll_id = p.poll_id and g.votes <> 0), '[]') as segments,
+        case when p.type = 'open_text' then json_build_object(
+          'recent', coalesce((select json_agg(json_build_array(a.vote_id, a.text) order by a.approved_at desc)
+            from (select vote_id, text, approved_at from text_answers where poll_id = p.poll_id
+              order by approved_at desc limit ${RECENT_ANSWERS}) a), '[]'),
+          'terms', coalesce((select json_agg(json_build_array(t.term, t.count) order by t.count desc, t.term)
+            from (select term, count from term_counts where poll_id = p.poll_id and count > 0
+              order by count desc, term limit ${TOP_TERMS}) t), '[]'),
+          'shown', (select count(*) from text_answers where poll_id = p.poll_id)) end as open_text
       from poll_results p left join result_sequences s on s.poll_id = p.poll_id
       where p.poll_id = any(${ids}::text[]) and p.question is not null`.execute(db),
     region === undefined
@@ -111,16 +130,15 @@ export async function readManyResults(
   ]);
   const peersOf = Map.groupBy(peers, (row) => row.poll_id);
   for (const poll of folded.rows)
-    found.set(poll.poll_id, await resultsOf(db, poll, peersOf.get(poll.poll_id) ?? [], region));
+    found.set(poll.poll_id, resultsOf(poll, peersOf.get(poll.poll_id) ?? [], region));
   return found;
 }
 
-async function resultsOf(
-  db: Kysely<AnalyticsTables>,
+function resultsOf(
   poll: FoldedPoll,
   peers: readonly { region: string; key: string; net: string }[],
   region: string | undefined,
-): Promise<ResultsSnapshot> {
+): ResultsSnapshot {
   const pollId = poll.poll_id;
   const options = poll.options.map(([option_id, label, votes, points]) => ({
     option_id,
@@ -170,34 +188,12 @@ async function resultsOf(
     if (type === 'nps') body.nps = npsOf(distribution, totalVotes);
   }
   if (type === 'open_text') {
-    const [answers, terms, shown] = await Promise.all([
-      db
-        .selectFrom('text_answers')
-        .select(['vote_id', 'text', 'approved_at'])
-        .where('poll_id', '=', pollId)
-        .orderBy('approved_at', 'desc')
-        .limit(RECENT_ANSWERS)
-        .execute(),
-      db
-        .selectFrom('term_counts')
-        .select(['term', 'count'])
-        .where('poll_id', '=', pollId)
-        .where('count', '>', 0)
-        .orderBy('count', 'desc')
-        .orderBy('term')
-        .limit(TOP_TERMS)
-        .execute(),
-      db
-        .selectFrom('text_answers')
-        .select((eb) => eb.fn.countAll<number>().as('count'))
-        .where('poll_id', '=', pollId)
-        .executeTakeFirstOrThrow(),
-    ]);
+    const { recent, terms, shown } = poll.open_text ?? { recent: [], terms: [], shown: 0 };
     body.answers = {
-      shown: Number(shown.count),
-      awaitingModeration: poll.settings?.moderation ? Math.max(0, localVotes - Number(shown.count)) : 0,
-      recent: answers.map((answer) => ({ id: answer.vote_id, text: answer.text })),
-      terms: terms.map((term) => ({ term: term.term, count: Number(term.count) })),
+      shown: Number(shown),
+      awaitingModeration: poll.settings?.moderation ? Math.max(0, localVotes - Number(shown)) : 0,
+      recent: recent.map(([id, text]) => ({ id, text })),
+      terms: terms.map(([term, count]) => ({ term, count: Number(count) })),
     };
   }
   body.series = minutes.map((row) => ({
