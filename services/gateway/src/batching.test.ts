@@ -126,6 +126,40 @@ test('while votes keep coming, a batch gathers the ones of the next turns too; a
   );
 });
 
+/** The answer, or 'late' if it has not come within 5 s (a route that gathered for a minute). */
+const within5s = <T>(answer: Promise<T>) =>
+  Promise.race([answer, new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 5_000))]);
+
+test('a vote on a quiet route never waits to gather, the first nor one after a pause in the votes', async () => {
+  const { service, vote } = await setUp({ gatherMs: 60_000, busyGapMs: 50 });
+  assert.notEqual(await within5s(vote('"first"')), 'late');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.notEqual(await within5s(vote('"after a pause"')), 'late');
+  assert.deepEqual(service.received, [{ alone: '"first"' }, { alone: '"after a pause"' }]);
+});
+
+test('a full batch goes without waiting for the rest of the gathering', async () => {
+  const { service, vote } = await setUp({ gatherMs: 60_000, busyGapMs: 60_000 });
+  await vote('"first"');
+  const answers = await within5s(
+    Promise.all(Array.from({ length: BATCH_MAX_REQUESTS }, (_, i) => vote(`"${i}"`))),
+  );
+  assert.notEqual(answers, 'late');
+  assert.deepEqual(
+    service.received.map((received) => ('batch' in received ? received.batch.length : 'alone')),
+    ['alone', BATCH_MAX_REQUESTS],
+  );
+});
+
+test('while batches are refused, votes go alone at once instead of gathering', async () => {
+  const { service, vote } = await setUp({ pauseMs: 60_000, gatherMs: 60_000, busyGapMs: 60_000 });
+  service.batches = 'missing';
+  await Promise.all([vote('"a"'), vote('"b"')]);
+  const answer = await within5s(vote('"c"'));
+  assert.notEqual(answer, 'late');
+  assert.deepEqual(service.received.at(-1), { alone: '"c"' });
+});
+
 test('with no gathering, each turn goes by itself however busy the route', async () => {
   const { service, vote } = await setUp({ gatherMs: 0, busyGapMs: 60_000 });
   await vote('"first"');

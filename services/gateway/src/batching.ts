@@ -1,19 +1,19 @@
 // The vote hop in batches (service-kit batch.ts says why, and how a service answers one): the
 // POSTs to a batched route that the gateway reads together go to the service as one request,
-// through the same resilience policies as any request. When the route is quiet (no batch left in
-// the last BUSY_GAP_MS), nothing waits: a turn's requests go at the end of that turn, and a
-// request alone in its turn goes as it is. When it is busy, a batch gathers for `gatherMs`
-// (default 3 ms) from its first request: below saturation each turn reads about one vote, and a
-// batch of one costs a whole request, a write with its commit, a relay run and more, so at 1,000
-// votes/s a vote cost 2.7 times its CPU at saturation; gathering 3 ms took a sixth of that away
-// (docs/performance.md, twelfth pass). The service answers each request, or says to send it alone
+// through the same resilience policies as any request. When the route is quiet (its request before
+// came `gatherMs` ago or more), nothing waits: a turn's requests go at the end of that turn, and a
+// request alone in its turn goes as it is. While requests keep coming, a batch gathers for
+// `gatherMs` (default 3 ms) from its first request, or until it is full: below saturation each
+// turn reads about one vote, and a batch of one costs a whole request, a write with its commit, a
+// relay run and more, so at 1,000 votes/s a vote cost 2.7 times its CPU at saturation; gathering
+// 3 ms took a tenth to a fifth of that away (docs/performance.md, twelfth pass). The service answers each request, or says to send it alone
 // (a body or a part its route must refuse itself): those go by themselves right after.
 //
 // What a client cannot tell apart from a request sent alone: the answer, and a failure of the
 // whole batch (a 5xx, a timeout, a lost connection), which fails each of its requests with the
 // gateway's own problem document for that request; none is sent again, since the service may
 // have handled it. What it can: a batch is answered when its slowest request is, so one slow
-// vote delays the others of its turn (all of them go through the same write batch in polls
+// vote delays the others of its batch (all of them go through the same write batch in polls
 // anyway), and the 10 s timeout is the batch's.
 //
 // A service that refuses the batch itself (a 4xx: 404 from a release without the route during a
@@ -49,15 +49,13 @@ export interface BatchingOptions {
    * replica takes all of a poll's votes while it is up (and the next one when it is not).
    */
   affinity?: { instances: number; keyOf(url: string): string | undefined };
-  /** How long a batch gathers while the route is busy (default DEFAULT_GATHER_MS; 0: one turn). */
+  /** How long a batch gathers while requests keep coming (default DEFAULT_GATHER_MS; 0: one turn). */
   gatherMs?: number;
-  /** The route is busy while its last batch left less than this long ago (default BUSY_GAP_MS). */
+  /** Requests keep coming while each comes less than this long after the one before (default gatherMs). */
   busyGapMs?: number;
 }
 
 export const DEFAULT_GATHER_MS = 3;
-/** A route is busy while its last batch left less than this long ago (about 50 votes/s or more). */
-export const BUSY_GAP_MS = 20;
 
 /** What a public API path is about: the id after its collection (`/api/v1/polls/{id}/votes`: the poll). */
 export function resourceOf(url: string): string | undefined {
@@ -151,9 +149,11 @@ export function batchingUpstream(upstream: Upstream, options: BatchingOptions = 
   let queue: Waiting[] = [];
   let pausedUntil = 0;
   const gatherMs = options.gatherMs ?? DEFAULT_GATHER_MS;
-  const busyGapMs = options.busyGapMs ?? BUSY_GAP_MS;
-  /** When the last batch (or request alone) left, in performance.now() time. */
-  let leftAt = Number.NEGATIVE_INFINITY;
+  const busyGapMs = options.busyGapMs ?? gatherMs;
+  /** When the request before came, in performance.now() time. */
+  let cameAt = Number.NEGATIVE_INFINITY;
+  /** The timer of a batch gathering. */
+  let gathering: NodeJS.Timeout | undefined;
 
   const send = (waiting: Waiting) => upstream.forward(waiting.request).then(waiting.resolve, waiting.reject);
   const sendAlone = (waiting: Waiting, reason: 'alone' | 'refused') => {
@@ -185,7 +185,8 @@ export function batchingUpstream(upstream: Upstream, options: BatchingOptions = 
   }
 
   function flush() {
-    leftAt = performance.now();
+    clearTimeout(gathering);
+    gathering = undefined;
     const turn = queue;
     queue = [];
     for (const { affinity, due } of byInstance(turn))
@@ -277,11 +278,20 @@ export function batchingUpstream(upstream: Upstream, options: BatchingOptions = 
         return upstream.forward(request);
       }
       return new Promise((resolve, reject) => {
-        if (queue.length === 0) {
-          if (gatherMs > 0 && performance.now() - leftAt < busyGapMs) setTimeout(flush, gatherMs);
-          else setImmediate(flush);
-        }
+        const now = performance.now();
+        const busy = now - cameAt < busyGapMs;
+        cameAt = now;
         queue.push({ request, resolve, reject });
+        if (queue.length === 1) {
+          // While batches are refused each request goes alone anyway: nothing to gather for.
+          if (gatherMs > 0 && busy && Date.now() >= pausedUntil) gathering = setTimeout(flush, gatherMs);
+          else setImmediate(flush);
+        } else if (gathering && queue.length >= BATCH_MAX_REQUESTS) {
+          // A full batch goes at the end of this turn (with whatever else the turn reads).
+          clearTimeout(gathering);
+          gathering = undefined;
+          setImmediate(flush);
+        }
       });
     },
   };

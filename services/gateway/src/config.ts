@@ -20,8 +20,8 @@ export const GatewayConfig = Type.Object({
    */
   CANVASS_BATCH: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   /**
-   * While votes keep coming (a batch left in the last 20 ms), how long a batch gathers before it
-   * goes (batching.ts); 0: only what one turn read, as when the route is quiet.
+   * While votes keep coming (each less than this long after the one before), how long a batch
+   * gathers before it goes to polls (batching.ts); 0: only what one turn read, as when quiet.
    */
   CANVASS_BATCH_GATHER_MS: Type.Integer({ minimum: 0, maximum: 50, default: 3 }),
   POLLS_URL: Urls('http://127.0.0.1:8081'),

@@ -67,7 +67,16 @@ export function renderCpuBreakdown(cpu: VotesCpu, polls: number): string {
         )
         .join('') +
       '. Below saturation fewer votes share each batch (a gateway turn, a polls write, a relay run, ' +
-      'a consumer batch), so each costs more; the freshness probe runs in the last offered window. ' +
+      'a consumer batch), so each costs more' +
+      offered
+        .filter((rate) => rate.probed)
+        .map(
+          (rate) =>
+            `; the freshness probe (one vote at a time, a live viewer, the results read every 5 ms) ran ` +
+            `during the ${rate.perSecond.toLocaleString('en-US')}/s load, its CPU in that column and its votes not`,
+        )
+        .join('') +
+      '. ' +
       'CPU from /proc (utime + stime, 10 ms ticks) of every process in each tree.',
     ...cpu.notes.map((note) => `Note: ${note}.`),
   ];

@@ -106,13 +106,14 @@ const results: BenchResults = {
       offered: [
         {
           perSecond: 1_000,
+          probed: false,
           cpu: cpuWindow(10_000, [
             ['polls', 1, 4_000],
             ['gateway', 1, 3_500],
             ['postgres: backends on canvass_bench_polls', 5, 6_000],
           ]),
         },
-        { perSecond: 2_500, cpu: cpuWindow(25_000, [['polls', 1, 7_500]]) },
+        { perSecond: 2_500, cpu: cpuWindow(25_000, [['polls', 1, 7_500]]), probed: true },
       ],
     },
     rates: [1_000, 2_500].map((rate) => ({
@@ -248,6 +249,7 @@ test('the CPU table breaks each window down by process, beside what else ran', (
     ),
   );
   assert.match(table, /1,000\/s offered \(open loop over 16 polls\) 10\.4 s, 10,000 votes/);
+  assert.match(table, /the freshness probe \([^)]*\) ran during the 2,500\/s load/);
   assert.match(table, /Note: Redis is not on this machine/);
 });
 

@@ -36,7 +36,11 @@ export interface VotesCpu {
    * at a rate below saturation, fewer votes share each batch (gateway turn, polls write, relay
    * run, consumer batch), so each costs more than at saturation.
    */
-  offered: { perSecond: number; cpu: CpuPerRequest }[];
+  offered: {
+    perSecond: number;
+    cpu: CpuPerRequest /** The freshness probe ran in this window. */;
+    probed: boolean;
+  }[];
 }
 
 export interface VotesResult {
@@ -200,14 +204,17 @@ export async function votesPhase(
             if (status === 201) openLoopAcked++;
           },
         });
+        // The probe's votes are not in the count: it stops with the load, before the drain.
+        probing = false;
         // The window ends once the pipeline after the ack is done too, as the closed loop's does.
-        await waitUntilCounted(url, openPolls, openLoopAcked, DRAIN_MS);
+        const counted = await waitUntilCounted(url, openPolls, openLoopAcked, DRAIN_MS);
+        if (counted < openLoopAcked)
+          progress(`  only ${counted} of ${openLoopAcked} acknowledged votes counted so far`);
         return loaded;
       },
       (loaded) => loaded.ok,
     );
-    offeredCpu.push({ perSecond: rate, cpu: used });
-    probing = false;
+    offeredCpu.push({ perSecond: rate, cpu: used, probed: probe !== undefined });
     const measured = await probe;
     if (measured) freshness = { ...measured, atOfferedPerSecond: rate };
     rates.push(result);
