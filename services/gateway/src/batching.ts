@@ -6,8 +6,9 @@
 // `gatherMs` (default 3 ms) from its first request, or until it is full: below saturation each
 // turn reads about one vote, and a batch of one costs a whole request, a write with its commit, a
 // relay run and more, so at 1,000 votes/s a vote cost 2.7 times its CPU at saturation; gathering
-// 3 ms took a tenth to a fifth of that away (docs/performance.md, twelfth pass). The service answers each request, or says to send it alone
-// (a body or a part its route must refuse itself): those go by themselves right after.
+// 3 ms took a tenth to a fifth of that away (docs/performance.md, twelfth pass). The service
+// answers each request, or says to send it alone (a body or a part its route must refuse
+// itself): those go by themselves right after.
 //
 // What a client cannot tell apart from a request sent alone: the answer, and a failure of the
 // whole batch (a 5xx, a timeout, a lost connection), which fails each of its requests with the

@@ -38,7 +38,8 @@ export interface VotesCpu {
    */
   offered: {
     perSecond: number;
-    cpu: CpuPerRequest /** The freshness probe ran in this window. */;
+    cpu: CpuPerRequest;
+    /** The freshness probe ran in this window. */
     probed: boolean;
   }[];
 }
@@ -120,6 +121,18 @@ export async function votesPhase(
     return null;
   });
 
+  /** A vote by a new voter for one option of `poll` (the loads keep their polls and options apart). */
+  const voteOn = (poll: Poll, option: number) => ({
+    path: `/api/v1/polls/${poll.id}/votes`,
+    headers: { 'content-type': 'application/json', 'voter-token': nextVoter() },
+    body: JSON.stringify({ optionIds: [poll.options[option]!.id] }),
+  });
+  /** A CPU window ends once the pipeline after the ack is done too: the read model counts `acked`. */
+  const drain = async (polls: readonly Poll[], acked: number) => {
+    const counted = await waitUntilCounted(url, polls, acked, DRAIN_MS);
+    if (counted < acked) progress(`  only ${counted} of ${acked} acknowledged votes counted so far`);
+  };
+
   // Closed loop until the time is up, then until the read model counts every acknowledged vote.
   const closedLoop = (polls: readonly Poll[]) =>
     metered(
@@ -133,21 +146,12 @@ export async function votesPhase(
             requests: [
               {
                 method: 'POST',
-                setupRequest: (request) => {
-                  const poll = polls[turn++ % polls.length]!;
-                  return {
-                    ...request,
-                    path: `/api/v1/polls/${poll.id}/votes`,
-                    headers: { 'content-type': 'application/json', 'voter-token': nextVoter() },
-                    body: JSON.stringify({ optionIds: [poll.options[1]!.id] }),
-                  };
-                },
+                setupRequest: (request) => ({ ...request, ...voteOn(polls[turn++ % polls.length]!, 1) }),
               },
             ],
           }),
         );
-        const counted = await waitUntilCounted(url, polls, load.ok, DRAIN_MS);
-        if (counted < load.ok) progress(`  only ${counted} of ${load.ok} acknowledged votes counted so far`);
+        await drain(polls, load.ok);
         return load;
       },
       (load) => load.ok,
@@ -191,25 +195,14 @@ export async function votesPhase(
           rate,
           seconds,
           connections: Math.max(connections, 256),
-          request: (index) => {
-            const poll = openPolls[index % openPolls.length]!;
-            return {
-              method: 'POST',
-              path: `/api/v1/polls/${poll.id}/votes`,
-              headers: { 'content-type': 'application/json', 'voter-token': nextVoter() },
-              body: JSON.stringify({ optionIds: [poll.options[2]!.id] }),
-            };
-          },
+          request: (index) => ({ method: 'POST', ...voteOn(openPolls[index % openPolls.length]!, 2) }),
           onAnswer: (status) => {
             if (status === 201) openLoopAcked++;
           },
         });
         // The probe's votes are not in the count: it stops with the load, before the drain.
         probing = false;
-        // The window ends once the pipeline after the ack is done too, as the closed loop's does.
-        const counted = await waitUntilCounted(url, openPolls, openLoopAcked, DRAIN_MS);
-        if (counted < openLoopAcked)
-          progress(`  only ${counted} of ${openLoopAcked} acknowledged votes counted so far`);
+        await drain(openPolls, openLoopAcked);
         return loaded;
       },
       (loaded) => loaded.ok,

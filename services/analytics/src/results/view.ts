@@ -66,7 +66,8 @@ interface FoldedPoll {
     recent: [string, string][];
     /** [term, count], the most used first. */
     terms: [string, number][];
-    shown: number | string;
+    /** Counts come as JSON numbers (not bigint strings): they are built inside json_build_object. */
+    shown: number;
   } | null;
 }
 
@@ -190,10 +191,10 @@ function resultsOf(
   if (type === 'open_text') {
     const { recent, terms, shown } = poll.open_text ?? { recent: [], terms: [], shown: 0 };
     body.answers = {
-      shown: Number(shown),
-      awaitingModeration: poll.settings?.moderation ? Math.max(0, localVotes - Number(shown)) : 0,
+      shown,
+      awaitingModeration: poll.settings?.moderation ? Math.max(0, localVotes - shown) : 0,
       recent: recent.map(([id, text]) => ({ id, text })),
-      terms: terms.map(([term, count]) => ({ term, count: Number(count) })),
+      terms: terms.map(([term, count]) => ({ term, count })),
     };
   }
   body.series = minutes.map((row) => ({
